@@ -159,6 +159,6 @@ mod tests {
         // SAFETY: libc's initialisers already ran in this process.
         let err = unsafe { load(Path::new("libc.so.6")) }.unwrap_err();
         assert!(matches!(err, LoadError::Symbol { .. }), "{err}");
-        assert!(err.to_string().contains("TRITONSERVER_"), "{err}");
+        assert!(err.to_string().contains("missing symbol"), "{err}");
     }
 }
