@@ -91,6 +91,45 @@ pub fn api_compatible(found: (u32, u32), required: (u32, u32)) -> bool {
     found.0 == required.0 && found.1 >= required.1
 }
 
+/// Opens, with `RTLD_NOW | RTLD_GLOBAL`, every shared library in `dir` except
+/// libtritonserver itself, retrying in rounds until no more can be opened, so
+/// that bundled dependencies without an RPATH of their own (the wheel's
+/// `libcurl` needs `libnghttp2` beside it) are already loaded by soname when
+/// libtritonserver asks for them. Returns the files that could not be opened.
+/// The handles are kept for the life of the process.
+///
+/// # Safety
+/// Opening a library runs its initialisers: `dir` must hold trusted libraries.
+pub unsafe fn preload_dependencies(dir: &Path) -> Vec<(PathBuf, String)> {
+    let mut pending: Vec<PathBuf> = match std::fs::read_dir(dir) {
+        Ok(rd) => rd
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| {
+                let n = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+                n.starts_with("lib") && n.contains(".so") && !n.starts_with("libtritonserver") && !p.is_dir()
+            })
+            .collect(),
+        Err(_) => return Vec::new(),
+    };
+    pending.sort();
+    let flags = libc::RTLD_NOW | libc::RTLD_GLOBAL;
+    loop {
+        let before = pending.len();
+        let mut failed = Vec::new();
+        for p in pending.drain(..) {
+            // SAFETY: the caller trusts the folder's libraries.
+            match unsafe { libloading::os::unix::Library::open(Some(&p), flags) } {
+                Ok(lib) => std::mem::forget(lib),
+                Err(e) => failed.push((p, e.to_string())),
+            }
+        }
+        if failed.is_empty() || failed.len() == before {
+            return failed;
+        }
+        pending = failed.into_iter().map(|(p, _)| p).collect();
+    }
+}
+
 /// Opens `path` with `RTLD_NOW | RTLD_GLOBAL`, resolves every declared symbol
 /// and checks `TRITONSERVER_ApiVersion` against [`BOUND_API_VERSION`].
 ///

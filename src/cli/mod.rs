@@ -1,0 +1,199 @@
+//! Command-line interface: flags defined once here, each subcommand a small
+//! function over the library. Errors are reported with `anyhow` context.
+
+use std::path::PathBuf;
+
+use anyhow::{bail, Context};
+use clap::{Args, Parser, Subcommand};
+
+use crate::runtime::{self, install::InstallOptions};
+use crate::triton::{InputBuffer, LogLevel};
+
+/// tritium: Triton Inference Server embedded in-process, measured without the network hop.
+#[derive(Debug, Parser)]
+#[command(name = "tritium", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Report the Triton runtime, its Python stub, CUDA, NVML and GPUs; serve a probe model.
+    Doctor(DoctorArgs),
+    /// Install or locate the Triton runtime.
+    #[command(subcommand)]
+    Runtime(RuntimeCommand),
+    /// Load models into an embedded server and print their metadata, config and statistics.
+    Models(ModelsArgs),
+}
+
+/// Where the Triton runtime is (shared by every command that starts a server).
+#[derive(Debug, Args, Clone)]
+pub struct RuntimeArgs {
+    /// Triton install folder (holds lib/libtritonserver.so and backends/), as Model Analyzer's triton_install_path.
+    #[arg(long, value_name = "DIR", env = "TRITIUM_TRITON_PATH")]
+    pub triton_install_path: Option<PathBuf>,
+    /// Triton log level inside the embedded server.
+    #[arg(long, value_enum, default_value = "error")]
+    pub triton_log: LogLevel,
+}
+
+#[derive(Debug, Args)]
+struct DoctorArgs {
+    #[command(flatten)]
+    runtime: RuntimeArgs,
+    /// Print the report as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+enum RuntimeCommand {
+    /// Download nvidia-pytriton==0.7.0 (no dependencies) and lay out Triton 2.51 with the Python backend.
+    Install {
+        /// Folder receiving triton-2.51.0/ (default: ~/.local/share/tritium/runtime).
+        #[arg(long)]
+        dest: Option<PathBuf>,
+        /// Use this wheel file instead of downloading it.
+        #[arg(long)]
+        wheel: Option<PathBuf>,
+        /// Python interpreter the backend stub must match (default: python3 on PATH).
+        #[arg(long)]
+        python: Option<String>,
+        /// Reinstall over an existing runtime.
+        #[arg(long)]
+        force: bool,
+        /// Do not apt-get install numpy when the stub's Python lacks it.
+        #[arg(long)]
+        no_fix: bool,
+    },
+    /// Print the runtime folder that would be used.
+    Path {
+        #[command(flatten)]
+        runtime: RuntimeArgs,
+    },
+}
+
+#[derive(Debug, Args)]
+struct ModelsArgs {
+    #[command(flatten)]
+    runtime: RuntimeArgs,
+    /// The model repository (read-only to tritium).
+    #[arg(long, short = 'r', value_name = "DIR")]
+    model_repository: PathBuf,
+    /// Models to load and describe (default: list the repository only).
+    #[arg(long, short = 'm', value_delimiter = ',')]
+    load: Vec<String>,
+    /// Also run one inference with zero-filled inputs on each loaded model (fixed-shape FP32/INT models).
+    #[arg(long)]
+    infer: bool,
+}
+
+/// Entry point: parses the arguments, runs the command, prints errors; returns the exit code.
+pub fn main() -> i32 {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            1
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<i32> {
+    match cli.command {
+        Command::Doctor(a) => {
+            a.runtime.apply_log_level();
+            let report = crate::doctor::run(a.runtime.triton_install_path.as_deref());
+            if a.json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                print!("{report}");
+            }
+            Ok(if report.ok() { 0 } else { 2 })
+        }
+        Command::Runtime(RuntimeCommand::Install { dest, wheel, python, force, no_fix }) => {
+            let opts = InstallOptions { dest, wheel, python, force, no_fix };
+            let rt = runtime::install::install(&opts, |line| eprintln!("[install] {line}")).context("installing the Triton runtime")?;
+            eprintln!("[install] checking that it serves a Python model...");
+            let smoke = crate::doctor::smoke_test(&rt).context("the installed runtime failed its probe; run `tritium doctor` for details")?;
+            println!("Triton {} ready at {} ({})", smoke.triton_version, rt.root.display(), smoke.stub_environment);
+            Ok(0)
+        }
+        Command::Runtime(RuntimeCommand::Path { runtime: r }) => {
+            let rt = runtime::locate(r.triton_install_path.as_deref())?;
+            println!("{}", rt.root.display());
+            Ok(0)
+        }
+        Command::Models(a) => models(a),
+    }
+}
+
+impl RuntimeArgs {
+    /// Sets Triton's process-global log level before any server starts.
+    pub fn apply_log_level(&self) {
+        crate::triton::set_default_log_level(self.triton_log);
+    }
+
+    /// Locates the runtime and starts a server on `repo`.
+    pub fn start(&self, repo: &std::path::Path) -> anyhow::Result<crate::triton::Server> {
+        self.apply_log_level();
+        let rt = runtime::locate(self.triton_install_path.as_deref())?;
+        let opts = rt.server_options(repo);
+        rt.start_server(&opts).with_context(|| format!("starting the embedded Triton server on {}", repo.display()))
+    }
+}
+
+fn models(a: ModelsArgs) -> anyhow::Result<i32> {
+    let server = a.runtime.start(&a.model_repository)?;
+    println!("{:<32} {:<8} {:<12} reason", "model", "version", "state");
+    for m in server.model_index(false)? {
+        println!("{:<32} {:<8} {:<12} {}", m.name, m.version.as_deref().unwrap_or("-"), m.state.as_deref().unwrap_or("-"), m.reason.as_deref().unwrap_or(""));
+    }
+    let mut failures = 0;
+    for name in &a.load {
+        if let Err(e) = server.load_model(name) {
+            eprintln!("model '{name}': {e}");
+            failures += 1;
+            continue;
+        }
+        let meta = server.model_metadata(name, -1)?;
+        let cfg = server.model_config(name, -1)?;
+        println!("\n== {name} (platform {}, backend {}, max_batch_size {}, {} instance(s))", meta.platform, cfg.backend, cfg.max_batch_size, cfg.instance_count());
+        for t in &meta.inputs {
+            println!("   input  {:<16} {:<6} {:?}", t.name, t.datatype, t.shape);
+        }
+        for t in &meta.outputs {
+            println!("   output {:<16} {:<6} {:?}", t.name, t.datatype, t.shape);
+        }
+        if a.infer {
+            let mut b = server.request(name, -1);
+            for t in &meta.inputs {
+                let mut shape = t.shape.clone();
+                if cfg.max_batch_size > 0 && !shape.is_empty() {
+                    shape[0] = 1;
+                }
+                if shape.iter().any(|d| *d < 0) {
+                    bail!("model '{name}': input '{}' has a variable dimension {:?}; `models --infer` only handles fixed shapes (use `tritium bench --shape`)", t.name, t.shape);
+                }
+                let size = t.data_type().and_then(|d| d.byte_size()).with_context(|| format!("input '{}' of '{name}' is {}", t.name, t.datatype))?;
+                let n: i64 = shape.iter().product();
+                b = b.input(&t.name, &t.datatype, &shape, InputBuffer::host(vec![0u8; n as usize * size]));
+            }
+            let t0 = std::time::Instant::now();
+            let (_req, resp) = b.build()?.infer().map_err(|(e, _)| e)?;
+            let took = t0.elapsed();
+            for o in resp.outputs()? {
+                println!("   result {:<16} {:<6} {:?} {} bytes ({:?})", o.name, o.datatype, o.shape, o.byte_size(), o.memory);
+            }
+            println!("   one inference took {:.3} ms", took.as_secs_f64() * 1e3);
+        }
+        let stats = server.model_statistics(name, -1)?;
+        if let Some(s) = stats.model_stats.first() {
+            println!("   statistics: {} inferences, {} executions, {} successes", s.inference_count, s.execution_count, s.inference_stats.success.count);
+        }
+    }
+    Ok(if failures > 0 { 1 } else { 0 })
+}
