@@ -1067,8 +1067,15 @@ impl ModelConfig {
     }
 
     /// Sets `max_batch_size` (0 disables batching).
+    ///
+    /// Preferred batch sizes above the new maximum are dropped: Triton
+    /// refuses a config where one exceeds `max_batch_size` (and its effective
+    /// configs list the old maximum there).
     pub fn set_max_batch_size(&mut self, max_batch_size: u32) {
         self.max_batch_size = max_batch_size;
+        if let Some(db) = &mut self.dynamic_batching {
+            db.preferred_batch_size.retain(|b| *b >= 1 && (*b as i64) <= max_batch_size as i64);
+        }
     }
 
     /// Enables (`Some`) or disables (`None`) dynamic batching.

@@ -31,8 +31,9 @@ enum Command {
 /// Where the Triton runtime is (shared by every command that starts a server).
 #[derive(Debug, Args, Clone)]
 pub struct RuntimeArgs {
-    /// Triton install folder (holds lib/libtritonserver.so and backends/), as Model Analyzer's triton_install_path.
-    #[arg(long, value_name = "DIR", env = "TRITIUM_TRITON_PATH")]
+    /// Triton install folder (holds lib/libtritonserver.so and backends/), as Model Analyzer's triton_install_path
+    /// [default: $TRITIUM_TRITON_PATH, then /opt/tritonserver, then the runtime `tritium runtime install` made]
+    #[arg(long, value_name = "DIR")]
     pub triton_install_path: Option<PathBuf>,
     /// Triton log level inside the embedded server.
     #[arg(long, value_enum, default_value = "error")]

@@ -119,11 +119,12 @@ pub fn locate(explicit: Option<&Path>) -> Result<Runtime> {
         match inspect(&root, source) {
             Ok(rt) => return Ok(rt),
             Err(why) => {
-                // An explicit path that is wrong is an error by itself: don't silently use another.
-                if source == RuntimeSource::Explicit {
+                // A configured path that is wrong is an error by itself: don't silently use another.
+                if matches!(source, RuntimeSource::Explicit | RuntimeSource::Environment) {
+                    let what = if source == RuntimeSource::Explicit { "--triton-install-path / triton_install_path" } else { ENV_VAR };
                     return Err(Error::RuntimeNotFound {
-                        tried: vec![(root, why)],
-                        fix: "point --triton-install-path / triton_install_path at a folder holding lib/libtritonserver.so and backends/".into(),
+                        tried: vec![(root, format!("{why} ({source})"))],
+                        fix: format!("point {what} at a folder holding lib/libtritonserver.so and backends/, or unset it"),
                     });
                 }
                 tried.push((root.clone(), format!("{why} ({source})")));

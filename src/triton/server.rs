@@ -251,7 +251,7 @@ impl Server {
             check(api, (api.TRITONSERVER_ServerOptionsSetModelRepositoryPath)(o, repo.as_ptr()), "SetModelRepositoryPath")?;
             check(api, (api.TRITONSERVER_ServerOptionsSetModelControlMode)(o, sys::TRITONSERVER_MODEL_CONTROL_EXPLICIT), "SetModelControlMode")?;
             check(api, (api.TRITONSERVER_ServerOptionsSetStrictModelConfig)(o, opts.strict_model_config), "SetStrictModelConfig")?;
-            check(api, (api.TRITONSERVER_ServerOptionsSetStrictReadiness)(o, true), "SetStrictReadiness")?;
+            check(api, (api.TRITONSERVER_ServerOptionsSetStrictReadiness)(o, false), "SetStrictReadiness")?;
             check(api, (api.TRITONSERVER_ServerOptionsSetExitOnError)(o, false), "SetExitOnError")?;
             check(api, (api.TRITONSERVER_ServerOptionsSetExitTimeout)(o, opts.exit_timeout_secs), "SetExitTimeout")?;
             if let Some(dir) = &opts.backend_directory {
@@ -344,7 +344,24 @@ impl Server {
     pub fn load_model(&self, model: &str) -> Result<()> {
         let name = cstring(model, "model name")?;
         // SAFETY: live server; name outlives the call.
-        check(self.api(), unsafe { (self.api().TRITONSERVER_ServerLoadModel)(self.raw(), name.as_ptr()) }, &format!("load model '{model}'"))
+        let r = check(self.api(), unsafe { (self.api().TRITONSERVER_ServerLoadModel)(self.raw(), name.as_ptr()) }, &format!("load model '{model}'"));
+        self.with_load_reason(model, r)
+    }
+
+    /// Triton's load errors often say only "failed to poll from model
+    /// repository"; the repository index holds the real reason: append it.
+    fn with_load_reason(&self, model: &str, r: Result<()>) -> Result<()> {
+        match r {
+            Err(Error::Triton { context, code, mut message }) => {
+                if let Ok(idx) = self.model_index(false) {
+                    if let Some(reason) = idx.iter().find(|m| m.name == model).and_then(|m| m.reason.clone()).filter(|r| !r.is_empty() && !message.contains(r.as_str())) {
+                        message = format!("{message}: {reason}");
+                    }
+                }
+                Err(Error::Triton { context, code, message })
+            }
+            other => other,
+        }
     }
 
     /// Loads (or reloads) `model` with `config_json` (ModelConfig protobuf
@@ -366,7 +383,8 @@ impl Server {
         let r = unsafe { (api.TRITONSERVER_ServerLoadModelWithParameters)(self.raw(), name.as_ptr(), params.as_ptr() as *mut _, 1) };
         // SAFETY: the parameter is ours and no longer referenced by Triton after the call.
         unsafe { (api.TRITONSERVER_ParameterDelete)(param) };
-        check(api, r, &format!("load model '{model}' with config override"))
+        let r = check(api, r, &format!("load model '{model}' with config override"));
+        self.with_load_reason(model, r)
     }
 
     /// Loads `model` with `config` in place of its config.pbtxt.

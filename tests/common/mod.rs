@@ -1,0 +1,65 @@
+//! Helpers shared by the integration tests: the real runtime, the fixture
+//! repository, and one embedded server per test binary.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use tritium::runtime::{self, Runtime};
+use tritium::triton::{InputBuffer, Server};
+
+/// The fixture model repository.
+pub fn models_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests").join("models")
+}
+
+/// The Triton runtime. Tests need a real one: `.ci/run` installs it.
+pub fn runtime() -> Runtime {
+    runtime::locate(None).unwrap_or_else(|e| panic!("integration tests need a Triton runtime ({e}); run `cargo run -- runtime install` or .ci/run"))
+}
+
+/// One server on the fixture repository, shared by the tests of a binary.
+pub fn server() -> &'static Server {
+    static SERVER: OnceLock<Server> = OnceLock::new();
+    SERVER.get_or_init(|| {
+        let rt = runtime();
+        if std::env::var_os("TRITIUM_TEST_TRITON_LOG").is_some() {
+            tritium::triton::set_default_log_level(tritium::triton::LogLevel::Info);
+        }
+        let opts = rt.server_options(models_dir()).exit_timeout_secs(5);
+        rt.start_server(&opts).expect("starting the embedded server")
+    })
+}
+
+/// `n` FP32 values `start, start+step, ...`.
+pub fn ramp(n: usize, start: f32, step: f32) -> Vec<f32> {
+    (0..n).map(|i| start + step * i as f32).collect()
+}
+
+/// Host buffer of f32s.
+pub fn f32s(v: &[f32]) -> InputBuffer {
+    InputBuffer::f32s(v)
+}
+
+/// Number of Python backend stub processes that are children of this
+/// process and serve `model` (one per model instance).
+pub fn stub_processes(model: &str) -> usize {
+    let me = std::process::id().to_string();
+    let mut n = 0;
+    for e in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let p = e.path();
+        let Ok(stat) = std::fs::read_to_string(p.join("stat")) else { continue };
+        // pid (comm) state ppid ...
+        let after = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+        let ppid = after.split_whitespace().nth(1).unwrap_or("");
+        if ppid != me {
+            continue;
+        }
+        let cmd = std::fs::read(p.join("cmdline")).unwrap_or_default();
+        let cmd = String::from_utf8_lossy(&cmd).replace('\0', " ");
+        if cmd.contains("triton_python_backend_stub") && cmd.contains(&format!("/{model}/")) {
+            n += 1;
+        }
+    }
+    n
+}
