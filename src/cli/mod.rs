@@ -68,6 +68,9 @@ enum RuntimeCommand {
         /// Do not apt-get install numpy when the stub's Python lacks it.
         #[arg(long)]
         no_fix: bool,
+        /// Build the layout for another machine's Python (e.g. 3.12): no numpy check, no probe.
+        #[arg(long, value_name = "X.Y")]
+        target_python_version: Option<String>,
     },
     /// Print the runtime folder that would be used.
     Path {
@@ -115,9 +118,14 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
             }
             Ok(if report.ok() { 0 } else { 2 })
         }
-        Command::Runtime(RuntimeCommand::Install { dest, wheel, python, force, no_fix }) => {
-            let opts = InstallOptions { dest, wheel, python, force, no_fix };
+        Command::Runtime(RuntimeCommand::Install { dest, wheel, python, force, no_fix, target_python_version }) => {
+            let for_elsewhere = target_python_version.is_some();
+            let opts = InstallOptions { dest, wheel, python, force, no_fix, target_python_version };
             let rt = runtime::install::install(&opts, |line| eprintln!("[install] {line}")).context("installing the Triton runtime")?;
+            if for_elsewhere {
+                println!("laid out {} for another machine (not probed here)", rt.root.display());
+                return Ok(0);
+            }
             eprintln!("[install] checking that it serves a Python model...");
             let smoke = crate::doctor::smoke_test(&rt).context("the installed runtime failed its probe; run `tritium doctor` for details")?;
             println!("Triton {} ready at {} ({})", smoke.triton_version, rt.root.display(), smoke.stub_environment);

@@ -57,6 +57,9 @@ pub struct InstallOptions {
     pub force: bool,
     /// Do not try to install numpy with apt when it is missing.
     pub no_fix: bool,
+    /// Lay out the stub for this Python version ("3.12") instead of the local
+    /// Python's, to carry the runtime to another machine; skips the numpy check.
+    pub target_python_version: Option<String>,
 }
 
 /// The install root inside `base`.
@@ -155,7 +158,10 @@ pub fn install(opts: &InstallOptions, mut log: impl FnMut(&str)) -> Result<super
     }
     std::fs::create_dir_all(&base).map_err(|e| Error::io(&base, e))?;
     let python = opts.python.clone().unwrap_or_else(|| "python3".into());
-    let (pyver, pyexe) = python_version(&python)?;
+    let (pyver, pyexe) = match &opts.target_python_version {
+        Some(v) => (v.clone(), format!("python{v} on the target machine")),
+        None => python_version(&python)?,
+    };
     log(&format!("Python for the backend stub: {pyexe} ({pyver})"));
 
     let scratch = tempfile::Builder::new().prefix(".tritium-install-").tempdir_in(&base).map_err(|e| Error::io(&base, e))?;
@@ -228,16 +234,17 @@ pub fn install(opts: &InstallOptions, mut log: impl FnMut(&str)) -> Result<super
     }
     log("laid out lib/, bin/, backends/python/ and rewrote the backend's RPATH");
 
+    let local = opts.target_python_version.is_none();
     // The stub links the system libpython of its version.
     let ldd = run(Command::new("ldd").arg(py_backend.join("triton_python_backend_stub")), "ldd on the stub").unwrap_or_default();
-    if let Some(line) = ldd.lines().find(|l| l.contains("not found")) {
+    if let Some(line) = ldd.lines().find(|l| local && l.contains("not found")) {
         return Err(Error::Install(format!(
             "the Python {pyver} backend stub cannot start: {}. Install the shared libpython (Debian/Ubuntu: apt-get install libpython{pyver})",
             line.trim()
         )));
     }
 
-    let numpy = ensure_numpy(&python, &pyver, opts.no_fix, &mut log)?;
+    let numpy = if local { ensure_numpy(&python, &pyver, opts.no_fix, &mut log)? } else { None };
     let manifest = Manifest {
         triton_version: TRITON_VERSION.into(),
         wheel: WHEEL_REQUIREMENT.into(),

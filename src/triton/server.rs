@@ -93,6 +93,10 @@ pub struct ServerOptions {
     pub cuda_memory_pool_bytes: Vec<(i32, u64)>,
     /// Seconds Triton waits for in-flight work at shutdown.
     pub exit_timeout_secs: u32,
+    /// How often Triton retries a failed model load (default 0).
+    pub model_load_retry_count: u32,
+    /// CUDA peer access between GPUs (tritonserver's default: on).
+    pub enable_peer_access: bool,
     /// Prometheus metrics on/off (off also disables GPU/CPU metrics).
     pub metrics: bool,
     /// GPU metrics (DCGM) on/off.
@@ -119,6 +123,8 @@ impl ServerOptions {
             pinned_memory_pool_bytes: None,
             cuda_memory_pool_bytes: Vec::new(),
             exit_timeout_secs: 10,
+            model_load_retry_count: 0,
+            enable_peer_access: true,
             metrics: true,
             gpu_metrics: true,
             cpu_metrics: true,
@@ -254,6 +260,10 @@ impl Server {
             check(api, (api.TRITONSERVER_ServerOptionsSetStrictReadiness)(o, false), "SetStrictReadiness")?;
             check(api, (api.TRITONSERVER_ServerOptionsSetExitOnError)(o, false), "SetExitOnError")?;
             check(api, (api.TRITONSERVER_ServerOptionsSetExitTimeout)(o, opts.exit_timeout_secs), "SetExitTimeout")?;
+            // Triton 24.10's options constructor leaves both uninitialised: on the H200
+            // box a failed load was retried forever until this was set.
+            check(api, (api.TRITONSERVER_ServerOptionsSetModelLoadRetryCount)(o, opts.model_load_retry_count), "SetModelLoadRetryCount")?;
+            check(api, (api.TRITONSERVER_ServerOptionsSetEnablePeerAccess)(o, opts.enable_peer_access), "SetEnablePeerAccess")?;
             if let Some(dir) = &opts.backend_directory {
                 let c = path_cstring(dir, "backend directory")?;
                 check(api, (api.TRITONSERVER_ServerOptionsSetBackendDirectory)(o, c.as_ptr()), "SetBackendDirectory")?;

@@ -295,6 +295,11 @@ TRITONSERVER_Error* TRITONSERVER_ServerOptionsSetStrictReadiness(
     TRITONSERVER_ServerOptions* options, bool strict);
 TRITONSERVER_Error* TRITONSERVER_ServerOptionsSetExitTimeout(
     TRITONSERVER_ServerOptions* options, unsigned int timeout);
+/* 24.10 leaves these two options uninitialised unless set: always set them. */
+TRITONSERVER_Error* TRITONSERVER_ServerOptionsSetModelLoadRetryCount(
+    TRITONSERVER_ServerOptions* options, unsigned int retry_count);
+TRITONSERVER_Error* TRITONSERVER_ServerOptionsSetEnablePeerAccess(
+    TRITONSERVER_ServerOptions* options, bool enable_peer_access);
 TRITONSERVER_Error* TRITONSERVER_ServerOptionsSetLogFile(
     TRITONSERVER_ServerOptions* options, const char* file);
 TRITONSERVER_Error* TRITONSERVER_ServerOptionsSetLogInfo(

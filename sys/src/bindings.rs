@@ -444,6 +444,16 @@ pub struct TritonServerLib {
         timeout: ::std::os::raw::c_uint,
     )
         -> *mut TRITONSERVER_Error,
+    pub TRITONSERVER_ServerOptionsSetModelLoadRetryCount:
+        unsafe extern "C" fn(
+            options: *mut TRITONSERVER_ServerOptions,
+            retry_count: ::std::os::raw::c_uint,
+        ) -> *mut TRITONSERVER_Error,
+    pub TRITONSERVER_ServerOptionsSetEnablePeerAccess:
+        unsafe extern "C" fn(
+            options: *mut TRITONSERVER_ServerOptions,
+            enable_peer_access: bool,
+        ) -> *mut TRITONSERVER_Error,
     pub TRITONSERVER_ServerOptionsSetLogFile: unsafe extern "C" fn(
         options: *mut TRITONSERVER_ServerOptions,
         file: *const ::std::os::raw::c_char,
@@ -762,6 +772,12 @@ impl TritonServerLib {
         let TRITONSERVER_ServerOptionsSetExitTimeout = __library
             .get(b"TRITONSERVER_ServerOptionsSetExitTimeout\0")
             .map(|sym| *sym)?;
+        let TRITONSERVER_ServerOptionsSetModelLoadRetryCount = __library
+            .get(b"TRITONSERVER_ServerOptionsSetModelLoadRetryCount\0")
+            .map(|sym| *sym)?;
+        let TRITONSERVER_ServerOptionsSetEnablePeerAccess = __library
+            .get(b"TRITONSERVER_ServerOptionsSetEnablePeerAccess\0")
+            .map(|sym| *sym)?;
         let TRITONSERVER_ServerOptionsSetLogFile = __library
             .get(b"TRITONSERVER_ServerOptionsSetLogFile\0")
             .map(|sym| *sym)?;
@@ -909,6 +925,8 @@ impl TritonServerLib {
             TRITONSERVER_ServerOptionsSetExitOnError,
             TRITONSERVER_ServerOptionsSetStrictReadiness,
             TRITONSERVER_ServerOptionsSetExitTimeout,
+            TRITONSERVER_ServerOptionsSetModelLoadRetryCount,
+            TRITONSERVER_ServerOptionsSetEnablePeerAccess,
             TRITONSERVER_ServerOptionsSetLogFile,
             TRITONSERVER_ServerOptionsSetLogInfo,
             TRITONSERVER_ServerOptionsSetLogWarn,
@@ -1372,6 +1390,20 @@ impl TritonServerLib {
         timeout: ::std::os::raw::c_uint,
     ) -> *mut TRITONSERVER_Error {
         (self.TRITONSERVER_ServerOptionsSetExitTimeout)(options, timeout)
+    }
+    pub unsafe fn TRITONSERVER_ServerOptionsSetModelLoadRetryCount(
+        &self,
+        options: *mut TRITONSERVER_ServerOptions,
+        retry_count: ::std::os::raw::c_uint,
+    ) -> *mut TRITONSERVER_Error {
+        (self.TRITONSERVER_ServerOptionsSetModelLoadRetryCount)(options, retry_count)
+    }
+    pub unsafe fn TRITONSERVER_ServerOptionsSetEnablePeerAccess(
+        &self,
+        options: *mut TRITONSERVER_ServerOptions,
+        enable_peer_access: bool,
+    ) -> *mut TRITONSERVER_Error {
+        (self.TRITONSERVER_ServerOptionsSetEnablePeerAccess)(options, enable_peer_access)
     }
     pub unsafe fn TRITONSERVER_ServerOptionsSetLogFile(
         &self,

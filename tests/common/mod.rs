@@ -8,9 +8,15 @@ use std::sync::OnceLock;
 use tritium::runtime::{self, Runtime};
 use tritium::triton::{InputBuffer, Server};
 
+/// The repository root (`TRITIUM_REPO` overrides the build-time path, for
+/// test binaries carried to another machine).
+pub fn repo_root() -> PathBuf {
+    std::env::var_os("TRITIUM_REPO").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")))
+}
+
 /// The fixture model repository.
 pub fn models_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests").join("models")
+    repo_root().join("tests").join("models")
 }
 
 /// The Triton runtime. Tests need a real one: `.ci/run` installs it.
