@@ -8,6 +8,7 @@ mkdir -p .gpu/bin .gpu/tests
 cargo build --release --bin tritium
 cp target/release/tritium .gpu/bin/ && strip .gpu/bin/tritium
 rm -f .gpu/tests/*
+cargo build --release --example memory_matrix && cp target/release/examples/memory_matrix .gpu/bin/ && strip .gpu/bin/memory_matrix
 for t in embedded shutdown gpu; do
   exe=$(cargo test --release --no-run --test "$t" --message-format=json 2>/dev/null | python3 -c 'import json,sys
 for l in sys.stdin:
