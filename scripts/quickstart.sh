@@ -3,6 +3,6 @@
 # model repository loaded and queried in the embedded server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh
-target/release/tritium doctor
-target/release/tritium models -r examples/model_repository --load add_sub,sleep_fixed --infer
+source scripts/setup.sh
+"$TRITIUM_BIN" doctor
+"$TRITIUM_BIN" models -r examples/model_repository --load add_sub,sleep_fixed --infer

@@ -3,7 +3,7 @@
 # (when root and apt-get exist), a release build of tritium, and a Triton
 # runtime (nvidia-pytriton==0.7.0 laid out by `tritium runtime install`).
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   need=()
   command -v cc >/dev/null || need+=(gcc libc6-dev)
@@ -17,6 +17,7 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   fi
 fi
 cargo build --release --bin tritium
-if ! target/release/tritium runtime path >/dev/null 2>&1; then
-  target/release/tritium runtime install
+TRITIUM_BIN=${CARGO_TARGET_DIR:-target}/release/tritium
+if ! "$TRITIUM_BIN" runtime path >/dev/null 2>&1; then
+  "$TRITIUM_BIN" runtime install
 fi
