@@ -4,13 +4,14 @@
 # checked-in file differs from a fresh generation instead of overwriting it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build -q -p tritium-sys --features bindgen --message-format=json > target/.sys-build.json
+log=$(mktemp); trap 'rm -f "$log"' EXIT
+cargo build -q -p tritium-sys --features bindgen --message-format=json > "$log"
 out=$(python3 -c '
 import json,sys
-for line in open("target/.sys-build.json"):
+for line in open(sys.argv[1]):
     m=json.loads(line)
     if m.get("reason")=="build-script-executed" and "tritium-sys" in m.get("package_id",""):
-        print(m["out_dir"])')
+        print(m["out_dir"])' "$log")
 gen="$out/bindings.rs"
 if [[ "${1:-}" == "--check" ]]; then
   if ! diff -u sys/src/bindings.rs "$gen"; then
