@@ -8,6 +8,7 @@
 //! - [`model`], [`metrics`]: typed views of Triton's JSON and Prometheus output;
 //! - [`doctor`]: the environment report.
 
+pub mod bench;
 pub mod cli;
 pub mod doctor;
 pub mod error;

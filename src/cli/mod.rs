@@ -6,6 +6,8 @@ use std::path::PathBuf;
 use anyhow::{bail, Context};
 use clap::{Args, Parser, Subcommand};
 
+pub mod bench;
+
 use crate::runtime::{self, install::InstallOptions};
 use crate::triton::{InputBuffer, LogLevel};
 
@@ -26,6 +28,8 @@ enum Command {
     Runtime(RuntimeCommand),
     /// Load models into an embedded server and print their metadata, config and statistics.
     Models(ModelsArgs),
+    /// Measure a model under load (perf_analyzer's job, in-process).
+    Bench(bench::BenchArgs),
 }
 
 /// Where the Triton runtime is (shared by every command that starts a server).
@@ -137,6 +141,7 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
             Ok(0)
         }
         Command::Models(a) => models(a),
+        Command::Bench(a) => bench::run(a),
     }
 }
 

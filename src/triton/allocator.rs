@@ -112,6 +112,13 @@ pub(crate) fn release(ptr: *mut c_void, bytes: usize, memory_type: u32, device: 
     }
 }
 
+/// Acquires and releases one buffer (what one output costs tritium's allocator).
+pub fn round_trip(mem: OutputMemory, bytes: usize) -> Result<()> {
+    let (p, t, id) = acquire(mem, bytes)?;
+    release(p, bytes, t, id);
+    Ok(())
+}
+
 unsafe extern "C" fn alloc_fn(
     _allocator: *mut sys::TRITONSERVER_ResponseAllocator,
     tensor_name: *const c_char,

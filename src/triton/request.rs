@@ -333,6 +333,11 @@ impl InferRequest {
         Ok(())
     }
 
+    /// Sets the caller's tag.
+    pub fn set_tag(&mut self, tag: u64) {
+        self.inner.tag = tag;
+    }
+
     /// Sets the completion handler for later issues.
     pub fn set_handler(&mut self, handler: Arc<dyn CompletionHandler>) {
         self.inner.handler = Some(handler);

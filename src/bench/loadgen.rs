@@ -1,0 +1,452 @@
+//! The load generator: prepared requests issued by lock-free worker threads.
+//!
+//! - Completions arrive on Triton's threads; the handler stamps the time and
+//!   pushes `(request, response)` into one crossbeam channel. Nothing else
+//!   runs there.
+//! - Worker threads (`--max-threads`) take completions from that channel,
+//!   record latency into their own histogram, and re-issue the same request
+//!   (closed loop) or return it to an idle pool (open loop) — no global lock.
+//! - In request-rate mode each worker owns a share of the schedule (constant
+//!   or Poisson) and sends at the scheduled time; latency counts from the
+//!   *scheduled* time, so a stalled server cannot hide latency.
+//! - Windows are closed by the coordinator (it advances `window`); each worker
+//!   hands over its accumulator for the closed window when it notices.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crossbeam::channel::{Receiver, RecvTimeoutError, Sender};
+use crossbeam::queue::ArrayQueue;
+
+use super::stats::LatencyHistogram;
+use crate::triton::{Completion, InferRequest};
+
+/// How load is applied.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum LoadMode {
+    /// Closed loop: this many requests always in flight.
+    Concurrency(u32),
+    /// Open loop: this many requests per second on the given schedule.
+    RequestRate { rate: f64, distribution: Distribution },
+}
+
+/// Request-rate schedule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize)]
+pub enum Distribution {
+    /// Evenly spaced sends.
+    Constant,
+    /// Exponential gaps (seeded).
+    Poisson,
+}
+
+/// One worker's numbers for one window.
+#[derive(Debug, Default)]
+pub struct WindowAcc {
+    /// Latencies of successful requests, ns.
+    pub hist: LatencyHistogram,
+    /// Successful completions.
+    pub ok: u64,
+    /// Failed completions by reason.
+    pub failed: BTreeMap<String, u64>,
+    /// Requests sent.
+    pub sent: u64,
+    /// Scheduled sends skipped because every prepared request was in flight.
+    pub skipped: u64,
+    /// Sends later than 1 ms after their scheduled time.
+    pub late: u64,
+    /// Requests refused at issue.
+    pub issue_errors: u64,
+}
+
+impl WindowAcc {
+    /// Adds `o` into `self`.
+    pub fn merge(&mut self, o: &WindowAcc) {
+        self.hist.merge(&o.hist);
+        self.ok += o.ok;
+        for (k, v) in &o.failed {
+            *self.failed.entry(k.clone()).or_default() += v;
+        }
+        self.sent += o.sent;
+        self.skipped += o.skipped;
+        self.late += o.late;
+        self.issue_errors += o.issue_errors;
+    }
+}
+
+struct Done {
+    completion: Completion,
+    done_ns: u64,
+}
+
+/// State shared by the coordinator, the workers and the completion handler.
+pub(crate) struct Shared {
+    epoch: Instant,
+    /// Issue (or scheduled) time of each prepared request, ns since `epoch`.
+    issue_ns: Vec<AtomicU64>,
+    /// Stop issuing (set at the end or on Ctrl-C).
+    pub(crate) stop: AtomicBool,
+    /// The window completions are being counted into.
+    pub(crate) window: AtomicU64,
+    /// Completions since start (for count windows).
+    pub(crate) completed: AtomicU64,
+    /// Requests in Triton right now.
+    pub(crate) in_flight: AtomicU64,
+}
+
+impl Shared {
+    fn now_ns(&self) -> u64 {
+        self.epoch.elapsed().as_nanos() as u64
+    }
+}
+
+/// A running load generator.
+pub struct LoadGen {
+    pub(crate) shared: Arc<Shared>,
+    acc_rx: Receiver<(usize, u64, WindowAcc)>,
+    workers: Vec<std::thread::JoinHandle<()>>,
+    /// Worker thread ids (for CPU accounting).
+    pub tids: Arc<std::sync::Mutex<Vec<i32>>>,
+    n_workers: usize,
+}
+
+fn reason(e: &crate::Error) -> String {
+    let s = e.to_string();
+    let s = s.lines().next().unwrap_or("").to_string();
+    if s.len() > 160 {
+        format!("{}…", &s[..s.char_indices().nth(159).map(|(i, _)| i).unwrap_or(s.len())])
+    } else {
+        s
+    }
+}
+
+impl LoadGen {
+    /// Starts `threads` workers driving `requests` (built without a handler;
+    /// tags are set here) in `mode`. Nothing is issued before this call.
+    pub fn start(mut requests: Vec<InferRequest>, mode: LoadMode, threads: usize, seed: u64) -> LoadGen {
+        let n = requests.len();
+        let shared = Arc::new(Shared {
+            epoch: Instant::now(),
+            issue_ns: (0..n).map(|_| AtomicU64::new(0)).collect(),
+            stop: AtomicBool::new(false),
+            window: AtomicU64::new(0),
+            completed: AtomicU64::new(0),
+            in_flight: AtomicU64::new(0),
+        });
+        let (done_tx, done_rx) = crossbeam::channel::unbounded::<Done>();
+        let handler = {
+            let shared = shared.clone();
+            let tx = done_tx.clone();
+            Arc::new(move |c: Completion| {
+                let done_ns = shared.now_ns();
+                shared.completed.fetch_add(1, Ordering::Relaxed);
+                shared.in_flight.fetch_sub(1, Ordering::Relaxed);
+                // If the workers are gone the request is dropped here (deleted by its Drop).
+                let _ = tx.send(Done { completion: c, done_ns });
+            }) as Arc<dyn crate::triton::CompletionHandler>
+        };
+        drop(done_tx);
+        for (i, r) in requests.iter_mut().enumerate() {
+            r.set_handler(handler.clone());
+            r.set_tag(i as u64);
+        }
+        drop(handler);
+        let threads = threads.max(1);
+        let idle: Arc<ArrayQueue<InferRequest>> = Arc::new(ArrayQueue::new(n.max(1)));
+        let (acc_tx, acc_rx) = crossbeam::channel::unbounded();
+        let tids = Arc::new(std::sync::Mutex::new(Vec::new()));
+        // Closed loop: worker w starts requests w, w+T, ...; open loop: all go to the idle pool.
+        let mut initial: Vec<Vec<InferRequest>> = (0..threads).map(|_| Vec::new()).collect();
+        for (i, r) in requests.into_iter().enumerate() {
+            match mode {
+                LoadMode::Concurrency(_) => initial[i % threads].push(r),
+                LoadMode::RequestRate { .. } => {
+                    let _ = idle.push(r);
+                }
+            }
+        }
+        let mut workers = Vec::new();
+        for (w, init) in initial.into_iter().enumerate() {
+            let ctx = WorkerCtx {
+                id: w,
+                threads,
+                shared: shared.clone(),
+                done_rx: done_rx.clone(),
+                acc_tx: acc_tx.clone(),
+                idle: idle.clone(),
+                mode,
+                seed: seed ^ (w as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15),
+                tids: tids.clone(),
+            };
+            workers.push(
+                std::thread::Builder::new()
+                    .name(format!("tritium-load-{w}"))
+                    .spawn(move || ctx.run(init))
+                    .unwrap_or_else(|e| panic!("spawning a load worker thread: {e}")),
+            );
+        }
+        LoadGen { shared, acc_rx, workers, tids, n_workers: threads }
+    }
+
+    /// Closes window `k`: completions from now on count into `k + 1`.
+    /// Returns the merged accumulators of window `k` once every worker handed
+    /// its share over (or `timeout` passed: then some workers are stuck).
+    pub fn close_window(&self, k: u64, timeout: Duration) -> (WindowAcc, bool) {
+        self.shared.window.store(k + 1, Ordering::Release);
+        let mut merged = WindowAcc::default();
+        let mut got = 0usize;
+        let deadline = Instant::now() + timeout;
+        while got < self.n_workers {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.acc_rx.recv_timeout(left) {
+                Ok((_w, win, acc)) => {
+                    if win == k {
+                        merged.merge(&acc);
+                        got += 1;
+                    } else if win < k {
+                        // A late share of an older window: fold it in rather than lose it.
+                        merged.merge(&acc);
+                    }
+                }
+                Err(_) => return (merged, false),
+            }
+        }
+        (merged, true)
+    }
+
+    /// Requests in flight now.
+    pub fn in_flight(&self) -> u64 {
+        self.shared.in_flight.load(Ordering::Relaxed)
+    }
+
+    /// Completions so far.
+    pub fn completed(&self) -> u64 {
+        self.shared.completed.load(Ordering::Relaxed)
+    }
+
+    /// Stops issuing and waits up to `drain` for requests in flight; workers
+    /// exit either way. Returns how many requests were still in flight.
+    pub fn stop(self, drain: Duration) -> u64 {
+        self.shared.stop.store(true, Ordering::Release);
+        let deadline = Instant::now() + drain;
+        while self.in_flight() > 0 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        let left = self.in_flight();
+        // Workers leave once stop is set and they have drained what arrived.
+        self.shared.window.store(u64::MAX, Ordering::Release);
+        for w in self.workers {
+            let _ = w.join();
+        }
+        left
+    }
+}
+
+struct WorkerCtx {
+    id: usize,
+    threads: usize,
+    shared: Arc<Shared>,
+    done_rx: Receiver<Done>,
+    acc_tx: Sender<(usize, u64, WindowAcc)>,
+    idle: Arc<ArrayQueue<InferRequest>>,
+    mode: LoadMode,
+    seed: u64,
+    tids: Arc<std::sync::Mutex<Vec<i32>>>,
+}
+
+impl WorkerCtx {
+    fn run(self, initial: Vec<InferRequest>) {
+        let tid = current_tid();
+        if let Ok(mut t) = self.tids.lock() {
+            t.push(tid);
+        }
+        let mut window = 0u64;
+        let mut acc = WindowAcc::default();
+        for r in initial {
+            self.issue(r, self.shared.now_ns(), &mut acc);
+        }
+        // Open-loop schedule for this worker.
+        let mut rng = self.seed | 1;
+        let (per_worker_rate, poisson) = match self.mode {
+            LoadMode::RequestRate { rate, distribution } => (rate / self.threads as f64, distribution == Distribution::Poisson),
+            LoadMode::Concurrency(_) => (0.0, false),
+        };
+        let mut next_send_ns: f64 = if per_worker_rate > 0.0 {
+            // Stagger the workers' constant schedules evenly.
+            let total_rate = per_worker_rate * self.threads as f64;
+            self.shared.now_ns() as f64 + self.id as f64 * 1e9 / total_rate
+        } else {
+            f64::INFINITY
+        };
+        loop {
+            // Hand over finished windows.
+            let cur = self.shared.window.load(Ordering::Acquire);
+            if cur != window {
+                let done = std::mem::take(&mut acc);
+                let _ = self.acc_tx.send((self.id, window, done));
+                window = cur;
+                if cur == u64::MAX {
+                    return;
+                }
+            }
+            let stopping = self.shared.stop.load(Ordering::Acquire);
+            let now = self.shared.now_ns();
+            // Open loop: send what is due.
+            if !stopping && per_worker_rate > 0.0 && (now as f64) >= next_send_ns {
+                let sched = next_send_ns as u64;
+                match self.idle.pop() {
+                    Some(r) => {
+                        if now.saturating_sub(sched) > 1_000_000 {
+                            acc.late += 1;
+                        }
+                        self.issue(r, sched, &mut acc);
+                    }
+                    None => acc.skipped += 1,
+                }
+                let gap = if poisson {
+                    rng = xorshift(rng);
+                    let u = ((rng >> 11) as f64 + 0.5) / (1u64 << 53) as f64;
+                    -u.ln() / per_worker_rate
+                } else {
+                    1.0 / per_worker_rate
+                };
+                next_send_ns += gap * 1e9;
+                continue;
+            }
+            let wait = if per_worker_rate > 0.0 && !stopping {
+                Duration::from_nanos(((next_send_ns - now as f64).max(0.0) as u64).min(2_000_000))
+            } else {
+                Duration::from_millis(2)
+            };
+            match self.done_rx.recv_timeout(wait) {
+                Ok(d) => self.complete(d, stopping, &mut acc),
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => return,
+            }
+        }
+    }
+
+    fn complete(&self, d: Done, stopping: bool, acc: &mut WindowAcc) {
+        let Completion { request, response } = d.completion;
+        let slot = request.tag() as usize;
+        let start = self.shared.issue_ns.get(slot).map(|a| a.load(Ordering::Relaxed)).unwrap_or(d.done_ns);
+        match &response {
+            Ok(_) => {
+                acc.ok += 1;
+                acc.hist.record(d.done_ns.saturating_sub(start).max(1));
+            }
+            Err(e) => *acc.failed.entry(reason(e)).or_default() += 1,
+        }
+        drop(response);
+        if stopping {
+            return; // dropped: deleted while the server is alive
+        }
+        match self.mode {
+            LoadMode::Concurrency(_) => {
+                let now = self.shared.now_ns();
+                self.issue(request, now, acc);
+            }
+            LoadMode::RequestRate { .. } => {
+                let _ = self.idle.push(request);
+            }
+        }
+    }
+
+    fn issue(&self, r: InferRequest, start_ns: u64, acc: &mut WindowAcc) {
+        let slot = r.tag() as usize;
+        if let Some(a) = self.shared.issue_ns.get(slot) {
+            a.store(start_ns, Ordering::Relaxed);
+        }
+        self.shared.in_flight.fetch_add(1, Ordering::Relaxed);
+        match r.issue() {
+            Ok(()) => acc.sent += 1,
+            Err(e) => {
+                self.shared.in_flight.fetch_sub(1, Ordering::Relaxed);
+                acc.issue_errors += 1;
+                *acc.failed.entry(reason(&e.error)).or_default() += 1;
+                // Keep the request for a later try (open loop) or drop it (closed loop: one fewer in flight).
+                if matches!(self.mode, LoadMode::RequestRate { .. }) {
+                    let _ = self.idle.push(e.request);
+                }
+            }
+        }
+    }
+}
+
+fn xorshift(mut x: u64) -> u64 {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    x
+}
+
+fn current_tid() -> i32 {
+    // /proc/thread-self resolves to /proc/<pid>/task/<tid>.
+    std::fs::read_link("/proc/thread-self")
+        .ok()
+        .and_then(|p| p.file_name().and_then(|n| n.to_str()).and_then(|s| s.parse().ok()))
+        .unwrap_or(0)
+}
+
+/// CPU seconds used so far by the given threads of this process.
+pub fn threads_cpu_seconds(tids: &[i32]) -> f64 {
+    let tick = 100.0; // USER_HZ on Linux
+    tids.iter()
+        .filter_map(|t| std::fs::read_to_string(format!("/proc/self/task/{t}/stat")).ok())
+        .filter_map(|s| {
+            let after = s.rsplit_once(')')?.1.split_whitespace().collect::<Vec<_>>();
+            let ut: f64 = after.get(11)?.parse().ok()?;
+            let st: f64 = after.get(12)?.parse().ok()?;
+            Some((ut + st) / tick)
+        })
+        .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn poisson_gaps_have_the_right_mean() {
+        let mut rng = 12345u64 | 1;
+        let rate = 1000.0;
+        let n = 200_000;
+        let mut sum = 0.0;
+        for _ in 0..n {
+            rng = xorshift(rng);
+            let u = ((rng >> 11) as f64 + 0.5) / (1u64 << 53) as f64;
+            sum += -u.ln() / rate;
+        }
+        let mean = sum / n as f64;
+        assert!((mean - 1.0 / rate).abs() < 0.02 / rate, "mean gap {mean}");
+    }
+
+    #[test]
+    fn accumulators_merge() {
+        let mut a = WindowAcc::default();
+        a.ok = 2;
+        a.hist.record(1000);
+        a.failed.insert("x".into(), 1);
+        let mut b = WindowAcc::default();
+        b.ok = 3;
+        b.hist.record(3000);
+        b.failed.insert("x".into(), 2);
+        b.skipped = 4;
+        a.merge(&b);
+        assert_eq!((a.ok, a.hist.count(), a.failed["x"], a.skipped), (5, 2, 3, 4));
+    }
+
+    #[test]
+    fn own_thread_cpu_time_is_readable() {
+        let tid = current_tid();
+        assert!(tid > 0);
+        let t0 = Instant::now();
+        let mut x = 0u64;
+        while t0.elapsed() < Duration::from_millis(50) {
+            x = x.wrapping_add(1);
+        }
+        assert!(x > 0);
+        assert!(threads_cpu_seconds(&[tid]) > 0.0);
+    }
+}

@@ -1,0 +1,537 @@
+//! `tritium bench`: the in-process measurement engine.
+//!
+//! Data flow: [`BenchConfig`] → inputs prepared from the model's metadata
+//! ([`input_data`]) → requests built once → [`loadgen`] drives them → per
+//! window: merged latency histograms ([`stats`]), server statistics deltas,
+//! resource readings ([`resources`]) → stability check → [`export`] records.
+
+pub mod export;
+pub mod harness;
+pub mod input_data;
+pub mod loadgen;
+pub mod resources;
+pub mod stats;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::error::{Error, Result};
+use crate::model::ModelStats;
+use crate::triton::{InferRequest, InputBuffer, OutputMemory, Server};
+use export::{BatchBreakdown, BenchReport, LoadPoint, ServerBreakdown};
+use input_data::{InputSource, ShapeOverrides, StringOptions, TensorSpec};
+use loadgen::{LoadGen, LoadMode, WindowAcc};
+use stats::{LatencySummary, WindowSample};
+
+/// How windows end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize)]
+pub enum MeasurementMode {
+    /// Fixed-length windows (`--measurement-interval`).
+    TimeWindows,
+    /// Windows of a fixed number of completed requests (`--measurement-request-count`).
+    CountWindows,
+}
+
+/// Measurement settings, named as perf_analyzer names them.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Measurement {
+    /// Window kind.
+    pub mode: MeasurementMode,
+    /// Window length (time windows) or deadline unit (count windows), ms.
+    pub interval_ms: u64,
+    /// Requests per count window.
+    pub request_count: u64,
+    /// Stability threshold, percent.
+    pub stability_pct: f64,
+    /// Windows tried before giving up on stability.
+    pub max_trials: u32,
+    /// Use this latency percentile (e.g. 99) for stability and reports instead of the average.
+    pub percentile: Option<u32>,
+    /// Warm-up before the first window.
+    pub warmup_ms: u64,
+}
+
+impl Default for Measurement {
+    fn default() -> Self {
+        Measurement { mode: MeasurementMode::TimeWindows, interval_ms: 5000, request_count: 50, stability_pct: 10.0, max_trials: 10, percentile: None, warmup_ms: 1000 }
+    }
+}
+
+/// Everything one `tritium bench` run needs.
+#[derive(Debug, Clone)]
+pub struct BenchConfig {
+    /// Model name.
+    pub model: String,
+    /// Model version (-1 = latest).
+    pub version: i64,
+    /// Batch size of each request (`-b`).
+    pub batch_size: u32,
+    /// Load levels, measured in order.
+    pub loads: Vec<LoadMode>,
+    /// Worker threads (`--max-threads`); `None` = min(4, concurrency) / 2 for request rate.
+    pub threads: Option<usize>,
+    /// Where input values come from.
+    pub input: InputSource,
+    /// `--shape` overrides.
+    pub shapes: ShapeOverrides,
+    /// BYTES options.
+    pub strings: StringOptions,
+    /// Memory of the input buffers.
+    pub input_memory: OutputMemory,
+    /// Memory Triton writes outputs into.
+    pub output_memory: OutputMemory,
+    /// Windows and stability.
+    pub measurement: Measurement,
+    /// Prepared requests for request-rate mode (the most that can be in flight).
+    pub max_in_flight: usize,
+    /// Resource sampling period.
+    pub sample_interval: Duration,
+    /// Seed of random inputs and Poisson schedules.
+    pub seed: u64,
+}
+
+impl BenchConfig {
+    /// Defaults for `model`.
+    pub fn new(model: &str) -> Self {
+        BenchConfig {
+            model: model.to_string(),
+            version: -1,
+            batch_size: 1,
+            loads: vec![LoadMode::Concurrency(1)],
+            threads: None,
+            input: InputSource::Random { seed: 0 },
+            shapes: ShapeOverrides::default(),
+            strings: StringOptions::default(),
+            input_memory: OutputMemory::System,
+            output_memory: OutputMemory::System,
+            measurement: Measurement::default(),
+            max_in_flight: 1024,
+            sample_interval: Duration::from_millis(50),
+            seed: 0,
+        }
+    }
+}
+
+/// What the engine tells its observer.
+pub trait Observer {
+    /// A load point starts.
+    fn point_started(&self, _label: &str) {}
+    /// A window finished.
+    fn window(&self, _label: &str, _index: u32, _sample: &WindowSample, _stable: bool) {}
+    /// A warning for the user.
+    fn warn(&self, _message: &str) {}
+}
+
+/// An observer that says nothing.
+pub struct Quiet;
+impl Observer for Quiet {}
+
+/// Prepared input data sets: each is `(name, datatype, shape, buffer)` for every input.
+pub type DataSet = Vec<(String, String, Vec<i64>, InputBuffer)>;
+
+/// Reads the model's metadata and prepares the input data sets, failing
+/// before any measurement on unknown models, missing shapes, bad files.
+pub fn prepare_inputs(server: &Server, cfg: &BenchConfig) -> Result<Vec<DataSet>> {
+    let meta = server
+        .model_metadata(&cfg.model, cfg.version)
+        .map_err(|e| Error::InvalidArgument(format!("model '{}' is not loaded or unknown: {e}", cfg.model)))?;
+    let mcfg = server.model_config(&cfg.model, cfg.version)?;
+    let specs: Vec<TensorSpec> = meta.inputs.iter().map(|t| TensorSpec { name: t.name.clone(), datatype: t.datatype.clone(), shape: t.shape.clone() }).collect();
+    let bad = |e: input_data::InputError| Error::InvalidArgument(format!("model '{}': {e}", cfg.model));
+    let shapes = match &cfg.input {
+        // A data file may carry the shapes of variable inputs itself.
+        InputSource::File(_) => input_data::resolve_shapes_allow_variable(&specs, mcfg.max_batch_size, cfg.batch_size, &cfg.shapes),
+        _ => input_data::resolve_shapes(&specs, mcfg.max_batch_size, cfg.batch_size, &cfg.shapes),
+    }
+    .map_err(bad)?;
+    let steps: Vec<input_data::Step> = match &cfg.input {
+        InputSource::File(path) => input_data::load_input_data_batched(path, &specs, &shapes, mcfg.max_batch_size).map_err(bad)?,
+        src => {
+            let mut step = Vec::new();
+            for (spec, (name, shape)) in specs.iter().zip(&shapes) {
+                let bytes = input_data::generate(spec, shape, src, &cfg.strings, 0).map_err(bad)?;
+                step.push((name.clone(), shape.clone(), bytes));
+            }
+            vec![step]
+        }
+    };
+    if steps.is_empty() {
+        return Err(Error::InvalidArgument(format!("model '{}': the input data holds no steps", cfg.model)));
+    }
+    let mut sets = Vec::new();
+    for step in steps {
+        let mut set = Vec::new();
+        for (name, shape, bytes) in step {
+            let dt = specs.iter().find(|s| s.name == name).map(|s| s.datatype.clone()).unwrap_or_default();
+            set.push((name, dt, shape, InputBuffer::in_memory(&bytes, cfg.input_memory)?));
+        }
+        sets.push(set);
+    }
+    Ok(sets)
+}
+
+fn build_requests(server: &Server, cfg: &BenchConfig, sets: &[DataSet], n: usize) -> Result<Vec<InferRequest>> {
+    (0..n)
+        .map(|i| {
+            let mut b = server.request(&cfg.model, cfg.version).output_memory(cfg.output_memory);
+            for (name, dt, shape, buf) in &sets[i % sets.len()] {
+                b = b.input(name, dt, shape, buf.clone());
+            }
+            b.build()
+        })
+        .collect()
+}
+
+/// One finished window.
+struct Window {
+    acc: WindowAcc,
+    duration: Duration,
+    server: Option<ModelStats>,
+    resources: export::ResourceUsage,
+    loadgen_cpu_s: f64,
+}
+
+fn label(load: &LoadMode) -> String {
+    match load {
+        LoadMode::Concurrency(c) => format!("concurrency {c}"),
+        LoadMode::RequestRate { rate, distribution } => format!("request rate {rate}/s ({distribution:?})"),
+    }
+}
+
+fn window_sample(w: &Window, batch: u32, percentile: Option<u32>) -> WindowSample {
+    let secs = w.duration.as_secs_f64().max(1e-9);
+    let s = LatencySummary::from_histogram(&w.acc.hist);
+    WindowSample {
+        throughput: w.acc.ok as f64 * batch as f64 / secs,
+        avg_latency_us: s.avg_us,
+        p99_latency_us: match percentile {
+            Some(p) => w.acc.hist.quantile_ns(p as f64 / 100.0) as f64 / 1e3,
+            None => s.p99_us,
+        },
+    }
+}
+
+fn server_breakdown(d: &ModelStats) -> ServerBreakdown {
+    let st = &d.inference_stats;
+    ServerBreakdown {
+        queue_us: st.avg_queue_us().unwrap_or(0.0),
+        compute_input_us: st.avg_compute_input_us().unwrap_or(0.0),
+        compute_infer_us: st.avg_compute_infer_us().unwrap_or(0.0),
+        compute_output_us: st.avg_compute_output_us().unwrap_or(0.0),
+        request_us: st.avg_request_us().unwrap_or(0.0),
+        per_batch: d
+            .batch_stats
+            .iter()
+            .filter(|b| b.compute_infer.count > 0)
+            .map(|b| BatchBreakdown {
+                batch_size: b.batch_size,
+                executions: b.compute_infer.count,
+                compute_input_us: b.compute_input.avg_us().unwrap_or(0.0),
+                compute_infer_us: b.compute_infer.avg_us().unwrap_or(0.0),
+                compute_output_us: b.compute_output.avg_us().unwrap_or(0.0),
+            })
+            .collect(),
+    }
+}
+
+fn stats_of(server: &Server, cfg: &BenchConfig) -> Option<ModelStats> {
+    server.model_statistics(&cfg.model, cfg.version).ok().and_then(|s| s.model_stats.into_iter().next())
+}
+
+/// Measures one load level.
+pub fn measure_point(server: &Server, cfg: &BenchConfig, sets: &[DataSet], load: LoadMode, sampler: &resources::Sampler, interrupt: &AtomicBool, obs: &dyn Observer) -> Result<LoadPoint> {
+    let lbl = label(&load);
+    obs.point_started(&lbl);
+    let (n_requests, threads) = match load {
+        LoadMode::Concurrency(c) => (c.max(1) as usize, cfg.threads.unwrap_or_else(|| (c as usize).clamp(1, 4))),
+        LoadMode::RequestRate { rate, .. } => {
+            if !(rate > 0.0 && rate.is_finite()) {
+                return Err(Error::InvalidArgument(format!("request rate must be > 0 (got {rate})")));
+            }
+            (cfg.max_in_flight.max(1), cfg.threads.unwrap_or(2))
+        }
+    };
+    let requests = build_requests(server, cfg, sets, n_requests)?;
+    let m = &cfg.measurement;
+    let interval = Duration::from_millis(m.interval_ms.max(1));
+    let gen = LoadGen::start(requests, load, threads, cfg.seed);
+    let mut warnings: Vec<String> = Vec::new();
+
+    // Warm-up: window 0 is thrown away.
+    let warm_end = Instant::now() + Duration::from_millis(m.warmup_ms);
+    while Instant::now() < warm_end && !interrupt.load(Ordering::Relaxed) {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let _ = gen.close_window(0, Duration::from_secs(5));
+
+    let mut windows: Vec<Window> = Vec::new();
+    let mut samples: Vec<WindowSample> = Vec::new();
+    let mut stable = false;
+    let mut empty_streak = 0;
+    let mut k = 1u64;
+    let mut prev_stats = stats_of(server, cfg);
+    let mut prev_cpu = loadgen::threads_cpu_seconds(&gen.tids.lock().map(|t| t.clone()).unwrap_or_default());
+    while (windows.len() as u32) < m.max_trials.max(1) {
+        let start = Instant::now();
+        let start_count = gen.completed();
+        let deadline = match m.mode {
+            MeasurementMode::TimeWindows => start + interval,
+            // A count window also ends at a deadline, so a hung model cannot stall it.
+            MeasurementMode::CountWindows => start + interval.max(Duration::from_secs(1)) * 10,
+        };
+        loop {
+            if interrupt.load(Ordering::Relaxed) || Instant::now() >= deadline {
+                break;
+            }
+            if m.mode == MeasurementMode::CountWindows && gen.completed() - start_count >= m.request_count && start.elapsed() >= interval.min(Duration::from_millis(100)) {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        let (acc, complete) = gen.close_window(k, Duration::from_secs(5));
+        let end = Instant::now();
+        if !complete {
+            warnings.push(format!("window {k}: a load worker did not report in time"));
+        }
+        let now_stats = stats_of(server, cfg);
+        let delta = match (&now_stats, &prev_stats) {
+            (Some(a), Some(b)) => Some(a.delta(b)),
+            _ => None,
+        };
+        prev_stats = now_stats;
+        let cpu = loadgen::threads_cpu_seconds(&gen.tids.lock().map(|t| t.clone()).unwrap_or_default());
+        let w = Window { acc, duration: end - start, server: delta, resources: sampler.summarize(start, end), loadgen_cpu_s: cpu - prev_cpu };
+        prev_cpu = cpu;
+        if w.acc.ok + w.acc.failed.values().sum::<u64>() == 0 {
+            empty_streak += 1;
+            let msg = format!(
+                "{lbl}: no request completed in window {k} ({:.0} ms, {} in flight): the model may be hanging",
+                w.duration.as_secs_f64() * 1e3,
+                gen.in_flight()
+            );
+            obs.warn(&msg);
+            warnings.push(msg);
+        } else {
+            empty_streak = 0;
+        }
+        let s = window_sample(&w, cfg.batch_size, m.percentile);
+        samples.push(s.clone());
+        windows.push(w);
+        stable = samples.len() >= 3 && stats::is_stable(&samples, m.stability_pct, m.percentile.is_some());
+        obs.window(&lbl, k as u32, &s, stable);
+        k += 1;
+        if stable || interrupt.load(Ordering::Relaxed) || empty_streak >= 2 {
+            break;
+        }
+    }
+    let left = gen.stop(Duration::from_secs(5));
+    if left > 0 {
+        warnings.push(format!("{lbl}: {left} request(s) still in flight after the measurement (left to the server's exit timeout)"));
+    }
+    if interrupt.load(Ordering::Relaxed) {
+        warnings.push(format!("{lbl}: interrupted; the numbers cover the windows finished so far"));
+    } else if !stable && windows.len() >= 3 {
+        let rep = stats::stability_report(&samples, m.stability_pct, m.percentile.is_some());
+        warnings.push(format!(
+            "{lbl}: no stable measurement within {} windows (last 3 spread: throughput {:.1} %, latency {:.1} %, threshold {} %); numbers are the last 3 windows",
+            windows.len(),
+            rep.throughput_spread_pct,
+            rep.latency_spread_pct,
+            m.stability_pct
+        ));
+    } else if !stable {
+        warnings.push(format!("{lbl}: fewer than 3 windows; stability not established"));
+    }
+    Ok(combine(cfg, load, &windows, stable, warnings))
+}
+
+/// The reported numbers: the last (up to) 3 windows merged, as perf_analyzer reports the stable windows.
+fn combine(cfg: &BenchConfig, load: LoadMode, windows: &[Window], stable: bool, mut warnings: Vec<String>) -> LoadPoint {
+    let last = &windows[windows.len().saturating_sub(3)..];
+    let mut acc = WindowAcc::default();
+    let mut dur = Duration::ZERO;
+    let mut server: Option<ModelStats> = None;
+    let mut cpu = 0.0;
+    for w in last {
+        acc.merge(&w.acc);
+        dur += w.duration;
+        cpu += w.loadgen_cpu_s;
+        server = match (server, &w.server) {
+            (None, Some(s)) => Some(s.clone()),
+            (Some(a), Some(b)) => Some(sum_stats(&a, b)),
+            (a, None) => a,
+        };
+    }
+    let secs = dur.as_secs_f64().max(1e-9);
+    let latency = LatencySummary::from_histogram(&acc.hist);
+    let breakdown = server.as_ref().map(server_breakdown);
+    let client_overhead_us = breakdown.as_ref().filter(|b| b.request_us > 0.0 && latency.count > 0).map(|b| latency.avg_us - b.request_us);
+    let mut resources = last.last().map(|w| w.resources.clone()).unwrap_or_default();
+    // Max memory and average utilisation over the reported windows.
+    if last.len() > 1 {
+        let avg = |f: &dyn Fn(&export::ResourceUsage) -> Option<f64>| {
+            let v: Vec<f64> = last.iter().filter_map(|w| f(&w.resources)).collect();
+            (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
+        };
+        let max = |f: &dyn Fn(&export::ResourceUsage) -> Option<f64>| last.iter().filter_map(|w| f(&w.resources)).reduce(f64::max);
+        resources.gpu_utilization_pct = avg(&|r| r.gpu_utilization_pct);
+        resources.gpu_power_w = avg(&|r| r.gpu_power_w);
+        resources.gpu_sm_clock_mhz = avg(&|r| r.gpu_sm_clock_mhz);
+        resources.gpu_memory_used_mb = max(&|r| r.gpu_memory_used_mb);
+        resources.gpu_memory_process_mb = max(&|r| r.gpu_memory_process_mb);
+        resources.cpu_util_pct = avg(&|r| r.cpu_util_pct);
+        resources.rss_mb = max(&|r| r.rss_mb);
+    }
+    let (concurrency, request_rate) = match load {
+        LoadMode::Concurrency(c) => (Some(c), None),
+        LoadMode::RequestRate { rate, .. } => (None, Some(rate)),
+    };
+    let send_rate = acc.sent as f64 / secs;
+    if let Some(target) = request_rate {
+        if acc.skipped > 0 || send_rate < 0.95 * target {
+            warnings.push(format!(
+                "request rate {target}/s: achieved {send_rate:.1}/s ({} sends skipped with all {} prepared requests in flight, {} sent > 1 ms late)",
+                acc.skipped, cfg.max_in_flight, acc.late
+            ));
+        }
+    }
+    let failures_total: u64 = acc.failed.values().sum();
+    if failures_total > 0 {
+        warnings.push(format!("{failures_total} request(s) failed: {:?}", acc.failed));
+    }
+    LoadPoint {
+        mode: if concurrency.is_some() { "concurrency".into() } else { "request_rate".into() },
+        concurrency,
+        request_rate,
+        batch_size: cfg.batch_size,
+        windows: windows.len() as u32,
+        stable,
+        throughput: acc.ok as f64 * cfg.batch_size as f64 / secs,
+        latency,
+        client_overhead_us,
+        server: breakdown,
+        resources,
+        failures: acc.failed.clone(),
+        requests: acc.ok + failures_total,
+        send_rate_achieved: request_rate.map(|_| send_rate),
+        loadgen_cpu_cores: Some(cpu / secs),
+        warnings,
+    }
+}
+
+/// Sum of two statistics deltas (the reported windows' server-side totals).
+fn sum_stats(a: &ModelStats, b: &ModelStats) -> ModelStats {
+    let mut out = a.clone();
+    let add = |x: &mut crate::model::StatDuration, y: &crate::model::StatDuration| {
+        x.count += y.count;
+        x.ns += y.ns;
+    };
+    let (s, t) = (&mut out.inference_stats, &b.inference_stats);
+    add(&mut s.success, &t.success);
+    add(&mut s.fail, &t.fail);
+    add(&mut s.queue, &t.queue);
+    add(&mut s.compute_input, &t.compute_input);
+    add(&mut s.compute_infer, &t.compute_infer);
+    add(&mut s.compute_output, &t.compute_output);
+    add(&mut s.cache_hit, &t.cache_hit);
+    add(&mut s.cache_miss, &t.cache_miss);
+    out.inference_count += b.inference_count;
+    out.execution_count += b.execution_count;
+    for bb in &b.batch_stats {
+        match out.batch_stats.iter_mut().find(|x| x.batch_size == bb.batch_size) {
+            Some(x) => {
+                add(&mut x.compute_input, &bb.compute_input);
+                add(&mut x.compute_infer, &bb.compute_infer);
+                add(&mut x.compute_output, &bb.compute_output);
+            }
+            None => out.batch_stats.push(bb.clone()),
+        }
+    }
+    out
+}
+
+/// Runs every load level of `cfg` on a loaded model.
+pub fn run(server: &Server, cfg: &BenchConfig, interrupt: &AtomicBool, obs: &dyn Observer) -> Result<BenchReport> {
+    if cfg.batch_size == 0 {
+        return Err(Error::InvalidArgument("batch size (-b) must be at least 1".into()));
+    }
+    cfg.input_memory.check_available()?;
+    cfg.output_memory.check_available()?;
+    let sets = prepare_inputs(server, cfg)?;
+    let sampler = resources::Sampler::start(cfg.sample_interval);
+    if let Some(note) = &sampler.gpu_note {
+        obs.warn(&format!("GPU metrics unavailable: {note}"));
+    }
+    let started_at = export::now_rfc3339();
+    let mut points = Vec::new();
+    for load in &cfg.loads {
+        if interrupt.load(Ordering::Relaxed) {
+            break;
+        }
+        let p = measure_point(server, cfg, &sets, *load, &sampler, interrupt, obs)?;
+        for w in &p.warnings {
+            obs.warn(w);
+        }
+        points.push(p);
+    }
+    sampler.stop();
+    let md = server.metadata().ok();
+    Ok(BenchReport {
+        schema_version: export::SCHEMA_VERSION,
+        tool: "tritium".into(),
+        tool_version: env!("CARGO_PKG_VERSION").into(),
+        triton_version: md.map(|m| m.version).unwrap_or_default(),
+        model: cfg.model.clone(),
+        model_version: if cfg.version < 0 { "latest".into() } else { cfg.version.to_string() },
+        started_at,
+        machine: machine_description(),
+        settings: serde_json::json!({
+            "batch_size": cfg.batch_size,
+            "measurement": cfg.measurement,
+            "input_memory": cfg.input_memory,
+            "output_memory": cfg.output_memory,
+            "threads": cfg.threads,
+            "max_in_flight": cfg.max_in_flight,
+            "seed": cfg.seed,
+        }),
+        points,
+    })
+}
+
+/// "hostname, N CPUs, GPU names or CPU only".
+pub fn machine_description() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").map(|s| s.trim().to_string()).unwrap_or_default();
+    let cpus = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let gpus = crate::gpu::nvml::Gpus::probe().map(|g| g.infos().iter().map(|i| i.name.clone()).collect::<Vec<_>>().join(", ")).unwrap_or_default();
+    format!("{host}, {cpus} CPUs, {}", if gpus.is_empty() { "CPU only".to_string() } else { gpus })
+}
+
+/// Convenience: a shared interrupt flag that is never set.
+pub fn no_interrupt() -> Arc<AtomicBool> {
+    Arc::new(AtomicBool::new(false))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels() {
+        assert_eq!(label(&LoadMode::Concurrency(4)), "concurrency 4");
+        assert!(label(&LoadMode::RequestRate { rate: 100.0, distribution: loadgen::Distribution::Poisson }).contains("Poisson"));
+    }
+
+    #[test]
+    fn window_sample_counts_batch() {
+        let mut acc = WindowAcc::default();
+        acc.ok = 100;
+        for _ in 0..100 {
+            acc.hist.record(2_000_000);
+        }
+        let w = Window { acc, duration: Duration::from_secs(2), server: None, resources: Default::default(), loadgen_cpu_s: 0.0 };
+        let s = window_sample(&w, 4, None);
+        assert!((s.throughput - 200.0).abs() < 1e-9);
+        assert!((s.avg_latency_us - 2000.0).abs() / 2000.0 < 0.01);
+    }
+}
