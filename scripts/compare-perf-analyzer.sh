@@ -14,6 +14,7 @@ RUNS=${RUNS:-3}
 WIN=${WIN:-1000}
 LEVELS=${LEVELS:-"1 4 16 64"}
 RAW=$OUT/compare_raw.jsonl
+W=/tmp/compare; mkdir -p "$W"   # per-run files stay there (only a few files come back from $OUT)
 : > "$RAW"
 python3 -m pip install -q --no-index --no-deps --target /tmp/pa .gpu/perf_analyzer-*.whl
 PA=/tmp/pa/perf_analyzer/bin/perf_analyzer
@@ -25,33 +26,35 @@ record() { # model client load run csv-or-json rc
 }
 
 pa_flags="-p $WIN --max-trials 10 -s 10"
-for model in add_sub torch_mlp; do
+for model in ${MODELS:-add_sub torch_mlp}; do
+  rate=$([ $model = add_sub ] && echo 4000 || echo 1500)
+  # tritium: every level in one process (one server start per run).
+  for run in $(seq 1 "$RUNS"); do
+    for spec in "--concurrency-range ${LEVELS// /,}" "--request-rate-range $rate"; do
+      tag=$(echo "$spec" | tr -dc 'a-z0-9' | cut -c1-24)
+      f=$W/t_${model}_${tag}_$run.json
+      timeout 300 $TRITIUM bench --model-repository "$REPO" -m $model $spec -p $WIN --warmup 500 --json "$f" > /dev/null 2>"$f.err"
+      python3 scripts/compare_record.py $model tritium all $run "$f" $? >> "$RAW"
+    done
+  done
   for lvl in $LEVELS rate; do
-    if [ "$lvl" = rate ]; then
-      rate=$([ $model = add_sub ] && echo 4000 || echo 1500)
-      tflag="--request-rate-range $rate"; pflag="--request-rate-range $rate"; load="rate$rate"
-    else
-      tflag="--concurrency-range $lvl"; pflag="--concurrency-range $lvl"; load="c$lvl"
-    fi
+    if [ "$lvl" = rate ]; then pflag="--request-rate-range $rate"; load="rate$rate"; else pflag="--concurrency-range $lvl"; load="c$lvl"; fi
     for run in $(seq 1 "$RUNS"); do
-      f=$OUT/t_${model}_${load}_$run.json
-      timeout 120 $TRITIUM bench --model-repository "$REPO" -m $model $tflag -p $WIN --warmup 500 --json "$f" > /dev/null 2>"$f.err"
-      record $model tritium $load $run "$f" $?
-      f=$OUT/capi_${model}_${load}_$run.csv
+      f=$W/capi_${model}_${load}_$run.csv
       timeout 120 $PA --service-kind=triton_c_api --triton-server-directory "$RT" --model-repository "$REPO" -m $model $pflag $pa_flags -f "$f" > "$f.log" 2>&1
       record $model pa_capi $load $run "$f" $?
     done
   done
   # HTTP and gRPC against one tritonserver
   $RT/bin/tritonserver --model-repository "$REPO" --backend-directory "$RT/backends" --model-control-mode explicit --load-model $model \
-    --http-port 18000 --grpc-port 18001 --metrics-port 18002 --log-error false > $OUT/tritonserver_$model.log 2>&1 &
+    --http-port 18000 --grpc-port 18001 --metrics-port 18002 --log-error false > $W/tritonserver_$model.log 2>&1 &
   spid=$!
   for i in $(seq 1 120); do curl -sf localhost:18000/v2/models/$model/ready >/dev/null && break; sleep 0.5; done
   for lvl in $LEVELS; do
     for run in $(seq 1 "$RUNS"); do
       for proto in http grpc; do
         port=$([ $proto = http ] && echo 18000 || echo 18001)
-        f=$OUT/${proto}_${model}_c${lvl}_$run.csv
+        f=$W/${proto}_${model}_c${lvl}_$run.csv
         timeout 120 $PA -m $model -i $proto -u localhost:$port --concurrency-range $lvl $pa_flags -f "$f" > "$f.log" 2>&1
         record $model pa_$proto c$lvl $run "$f" $?
       done

@@ -7,11 +7,17 @@ model, client, load, run, path, rc = sys.argv[1:7]
 rec = {"model": model, "client": client, "load": load, "run": int(run), "rc": int(rc)}
 try:
     if client == "tritium":
+        # One file holds every level: one line per point.
         rep = json.load(open(path))
-        p = rep["points"][0]
-        rec.update(throughput=p["throughput"], avg_us=p["latency"]["avg_us"], p50_us=p["latency"]["p50_us"],
-                   p99_us=p["latency"]["p99_us"], stable=p["stable"], overhead_us=p.get("client_overhead_us"),
-                   server_us=(p.get("server") or {}).get("request_us"), gen_cores=p.get("loadgen_cpu_cores"))
+        for p in rep["points"]:
+            lvl = f"c{p['concurrency']}" if p.get("concurrency") else f"rate{p['request_rate']:g}"
+            r = dict(rec, load=lvl)
+            r.update(throughput=p["throughput"], avg_us=p["latency"]["avg_us"], p50_us=p["latency"]["p50_us"],
+                     p99_us=p["latency"]["p99_us"], stable=p["stable"], overhead_us=p.get("client_overhead_us"),
+                     server_us=(p.get("server") or {}).get("request_us"), gen_cores=p.get("loadgen_cpu_cores"),
+                     send_rate=p.get("send_rate_achieved"))
+            print(json.dumps(r))
+        sys.exit(0)
     else:
         rows = list(csv.DictReader(open(path)))
         r = rows[0]

@@ -75,6 +75,9 @@ impl WindowAcc {
     }
 }
 
+/// Below this distance to a scheduled send a worker polls instead of sleeping.
+const SPIN_NS: u64 = 200_000;
+
 struct Done {
     completion: Completion,
     done_ns: u64,
@@ -314,11 +317,17 @@ impl WorkerCtx {
                 next_send_ns += gap * 1e9;
                 continue;
             }
-            let wait = if per_worker_rate > 0.0 && !stopping {
-                Duration::from_nanos(((next_send_ns - now as f64).max(0.0) as u64).min(2_000_000))
-            } else {
-                Duration::from_millis(2)
-            };
+            let until_send = if per_worker_rate > 0.0 && !stopping { (next_send_ns - now as f64).max(0.0) as u64 } else { u64::MAX };
+            if until_send < SPIN_NS {
+                // Close to a scheduled send: poll instead of sleeping, since the
+                // OS wake-up slack (~50–100 µs) would make every send late.
+                match self.done_rx.try_recv() {
+                    Ok(d) => self.complete(d, stopping, &mut acc),
+                    Err(_) => std::hint::spin_loop(),
+                }
+                continue;
+            }
+            let wait = Duration::from_nanos((until_send - SPIN_NS / 2).min(2_000_000));
             match self.done_rx.recv_timeout(wait) {
                 Ok(d) => self.complete(d, stopping, &mut acc),
                 Err(RecvTimeoutError::Timeout) => {}

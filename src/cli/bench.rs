@@ -33,10 +33,10 @@ pub struct BenchArgs {
     /// Batch size of each request.
     #[arg(short = 'b', long = "batch-size", default_value_t = 1)]
     pub batch_size: u32,
-    /// Closed loop: start:end:step (step adds, as perf_analyzer's). Default 1.
+    /// Closed loop: start:end:step (step adds, as perf_analyzer's) or a list 1,4,16. Default 1.
     #[arg(long, value_name = "START[:END[:STEP]]")]
     pub concurrency_range: Option<String>,
-    /// Open loop: requests per second, start:end:step.
+    /// Open loop: requests per second, start:end:step or a list.
     #[arg(long, value_name = "START[:END[:STEP]]", conflicts_with = "concurrency_range")]
     pub request_rate_range: Option<String>,
     /// Request-rate schedule.
@@ -104,8 +104,15 @@ pub struct BenchArgs {
     pub no_load: bool,
 }
 
-/// Parses "start[:end[:step]]".
+/// Parses "start[:end[:step]]" (step adds, as perf_analyzer's) or a comma list "1,4,16,64".
 pub fn parse_range(s: &str, what: &str) -> anyhow::Result<Vec<f64>> {
+    if s.contains(',') {
+        let v = s.split(',').map(|p| p.trim().parse::<f64>().with_context(|| format!("{what} {s:?}: {p:?} is not a number"))).collect::<anyhow::Result<Vec<f64>>>()?;
+        if v.iter().any(|x| *x <= 0.0) {
+            bail!("{what} {s:?}: every level must be > 0");
+        }
+        return Ok(v);
+    }
     let parts: Vec<&str> = s.split(':').collect();
     let num = |p: &str| p.trim().parse::<f64>().with_context(|| format!("{what} {s:?}: {p:?} is not a number"));
     let (start, end, step) = match parts.as_slice() {
@@ -326,6 +333,8 @@ mod tests {
         assert!(parse_range("4:1", "x").is_err());
         assert!(parse_range("a:2", "x").unwrap_err().to_string().contains("not a number"));
         assert!(parse_range("1:2:3:4", "x").is_err());
+        assert_eq!(parse_range("1,4,16,64", "x").unwrap(), vec![1.0, 4.0, 16.0, 64.0]);
+        assert!(parse_range("1,0", "x").is_err());
     }
 
     #[test]
