@@ -19,7 +19,8 @@ use tritium::triton::Server;
 use tritium::triton::OutputMemory;
 
 fn repo() -> std::path::PathBuf {
-    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/models")
+    let root = std::env::var_os("TRITIUM_REPO").map(std::path::PathBuf::from).unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into());
+    root.join("tests/models")
 }
 
 fn allocator(c: &mut Criterion) {

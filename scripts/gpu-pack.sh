@@ -9,7 +9,12 @@ cargo build --release --bin tritium
 cp target/release/tritium .gpu/bin/ && strip .gpu/bin/tritium
 rm -f .gpu/tests/*
 cargo build --release --example memory_matrix && cp target/release/examples/memory_matrix .gpu/bin/ && strip .gpu/bin/memory_matrix
-for t in embedded shutdown gpu; do
+bench=$(cargo bench --no-run --bench hot_path --message-format=json 2>/dev/null | python3 -c 'import json,sys
+for l in sys.stdin:
+    m=json.loads(l)
+    if m.get("reason")=="compiler-artifact" and m.get("executable"): print(m["executable"])' | tail -1)
+cp "$bench" .gpu/bin/hot_path && strip .gpu/bin/hot_path
+for t in embedded shutdown gpu bench; do
   exe=$(cargo test --release --no-run --test "$t" --message-format=json 2>/dev/null | python3 -c 'import json,sys
 for l in sys.stdin:
     m=json.loads(l)
@@ -22,5 +27,6 @@ if [ ! -f .gpu/runtime312.tar.xz ]; then
   rm -rf /tmp/rt312 && target/release/tritium runtime install --wheel "$wheel" --dest /tmp/rt312 --target-python-version 3.12
   tar -cJf .gpu/runtime312.tar.xz -C /tmp/rt312 triton-2.51.0
 fi
+ls .gpu/perf_analyzer-2.60.0-*.whl >/dev/null 2>&1 || python3 -m pip download -q --no-deps --only-binary=:all: --python-version 3.12 --implementation cp --platform manylinux_2_38_x86_64 -d .gpu perf-analyzer==2.60.0
 ls .gpu/numpy-1.26.4-*.whl >/dev/null 2>&1 || python3 -m pip download -q --no-deps --only-binary=:all: --python-version 3.12 --implementation cp --platform manylinux2014_x86_64 -d .gpu numpy==1.26.4
 du -sh .gpu

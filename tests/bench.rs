@@ -1,0 +1,203 @@
+//! `tritium bench` on a real embedded Triton (CPU): load modes, input
+//! sources, failures, a hanging model, bad input, exports, Ctrl-C.
+
+mod common;
+
+use std::sync::atomic::AtomicBool;
+use std::time::{Duration, Instant};
+
+use common::server;
+use tritium::bench::export::{self, LoadPoint};
+use tritium::bench::input_data::{InputSource, ShapeOverrides, StringOptions};
+use tritium::bench::loadgen::{Distribution, LoadMode};
+use tritium::bench::{self, BenchConfig, Measurement, MeasurementMode, Quiet};
+
+/// Short windows: these tests check behaviour, not performance.
+fn quick(model: &str, loads: Vec<LoadMode>) -> BenchConfig {
+    let mut c = BenchConfig::new(model);
+    c.loads = loads;
+    c.measurement = Measurement { mode: MeasurementMode::TimeWindows, interval_ms: 300, request_count: 20, stability_pct: 50.0, max_trials: 4, percentile: None, warmup_ms: 100 };
+    c
+}
+
+fn run(cfg: &BenchConfig) -> tritium::Result<Vec<LoadPoint>> {
+    server().load_model(&cfg.model)?;
+    bench::run(server(), cfg, &AtomicBool::new(false), &Quiet).map(|r| r.points)
+}
+
+fn assert_sane(p: &LoadPoint) {
+    assert!(p.requests > 0 && p.throughput > 0.0, "{p:?}");
+    let l = &p.latency;
+    assert!(l.min_us <= l.p50_us && l.p50_us <= l.p90_us && l.p90_us <= l.p99_us && l.p99_us <= l.p999_us && l.p999_us <= l.max_us * 1.01, "{l:?}");
+    assert!(p.failures.is_empty(), "{:?}", p.failures);
+}
+
+#[test]
+fn concurrency_mode_measures_and_breaks_down_server_time() {
+    let pts = run(&quick("add_sub", vec![LoadMode::Concurrency(1), LoadMode::Concurrency(4)])).unwrap();
+    assert_eq!(pts.len(), 2);
+    for p in &pts {
+        assert_sane(p);
+        let s = p.server.as_ref().expect("server breakdown from statistics");
+        assert!(s.compute_infer_us > 0.0 && s.request_us > 0.0, "{s:?}");
+        assert!(p.client_overhead_us.is_some());
+        assert!(p.loadgen_cpu_cores.is_some());
+        assert!(p.resources.cpu_util_pct.is_some() && p.resources.rss_mb.unwrap_or(0.0) > 0.0, "{:?}", p.resources);
+    }
+    assert_eq!(pts[0].concurrency, Some(1));
+    // Batch statistics show the dynamic batcher at work at concurrency 4.
+    assert!(!pts[1].server.as_ref().unwrap().per_batch.is_empty());
+}
+
+#[test]
+fn request_rate_modes_hold_the_rate() {
+    for d in [Distribution::Constant, Distribution::Poisson] {
+        let mut c = quick("add_sub_nobatch", vec![LoadMode::RequestRate { rate: 300.0, distribution: d }]);
+        c.measurement.interval_ms = 500;
+        let p = run(&c).unwrap().remove(0);
+        assert_sane(&p);
+        let sent = p.send_rate_achieved.unwrap();
+        assert!((sent - 300.0).abs() < 45.0, "{d:?}: sent {sent}/s");
+        assert!((p.throughput - 300.0).abs() < 45.0, "{d:?}: completed {}/s", p.throughput);
+    }
+}
+
+#[test]
+fn sleep_model_latency_is_at_least_its_cost() {
+    // Ground truth: sleep_fixed costs 5 ms per execution.
+    let p = run(&quick("sleep_fixed", vec![LoadMode::Concurrency(1)])).unwrap().remove(0);
+    assert!(p.latency.min_us >= 5000.0, "{:?}", p.latency);
+    assert!(p.throughput < 200.0 + 1.0, "{}", p.throughput);
+}
+
+#[test]
+fn input_sources_zero_random_file_bytes_and_shapes() {
+    let mut c = quick("add_sub_nobatch", vec![LoadMode::Concurrency(2)]);
+    c.input = InputSource::Zero;
+    assert_sane(&run(&c).unwrap()[0]);
+    c.input = InputSource::Random { seed: 7 };
+    assert_sane(&run(&c).unwrap()[0]);
+
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("data.json");
+    let v: Vec<f32> = (0..16).map(|i| i as f32 + 0.5).collect();
+    std::fs::write(&f, serde_json::json!({"data": [{"INPUT0": v, "INPUT1": v}, {"INPUT0": {"content": v, "shape": [16]}, "INPUT1": v}]}).to_string()).unwrap();
+    c.input = InputSource::File(f);
+    assert_sane(&run(&c).unwrap()[0]);
+
+    let mut b = quick("bytes_echo", vec![LoadMode::Concurrency(1)]);
+    b.shapes = ShapeOverrides::parse(&["TEXT:3".to_string()]).unwrap();
+    b.strings = StringOptions { length: 8, data: Some("hello".into()) };
+    assert_sane(&run(&b).unwrap()[0]);
+
+    let mut v = quick("variable_dim", vec![LoadMode::Concurrency(1)]);
+    v.shapes = ShapeOverrides::parse(&["IN:100".to_string()]).unwrap();
+    assert_sane(&run(&v).unwrap()[0]);
+}
+
+#[test]
+fn bad_input_is_refused_before_measuring() {
+    let t0 = Instant::now();
+    // Missing shape for a variable dimension: names the input and the flag.
+    let e = run(&quick("variable_dim", vec![LoadMode::Concurrency(1)])).unwrap_err().to_string();
+    assert!(e.contains("IN") && e.contains("--shape"), "{e}");
+    // Unknown model.
+    let e = bench::run(server(), &quick("no_such_model", vec![LoadMode::Concurrency(1)]), &AtomicBool::new(false), &Quiet).unwrap_err().to_string();
+    assert!(e.contains("no_such_model"), "{e}");
+    // Wrong dtype / malformed JSON in the input file.
+    let dir = tempfile::tempdir().unwrap();
+    let bad_type = dir.path().join("bad_type.json");
+    std::fs::write(&bad_type, r#"{"data": [{"INPUT0": ["a","b"], "INPUT1": [1.0]}]}"#).unwrap();
+    let mut c = quick("add_sub_nobatch", vec![LoadMode::Concurrency(1)]);
+    c.input = InputSource::File(bad_type.clone());
+    let e = run(&c).unwrap_err().to_string();
+    assert!(e.contains("INPUT0") && e.contains("bad_type.json"), "{e}");
+    let broken = dir.path().join("broken.json");
+    std::fs::write(&broken, "{\"data\": [ {\"INPUT0\": [1.0,\n").unwrap();
+    c.input = InputSource::File(broken);
+    let e = run(&c).unwrap_err().to_string();
+    assert!(e.contains("broken.json") && e.contains("line"), "{e}");
+    // Batch size above the model's maximum.
+    let mut c = quick("add_sub", vec![LoadMode::Concurrency(1)]);
+    c.batch_size = 9;
+    let e = run(&c).unwrap_err().to_string();
+    assert!(e.contains('8'), "{e}");
+    assert!(t0.elapsed() < Duration::from_secs(10), "errors must come before any measurement");
+}
+
+#[test]
+fn failing_requests_are_counted_and_the_run_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("mixed.json");
+    // Every other request is rejected by the model.
+    std::fs::write(&f, r#"{"data": [{"IN": [1.0, 2.0, 3.0, 4.0]}, {"IN": [-1.0, 2.0, 3.0, 4.0]}]}"#).unwrap();
+    let mut c = quick("fail_execute", vec![LoadMode::Concurrency(2)]);
+    c.input = InputSource::File(f);
+    let p = run(&c).unwrap().remove(0);
+    let failed: u64 = p.failures.values().sum();
+    assert!(failed > 0 && p.throughput > 0.0, "{p:?}");
+    assert!(p.failures.keys().any(|k| k.contains("negative input rejected")), "{:?}", p.failures);
+    assert!(p.warnings.iter().any(|w| w.contains("failed")), "{:?}", p.warnings);
+}
+
+#[test]
+fn hanging_model_ends_windows_at_their_deadline() {
+    let t0 = Instant::now();
+    let p = run(&quick("hang", vec![LoadMode::Concurrency(1)])).unwrap().remove(0);
+    assert_eq!(p.requests, 0);
+    assert!(!p.stable);
+    assert!(p.warnings.iter().any(|w| w.contains("hanging")), "{:?}", p.warnings);
+    assert!(t0.elapsed() < Duration::from_secs(20), "took {:?}", t0.elapsed());
+}
+
+#[test]
+fn json_and_csv_round_trip() {
+    let report = bench::run(server(), &{
+        server().load_model("add_sub").unwrap();
+        quick("add_sub", vec![LoadMode::Concurrency(2)])
+    }, &AtomicBool::new(false), &Quiet)
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let j = dir.path().join("r.json");
+    export::write_json(&report, &j).unwrap();
+    assert_eq!(export::read_json(&j).unwrap(), report);
+    let c = dir.path().join("r.csv");
+    export::write_csv(&report, &c).unwrap();
+    let rows = export::read_csv(&c).unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["Concurrency"], "2");
+    let tput: f64 = rows[0]["Inferences/Second"].parse().unwrap();
+    assert!((tput - report.points[0].throughput).abs() < 0.01);
+    for col in ["p99 latency", "Server Queue", "Server Compute Infer", "Avg latency"] {
+        assert!(rows[0].contains_key(col), "missing {col}");
+    }
+}
+
+#[test]
+fn ctrl_c_writes_partial_results_and_exits_130() {
+    let dir = tempfile::tempdir().unwrap();
+    let j = dir.path().join("partial.json");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_tritium"))
+        .args(["bench", "--model-repository"])
+        .arg(common::models_dir())
+        .args(["-m", "add_sub_nobatch", "--concurrency-range", "1:3", "-p", "800", "--warmup", "100", "--json"])
+        .arg(&j)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_secs(6));
+    let rc = send_signal(child.id() as i32, libc::SIGINT);
+    assert_eq!(rc, 0);
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130));
+    let r = export::read_json(&j).expect("partial results written");
+    assert!(!r.points.is_empty());
+}
+
+fn send_signal(pid: i32, sig: i32) -> i32 {
+    // SAFETY: kill(2) on our own child process; no memory is involved.
+    unsafe {
+        libc::kill(pid, sig)
+    }
+}
