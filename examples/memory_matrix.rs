@@ -14,10 +14,10 @@ fn main() -> anyhow::Result<()> {
         println!("no CUDA here: system memory only");
         vec![OutputMemory::System]
     };
-    let a: Vec<f32> = (0..64).map(|i| i as f32 * 0.5 - 3.0).collect();
-    let b: Vec<f32> = (0..64).map(|i| 2.0 + i as f32 * 0.25).collect();
     let bytes = |v: &[f32]| v.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<u8>>();
-    let want: Vec<f32> = a.iter().zip(&b).map(|(x, y)| x + y).collect();
+    // Different values for every combination: a reused (pooled) output buffer
+    // holding the previous answer cannot pass for a correct one.
+    let mut round = 0.0f32;
     println!("{:<10} {:<8} {:<8} result", "model", "inputs", "outputs");
     for model in ["add_sub", "torch_gpu"] {
         if let Err(e) = server.load_model(model) {
@@ -26,6 +26,10 @@ fn main() -> anyhow::Result<()> {
         }
         for &im in &mems {
             for &om in &mems {
+                round += 1.0;
+                let a: Vec<f32> = (0..64).map(|i| i as f32 * 0.5 - 3.0 + 100.0 * round).collect();
+                let b: Vec<f32> = (0..64).map(|i| 2.0 + i as f32 * 0.25 - round).collect();
+                let want: Vec<f32> = a.iter().zip(&b).map(|(x, y)| x + y).collect();
                 let r = (|| -> anyhow::Result<String> {
                     let (_q, resp) = server
                         .request(model, -1)

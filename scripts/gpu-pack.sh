@@ -4,7 +4,7 @@
 # laid out for Python 3.12, and numpy 1.26 for the stub.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mkdir -p .gpu/bin .gpu/tests
+rm -rf .gpu/bin .gpu/tests; mkdir -p .gpu/bin .gpu/tests
 cargo build --release --bin tritium
 cp target/release/tritium .gpu/bin/ && strip .gpu/bin/tritium
 rm -f .gpu/tests/*
@@ -14,13 +14,15 @@ for l in sys.stdin:
     m=json.loads(l)
     if m.get("reason")=="compiler-artifact" and m.get("executable"): print(m["executable"])' | tail -1)
 cp "$bench" .gpu/bin/hot_path && strip .gpu/bin/hot_path
-for t in embedded shutdown gpu bench; do
+for t in embedded shutdown gpu; do
   exe=$(cargo test --release --no-run --test "$t" --message-format=json 2>/dev/null | python3 -c 'import json,sys
 for l in sys.stdin:
     m=json.loads(l)
     if m.get("reason")=="compiler-artifact" and m.get("executable"): print(m["executable"])' | tail -1)
   cp "$exe" ".gpu/tests/$t" && strip ".gpu/tests/$t"
 done
+# Binaries travel compressed (one device call carries at most 64 MiB).
+tar -cJf .gpu/bins.tar.xz -C .gpu bin tests && rm -rf .gpu/bin .gpu/tests
 if [ ! -f .gpu/runtime312.tar.xz ]; then
   wheel=${WHEEL:-$(ls /tmp/wheel/nvidia_pytriton-0.7.0-*.whl 2>/dev/null | head -1)}
   [ -n "$wheel" ] || { python3 -m pip download --no-deps nvidia-pytriton==0.7.0 -d /tmp/wheel; wheel=$(ls /tmp/wheel/*.whl | head -1); }

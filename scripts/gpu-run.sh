@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 OUT=${OUT:-/tmp/out}; mkdir -p "$OUT"
 export TRITIUM_REPO=$PWD
 mkdir -p /tmp/triton && tar -xJf .gpu/runtime312.tar.xz -C /tmp/triton
+tar -xJf .gpu/bins.tar.xz -C .gpu
 export TRITIUM_TRITON_PATH=/tmp/triton/triton-2.51.0
 # numpy 1.26 for the stub (numpy 2 empties Python-backend outputs), torch from the image's venv.
 python3 -m venv --without-pip /tmp/v126
@@ -17,6 +18,8 @@ export PATH=/tmp/v126/bin:$PATH
 .gpu/bin/tritium doctor 2>&1 | tee "$OUT/doctor.txt"
 for t in "$@"; do
   case "$t" in
+    memory) .gpu/bin/memory_matrix tests/models 2>&1 | grep -vE "pb_stub.cc|Non-graceful|^[IWE][0-9]{4}" | tee "$OUT/memory_matrix.txt" ;;
+    criterion) .gpu/bin/hot_path --bench --warm-up-time 1 --measurement-time 3 2>&1 | grep -vE "pb_stub.cc|Non-graceful|^[IWE][0-9]{4}" | tee "$OUT/criterion.txt" ;;
     tests) for b in .gpu/tests/*; do echo "== $b"; "$b" --test-threads=1 --nocapture 2>&1; done 2>&1 | grep -vE "pb_stub.cc|Non-graceful" | tee "$OUT/tests.txt" ;;
     *) bash -c "$t" 2>&1 | tee -a "$OUT/extra.txt" ;;
   esac

@@ -66,6 +66,12 @@ pub fn context(device: i32) -> Result<Arc<CudaContext>> {
     Ok(ctx.clone())
 }
 
+/// Waits for all work queued in `device`'s primary context (which Triton
+/// shares) to finish.
+pub fn synchronize(device: i32) -> Result<()> {
+    context(device)?.synchronize().map_err(|e| Error::Cuda(format!("synchronizing device {device}: {e}")))
+}
+
 /// Allocates `bytes` of device memory on `device`; returns the raw pointer.
 pub(crate) fn raw_alloc_device(device: i32, bytes: usize) -> Result<u64> {
     context(device)?;
