@@ -7,6 +7,7 @@ use anyhow::{bail, Context};
 use clap::{Args, Parser, Subcommand};
 
 pub mod bench;
+pub mod profile;
 
 use crate::runtime::{self, install::InstallOptions};
 use crate::triton::{InputBuffer, LogLevel};
@@ -30,6 +31,8 @@ enum Command {
     Models(ModelsArgs),
     /// Measure a model under load (perf_analyzer's job, in-process).
     Bench(bench::BenchArgs),
+    /// Search model configs as Model Analyzer's profile does, from its YAML config.
+    Profile(profile::ProfileArgs),
 }
 
 /// Where the Triton runtime is (shared by every command that starts a server).
@@ -142,6 +145,7 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
         }
         Command::Models(a) => models(a),
         Command::Bench(a) => bench::run(a),
+        Command::Profile(a) => profile::run(a),
     }
 }
 

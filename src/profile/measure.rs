@@ -1,0 +1,156 @@
+//! The search's [`Measurer`] on the embedded server: a config switch is an
+//! unload + load of the model alone with an in-memory config (no restart, no
+//! file written), then one bench load point. Every measurement is recorded
+//! and checkpointed; on `--resume` finished ones are served from the store.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use super::results::{to_measurement, MeasurementRecord, ProfileResults};
+use super::search::{Measurement, Measurer, ModelConfigVariant};
+use crate::bench::loadgen::LoadMode;
+use crate::bench::resources::Sampler;
+use crate::bench::{self, BenchConfig, Observer};
+use crate::triton::Server;
+
+/// Measures variants of one model.
+pub struct EmbeddedMeasurer<'a> {
+    /// The server.
+    pub server: &'a Server,
+    /// Model name.
+    pub model: String,
+    /// The model's config from the repository (ModelConfig JSON).
+    pub base: Value,
+    /// Measurement settings (from perf_analyzer_flags).
+    pub bench: BenchConfig,
+    /// The results store (checkpointed after every measurement).
+    pub results: &'a mut ProfileResults,
+    /// Where the checkpoint goes.
+    pub checkpoint: PathBuf,
+    /// Ctrl-C.
+    pub interrupt: &'a AtomicBool,
+    /// Resource sampler shared by all measurements.
+    pub sampler: &'a Sampler,
+    /// Progress.
+    pub observer: &'a dyn Observer,
+    loaded: Option<String>,
+    sets: Option<Vec<bench::DataSet>>,
+    /// Seconds spent switching configs.
+    pub load_seconds: f64,
+    /// Seconds spent measuring.
+    pub measure_seconds: f64,
+    /// Measurements taken (not from the store).
+    pub taken: usize,
+    /// Configs loaded.
+    pub loads: usize,
+}
+
+impl<'a> EmbeddedMeasurer<'a> {
+    /// A measurer for `model`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(server: &'a Server, model: &str, base: Value, bench: BenchConfig, results: &'a mut ProfileResults, checkpoint: PathBuf, interrupt: &'a AtomicBool, sampler: &'a Sampler, observer: &'a dyn Observer) -> Self {
+        EmbeddedMeasurer { server, model: model.to_string(), base, bench, results, checkpoint, interrupt, sampler, observer, loaded: None, sets: None, load_seconds: 0.0, measure_seconds: 0.0, taken: 0, loads: 0 }
+    }
+
+    /// The config JSON a variant is loaded with (the model's name kept).
+    pub fn config_json(&self, v: &ModelConfigVariant) -> Value {
+        let mut c = v.apply_to(&self.base);
+        if let Some(o) = c.as_object_mut() {
+            o.insert("name".into(), Value::String(self.model.clone()));
+        }
+        c
+    }
+
+    fn switch_to(&mut self, v: &ModelConfigVariant, config: &Value) -> Result<(), String> {
+        let key = v.key();
+        if self.loaded.as_deref() == Some(key.as_str()) {
+            return Ok(());
+        }
+        let t0 = Instant::now();
+        self.sets = None;
+        self.loaded = None;
+        // Unload first so the previous config's instances are gone before the next loads.
+        let _ = self.server.unload_model(&self.model, Some(Duration::from_secs(120)));
+        let r = self.server.load_model_with_config_json(&self.model, &config.to_string());
+        let secs = t0.elapsed().as_secs_f64();
+        self.load_seconds += secs;
+        self.loads += 1;
+        let m = self.results.model_mut(&self.model);
+        let rec = m.config_for(v, config);
+        rec.load_seconds = Some(secs);
+        match r {
+            Ok(()) => {
+                rec.error = None;
+                self.loaded = Some(key);
+                Ok(())
+            }
+            Err(e) => {
+                let msg = e.to_string();
+                rec.error = Some(msg.clone());
+                Err(msg)
+            }
+        }
+    }
+
+    fn save(&self) {
+        if let Err(e) = self.results.write(&self.checkpoint) {
+            self.observer.warn(&format!("checkpoint {}: {e}", self.checkpoint.display()));
+        }
+    }
+}
+
+impl Measurer for EmbeddedMeasurer<'_> {
+    fn measure(&mut self, v: &ModelConfigVariant, concurrency: u32) -> Measurement {
+        let key = v.key();
+        if let Some(rec) = self.results.model_mut(&self.model).cached(&key, concurrency) {
+            if let Some(p) = &rec.point {
+                return to_measurement(&key, concurrency, p);
+            }
+        }
+        if self.interrupt.load(Ordering::Relaxed) {
+            return Measurement::failure(concurrency, "interrupted");
+        }
+        let config = self.config_json(v);
+        if let Err(e) = self.switch_to(v, &config) {
+            self.observer.warn(&format!("{}: config {key} failed to load: {e}", self.model));
+            let name = self.results.model_mut(&self.model).config_for(v, &config).name.clone();
+            self.results.model_mut(&self.model).measurements.push(MeasurementRecord { config: name, concurrency, passes: Some(false), point: None, error: Some(format!("load failed: {e}")) });
+            self.save();
+            return Measurement::failure(concurrency, format!("load failed: {e}"));
+        }
+        if self.sets.is_none() {
+            match bench::prepare_inputs(self.server, &self.bench) {
+                Ok(s) => self.sets = Some(s),
+                Err(e) => return Measurement::failure(concurrency, format!("inputs: {e}")),
+            }
+        }
+        let sets = self.sets.as_deref().unwrap_or(&[]);
+        let t0 = Instant::now();
+        let r = bench::measure_point(self.server, &self.bench, sets, LoadMode::Concurrency(concurrency), self.sampler, self.interrupt, self.observer);
+        self.measure_seconds += t0.elapsed().as_secs_f64();
+        self.taken += 1;
+        let name = self.results.model_mut(&self.model).config_for(v, &config).name.clone();
+        let (rec, m) = match r {
+            Ok(p) if self.interrupt.load(Ordering::Relaxed) => {
+                // A partial window: keep it in the record but let resume measure it again.
+                let m = Measurement::failure(concurrency, "interrupted");
+                (MeasurementRecord { config: name, concurrency, passes: None, point: None, error: Some(format!("interrupted (partial: {:.1} infer/s)", p.throughput)) }, m)
+            }
+            Ok(p) if p.requests == 0 => {
+                let why = p.warnings.first().cloned().unwrap_or_else(|| "no request completed".into());
+                (MeasurementRecord { config: name, concurrency, passes: Some(false), point: None, error: Some(why.clone()) }, Measurement::failure(concurrency, why))
+            }
+            Ok(p) => {
+                let m = to_measurement(&key, concurrency, &p);
+                (MeasurementRecord { config: name, concurrency, passes: None, point: Some(p), error: None }, m)
+            }
+            Err(e) => (MeasurementRecord { config: name, concurrency, passes: Some(false), point: None, error: Some(e.to_string()) }, Measurement::failure(concurrency, e.to_string())),
+        };
+        self.results.model_mut(&self.model).measurements.push(rec);
+        self.save();
+        m
+    }
+}

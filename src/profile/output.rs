@@ -1,0 +1,112 @@
+//! Deployable configs: `<output_model_repository_path>/<model>_config_<n>/`
+//! with `config.pbtxt` and the model's version folders. The user's
+//! repository is only read.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use super::pbtxt;
+use crate::error::{Error, Result};
+
+/// Fails when `out` exists with content and overriding was not allowed —
+/// checked before any measurement so a long run cannot end in this error.
+pub fn check_output_repository(out: &Path, override_existing: bool) -> Result<()> {
+    let non_empty = std::fs::read_dir(out).map(|mut d| d.next().is_some()).unwrap_or(false);
+    if non_empty && !override_existing {
+        return Err(Error::InvalidArgument(format!(
+            "output_model_repository_path {} exists and is not empty; remove it or set override_output_model_repository: true (--override-output-model-repository true)",
+            out.display()
+        )));
+    }
+    Ok(())
+}
+
+fn copy_tree(from: &Path, to: &Path) -> Result<()> {
+    std::fs::create_dir_all(to).map_err(|e| Error::io(to, e))?;
+    for e in std::fs::read_dir(from).map_err(|e| Error::io(from, e))? {
+        let e = e.map_err(|e| Error::io(from, e))?;
+        let p = e.path();
+        let name = e.file_name();
+        if name == "__pycache__" {
+            continue;
+        }
+        let dst = to.join(&name);
+        if p.is_dir() {
+            copy_tree(&p, &dst)?;
+        } else {
+            std::fs::copy(&p, &dst).map_err(|e| Error::io(&p, e))?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes config `name` (ModelConfig JSON `config`) of the model in
+/// `model_dir` under `out/name`, with every version folder and other files
+/// of the model except its config.pbtxt. Replaces an existing `out/name` only
+/// when `override_existing`.
+pub fn write_model_config(out: &Path, name: &str, config: &Value, model_dir: &Path, override_existing: bool) -> Result<PathBuf> {
+    let dst = out.join(name);
+    if dst.exists() && !override_existing {
+        return Err(Error::InvalidArgument(format!("{} exists; set override_output_model_repository: true to replace it", dst.display())));
+    }
+    std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
+    let mut cfg = config.clone();
+    if let Some(o) = cfg.as_object_mut() {
+        o.insert("name".into(), Value::String(name.to_string()));
+    }
+    let msg = pbtxt::from_json(&cfg).map_err(|e| Error::InvalidArgument(format!("config {name}: {e}")))?;
+    let text = pbtxt::to_text(&msg);
+    // Build next to the destination, then swap it in.
+    let tmp = out.join(format!(".{name}.tmp-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    for e in std::fs::read_dir(model_dir).map_err(|e| Error::io(model_dir, e))? {
+        let e = e.map_err(|e| Error::io(model_dir, e))?;
+        let fname = e.file_name();
+        if fname == "config.pbtxt" || fname == "__pycache__" {
+            continue;
+        }
+        if e.path().is_dir() {
+            copy_tree(&e.path(), &tmp.join(&fname))?;
+        } else {
+            std::fs::create_dir_all(&tmp).map_err(|e| Error::io(&tmp, e))?;
+            std::fs::copy(e.path(), tmp.join(&fname)).map_err(|er| Error::io(e.path(), er))?;
+        }
+    }
+    std::fs::create_dir_all(&tmp).map_err(|e| Error::io(&tmp, e))?;
+    std::fs::write(tmp.join("config.pbtxt"), text).map_err(|e| Error::io(tmp.join("config.pbtxt"), e))?;
+    if dst.exists() {
+        std::fs::remove_dir_all(&dst).map_err(|e| Error::io(&dst, e))?;
+    }
+    std::fs::rename(&tmp, &dst).map_err(|e| Error::io(&dst, e))?;
+    Ok(dst)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writes_config_and_versions_and_respects_override() {
+        let d = tempfile::tempdir().unwrap();
+        let model = d.path().join("repo/m");
+        std::fs::create_dir_all(model.join("1/__pycache__")).unwrap();
+        std::fs::write(model.join("1/model.py"), "x = 1\n").unwrap();
+        std::fs::write(model.join("config.pbtxt"), "name: \"m\"\n").unwrap();
+        let out = d.path().join("out");
+        let cfg = serde_json::json!({"name": "m", "backend": "python", "max_batch_size": 4, "instance_group": [{"kind": "KIND_CPU", "count": 2}]});
+        let p = write_model_config(&out, "m_config_0", &cfg, &model, false).unwrap();
+        let text = std::fs::read_to_string(p.join("config.pbtxt")).unwrap();
+        assert!(text.contains("m_config_0") && text.contains("max_batch_size: 4") && text.contains("KIND_CPU"), "{text}");
+        assert_eq!(std::fs::read_to_string(p.join("1/model.py")).unwrap(), "x = 1\n");
+        assert!(!p.join("1/__pycache__").exists());
+        // The user's model is untouched.
+        assert_eq!(std::fs::read_to_string(model.join("config.pbtxt")).unwrap(), "name: \"m\"\n");
+        // No clobbering without override.
+        assert!(write_model_config(&out, "m_config_0", &cfg, &model, false).is_err());
+        assert!(write_model_config(&out, "m_config_0", &cfg, &model, true).is_ok());
+        assert!(check_output_repository(&out, false).is_err());
+        assert!(check_output_repository(&out, true).is_ok());
+        assert!(check_output_repository(&d.path().join("absent"), false).is_ok());
+    }
+}

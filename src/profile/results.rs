@@ -1,0 +1,348 @@
+//! The results store: every config and measurement of a profile run,
+//! checkpointed atomically after each measurement (`--resume` continues from
+//! it), `results.json` (versioned: the input of `tritium report`) and Model
+//! Analyzer's CSV tables.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::search::{Measurement, ModelConfigVariant};
+use crate::bench::export::{write_atomic, LoadPoint};
+use crate::error::{Error, Result};
+
+/// Version of `results.json` / the checkpoint.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The searched fields of a config.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct VariantRecord {
+    /// `max_batch_size`.
+    pub max_batch_size: u32,
+    /// Instances.
+    pub instance_count: u32,
+    /// `KIND_CPU` / `KIND_GPU`.
+    pub instance_kind: String,
+    /// Dynamic batching on.
+    pub dynamic_batching: bool,
+    /// The model's own config.
+    pub is_default: bool,
+    /// `model_config_parameters` applied.
+    pub manual: serde_json::Map<String, Value>,
+}
+
+impl From<&ModelConfigVariant> for VariantRecord {
+    fn from(v: &ModelConfigVariant) -> Self {
+        VariantRecord {
+            max_batch_size: v.max_batch_size,
+            instance_count: v.instance_count,
+            instance_kind: v.instance_kind.clone(),
+            dynamic_batching: v.dynamic_batching,
+            is_default: v.is_default,
+            manual: v.manual.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+        }
+    }
+}
+
+/// One config tried.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ConfigRecord {
+    /// `<model>_config_<n>` or `<model>_config_default`.
+    pub name: String,
+    /// The search's key of the variant.
+    pub key: String,
+    /// Its searched fields.
+    pub variant: VariantRecord,
+    /// The ModelConfig JSON it was loaded with.
+    pub config: Value,
+    /// Seconds Triton took to load it (unload of the previous one included).
+    pub load_seconds: Option<f64>,
+    /// Why it failed to load, if it did.
+    pub error: Option<String>,
+}
+
+/// One measurement.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct MeasurementRecord {
+    /// Config name.
+    pub config: String,
+    /// Concurrency.
+    pub concurrency: u32,
+    /// Whether it met the constraints (filled at the end).
+    pub passes: Option<bool>,
+    /// The engine's numbers (None when the run failed).
+    pub point: Option<LoadPoint>,
+    /// Why the measurement failed.
+    pub error: Option<String>,
+}
+
+/// Search statistics of one model.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct SearchStats {
+    /// `brute` / `quick`.
+    pub strategy: String,
+    /// Measurements taken (cached ones not counted).
+    pub measurements: usize,
+    /// Configs loaded.
+    pub configs: usize,
+    /// Wall time of the model's profile.
+    pub wall_seconds: f64,
+    /// Time spent loading/unloading configs.
+    pub load_seconds: f64,
+    /// Time spent inside measurement windows (warm-up included).
+    pub measure_seconds: f64,
+    /// Everything else per config (search, I/O, checkpoints).
+    pub overhead_seconds_per_config: f64,
+}
+
+/// Everything about one profiled model.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct ModelResults {
+    /// Model name.
+    pub model: String,
+    /// Its config as read from the repository (ModelConfig JSON).
+    pub base_config: Value,
+    /// Configs in the order they were first tried.
+    pub configs: Vec<ConfigRecord>,
+    /// Measurements in the order taken.
+    pub measurements: Vec<MeasurementRecord>,
+    /// Top config names, best first (the default is not included unless it ranks).
+    pub top: Vec<String>,
+    /// Name of the default config.
+    pub default_config: String,
+    /// Constraints that could not be applied (e.g. GPU memory without a GPU).
+    pub unapplied_constraints: Vec<String>,
+    /// Search statistics.
+    pub search: SearchStats,
+    /// The search finished (false in a checkpoint of an interrupted run).
+    pub complete: bool,
+}
+
+/// The whole run: the checkpoint and `results.json`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct ProfileResults {
+    /// [`SCHEMA_VERSION`].
+    pub schema_version: u32,
+    /// "tritium".
+    pub tool: String,
+    /// tritium's version.
+    pub tool_version: String,
+    /// Triton's version.
+    pub triton_version: String,
+    /// Host, CPUs, GPUs.
+    pub machine: String,
+    /// When the run started (UTC).
+    pub started_at: String,
+    /// The config file.
+    pub config_file: String,
+    /// `brute` / `quick`.
+    pub search_mode: String,
+    /// Constraints (global), as configured.
+    pub constraints: Value,
+    /// Objectives (global), as configured.
+    pub objectives: Value,
+    /// Per model.
+    pub models: Vec<ModelResults>,
+}
+
+impl ProfileResults {
+    /// The model's results, created if absent.
+    pub fn model_mut(&mut self, model: &str) -> &mut ModelResults {
+        if let Some(i) = self.models.iter().position(|m| m.model == model) {
+            return &mut self.models[i];
+        }
+        self.models.push(ModelResults { model: model.to_string(), default_config: format!("{model}_config_default"), ..Default::default() });
+        let n = self.models.len() - 1;
+        &mut self.models[n]
+    }
+
+    /// Reads a checkpoint or results.json, refusing other schema versions.
+    pub fn read(path: &Path) -> Result<ProfileResults> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let v: Value = serde_json::from_str(&text).map_err(|e| Error::Json { what: path.display().to_string(), source: e })?;
+        let ver = v.get("schema_version").and_then(Value::as_u64);
+        if ver != Some(SCHEMA_VERSION as u64) {
+            return Err(Error::InvalidArgument(format!("{}: schema_version {ver:?} is not {SCHEMA_VERSION}; it was written by another tritium version", path.display())));
+        }
+        serde_json::from_value(v).map_err(|e| Error::Json { what: path.display().to_string(), source: e })
+    }
+
+    /// Writes atomically (temp file + fsync + rename).
+    pub fn write(&self, path: &Path) -> Result<()> {
+        if let Some(d) = path.parent() {
+            std::fs::create_dir_all(d).map_err(|e| Error::io(d, e))?;
+        }
+        let text = serde_json::to_string_pretty(self).map_err(|e| Error::Json { what: path.display().to_string(), source: e })?;
+        write_atomic(path, text.as_bytes()).map_err(|e| Error::io(path, e))
+    }
+}
+
+impl ModelResults {
+    /// The config record of `key`, created with the next name if new.
+    pub fn config_for(&mut self, variant: &ModelConfigVariant, config: &Value) -> &mut ConfigRecord {
+        let key = variant.key();
+        if let Some(i) = self.configs.iter().position(|c| c.key == key) {
+            return &mut self.configs[i];
+        }
+        let name = if variant.is_default {
+            format!("{}_config_default", self.model)
+        } else {
+            format!("{}_config_{}", self.model, self.configs.iter().filter(|c| !c.variant.is_default).count())
+        };
+        self.configs.push(ConfigRecord { name, key, variant: variant.into(), config: config.clone(), load_seconds: None, error: None });
+        let n = self.configs.len() - 1;
+        &mut self.configs[n]
+    }
+
+    /// The config name of `key`.
+    pub fn name_of(&self, key: &str) -> Option<&str> {
+        self.configs.iter().find(|c| c.key == key).map(|c| c.name.as_str())
+    }
+
+    /// A finished, successful measurement of (`key`, `concurrency`), for resume.
+    pub fn cached(&self, key: &str, concurrency: u32) -> Option<&MeasurementRecord> {
+        let name = self.name_of(key)?;
+        self.measurements.iter().find(|m| m.config == name && m.concurrency == concurrency && m.point.is_some())
+    }
+}
+
+/// The search's view of a bench point.
+pub fn to_measurement(key: &str, concurrency: u32, p: &LoadPoint) -> Measurement {
+    Measurement {
+        variant_key: key.to_string(),
+        concurrency,
+        request_rate: p.request_rate,
+        batch_size: p.batch_size,
+        throughput: p.throughput,
+        latency_p99_us: p.latency.p99_us,
+        latency_p95_us: p.latency.p95_us,
+        latency_p90_us: p.latency.p90_us,
+        latency_p50_us: p.latency.p50_us,
+        latency_avg_us: p.latency.avg_us,
+        gpu_memory_mb: p.resources.gpu_memory_used_mb,
+        cpu_ram_mb: p.resources.rss_mb,
+        failed: None,
+    }
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+fn opt(v: Option<f64>, digits: usize) -> String {
+    v.map(|x| format!("{x:.digits$}")).unwrap_or_default()
+}
+
+/// Model Analyzer's default columns of `metrics-model-inference.csv`.
+pub const INFERENCE_COLUMNS: &[&str] = &["Model", "Batch", "Concurrency", "Model Config Path", "Instance Group", "Max Batch Size", "Satisfies Constraints", "Throughput (infer/sec)", "p99 Latency (ms)"];
+/// Model Analyzer's default columns of `metrics-model-gpu.csv`.
+pub const GPU_COLUMNS: &[&str] = &["Model", "GPU UUID", "Batch", "Concurrency", "Model Config Path", "Instance Group", "Satisfies Constraints", "GPU Memory Usage (MB)", "GPU Utilization (%)", "GPU Power Usage (W)"];
+/// Model Analyzer's default columns of `metrics-server-only.csv`.
+pub const SERVER_COLUMNS: &[&str] = &["Model", "GPU UUID", "GPU Memory Usage (MB)", "GPU Utilization (%)", "GPU Power Usage (W)"];
+
+/// Writes the three CSV tables into `dir` (atomically each); returns their paths.
+pub fn write_csvs(results: &ProfileResults, dir: &Path, gpu_uuids: &str) -> Result<Vec<PathBuf>> {
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    let mut inf = INFERENCE_COLUMNS.join(",") + "\n";
+    let mut gpu = GPU_COLUMNS.join(",") + "\n";
+    let mut srv = SERVER_COLUMNS.join(",") + "\n";
+    for m in &results.models {
+        for r in &m.measurements {
+            let Some(p) = &r.point else { continue };
+            let Some(c) = m.configs.iter().find(|c| c.name == r.config) else { continue };
+            let group = format!("{}:{}", c.variant.instance_count, c.variant.instance_kind.trim_start_matches("KIND_").to_lowercase());
+            let sat = match r.passes {
+                Some(true) => "Yes",
+                Some(false) => "No",
+                None => "",
+            };
+            inf += &format!(
+                "{},{},{},{},{},{},{},{:.1},{:.3}\n",
+                csv_field(&m.model),
+                p.batch_size,
+                r.concurrency,
+                csv_field(&r.config),
+                group,
+                c.variant.max_batch_size,
+                sat,
+                p.throughput,
+                p.latency.p99_us / 1000.0
+            );
+            gpu += &format!(
+                "{},{},{},{},{},{},{},{},{},{}\n",
+                csv_field(&m.model),
+                csv_field(gpu_uuids),
+                p.batch_size,
+                r.concurrency,
+                csv_field(&r.config),
+                group,
+                sat,
+                opt(p.resources.gpu_memory_used_mb, 1),
+                opt(p.resources.gpu_utilization_pct, 1),
+                opt(p.resources.gpu_power_w, 1)
+            );
+        }
+        // Server-only: the server with only the default config loaded (its first measurement).
+        if let Some(p) = m.measurements.iter().find(|r| r.config == m.default_config).and_then(|r| r.point.as_ref()) {
+            srv += &format!(
+                "{},{},{},{},{}\n",
+                csv_field(&m.model),
+                csv_field(gpu_uuids),
+                opt(p.resources.gpu_memory_used_mb, 1),
+                opt(p.resources.gpu_utilization_pct, 1),
+                opt(p.resources.gpu_power_w, 1)
+            );
+        }
+    }
+    let mut out = Vec::new();
+    for (name, text) in [("metrics-model-inference.csv", inf), ("metrics-model-gpu.csv", gpu), ("metrics-server-only.csv", srv)] {
+        let p = dir.join(name);
+        write_atomic(&p, text.as_bytes()).map_err(|e| Error::io(&p, e))?;
+        out.push(p);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn config_names_are_stable_and_default_is_named_default() {
+        let mut m = ModelResults { model: "m".into(), ..Default::default() };
+        let mut d = ModelConfigVariant::automatic(0, 1, "KIND_CPU", false);
+        d.is_default = true;
+        d.automatic = false;
+        let a = ModelConfigVariant::automatic(4, 2, "KIND_CPU", true);
+        let b = ModelConfigVariant::automatic(8, 2, "KIND_CPU", true);
+        assert_eq!(m.config_for(&d, &Value::Null).name, "m_config_default");
+        assert_eq!(m.config_for(&a, &Value::Null).name, "m_config_0");
+        assert_eq!(m.config_for(&b, &Value::Null).name, "m_config_1");
+        assert_eq!(m.config_for(&a, &Value::Null).name, "m_config_0");
+    }
+
+    #[test]
+    fn checkpoint_round_trip_and_version_check() {
+        let d = tempfile::tempdir().unwrap();
+        let mut r = ProfileResults { schema_version: SCHEMA_VERSION, tool: "tritium".into(), ..Default::default() };
+        r.model_mut("m").top = vec!["m_config_0".into()];
+        let p = d.path().join("ck.json");
+        r.write(&p).unwrap();
+        assert_eq!(ProfileResults::read(&p).unwrap(), r);
+        std::fs::write(&p, r#"{"schema_version": 99}"#).unwrap();
+        assert!(ProfileResults::read(&p).unwrap_err().to_string().contains("schema_version"));
+        std::fs::write(&p, "{").unwrap();
+        assert!(ProfileResults::read(&p).is_err());
+    }
+
+    #[test]
+    fn csv_fields_are_quoted_when_needed() {
+        assert_eq!(csv_field("a,b"), "\"a,b\"");
+        assert_eq!(csv_field("plain"), "plain");
+    }
+}
