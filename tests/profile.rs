@@ -1,0 +1,183 @@
+//! `tritium profile` end to end on a real embedded Triton (CPU): the Model
+//! Analyzer example config, ground truth for brute and quick search,
+//! checkpoint/resume after Ctrl-C, output repository rules, CSV columns.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output};
+use std::time::Duration;
+
+use tritium::profile::results::{ProfileResults, GPU_COLUMNS, INFERENCE_COLUMNS, SERVER_COLUMNS};
+
+fn tritium(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tritium")).args(args).output().unwrap()
+}
+
+fn text(o: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+}
+
+/// Contents of every config.pbtxt and model.py in the fixture repository.
+fn repo_snapshot() -> Vec<(String, String)> {
+    let mut v = Vec::new();
+    for m in std::fs::read_dir(common::models_dir()).unwrap().flatten() {
+        for f in ["config.pbtxt", "1/model.py"] {
+            if let Ok(t) = std::fs::read_to_string(m.path().join(f)) {
+                v.push((format!("{}/{f}", m.file_name().to_string_lossy()), t));
+            }
+        }
+    }
+    v.sort();
+    v
+}
+
+fn small_space(dir: &Path, mode: &str, extra: &str) -> std::path::PathBuf {
+    let yaml = format!(
+        "model_repository: {repo}\nprofile_models: sleep_fixed\nexport_path: {out}/export\noutput_model_repository_path: {out}/models\ncheckpoint_directory: {out}/ckpt\n\
+         override_output_model_repository: true\nrun_config_search_mode: {mode}\nnum_configs_per_model: 2\n\
+         run_config_search_max_model_batch_size: 8\nrun_config_search_max_instance_count: 3\nrun_config_search_max_concurrency: 32\n\
+         perf_analyzer_flags:\n  measurement-interval: 200\n{extra}",
+        repo = common::models_dir().display(),
+        out = dir.display()
+    );
+    let p = dir.join(format!("{mode}.yaml"));
+    std::fs::write(&p, yaml).unwrap();
+    p
+}
+
+fn best(r: &ProfileResults) -> (u32, u32) {
+    let m = &r.models[0];
+    let top = m.configs.iter().find(|c| Some(&c.name) == m.top.first()).expect("a top config");
+    (top.variant.instance_count, top.variant.max_batch_size)
+}
+
+#[test]
+fn brute_and_quick_find_the_ground_truth() {
+    // sleep_fixed costs 5 ms per execution whatever the batch: throughput is
+    // instances x batch / 5 ms, so the best config is the corner (3 x 8).
+    common::runtime();
+    let before = repo_snapshot();
+    let d = tempfile::tempdir().unwrap();
+    let mut measured = Vec::new();
+    for mode in ["brute", "quick"] {
+        let dir = d.path().join(mode);
+        std::fs::create_dir_all(&dir).unwrap();
+        let o = tritium(&["profile", "-f", small_space(&dir, mode, "").to_str().unwrap()]);
+        assert!(o.status.success(), "{mode}: {}", text(&o));
+        let r = ProfileResults::read(&dir.join("export/results/results.json")).unwrap();
+        assert_eq!(best(&r), (3, 8), "{mode} found {:?}; {}", best(&r), text(&o));
+        // No restart between configs: everything besides loads and windows stays small.
+        assert!(r.models[0].search.overhead_seconds_per_config < 0.2, "{:?}", r.models[0].search);
+        measured.push(r.models[0].search.configs);
+        // Deployable configs for the top and the default, with the model's files.
+        let out = dir.join("models");
+        assert!(out.join("sleep_fixed_config_default/config.pbtxt").exists());
+        assert!(out.join("sleep_fixed_config_default/1/model.py").exists());
+        let top = &r.models[0].top[0];
+        let pbtxt = std::fs::read_to_string(out.join(top).join("config.pbtxt")).unwrap();
+        assert!(pbtxt.contains(&format!("name: \"{top}\"")) && pbtxt.contains("count: 3"), "{pbtxt}");
+        // CSVs with Model Analyzer's columns.
+        let res = dir.join("export/results");
+        for (f, cols) in [("metrics-model-inference.csv", INFERENCE_COLUMNS), ("metrics-model-gpu.csv", GPU_COLUMNS), ("metrics-server-only.csv", SERVER_COLUMNS)] {
+            let t = std::fs::read_to_string(res.join(f)).unwrap();
+            assert_eq!(t.lines().next().unwrap(), cols.join(","), "{f}");
+        }
+        let inf = std::fs::read_to_string(res.join("metrics-model-inference.csv")).unwrap();
+        assert!(inf.lines().count() > 3 && inf.contains("sleep_fixed_config_default"));
+    }
+    eprintln!("configs measured: brute {}, quick {}", measured[0], measured[1]);
+    assert!(measured[1] < measured[0], "quick must measure fewer configs than brute ({measured:?})");
+    // The user's repository is read-only to tritium.
+    assert_eq!(repo_snapshot(), before);
+}
+
+#[test]
+fn model_analyzer_example_config_runs_unchanged() {
+    // The issue's example file, only the paths made real.
+    common::runtime();
+    let d = tempfile::tempdir().unwrap();
+    let yaml = format!(
+        "model_repository: {}\nprofile_models:\n  - my_model\noutput_model_repository_path: {out}/output_models\nexport_path: {out}/profile_results\n\
+override_output_model_repository: true\ntriton_launch_mode: docker\ntriton_docker_image: triton_example\ntriton_docker_shm_size: 10G\n\
+perf_analyzer_flags:\n  shape: audio_signal:160000\n  measurement-request-count: 50\n  measurement-interval: 500\n  measurement-mode: time_windows\n\
+run_config_search_mode: quick\nnum_configs_per_model: 3\nrun_config_search_min_model_batch_size: 1\nrun_config_search_max_model_batch_size: 8\n\
+run_config_search_min_instance_count: 3\nrun_config_search_max_instance_count: 15\nrun_config_search_max_concurrency: 64\n\
+constraints:\n  gpu_used_memory:\n    max: 42000\n",
+        common::models_dir().display(),
+        out = d.path().display()
+    );
+    let f = d.path().join("analyzer_config.yaml");
+    std::fs::write(&f, yaml).unwrap();
+    // Short windows via a CLI override, as Model Analyzer's CLI allows; the file itself is unchanged.
+    let o = Command::new(env!("CARGO_BIN_EXE_tritium"))
+        .current_dir(d.path())
+        .args(["profile", "-f", f.to_str().unwrap(), "--run-config-search-max-instance-count", "4", "--run-config-search-max-concurrency", "16"])
+        .output()
+        .unwrap();
+    let t = text(&o);
+    assert!(o.status.success(), "{t}");
+    assert!(t.contains("docker") && t.contains("embedded"), "launch-mode notice missing: {t}");
+    if !tritium::gpu::cuda_available() {
+        assert!(t.contains("gpu_used_memory") && t.contains("not applied"), "{t}");
+    }
+    let r = ProfileResults::read(&d.path().join("profile_results/results/results.json")).unwrap();
+    let m = &r.models[0];
+    assert_eq!(m.model, "my_model");
+    assert!(m.configs.iter().filter(|c| !c.variant.is_default).all(|c| c.variant.instance_count >= 3 && c.variant.instance_count <= 4));
+    assert!(!m.top.is_empty());
+    assert!(t.contains("the default's throughput"), "{t}");
+}
+
+#[test]
+fn ctrl_c_checkpoints_and_resume_finishes() {
+    common::runtime();
+    let d = tempfile::tempdir().unwrap();
+    let cfg = small_space(d.path(), "brute", "");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tritium")).args(["profile", "-f", cfg.to_str().unwrap()]).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().unwrap();
+    std::thread::sleep(Duration::from_secs(12));
+    // SAFETY: kill(2) on our own child process.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGINT) }, 0);
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(130), "{}", text(&o));
+    let ck = d.path().join("ckpt/tritium-profile.ckpt.json");
+    let partial = ProfileResults::read(&ck).expect("checkpoint written");
+    assert!(!partial.models[0].complete);
+    let done_before = partial.models[0].measurements.iter().filter(|m| m.point.is_some()).count();
+    assert!(done_before > 0, "some measurements before the interrupt");
+    assert!(!d.path().join("export/results/results.json").exists(), "no final results from an interrupted run");
+
+    let o = tritium(&["profile", "-f", cfg.to_str().unwrap(), "--resume"]);
+    let t = text(&o);
+    assert!(o.status.success(), "{t}");
+    assert!(t.contains("resuming") && t.contains("[cached]"), "{t}");
+    let r = ProfileResults::read(&d.path().join("export/results/results.json")).unwrap();
+    assert!(r.models[0].complete);
+    assert_eq!(best(&r), (3, 8));
+}
+
+#[test]
+fn output_repository_is_not_clobbered_without_override() {
+    common::runtime();
+    let d = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(d.path().join("models/somebody_elses_model")).unwrap();
+    let cfg = small_space(d.path(), "quick", "");
+    let t = std::fs::read_to_string(&cfg).unwrap().replace("override_output_model_repository: true", "override_output_model_repository: false");
+    std::fs::write(&cfg, t).unwrap();
+    let o = tritium(&["profile", "-f", cfg.to_str().unwrap()]);
+    assert!(!o.status.success());
+    assert!(text(&o).contains("override_output_model_repository"), "{}", text(&o));
+    assert!(d.path().join("models/somebody_elses_model").exists());
+}
+
+#[test]
+fn bad_config_names_key_and_suggestion() {
+    let d = tempfile::tempdir().unwrap();
+    let f = d.path().join("bad.yaml");
+    std::fs::write(&f, format!("model_repository: {}\nprofile_models: [sleep_fixed]\nrun_config_search_max_concurency: 8\n", common::models_dir().display())).unwrap();
+    let t = text(&tritium(&["profile", "-f", f.to_str().unwrap()]));
+    assert!(t.contains("run_config_search_max_concurency") && t.contains("run_config_search_max_concurrency"), "{t}");
+    std::fs::write(&f, "model_repository: /x\nprofile_models: [a]\nnum_configs_per_model: lots\n").unwrap();
+    let t = text(&tritium(&["profile", "-f", f.to_str().unwrap()]));
+    assert!(t.contains("bad.yaml:3:"), "file, line and column: {t}");
+}
