@@ -134,7 +134,7 @@ fn ctrl_c_checkpoints_and_resume_finishes() {
     common::runtime();
     let d = tempfile::tempdir().unwrap();
     let cfg = small_space(d.path(), "brute", "");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tritium")).args(["profile", "-f", cfg.to_str().unwrap()]).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_tritium")).args(["profile", "-f", cfg.to_str().unwrap()]).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().unwrap();
     std::thread::sleep(Duration::from_secs(12));
     // SAFETY: kill(2) on our own child process.
     assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGINT) }, 0);
