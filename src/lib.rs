@@ -16,6 +16,7 @@ pub mod gpu;
 pub mod metrics;
 pub mod model;
 pub mod profile;
+pub mod report;
 pub mod runtime;
 pub mod triton;
 

@@ -104,6 +104,14 @@ pub fn run(a: ProfileArgs) -> anyhow::Result<i32> {
         eprintln!("[profile] interrupted: checkpoint written to {}; continue with --resume", paths.checkpoint.display());
         return Ok(130);
     }
+    match crate::report::build_from(&results, &cfg.export_path) {
+        Ok(paths) => {
+            for p in paths.all() {
+                println!("report: {}", p.display());
+            }
+        }
+        Err(e) => eprintln!("[profile] reports: {e}"),
+    }
     println!(
         "\nprofile finished in {:.1} s: {}/metrics-model-inference.csv, metrics-model-gpu.csv, metrics-server-only.csv, results.json; configs in {}",
         t0.elapsed().as_secs_f64(),

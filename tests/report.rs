@@ -1,0 +1,274 @@
+//! `tritium report` from stored results (no Triton needed): every PDF is
+//! written and parses, its text (read back with poppler's `pdftotext`) holds
+//! the model, the table headers and the best config's numbers; failed
+//! configs, CPU-only runs and single measurements render; bad input gives an
+//! error naming the file.
+//!
+//! Needs poppler-utils (`pdftotext`, `pdfinfo`, `pdffonts`):
+//! `apt-get install poppler-utils`. Set `TRITIUM_REPORT_OUT=DIR` to keep the
+//! PDFs (one folder per fixture) for looking at them.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use tritium::profile::results::ProfileResults;
+use tritium::report::{self, ReportPaths};
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/results").join(name)
+}
+
+fn load(name: &str) -> ProfileResults {
+    report::load_results(&fixture(name)).unwrap_or_else(|e| panic!("fixture {name}: {e}"))
+}
+
+/// Output folder: `$TRITIUM_REPORT_OUT/<tag>` or a temp dir (kept alive by the guard).
+fn out_dir(tag: &str) -> (PathBuf, Option<tempfile::TempDir>) {
+    match std::env::var_os("TRITIUM_REPORT_OUT") {
+        Some(d) => {
+            let p = PathBuf::from(d).join(tag);
+            let _ = std::fs::remove_dir_all(&p);
+            std::fs::create_dir_all(&p).unwrap();
+            (p, None)
+        }
+        None => {
+            let t = tempfile::tempdir().unwrap();
+            (t.path().to_path_buf(), Some(t))
+        }
+    }
+}
+
+fn poppler(tool: &str, args: &[&str], pdf: &Path) -> String {
+    let out = Command::new(tool)
+        .args(args)
+        .arg(pdf)
+        .args(if tool == "pdftotext" { &["-"][..] } else { &[][..] })
+        .output()
+        .unwrap_or_else(|e| panic!("running {tool} ({e}): install poppler-utils (apt-get install poppler-utils)"));
+    assert!(out.status.success(), "{tool} failed on {}: {}", pdf.display(), String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// The PDF's text with runs of whitespace collapsed; also checks that it
+/// parses cleanly and embeds only the bundled font.
+fn pdf_text(pdf: &Path) -> String {
+    let bytes = std::fs::read(pdf).unwrap_or_else(|e| panic!("{}: {e}", pdf.display()));
+    assert!(bytes.starts_with(b"%PDF-"), "{} is not a PDF", pdf.display());
+    let info = poppler("pdfinfo", &[], pdf);
+    let pages: usize = info.lines().find_map(|l| l.strip_prefix("Pages:")).map(|v| v.trim().parse().unwrap()).expect("pdfinfo gives the page count");
+    assert!(pages >= 1, "{}: no page", pdf.display());
+    let fonts = poppler("pdffonts", &[], pdf);
+    let rows: Vec<&str> = fonts.lines().skip(2).collect();
+    assert_eq!(rows.len(), 1, "{}: one embedded font expected:\n{fonts}", pdf.display());
+    assert!(rows[0].contains("CID TrueType") && rows[0].contains(" yes "), "{}: the bundled TrueType font must be embedded:\n{fonts}", pdf.display());
+    let text = poppler("pdftotext", &["-q"], pdf);
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[track_caller]
+fn has(text: &str, needle: &str, what: &str) {
+    assert!(text.contains(needle), "{what}: {needle:?} not found in the PDF text:\n{text}");
+}
+
+/// Each header, line by line.
+fn has_headers(text: &str, headers: &[String], what: &str) {
+    for h in headers {
+        for line in h.lines() {
+            has(text, line, what);
+        }
+    }
+}
+
+fn build(name: &str, tag: &str) -> (ProfileResults, ReportPaths, PathBuf, Option<tempfile::TempDir>) {
+    let r = load(name);
+    let (dir, guard) = out_dir(tag);
+    let paths = report::build_from(&r, &dir).unwrap_or_else(|e| panic!("{name}: {e}"));
+    (r, paths, dir, guard)
+}
+
+/// The best config's row as the summary table shows it (the highest
+/// throughput meeting the constraints).
+fn best_point(r: &ProfileResults, model: usize, config: &str) -> (u32, f64, f64, Option<f64>, Option<f64>, Option<f64>) {
+    let m = &r.models[model];
+    let (rec, p) = m
+        .measurements
+        .iter()
+        .filter(|x| x.config == config && x.passes != Some(false))
+        .filter_map(|x| x.point.as_ref().map(|p| (x, p)))
+        .max_by(|a, b| a.1.throughput.total_cmp(&b.1.throughput))
+        .expect("the best config has a passing measurement");
+    (rec.concurrency, p.throughput, p.latency.p99_us, p.resources.rss_mb, p.resources.gpu_memory_used_mb, p.resources.gpu_utilization_pct)
+}
+
+#[test]
+fn cpu_only_run_summary_and_detailed_reports() {
+    let (r, paths, dir, _g) = build("cpu_only.json", "cpu_only");
+    let m = &r.models[0];
+    assert_eq!(paths.summaries, vec![dir.join("reports/summaries/sleep_fixed/result_summary.pdf")]);
+    assert_eq!(paths.detailed.len(), m.top.len());
+    for name in &m.top {
+        assert!(paths.detailed.contains(&dir.join("reports/detailed").join(name).join("detailed_report.pdf")), "no detailed report for {name}");
+    }
+
+    let text = pdf_text(&paths.summaries[0]);
+    let what = "CPU-only summary";
+    has(&text, "sleep_fixed", what);
+    has(&text, "tritium 0.1.0", what);
+    has(&text, "Triton 2.51.0", what);
+    has(&text, "2026-11-28 17:41:41 UTC", what);
+    has(&text, "CPU only", what);
+    has(&text, "p99 latency ≤ 50 ms", what);
+    has(&text, "not applied", what);
+    has(&text, "maximize throughput (weight 10)", what);
+    has_headers(&text, &report::summary_headers(false), what);
+    // Axis labels carry units.
+    for axis in ["p99 latency (ms)", "Throughput (infer/s)", "CPU RAM, resident (MB)"] {
+        has(&text, axis, what);
+    }
+    // Every shown config, and the best config's numbers as in results.json.
+    for name in m.top.iter().chain(std::iter::once(&m.default_config)) {
+        has(&text, name, what);
+    }
+    let best = &m.top[0];
+    let (conc, tp, p99, rss, _, _) = best_point(&r, 0, best);
+    assert_eq!((conc, format!("{tp:.1}")), (32, "10068.8".to_string()), "fixture changed");
+    has(&text, &format!("{tp:.1}"), what);
+    has(&text, &format!("{:.2}", p99 / 1000.0), what);
+    has(&text, &format!("{:.1}", rss.unwrap()), what);
+    has(&text, &conc.to_string(), what);
+    // The sentence against the default (3466.2 infer/s at concurrency 16).
+    let (_, dtp, _, _, _, _) = best_point(&r, 0, &m.default_config);
+    has(&text, &format!("{:.2}×", tp / dtp), what);
+    has(&text, &format!("{dtp:.1}"), what);
+
+    let d = pdf_text(&paths.detailed[0]);
+    let what = "CPU-only detailed report";
+    has(&d, best, what);
+    has(&d, "sleep_fixed", what);
+    has_headers(&d, &report::detailed_headers(false), what);
+    for axis in
+        ["Server latency (ms)", "Throughput (infer/s)", "Concurrency (requests in flight)", "CPU RAM, resident (MB)", "CPU utilization (%, 100 = one core)"]
+    {
+        has(&d, axis, what);
+    }
+    // The full measurement table of the config.
+    for rec in m.measurements.iter().filter(|x| &x.config == best) {
+        let p = rec.point.as_ref().unwrap();
+        has(&d, &format!("{:.1}", p.throughput), what);
+        has(&d, &format!("{:.2}", p.latency.p99_us / 1000.0), what);
+        has(&d, &format!("{:.3}", p.server.as_ref().unwrap().queue_us / 1000.0), what);
+    }
+}
+
+#[test]
+fn gpu_run_with_two_models() {
+    let (r, paths, _dir, _g) = build("gpu.json", "gpu");
+    assert_eq!(paths.summaries.len(), 2);
+    assert_eq!(paths.detailed.len(), r.models.iter().map(|m| m.top.len()).sum::<usize>());
+    for (i, m) in r.models.iter().enumerate() {
+        let text = pdf_text(&paths.summaries[i]);
+        let what = format!("GPU summary of {}", m.model);
+        has(&text, &m.model, &what);
+        has(&text, "GPU: NVIDIA H200", &what);
+        has(&text, "p99 latency ≤ 8 ms", &what);
+        has(&text, "minimize p99 latency (weight 2)", &what);
+        has_headers(&text, &report::summary_headers(true), &what);
+        has(&text, "GPU memory (MB)", &what);
+        let (conc, tp, p99, _, mem, util) = best_point(&r, i, &m.top[0]);
+        for n in [format!("{tp:.1}"), format!("{:.2}", p99 / 1000.0), format!("{:.1}", mem.unwrap()), format!("{:.1}", util.unwrap()), conc.to_string()] {
+            has(&text, &n, &what);
+        }
+    }
+    // add_sub ranks its default config among the top: it gets a detailed report too.
+    let d = pdf_text(paths.detailed.iter().find(|p| p.to_string_lossy().contains("add_sub_config_default")).expect("detailed report of the ranked default"));
+    has_headers(&d, &report::detailed_headers(true), "GPU detailed report");
+    has(&d, "GPU utilization (%)", "GPU detailed report");
+}
+
+#[test]
+fn failed_config_and_broken_constraints_render() {
+    let (r, paths, _dir, _g) = build("failed_config.json", "failed_config");
+    let m = &r.models[0];
+    let text = pdf_text(&paths.summaries[0]);
+    let what = "summary with a failed config";
+    has(&text, "sleep_fixed_config_6", what);
+    has(&text, "failed to load", what);
+    has(&text, "Stub process", what);
+    has(&text, "Deadline Exceeded", what);
+    has(&text, "CPU RAM ≤ 150 MB", what);
+    // config_4 and config_3 broke the RAM constraint everywhere: marked "no".
+    has(&text, " no ", what);
+    let (_, tp, _, _, _, _) = best_point(&r, 0, &m.top[0]);
+    has(&text, &format!("{tp:.1}"), what);
+    assert_eq!(paths.detailed.len(), 3);
+    let d = pdf_text(&paths.detailed[0]);
+    has(&d, "Concurrency 64: 12 of 4800 requests failed: Deadline Exceeded", "detailed report with a failed measurement");
+    has(&d, "failed", "detailed report with a failed measurement");
+    let d4 = pdf_text(&paths.detailed[1]);
+    has(&d4, "no measurement of this config met the constraints", "detailed report of a config breaking a constraint");
+}
+
+#[test]
+fn single_measurement_renders() {
+    let (r, paths, _dir, _g) = build("single_measurement.json", "single_measurement");
+    let m = &r.models[0];
+    assert_eq!(paths.summaries.len(), 1);
+    assert_eq!(paths.detailed.len(), 1);
+    let text = pdf_text(&paths.summaries[0]);
+    let what = "single-measurement summary";
+    has(&text, "The default config", what);
+    has(&text, &m.default_config, what);
+    let p = m.measurements[0].point.as_ref().unwrap();
+    has(&text, &format!("{:.1}", p.throughput), what);
+    has(&text, &format!("{:.2}", p.latency.p99_us / 1000.0), what);
+    let d = pdf_text(&paths.detailed[0]);
+    has(&d, &format!("{:.1}", p.throughput), "single-measurement detailed report");
+}
+
+#[test]
+fn build_reports_reads_export_path() {
+    let (dir, _g) = out_dir("export_path");
+    std::fs::create_dir_all(dir.join("results")).unwrap();
+    std::fs::copy(fixture("cpu_only.json"), dir.join("results/results.json")).unwrap();
+    let paths = report::build_reports(&dir).unwrap();
+    assert_eq!(paths.all().count(), 4);
+    assert!(paths.all().all(|p| p.starts_with(dir.join("reports"))));
+}
+
+#[test]
+fn corrupt_or_missing_results_give_a_clear_error() {
+    let (dir, _g) = out_dir("bad_input");
+    // Missing.
+    let e = report::build_reports(&dir).unwrap_err().to_string();
+    let path = dir.join("results").join("results.json");
+    assert!(e.contains(&path.display().to_string()) && e.contains("no such file") && e.contains("tritium profile"), "{e}");
+    // Corrupt (truncated).
+    std::fs::create_dir_all(dir.join("results")).unwrap();
+    std::fs::copy(fixture("corrupt.json"), &path).unwrap();
+    let e = report::build_reports(&dir).unwrap_err().to_string();
+    assert!(e.contains(&path.display().to_string()) && e.contains("not a valid tritium results.json"), "{e}");
+    // Not JSON at all.
+    std::fs::write(&path, "hello").unwrap();
+    let e = report::build_reports(&dir).unwrap_err().to_string();
+    assert!(e.contains(&path.display().to_string()), "{e}");
+    // Another schema version.
+    std::fs::write(&path, r#"{"schema_version": 7}"#).unwrap();
+    let e = report::build_reports(&dir).unwrap_err().to_string();
+    assert!(e.contains(&path.display().to_string()) && e.contains("schema_version"), "{e}");
+    assert!(!dir.join("reports").exists(), "no report is written from bad input");
+}
+
+/// Renders any results.json for looking at it:
+/// `TRITIUM_REPORT_RESULTS=path/results.json TRITIUM_REPORT_OUT=dir cargo test --test report -- --ignored`.
+#[test]
+#[ignore]
+fn render_results_from_env() {
+    let Some(src) = std::env::var_os("TRITIUM_REPORT_RESULTS") else { return };
+    let r = report::load_results(Path::new(&src)).unwrap();
+    let (dir, _g) = out_dir("from_env");
+    let paths = report::build_from(&r, &dir).unwrap();
+    for p in paths.all() {
+        pdf_text(p);
+        println!("{}", p.display());
+    }
+}
