@@ -200,6 +200,18 @@ impl ModelResults {
         self.configs.iter().find(|c| c.key == key).map(|c| c.name.as_str())
     }
 
+    /// The successful measurements of config `name`, in the order taken.
+    pub fn points_of<'a>(&'a self, name: &str) -> impl Iterator<Item = (&'a MeasurementRecord, &'a LoadPoint)> + 'a {
+        let name = name.to_string();
+        self.measurements.iter().filter(move |r| r.config == name).filter_map(|r| r.point.as_ref().map(|p| (r, p)))
+    }
+
+    /// The config's highest-throughput measurement that meets the constraints
+    /// (what the summary and the reports show for it).
+    pub fn best_point(&self, name: &str) -> Option<(&MeasurementRecord, &LoadPoint)> {
+        self.points_of(name).filter(|(r, _)| r.passes != Some(false)).max_by(|a, b| a.1.throughput.total_cmp(&b.1.throughput))
+    }
+
     /// A finished, successful measurement of (`key`, `concurrency`), for resume.
     pub fn cached(&self, key: &str, concurrency: u32) -> Option<&MeasurementRecord> {
         let name = self.name_of(key)?;

@@ -239,14 +239,7 @@ pub fn summary(results: &ProfileResults) -> String {
         if !m.unapplied_constraints.is_empty() {
             s += &format!("   not applied (not measured on this machine): {}\n", m.unapplied_constraints.join(", "));
         }
-        let best_of = |name: &str| {
-            m.measurements
-                .iter()
-                .filter(|r| r.config == name)
-                .filter_map(|r| r.point.as_ref().map(|p| (r, p)))
-                .filter(|(r, _)| r.passes != Some(false))
-                .max_by(|a, b| a.1.throughput.total_cmp(&b.1.throughput))
-        };
+        let best_of = |name: &str| m.best_point(name);
         s += &format!("   {:<28} {:>9} {:>6} {:>10} {:>12} {:>11}\n", "config", "instances", "batch", "concurrency", "infer/s", "p99 ms");
         let mut rows: Vec<String> = m.top.clone();
         if !rows.contains(&m.default_config) {

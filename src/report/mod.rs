@@ -189,7 +189,7 @@ impl<'a> ModelView<'a> {
                     Rgb::hex(PALETTE[(palette_i - 1) % PALETTE.len()])
                 };
                 let points = points_of(m, name);
-                let passing = points.iter().filter(|(r, _)| r.passes != Some(false)).max_by(|a, b| a.1.throughput.total_cmp(&b.1.throughput)).copied();
+                let passing = m.best_point(name);
                 let any = points.iter().max_by(|a, b| a.1.throughput.total_cmp(&b.1.throughput)).copied();
                 Shown {
                     name,
@@ -252,7 +252,7 @@ impl<'a> ModelView<'a> {
 
 /// Successful measurements of `config`, by concurrency.
 fn points_of<'a>(m: &'a ModelResults, config: &str) -> Vec<Point<'a>> {
-    let mut v: Vec<Point<'a>> = m.measurements.iter().filter(|r| r.config == config).filter_map(|r| r.point.as_ref().map(|p| (r, p))).collect();
+    let mut v: Vec<Point<'a>> = m.points_of(config).collect();
     v.sort_by_key(|(r, _)| r.concurrency);
     v
 }
