@@ -181,3 +181,38 @@ fn bad_config_names_key_and_suggestion() {
     let t = text(&tritium(&["profile", "-f", f.to_str().unwrap()]));
     assert!(t.contains("bad.yaml:3:"), "file, line and column: {t}");
 }
+
+#[test]
+fn several_models_in_turn_and_an_ensemble_end_to_end() {
+    common::runtime();
+    let d = tempfile::tempdir().unwrap();
+    let yaml = format!(
+        "model_repository: {repo}\nprofile_models: [add_sub_nobatch, ensemble_add_sub]\nexport_path: {out}/export\noutput_model_repository_path: {out}/models\n\
+         checkpoint_directory: {out}/ckpt\nrun_config_search_mode: quick\nnum_configs_per_model: 1\nrun_config_search_max_model_batch_size: 4\n\
+         run_config_search_max_instance_count: 2\nrun_config_search_max_concurrency: 8\nperf_analyzer_flags:\n  measurement-interval: 200\n",
+        repo = common::models_dir().display(),
+        out = d.path().display()
+    );
+    let f = d.path().join("two.yaml");
+    std::fs::write(&f, yaml).unwrap();
+    let o = tritium(&["profile", "-f", f.to_str().unwrap()]);
+    let t = text(&o);
+    assert!(o.status.success(), "{t}");
+    assert!(t.contains("ensemble; searching the configs of add_sub"), "{t}");
+    let r = ProfileResults::read(&d.path().join("export/results/results.json")).unwrap();
+    assert_eq!(r.models.iter().map(|m| m.model.as_str()).collect::<Vec<_>>(), ["add_sub_nobatch", "ensemble_add_sub"]);
+    assert!(r.models.iter().all(|m| m.complete && !m.top.is_empty()), "{t}");
+    // The ensemble was measured end to end with its composing model's configs varied.
+    let ens = &r.models[1];
+    assert!(ens.configs.iter().any(|c| !c.variant.is_default && c.config.get("composing").is_some()), "{:?}", ens.configs);
+    assert!(ens.measurements.iter().any(|m| m.point.as_ref().is_some_and(|p| p.throughput > 0.0)));
+    // Deployable: the ensemble's top config points at its own copy of add_sub.
+    let top = &ens.top[0];
+    let models = d.path().join("models");
+    if top != &ens.default_config {
+        let pbtxt = std::fs::read_to_string(models.join(top).join("config.pbtxt")).unwrap();
+        assert!(pbtxt.contains(&format!("add_sub_{top}")), "{pbtxt}");
+        assert!(models.join(format!("add_sub_{top}/1/model.py")).exists());
+    }
+    assert!(models.join("ensemble_add_sub_config_default/config.pbtxt").exists());
+}

@@ -36,6 +36,8 @@ pub struct EmbeddedMeasurer<'a> {
     pub sampler: &'a Sampler,
     /// Progress.
     pub observer: &'a dyn Observer,
+    /// Composing models (name, config JSON) when the model is an ensemble.
+    pub composing: Vec<(String, Value)>,
     loaded: Option<String>,
     sets: Option<Vec<bench::DataSet>>,
     /// Seconds spent switching configs.
@@ -52,16 +54,30 @@ impl<'a> EmbeddedMeasurer<'a> {
     /// A measurer for `model`.
     #[allow(clippy::too_many_arguments)]
     pub fn new(server: &'a Server, model: &str, base: Value, bench: BenchConfig, results: &'a mut ProfileResults, checkpoint: PathBuf, interrupt: &'a AtomicBool, sampler: &'a Sampler, observer: &'a dyn Observer) -> Self {
-        EmbeddedMeasurer { server, model: model.to_string(), base, bench, results, checkpoint, interrupt, sampler, observer, loaded: None, sets: None, load_seconds: 0.0, measure_seconds: 0.0, taken: 0, loads: 0 }
+        EmbeddedMeasurer { server, model: model.to_string(), base, bench, results, checkpoint, interrupt, sampler, observer, composing: Vec::new(), loaded: None, sets: None, load_seconds: 0.0, measure_seconds: 0.0, taken: 0, loads: 0 }
     }
 
-    /// The config JSON a variant is loaded with (the model's name kept).
+    /// The config JSON a variant is loaded with (the model's name kept). For
+    /// an ensemble: `{"ensemble": …, "composing": {name: …}}` — the searched
+    /// fields go to every composing model and the ensemble's max batch size
+    /// follows them down (it may not exceed theirs).
     pub fn config_json(&self, v: &ModelConfigVariant) -> Value {
-        let mut c = v.apply_to(&self.base);
-        if let Some(o) = c.as_object_mut() {
-            o.insert("name".into(), Value::String(self.model.clone()));
+        if self.composing.is_empty() {
+            return named(v.apply_to(&self.base), &self.model);
         }
-        c
+        let mut ens = self.base.clone();
+        if v.automatic && v.max_batch_size > 0 {
+            let own = ens.get("max_batch_size").and_then(Value::as_u64).unwrap_or(0);
+            if own > v.max_batch_size as u64 {
+                ens["max_batch_size"] = Value::from(v.max_batch_size);
+            }
+        }
+        let composing: serde_json::Map<String, Value> = self.composing.iter().map(|(n, b)| (n.clone(), named(v.apply_to(b), n))).collect();
+        serde_json::json!({ "ensemble": named(ens, &self.model), "composing": composing })
+    }
+
+    fn load(&self, model: &str, config: &Value) -> crate::Result<()> {
+        self.server.load_model_with_config_json(model, &config.to_string())
     }
 
     fn switch_to(&mut self, v: &ModelConfigVariant, config: &Value) -> Result<(), String> {
@@ -73,8 +89,19 @@ impl<'a> EmbeddedMeasurer<'a> {
         self.sets = None;
         self.loaded = None;
         // Unload first so the previous config's instances are gone before the next loads.
-        let _ = self.server.unload_model(&self.model, Some(Duration::from_secs(120)));
-        let r = self.server.load_model_with_config_json(&self.model, &config.to_string());
+        let wait = Some(Duration::from_secs(120));
+        let _ = self.server.unload_model(&self.model, wait);
+        let r = match (config.get("ensemble"), config.get("composing").and_then(Value::as_object)) {
+            (Some(ens), Some(comp)) => {
+                for name in comp.keys() {
+                    let _ = self.server.unload_model(name, wait);
+                }
+                comp.iter()
+                    .try_for_each(|(name, c)| self.load(name, c).map_err(|e| crate::Error::InvalidArgument(format!("composing model '{name}': {e}"))))
+                    .and_then(|()| self.load(&self.model, ens))
+            }
+            _ => self.load(&self.model, config),
+        };
         let secs = t0.elapsed().as_secs_f64();
         self.load_seconds += secs;
         self.loads += 1;
@@ -153,4 +180,11 @@ impl Measurer for EmbeddedMeasurer<'_> {
         self.save();
         m
     }
+}
+
+fn named(mut c: Value, name: &str) -> Value {
+    if let Some(o) = c.as_object_mut() {
+        o.insert("name".into(), Value::String(name.to_string()));
+    }
+    c
 }

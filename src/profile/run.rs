@@ -92,6 +92,21 @@ pub fn base_config(server: &Server, repo: &Path, model: &str) -> Result<Value> {
     }
 }
 
+/// Names of the composing models of an ensemble config (empty otherwise).
+pub fn composing_models(config: &Value) -> Vec<String> {
+    if config.get("platform").and_then(Value::as_str) != Some("ensemble") {
+        return Vec::new();
+    }
+    let mut names: Vec<String> = config
+        .pointer("/ensemble_scheduling/step")
+        .and_then(Value::as_array)
+        .map(|steps| steps.iter().filter_map(|s| s.get("model_name").and_then(Value::as_str).map(str::to_string)).collect())
+        .unwrap_or_default();
+    names.sort();
+    names.dedup();
+    names
+}
+
 /// A line of progress for the search.
 fn describe(e: &SearchEvent) -> Option<String> {
     match e {
@@ -158,9 +173,26 @@ pub fn profile(cfg: &ProfileConfig, server: &Server, resume: Option<ProfileResul
             }
         };
         results.model_mut(&spec.name).base_config = base.clone();
+        // An ensemble is measured end to end while its composing models' configs are searched.
+        let composing = match composing_models(&base) {
+            names if names.is_empty() => Vec::new(),
+            names => {
+                let mut v = Vec::new();
+                for n in names {
+                    match base_config(server, &cfg.model_repository, &n) {
+                        Ok(b) => v.push((n, b)),
+                        Err(e) => obs.warn(&format!("ensemble '{}': composing model '{n}': {e}", spec.name)),
+                    }
+                }
+                obs.warn(&format!("{}: ensemble; searching the configs of {}", spec.name, v.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(", ")));
+                v
+            }
+        };
+        // What the search varies: the model itself, or (ensembles) its first composing model's shape of config.
+        let search_base = composing.first().map(|(_, b)| b.clone()).unwrap_or_else(|| base.clone());
         let default_kind = if cuda { "KIND_GPU" } else { "KIND_CPU" };
-        let default_variant = ModelConfigVariant::default_from_config(&base, default_kind);
-        let (batching, dyn_batching) = search::model_batching_support(&base);
+        let default_variant = ModelConfigVariant::default_from_config(&search_base, default_kind);
+        let (batching, dyn_batching) = search::model_batching_support(&search_base);
         let space = SearchSpace::from_config(cfg, spec, default_variant, batching, dyn_batching, !cuda);
         let mut strategy = search::strategy_for(cfg.run_config_search_mode).ok_or_else(|| {
             Error::InvalidArgument(format!("run_config_search_mode {:?} is not supported by tritium (use brute or quick)", cfg.run_config_search_mode))
@@ -170,6 +202,7 @@ pub fn profile(cfg: &ProfileConfig, server: &Server, resume: Option<ProfileResul
         let stats;
         {
             let mut measurer = EmbeddedMeasurer::new(server, &spec.name, base.clone(), bcfg, &mut results, paths.checkpoint.clone(), interrupt, &sampler, obs);
+            measurer.composing = composing.clone();
             let mut on_event = |e: SearchEvent| {
                 if let Some(line) = describe(&e) {
                     obs.warn(&format!("{}: {line}", spec.name));
@@ -208,13 +241,12 @@ pub fn profile(cfg: &ProfileConfig, server: &Server, resume: Option<ProfileResul
             break;
         }
         // Deployable configs: the top ones and the default.
-        let model_dir = cfg.model_repository.join(&spec.name);
         let m = results.model_mut(&spec.name);
         let mut names: Vec<String> = m.top.clone();
         names.push(m.default_config.clone());
         for name in names {
             if let Some(c) = m.configs.iter().find(|c| c.name == name) {
-                if let Err(e) = output::write_model_config(&paths.output_repository, &name, &c.config, &model_dir, cfg.override_output_model_repository) {
+                if let Err(e) = output::write_config(&paths.output_repository, &cfg.model_repository, &spec.name, &name, &c.config, cfg.override_output_model_repository) {
                     obs.warn(&format!("writing {name}: {e}"));
                 }
             }
