@@ -9,7 +9,7 @@ use anyhow::{bail, Context};
 use clap::Args;
 
 use super::RuntimeArgs;
-use crate::bench::export::{self, BenchReport, LoadPoint};
+use crate::bench::export::{self, BenchReport};
 use crate::bench::input_data::{InputSource, ShapeOverrides, StringOptions};
 use crate::bench::loadgen::{Distribution, LoadMode};
 use crate::bench::stats::WindowSample;
@@ -314,7 +314,6 @@ pub fn run(a: BenchArgs) -> anyhow::Result<i32> {
     let report = report?;
     print!("{}", table(&report));
     write_outputs(&a, &report)?;
-    let _: Option<&LoadPoint> = None;
     if interrupt.load(Ordering::SeqCst) {
         return Ok(130);
     }
