@@ -411,7 +411,7 @@ impl Server {
         if let Some(wait) = wait {
             let deadline = Instant::now() + wait;
             loop {
-                let still = self.model_index(false)?.iter().any(|m| m.name == model && m.state.as_deref() == Some("READY") || m.name == model && m.state.as_deref() == Some("UNLOADING"));
+                let still = self.model_index(false)?.iter().any(|m| m.name == model && matches!(m.state.as_deref(), Some("READY" | "UNLOADING")));
                 if !still {
                     return Ok(());
                 }
