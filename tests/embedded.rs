@@ -25,6 +25,14 @@ fn settled_stub_count(model: &str, want: usize) -> usize {
     }
 }
 
+/// Tests that unload or reconfigure `add_sub_nobatch` hold this, so tests
+/// running in parallel on the shared server never see it half gone.
+static NOBATCH: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn nobatch_lock() -> std::sync::MutexGuard<'static, ()> {
+    NOBATCH.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 const UNLOAD_WAIT: Option<Duration> = Some(Duration::from_secs(30));
 
 #[test]
@@ -48,6 +56,7 @@ fn repository_index_lists_fixture_models() {
 
 #[test]
 fn load_query_unload() {
+    let _g = nobatch_lock();
     let s = server();
     s.load_model("add_sub_nobatch").unwrap();
     assert!(s.model_ready("add_sub_nobatch", -1).unwrap());
@@ -235,6 +244,7 @@ fn failing_requests_are_errors_and_the_model_keeps_serving() {
 
 #[test]
 fn clear_errors_for_unknown_model_bad_config_and_failed_load() {
+    let _g = nobatch_lock();
     let s = server();
     let e = s.load_model("no_such_model").unwrap_err().to_string();
     assert!(e.contains("no_such_model"), "{e}");
@@ -282,6 +292,7 @@ fn issue_failure_returns_the_request() {
 
 #[test]
 fn statistics_and_metrics_count_requests() {
+    let _g = nobatch_lock();
     let s = server();
     s.load_model("add_sub_nobatch").unwrap();
     let before = s.model_statistics("add_sub_nobatch", -1).unwrap();
