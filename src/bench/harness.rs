@@ -28,6 +28,7 @@ pub struct ModelBench {
     tx: crossbeam::channel::Sender<Completion>,
     rx: crossbeam::channel::Receiver<Completion>,
     server: Arc<Server>,
+    renew: bool,
 }
 
 impl ModelBench {
@@ -46,7 +47,8 @@ impl ModelBench {
         let sets = prepare_inputs(&server, &cfg)?;
         let (tx, rx) = crossbeam::channel::unbounded();
         let pool = build_requests(&server, &cfg, &sets, 64)?;
-        let mut mb = ModelBench { pool, tx, rx, server };
+        let renew = server.model_metadata(&cfg.model, cfg.version).map(|m| m.platform == "ensemble").unwrap_or(false);
+        let mut mb = ModelBench { pool, tx, rx, server, renew };
         let handler: Arc<dyn crate::triton::CompletionHandler> = {
             let tx = mb.tx.clone();
             Arc::new(move |c: Completion| {
@@ -82,11 +84,15 @@ impl ModelBench {
             if let Err(e) = comp.response {
                 first_err.get_or_insert(e);
             }
+            let mut request = comp.request;
+            if self.renew {
+                request.renew()?;
+            }
             if issued < n {
-                comp.request.issue().map_err(|e| e.error)?;
+                request.issue().map_err(|e| e.error)?;
                 issued += 1;
             } else {
-                self.pool.push(comp.request);
+                self.pool.push(request);
             }
         }
         let t = t0.elapsed();

@@ -127,7 +127,9 @@ fn reason(e: &crate::Error) -> String {
 impl LoadGen {
     /// Starts `threads` workers driving `requests` (built without a handler;
     /// tags are set here) in `mode`. Nothing is issued before this call.
-    pub fn start(mut requests: Vec<InferRequest>, mode: LoadMode, threads: usize, seed: u64) -> LoadGen {
+    /// `renew`: give every request a fresh Triton object before it is issued
+    /// again (required for ensembles, see [`InferRequest::renew`]).
+    pub fn start(mut requests: Vec<InferRequest>, mode: LoadMode, threads: usize, seed: u64, renew: bool) -> LoadGen {
         let n = requests.len();
         let shared = Arc::new(Shared {
             epoch: Instant::now(),
@@ -179,6 +181,7 @@ impl LoadGen {
                 acc_tx: acc_tx.clone(),
                 idle: idle.clone(),
                 mode,
+                renew,
                 seed: seed ^ (w as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15),
                 tids: tids.clone(),
             };
@@ -254,6 +257,7 @@ struct WorkerCtx {
     acc_tx: Sender<(usize, u64, WindowAcc)>,
     idle: Arc<ArrayQueue<InferRequest>>,
     mode: LoadMode,
+    renew: bool,
     seed: u64,
     tids: Arc<std::sync::Mutex<Vec<i32>>>,
 }
@@ -350,6 +354,13 @@ impl WorkerCtx {
         drop(response);
         if stopping {
             return; // dropped: deleted while the server is alive
+        }
+        let mut request = request;
+        if self.renew {
+            if let Err(e) = request.renew() {
+                *acc.failed.entry(reason(&e)).or_default() += 1;
+                return;
+            }
         }
         match self.mode {
             LoadMode::Concurrency(_) => {

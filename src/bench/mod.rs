@@ -255,7 +255,9 @@ pub fn measure_point(server: &Server, cfg: &BenchConfig, sets: &[DataSet], load:
     let requests = build_requests(server, cfg, sets, n_requests)?;
     let m = &cfg.measurement;
     let interval = Duration::from_millis(m.interval_ms.max(1));
-    let gen = LoadGen::start(requests, load, threads, cfg.seed);
+    // Ensemble requests cannot be reused as they are (see InferRequest::renew).
+    let renew = server.model_metadata(&cfg.model, cfg.version).map(|m| m.platform == "ensemble").unwrap_or(false);
+    let gen = LoadGen::start(requests, load, threads, cfg.seed, renew);
     let mut warnings: Vec<String> = Vec::new();
 
     // Warm-up: window 0 is thrown away.

@@ -142,7 +142,12 @@ struct Inner {
     shared: Arc<ServerShared>,
     raw: *mut sys::TRITONSERVER_InferenceRequest,
     model: String,
+    model_c: CString,
+    version: i64,
     inputs: Vec<Input>,
+    outputs: Vec<CString>,
+    id: Option<CString>,
+    timeout_us: Option<u64>,
     output_memory: OutputMemory,
     handler: Option<Arc<dyn CompletionHandler>>,
     /// Events still to come before completion: final response + release.
@@ -244,20 +249,23 @@ impl RequestBuilder {
     pub fn build(self) -> Result<InferRequest> {
         self.output_memory.check_available()?;
         let api = self.shared.api;
-        let model_c = cstring(&self.model, "model name")?;
-        let mut raw: *mut sys::TRITONSERVER_InferenceRequest = std::ptr::null_mut();
-        let alive = self.shared.if_alive(|| {
-            // SAFETY: the server is alive (held by `if_alive`); out-pointer to a local.
-            check(api, unsafe { (api.TRITONSERVER_InferenceRequestNew)(&mut raw, self.shared.raw, model_c.as_ptr(), self.version) }, &format!("new request for model '{}'", self.model))
-        });
-        alive.ok_or(Error::ServerGone)??;
-        // From here `req` owns `raw` and deletes it on any error below.
+        let mut inputs = Vec::new();
+        for (name, dtype, shape, buffer) in self.inputs {
+            let datatype = datatype_from_wire(api, &dtype)
+                .map_err(|_| Error::InvalidArgument(format!("input '{name}' of model '{}': unknown data type {dtype:?}", self.model)))?;
+            inputs.push(Input { name: cstring(&name, "input name")?, datatype, shape, buffer });
+        }
         let mut req = InferRequest {
             inner: Box::new(Inner {
                 shared: self.shared.clone(),
-                raw,
+                raw: std::ptr::null_mut(),
                 model: self.model.clone(),
-                inputs: Vec::new(),
+                model_c: cstring(&self.model, "model name")?,
+                version: self.version,
+                inputs,
+                outputs: self.outputs.iter().map(|o| cstring(o, "output name")).collect::<Result<_>>()?,
+                id: self.id.as_deref().map(|i| cstring(i, "request id")).transpose()?,
+                timeout_us: self.timeout.map(|t| t.as_micros() as u64),
                 output_memory: self.output_memory,
                 handler: self.handler,
                 pending: AtomicU8::new(0),
@@ -265,41 +273,68 @@ impl RequestBuilder {
                 tag: self.tag,
             }),
         };
-        for (name, dtype, shape, buffer) in self.inputs {
-            let datatype = datatype_from_wire(api, &dtype)
-                .map_err(|_| Error::InvalidArgument(format!("input '{name}' of model '{}': unknown data type {dtype:?}", self.model)))?;
-            req.inner.inputs.push(Input { name: cstring(&name, "input name")?, datatype, shape, buffer });
-        }
-        for i in 0..req.inner.inputs.len() {
-            let inp = &req.inner.inputs[i];
-            let (base, len, mt, id) = inp.buffer.raw();
-            let ctx = format!("input '{}' of model '{}'", inp.name.to_string_lossy(), self.model);
-            // SAFETY: `raw` is our idle request; name/shape outlive the calls (Triton copies them);
-            // the buffer is kept alive by `req.inner.inputs` for the request's whole life.
-            unsafe {
-                check(api, (api.TRITONSERVER_InferenceRequestAddInput)(raw, inp.name.as_ptr(), inp.datatype, inp.shape.as_ptr(), inp.shape.len() as u64), &ctx)?;
-                check(api, (api.TRITONSERVER_InferenceRequestAppendInputData)(raw, inp.name.as_ptr(), base, len, mt, id), &ctx)?;
-            }
-        }
-        for o in &self.outputs {
-            let c = cstring(o, "output name")?;
-            // SAFETY: idle request; Triton copies the name.
-            check(api, unsafe { (api.TRITONSERVER_InferenceRequestAddRequestedOutput)(raw, c.as_ptr()) }, &format!("output '{o}' of model '{}'", self.model))?;
-        }
-        if let Some(id) = &self.id {
-            let c = cstring(id, "request id")?;
-            // SAFETY: idle request; Triton copies the id.
-            check(api, unsafe { (api.TRITONSERVER_InferenceRequestSetId)(raw, c.as_ptr()) }, "request id")?;
-        }
-        if let Some(t) = self.timeout {
-            // SAFETY: idle request.
-            check(api, unsafe { (api.TRITONSERVER_InferenceRequestSetTimeoutMicroseconds)(raw, t.as_micros() as u64) }, "request timeout")?;
-        }
+        req.create_raw()?;
         Ok(req)
     }
 }
 
 impl InferRequest {
+    /// Creates the Triton request object from the stored description (model,
+    /// inputs, requested outputs, id, timeout). `raw` must be null.
+    fn create_raw(&mut self) -> Result<()> {
+        let inner = &mut self.inner;
+        let api = inner.shared.api;
+        let mut raw: *mut sys::TRITONSERVER_InferenceRequest = std::ptr::null_mut();
+        let model = inner.model.clone();
+        let alive = inner.shared.if_alive(|| {
+            // SAFETY: the server is alive (held by `if_alive`); out-pointer to a local.
+            check(api, unsafe { (api.TRITONSERVER_InferenceRequestNew)(&mut raw, inner.shared.raw, inner.model_c.as_ptr(), inner.version) }, &format!("new request for model '{model}'"))
+        });
+        alive.ok_or(Error::ServerGone)??;
+        // From here the request owns `raw`; Drop deletes it if a step below fails.
+        inner.raw = raw;
+        for inp in &inner.inputs {
+            let (base, len, mt, id) = inp.buffer.raw();
+            let ctx = format!("input '{}' of model '{model}'", inp.name.to_string_lossy());
+            // SAFETY: `raw` is our idle request; name/shape outlive the calls (Triton copies them);
+            // the buffer is kept alive by `inner.inputs` for the request's whole life.
+            unsafe {
+                check(api, (api.TRITONSERVER_InferenceRequestAddInput)(raw, inp.name.as_ptr(), inp.datatype, inp.shape.as_ptr(), inp.shape.len() as u64), &ctx)?;
+                check(api, (api.TRITONSERVER_InferenceRequestAppendInputData)(raw, inp.name.as_ptr(), base, len, mt, id), &ctx)?;
+            }
+        }
+        for o in &inner.outputs {
+            // SAFETY: idle request; Triton copies the name.
+            check(api, unsafe { (api.TRITONSERVER_InferenceRequestAddRequestedOutput)(raw, o.as_ptr()) }, &format!("output {o:?} of model '{model}'"))?;
+        }
+        if let Some(id) = &inner.id {
+            // SAFETY: idle request; Triton copies the id.
+            check(api, unsafe { (api.TRITONSERVER_InferenceRequestSetId)(raw, id.as_ptr()) }, "request id")?;
+        }
+        if let Some(t) = inner.timeout_us {
+            // SAFETY: idle request.
+            check(api, unsafe { (api.TRITONSERVER_InferenceRequestSetTimeoutMicroseconds)(raw, t) }, "request timeout")?;
+        }
+        Ok(())
+    }
+
+    /// Replaces the Triton request object with a fresh one (same inputs,
+    /// buffers, outputs, handler and tag). Needed before re-issuing a request
+    /// to an **ensemble**: Triton 2.51's ensemble scheduler still references a
+    /// completed top-level request, and reusing it corrupts the server (seen:
+    /// exit timeout at shutdown and a double free). Plain models can reuse.
+    pub fn renew(&mut self) -> Result<()> {
+        let api = self.inner.shared.api;
+        let raw = std::mem::replace(&mut self.inner.raw, std::ptr::null_mut());
+        if !raw.is_null() {
+            self.inner.shared.if_alive(|| {
+                // SAFETY: the request is idle (we own it) and deleted exactly once.
+                unsafe { (api.TRITONSERVER_InferenceRequestDelete)(raw) };
+            });
+        }
+        self.create_raw()
+    }
+
     /// The model this request targets.
     pub fn model(&self) -> &str {
         &self.inner.model
@@ -346,6 +381,9 @@ impl InferRequest {
     /// Issues the request. On success Triton owns it until the handler
     /// receives it back; on failure it is returned inside the error.
     pub fn issue(self) -> std::result::Result<(), IssueError> {
+        if self.inner.raw.is_null() {
+            return Err(IssueError { error: Error::InvalidArgument("request has no Triton object (a failed renew)".into()), request: self });
+        }
         if self.inner.handler.is_none() {
             return Err(IssueError { error: Error::InvalidArgument("request issued without a completion handler".into()), request: self });
         }
@@ -419,6 +457,9 @@ impl Drop for InferRequest {
     fn drop(&mut self) {
         let api = self.inner.shared.api;
         let raw = self.inner.raw;
+        if raw.is_null() {
+            return;
+        }
         self.inner.shared.if_alive(|| {
             // SAFETY: the request is idle (we own it) and deleted exactly once; the server is alive.
             unsafe { (api.TRITONSERVER_InferenceRequestDelete)(raw) };
@@ -438,7 +479,9 @@ unsafe extern "C" fn response_cb(resp: *mut sys::TRITONSERVER_InferenceResponse,
     let inner = unsafe { &*(userp as *const Inner) };
     if !resp.is_null() {
         let old = inner.response.swap(resp, Ordering::AcqRel);
-        if !old.is_null() {
+        // The same response may be handed over twice (seen with ensembles):
+        // only a different, earlier one is ours to delete here.
+        if !old.is_null() && old != resp {
             // A second response (decoupled model): keep the last, drop the earlier one.
             drop(Response::from_raw(inner.shared.clone(), old));
         }
