@@ -552,6 +552,12 @@ impl Server {
         let deleted = check(api, unsafe { (api.TRITONSERVER_ServerDelete)(raw) }, "ServerDelete");
         // SAFETY: the server that used the allocator is gone; deleted exactly once.
         let _ = check(api, unsafe { (api.TRITONSERVER_ResponseAllocatorDelete)(self.shared.allocator) }, "ResponseAllocatorDelete");
+        if stopped.is_err() || deleted.is_err() {
+            // After an exit timeout Triton leaves Python stub processes behind; they
+            // wait for this process's death, which its parent may only notice once the
+            // stubs close their copies of its stdout: end them instead of hanging.
+            kill_leftover_stubs();
+        }
         stopped.and(deleted)
     }
 }
@@ -566,4 +572,19 @@ impl Drop for Server {
 
 fn parse_json<T: serde::de::DeserializeOwned>(json: &str, what: &str) -> Result<T> {
     serde_json::from_str(json).map_err(|e| Error::Json { what: what.to_string(), source: e })
+}
+
+/// Kills this process's Python-backend stub children (SIGKILL).
+fn kill_leftover_stubs() {
+    let me = std::process::id().to_string();
+    for e in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<i32>().ok()) else { continue };
+        let Ok(stat) = std::fs::read_to_string(e.path().join("stat")) else { continue };
+        let ppid = stat.rsplit_once(')').and_then(|(_, r)| r.split_whitespace().nth(1).map(str::to_string));
+        let cmd = std::fs::read(e.path().join("cmdline")).unwrap_or_default();
+        if ppid.as_deref() == Some(me.as_str()) && String::from_utf8_lossy(&cmd).contains("triton_python_backend_stub") {
+            // SAFETY: kill(2) on a child process of ours; no memory is involved.
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+        }
+    }
 }
