@@ -6,4 +6,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 scripts/regen-bindings.sh --check
-cargo test --workspace --all-targets -- --test-threads=4
+cargo test --workspace --all-targets
