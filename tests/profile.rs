@@ -216,3 +216,37 @@ fn several_models_in_turn_and_an_ensemble_end_to_end() {
     }
     assert!(models.join("ensemble_add_sub_config_default/config.pbtxt").exists());
 }
+
+#[test]
+fn quick_measures_at_most_a_third_of_brutes_configs() {
+    // A wider space (max batch 1-64 x instances 1-5): brute measures every
+    // combination, quick climbs. Both must end near the same throughput.
+    common::runtime();
+    let d = tempfile::tempdir().unwrap();
+    let mut found = Vec::new();
+    for mode in ["brute", "quick"] {
+        let dir = d.path().join(mode);
+        std::fs::create_dir_all(&dir).unwrap();
+        let cfg = small_space(&dir, mode, "");
+        let t = std::fs::read_to_string(&cfg)
+            .unwrap()
+            .replace("run_config_search_max_model_batch_size: 8", "run_config_search_max_model_batch_size: 64")
+            .replace("run_config_search_max_instance_count: 3", "run_config_search_max_instance_count: 5")
+            .replace("run_config_search_max_concurrency: 32", "run_config_search_max_concurrency: 64")
+            .replace("measurement-interval: 200", "measurement-interval: 100");
+        std::fs::write(&cfg, t).unwrap();
+        let o = tritium(&["profile", "-f", cfg.to_str().unwrap()]);
+        assert!(o.status.success(), "{mode}: {}", text(&o));
+        let r = ProfileResults::read(&dir.join("export/results/results.json")).unwrap();
+        let m = &r.models[0];
+        let best = m.best_point(&m.top[0]).map(|(_, p)| p.throughput).unwrap();
+        found.push((m.search.configs, best, best_config(&r)));
+    }
+    eprintln!("brute: {:?}, quick: {:?}", found[0], found[1]);
+    assert!(found[1].0 * 3 <= found[0].0, "quick measured {} configs, brute {}", found[1].0, found[0].0);
+    assert!(found[1].1 >= 0.8 * found[0].1, "quick's best {} vs brute's {}", found[1].1, found[0].1);
+}
+
+fn best_config(r: &ProfileResults) -> (u32, u32) {
+    best(r)
+}
