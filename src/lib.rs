@@ -15,6 +15,7 @@ pub mod error;
 pub mod gpu;
 pub mod metrics;
 pub mod model;
+pub mod procfs;
 pub mod profile;
 pub mod report;
 pub mod runtime;

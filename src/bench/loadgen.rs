@@ -411,16 +411,7 @@ fn current_tid() -> i32 {
 
 /// CPU seconds used so far by the given threads of this process.
 pub fn threads_cpu_seconds(tids: &[i32]) -> f64 {
-    let tick = 100.0; // USER_HZ on Linux
-    tids.iter()
-        .filter_map(|t| std::fs::read_to_string(format!("/proc/self/task/{t}/stat")).ok())
-        .filter_map(|s| {
-            let after = s.rsplit_once(')')?.1.split_whitespace().collect::<Vec<_>>();
-            let ut: f64 = after.get(11)?.parse().ok()?;
-            let st: f64 = after.get(12)?.parse().ok()?;
-            Some((ut + st) / tick)
-        })
-        .sum()
+    tids.iter().filter_map(|t| crate::procfs::stat_fields(&format!("/proc/self/task/{t}/stat"))).map(|f| crate::procfs::cpu_seconds(&f)).sum()
 }
 
 #[cfg(test)]

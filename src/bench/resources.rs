@@ -34,15 +34,8 @@ pub struct Sampler {
 
 /// pids of this process and all its descendants.
 pub fn process_tree() -> Vec<u32> {
-    let me = std::process::id();
-    let mut parent_of = Vec::new();
-    for e in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
-        let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else { continue };
-        let Ok(stat) = std::fs::read_to_string(e.path().join("stat")) else { continue };
-        let Some(ppid) = stat.rsplit_once(')').and_then(|(_, r)| r.split_whitespace().nth(1)).and_then(|s| s.parse::<u32>().ok()) else { continue };
-        parent_of.push((pid, ppid));
-    }
-    let mut tree = vec![me];
+    let parent_of = crate::procfs::parents();
+    let mut tree = vec![std::process::id()];
     let mut i = 0;
     while i < tree.len() {
         let p = tree[i];
@@ -58,11 +51,9 @@ pub fn cpu_and_rss(pids: &[u32]) -> (f64, u64) {
     let mut cpu = 0.0;
     let mut rss = 0;
     for p in pids {
-        if let Ok(stat) = std::fs::read_to_string(format!("/proc/{p}/stat")) {
-            let f: Vec<&str> = stat.rsplit_once(')').map(|(_, r)| r.split_whitespace().collect()).unwrap_or_default();
-            let num = |i: usize| f.get(i).and_then(|s| s.parse::<f64>().ok()).unwrap_or(0.0);
-            cpu += (num(11) + num(12)) / 100.0;
-            rss += num(21) as u64 * page;
+        if let Some(f) = crate::procfs::stat_fields(&format!("/proc/{p}/stat")) {
+            cpu += crate::procfs::cpu_seconds(&f);
+            rss += f.get(21).and_then(|s| s.parse::<u64>().ok()).unwrap_or(0) * page;
         }
     }
     (cpu, rss)

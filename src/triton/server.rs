@@ -576,15 +576,8 @@ fn parse_json<T: serde::de::DeserializeOwned>(json: &str, what: &str) -> Result<
 
 /// Kills this process's Python-backend stub children (SIGKILL).
 fn kill_leftover_stubs() {
-    let me = std::process::id().to_string();
-    for e in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
-        let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<i32>().ok()) else { continue };
-        let Ok(stat) = std::fs::read_to_string(e.path().join("stat")) else { continue };
-        let ppid = stat.rsplit_once(')').and_then(|(_, r)| r.split_whitespace().nth(1).map(str::to_string));
-        let cmd = std::fs::read(e.path().join("cmdline")).unwrap_or_default();
-        if ppid.as_deref() == Some(me.as_str()) && String::from_utf8_lossy(&cmd).contains("triton_python_backend_stub") {
-            // SAFETY: kill(2) on a child process of ours; no memory is involved.
-            unsafe { libc::kill(pid, libc::SIGKILL) };
-        }
+    for pid in crate::procfs::children_matching("triton_python_backend_stub") {
+        // SAFETY: kill(2) on a child process of ours; no memory is involved.
+        unsafe { libc::kill(pid as i32, libc::SIGKILL) };
     }
 }

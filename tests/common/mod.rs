@@ -48,24 +48,8 @@ pub fn f32s(v: &[f32]) -> InputBuffer {
 }
 
 /// Number of Python backend stub processes that are children of this
-/// process and serve `model` (one per model instance).
+/// process and serve `model` (one per model instance; a stub's command line
+/// names the model's `model.py`).
 pub fn stub_processes(model: &str) -> usize {
-    let me = std::process::id().to_string();
-    let mut n = 0;
-    for e in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
-        let p = e.path();
-        let Ok(stat) = std::fs::read_to_string(p.join("stat")) else { continue };
-        // pid (comm) state ppid ...
-        let after = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
-        let ppid = after.split_whitespace().nth(1).unwrap_or("");
-        if ppid != me {
-            continue;
-        }
-        let cmd = std::fs::read(p.join("cmdline")).unwrap_or_default();
-        let cmd = String::from_utf8_lossy(&cmd).replace('\0', " ");
-        if cmd.contains("triton_python_backend_stub") && cmd.contains(&format!("/{model}/")) {
-            n += 1;
-        }
-    }
-    n
+    tritium::procfs::children_matching(&format!("/{model}/1/model.py")).len()
 }
