@@ -47,7 +47,7 @@ impl ModelBench {
         let sets = prepare_inputs(&server, &cfg)?;
         let (tx, rx) = crossbeam::channel::unbounded();
         let pool = build_requests(&server, &cfg, &sets, 64)?;
-        let renew = server.model_metadata(&cfg.model, cfg.version).map(|m| m.platform == "ensemble").unwrap_or(false);
+        let renew = super::needs_renew(&server, &cfg);
         let mut mb = ModelBench { pool, tx, rx, server, renew };
         let handler: Arc<dyn crate::triton::CompletionHandler> = {
             let tx = mb.tx.clone();

@@ -171,6 +171,12 @@ pub fn prepare_inputs(server: &Server, cfg: &BenchConfig) -> Result<Vec<DataSet>
     Ok(sets)
 }
 
+/// Whether requests must be renewed before each re-issue: ensemble requests
+/// cannot be reused as they are (see [`InferRequest::renew`]).
+pub(crate) fn needs_renew(server: &Server, cfg: &BenchConfig) -> bool {
+    server.model_metadata(&cfg.model, cfg.version).map(|m| m.platform == "ensemble").unwrap_or(false)
+}
+
 fn build_requests(server: &Server, cfg: &BenchConfig, sets: &[DataSet], n: usize) -> Result<Vec<InferRequest>> {
     (0..n)
         .map(|i| {
@@ -255,9 +261,7 @@ pub fn measure_point(server: &Server, cfg: &BenchConfig, sets: &[DataSet], load:
     let requests = build_requests(server, cfg, sets, n_requests)?;
     let m = &cfg.measurement;
     let interval = Duration::from_millis(m.interval_ms.max(1));
-    // Ensemble requests cannot be reused as they are (see InferRequest::renew).
-    let renew = server.model_metadata(&cfg.model, cfg.version).map(|m| m.platform == "ensemble").unwrap_or(false);
-    let gen = LoadGen::start(requests, load, threads, cfg.seed, renew);
+    let gen = LoadGen::start(requests, load, threads, cfg.seed, needs_renew(server, cfg));
     let mut warnings: Vec<String> = Vec::new();
 
     // Warm-up: window 0 is thrown away.
