@@ -168,6 +168,10 @@ impl std::fmt::Display for DoctorReport {
             None => {}
         }
         let _ = writeln!(s, "cuda           {}", self.cuda);
+        let _ = match crate::gpu::nvtx::nvtx() {
+            Some(n) => writeln!(s, "nvtx           ranges on ({})", n.path().display()),
+            None => writeln!(s, "nvtx           off (no libnvToolsExt found; set TRITIUM_NVTX_LIB to its path to get ranges)"),
+        };
         match &self.gpus {
             Ok(g) if g.is_empty() => {
                 let _ = writeln!(s, "gpus           NVML found no GPUs");

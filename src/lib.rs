@@ -19,6 +19,7 @@ pub mod procfs;
 pub mod profile;
 pub mod report;
 pub mod runtime;
+pub mod trace;
 pub mod triton;
 
 pub use error::{Error, Result};

@@ -112,6 +112,12 @@ pub struct LoadPoint {
     /// Warnings for this point (unstable, saturated histogram, ...).
     #[serde(default)]
     pub warnings: Vec<String>,
+    /// Per-phase latency percentiles from traced requests (`--trace`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phases: Option<crate::trace::phases::PhaseTable>,
+    /// The traced timelines themselves (written to the `--trace` file, not to `--json`).
+    #[serde(skip)]
+    pub trace: Option<crate::trace::TraceSet>,
 }
 
 /// A complete benchmark run.
@@ -671,6 +677,8 @@ mod tests {
             send_rate_achieved: None,
             loadgen_cpu_cores: Some(0.75),
             warnings: vec!["p99 \"spiky\", see log".into(), "line1\nline2".into()],
+            phases: None,
+            trace: None,
         }
     }
 

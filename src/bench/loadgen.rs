@@ -21,6 +21,8 @@ use crossbeam::channel::{Receiver, RecvTimeoutError, Sender};
 use crossbeam::queue::ArrayQueue;
 
 use super::stats::LatencyHistogram;
+use crate::trace::collect::{ClientRecord, Collector};
+use crate::trace::monotonic_ns;
 use crate::triton::{Completion, InferRequest};
 
 /// How load is applied.
@@ -85,7 +87,9 @@ struct Done {
 
 /// State shared by the coordinator, the workers and the completion handler.
 pub(crate) struct Shared {
-    epoch: Instant,
+    /// CLOCK_MONOTONIC ns at start: times below are relative to it, on the
+    /// clock of Triton's trace timestamps.
+    epoch_mono: u64,
     /// Issue (or scheduled) time of each prepared request, ns since `epoch`.
     issue_ns: Vec<AtomicU64>,
     /// Stop issuing (set at the end or on Ctrl-C).
@@ -96,11 +100,21 @@ pub(crate) struct Shared {
     pub(crate) completed: AtomicU64,
     /// Requests in Triton right now.
     pub(crate) in_flight: AtomicU64,
+    /// The trace collector, when tracing.
+    tracer: Option<Arc<Collector>>,
+    /// Trace id of each prepared request's current issue (0 = not traced).
+    trace_ids: Vec<AtomicU64>,
+    /// Issue at most this many requests in all (deterministic mode); `u64::MAX` = no limit.
+    limit: AtomicU64,
+    /// Issues so far (counted against `limit`).
+    issued_total: AtomicU64,
+    /// Open NVTX range of each prepared request (when NVTX is loaded).
+    nvtx_ids: Vec<AtomicU64>,
 }
 
 impl Shared {
     fn now_ns(&self) -> u64 {
-        self.epoch.elapsed().as_nanos() as u64
+        monotonic_ns().saturating_sub(self.epoch_mono)
     }
 }
 
@@ -129,10 +143,22 @@ impl LoadGen {
     /// tags are set here) in `mode`. Nothing is issued before this call.
     /// `renew`: give every request a fresh Triton object before it is issued
     /// again (required for ensembles, see [`InferRequest::renew`]).
-    pub fn start(mut requests: Vec<InferRequest>, mode: LoadMode, threads: usize, seed: u64, renew: bool) -> LoadGen {
+    pub fn start(requests: Vec<InferRequest>, mode: LoadMode, threads: usize, seed: u64, renew: bool) -> LoadGen {
+        Self::start_with(requests, mode, threads, seed, renew, None, None)
+    }
+
+    /// As [`start`](Self::start), tracing requests into `tracer` (sampled at
+    /// its rate) and, with `limit`, issuing exactly that many requests in all
+    /// (deterministic runs, `--request-count`).
+    pub fn start_with(mut requests: Vec<InferRequest>, mode: LoadMode, threads: usize, seed: u64, renew: bool, tracer: Option<Arc<Collector>>, limit: Option<u64>) -> LoadGen {
         let n = requests.len();
         let shared = Arc::new(Shared {
-            epoch: Instant::now(),
+            epoch_mono: monotonic_ns(),
+            tracer,
+            trace_ids: (0..n).map(|_| AtomicU64::new(0)).collect(),
+            limit: AtomicU64::new(limit.unwrap_or(u64::MAX)),
+            issued_total: AtomicU64::new(0),
+            nvtx_ids: (0..n).map(|_| AtomicU64::new(0)).collect(),
             issue_ns: (0..n).map(|_| AtomicU64::new(0)).collect(),
             stop: AtomicBool::new(false),
             window: AtomicU64::new(0),
@@ -184,6 +210,7 @@ impl LoadGen {
                 renew,
                 seed: seed ^ (w as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15),
                 tids: tids.clone(),
+                traced: std::cell::Cell::new(0),
             };
             workers.push(
                 std::thread::Builder::new()
@@ -260,6 +287,8 @@ struct WorkerCtx {
     renew: bool,
     seed: u64,
     tids: Arc<std::sync::Mutex<Vec<i32>>>,
+    /// Requests this worker issued while tracing (for sampling).
+    traced: std::cell::Cell<u64>,
 }
 
 impl WorkerCtx {
@@ -351,6 +380,18 @@ impl WorkerCtx {
             }
             Err(e) => *acc.failed.entry(reason(e)).or_default() += 1,
         }
+        if let Some(n) = crate::gpu::nvtx::nvtx() {
+            if let Some(a) = self.shared.nvtx_ids.get(slot) {
+                n.range_end(a.load(Ordering::Relaxed));
+            }
+        }
+        if let Some(t) = &self.shared.tracer {
+            let id = self.shared.trace_ids.get(slot).map(|a| a.swap(0, Ordering::Relaxed)).unwrap_or(0);
+            if id != 0 {
+                let base = self.shared.epoch_mono;
+                t.record(ClientRecord { trace_id: id, slot: slot as u32, worker: self.id as u32, issue_ns: base + start, done_ns: base + d.done_ns, ok: response.is_ok() });
+            }
+        }
         drop(response);
         if stopping {
             return; // dropped: deleted while the server is alive
@@ -375,13 +416,43 @@ impl WorkerCtx {
 
     fn issue(&self, r: InferRequest, start_ns: u64, acc: &mut WindowAcc) {
         let slot = r.tag() as usize;
+        if self.shared.issued_total.fetch_add(1, Ordering::Relaxed) >= self.shared.limit.load(Ordering::Acquire) {
+            // Budget spent: park the request (dropped at stop, while the server is alive).
+            let _ = self.idle.push(r);
+            return;
+        }
         if let Some(a) = self.shared.issue_ns.get(slot) {
             a.store(start_ns, Ordering::Relaxed);
         }
         self.shared.in_flight.fetch_add(1, Ordering::Relaxed);
-        match r.issue() {
+        let trace = self.shared.tracer.as_ref().and_then(|t| {
+            let n = self.traced.get();
+            self.traced.set(n + 1);
+            if t.sampled(n) {
+                t.new_trace().ok()
+            } else {
+                None
+            }
+        });
+        if let Some(a) = self.shared.trace_ids.get(slot) {
+            a.store(trace.as_ref().map(|t| t.id()).unwrap_or(0), Ordering::Relaxed);
+        }
+        if let Some(n) = crate::gpu::nvtx::nvtx() {
+            // One NVTX range per request (issue → completion), for Nsight timelines.
+            if let Some(a) = self.shared.nvtx_ids.get(slot) {
+                a.store(n.range_start(c"tritium request"), Ordering::Relaxed);
+            }
+        }
+        let issued = match trace {
+            Some(t) => r.issue_traced(t),
+            None => r.issue(),
+        };
+        match issued {
             Ok(()) => acc.sent += 1,
             Err(e) => {
+                if let Some(a) = self.shared.trace_ids.get(slot) {
+                    a.store(0, Ordering::Relaxed);
+                }
                 self.shared.in_flight.fetch_sub(1, Ordering::Relaxed);
                 acc.issue_errors += 1;
                 *acc.failed.entry(reason(&e.error)).or_default() += 1;

@@ -89,6 +89,11 @@ pub struct BenchConfig {
     pub sample_interval: Duration,
     /// Seed of random inputs and Poisson schedules.
     pub seed: u64,
+    /// Per-request timelines from Triton's trace API (`--trace`), if asked.
+    pub trace: Option<crate::trace::collect::TraceOptions>,
+    /// Deterministic mode (`--request-count N`): no warm-up, no windows, exactly
+    /// N requests per load level, e.g. to run under Nsight Compute.
+    pub request_count: Option<u64>,
 }
 
 impl BenchConfig {
@@ -109,6 +114,8 @@ impl BenchConfig {
             max_in_flight: 1024,
             sample_interval: Duration::from_millis(50),
             seed: 0,
+            trace: None,
+            request_count: None,
         }
     }
 }
@@ -261,11 +268,17 @@ pub fn measure_point(server: &Server, cfg: &BenchConfig, sets: &[DataSet], load:
     let requests = build_requests(server, cfg, sets, n_requests)?;
     let m = &cfg.measurement;
     let interval = Duration::from_millis(m.interval_ms.max(1));
-    let gen = LoadGen::start(requests, load, threads, cfg.seed, needs_renew(server, cfg));
+    let tracer = match cfg.trace {
+        Some(opts) => Some(crate::trace::collect::Collector::start(server, opts, cfg.batch_size as u64)?),
+        None => None,
+    };
+    let point_start = Instant::now();
+    let gen = LoadGen::start_with(requests, load, threads, cfg.seed, needs_renew(server, cfg), tracer.clone(), cfg.request_count);
     let mut warnings: Vec<String> = Vec::new();
 
-    // Warm-up: window 0 is thrown away.
-    let warm_end = Instant::now() + Duration::from_millis(m.warmup_ms);
+    // Warm-up: window 0 is thrown away (none in deterministic mode).
+    let warmup_ms = if cfg.request_count.is_some() { 0 } else { m.warmup_ms };
+    let warm_end = Instant::now() + Duration::from_millis(warmup_ms);
     while Instant::now() < warm_end && !interrupt.load(Ordering::Relaxed) {
         std::thread::sleep(Duration::from_millis(5));
     }
@@ -279,16 +292,27 @@ pub fn measure_point(server: &Server, cfg: &BenchConfig, sets: &[DataSet], load:
     let mut prev_stats = stats_of(server, cfg);
     let mut prev_cpu = loadgen::threads_cpu_seconds(&gen.tids.lock().map(|t| t.clone()).unwrap_or_default());
     while (windows.len() as u32) < m.max_trials.max(1) {
+        let _nvtx_window = crate::gpu::nvtx::Range::start(&format!("tritium {lbl} window {k}"));
         let start = Instant::now();
         let start_count = gen.completed();
-        let deadline = match m.mode {
-            MeasurementMode::TimeWindows => start + interval,
+        let deadline = match (cfg.request_count, m.mode) {
+            // Deterministic: one window holding all N requests; the deadline only guards a hang
+            // (generous: under Nsight Compute every kernel is replayed many times).
+            (Some(_), _) => start + interval.max(Duration::from_secs(1)) * 60,
+            (None, MeasurementMode::TimeWindows) => start + interval,
             // A count window also ends at a deadline, so a hung model cannot stall it.
-            MeasurementMode::CountWindows => start + interval.max(Duration::from_secs(1)) * 10,
+            (None, MeasurementMode::CountWindows) => start + interval.max(Duration::from_secs(1)) * 10,
         };
         loop {
             if interrupt.load(Ordering::Relaxed) || Instant::now() >= deadline {
                 break;
+            }
+            if let Some(n) = cfg.request_count {
+                if gen.completed() >= n {
+                    break;
+                }
+                std::thread::sleep(Duration::from_micros(200));
+                continue;
             }
             if m.mode == MeasurementMode::CountWindows && gen.completed() - start_count >= m.request_count && start.elapsed() >= interval.min(Duration::from_millis(100)) {
                 break;
@@ -327,7 +351,7 @@ pub fn measure_point(server: &Server, cfg: &BenchConfig, sets: &[DataSet], load:
         stable = samples.len() >= 3 && stats::is_stable(&samples, m.stability_pct, m.percentile.is_some());
         obs.window(&lbl, k as u32, &s, stable);
         k += 1;
-        if stable || interrupt.load(Ordering::Relaxed) || empty_streak >= 2 {
+        if stable || interrupt.load(Ordering::Relaxed) || empty_streak >= 2 || cfg.request_count.is_some() {
             break;
         }
     }
@@ -335,8 +359,28 @@ pub fn measure_point(server: &Server, cfg: &BenchConfig, sets: &[DataSet], load:
     if left > 0 {
         warnings.push(format!("{lbl}: {left} request(s) still in flight after the measurement (left to the server's exit timeout)"));
     }
+    let trace = tracer.map(|t| {
+        let counters = crate::trace::collect::counters_from(&sampler.readings(point_start, Instant::now()), &t);
+        let set = t.finish(&cfg.model, counters, Duration::from_millis(500));
+        if set.dropped_timelines > 0 || set.dropped_events > 0 {
+            let msg = format!(
+                "{lbl}: trace ring kept the newest {} timelines; {} older timeline(s) and {} Triton event(s) were dropped (raise --trace-buffer or --trace-rate)",
+                set.timelines.len(),
+                set.dropped_timelines,
+                set.dropped_events
+            );
+            obs.warn(&msg);
+            warnings.push(msg);
+        }
+        set
+    });
     if interrupt.load(Ordering::Relaxed) {
         warnings.push(format!("{lbl}: interrupted; the numbers cover the windows finished so far"));
+    } else if let Some(n) = cfg.request_count {
+        let done = windows.iter().map(|w| w.acc.ok + w.acc.failed.values().sum::<u64>()).sum::<u64>();
+        if done < n {
+            warnings.push(format!("{lbl}: only {done} of the {n} requests completed before the deadline"));
+        }
     } else if !stable && windows.len() >= 3 {
         let rep = stats::stability_report(&samples, m.stability_pct, m.percentile.is_some());
         warnings.push(format!(
@@ -349,7 +393,12 @@ pub fn measure_point(server: &Server, cfg: &BenchConfig, sets: &[DataSet], load:
     } else if !stable {
         warnings.push(format!("{lbl}: fewer than 3 windows; stability not established"));
     }
-    Ok(combine(cfg, load, &windows, stable, warnings))
+    let mut point = combine(cfg, load, &windows, stable, warnings);
+    if let Some(set) = trace {
+        point.phases = Some(crate::trace::phases::PhaseTable::from_timelines(&set.timelines));
+        point.trace = Some(set);
+    }
+    Ok(point)
 }
 
 /// The reported numbers: the last (up to) 3 windows merged, as perf_analyzer reports the stable windows.
@@ -423,6 +472,8 @@ fn combine(cfg: &BenchConfig, load: LoadMode, windows: &[Window], stable: bool, 
         send_rate_achieved: request_rate.map(|_| send_rate),
         loadgen_cpu_cores: Some(cpu / secs),
         warnings,
+        phases: None,
+        trace: None,
     }
 }
 
@@ -465,6 +516,8 @@ pub fn run(server: &Server, cfg: &BenchConfig, interrupt: &AtomicBool, obs: &dyn
     cfg.input_memory.check_available()?;
     cfg.output_memory.check_available()?;
     let sets = prepare_inputs(server, cfg)?;
+    // Probe for NVTX now, not on the first request.
+    let _ = crate::gpu::nvtx::nvtx();
     let sampler = resources::Sampler::start(cfg.sample_interval);
     if let Some(note) = &sampler.gpu_note {
         obs.warn(&format!("GPU metrics unavailable: {note}"));
@@ -499,6 +552,8 @@ pub fn run(server: &Server, cfg: &BenchConfig, interrupt: &AtomicBool, obs: &dyn
             "output_memory": cfg.output_memory,
             "threads": cfg.threads,
             "max_in_flight": cfg.max_in_flight,
+            "request_count": cfg.request_count,
+            "trace": cfg.trace.map(|t| serde_json::json!({"rate": t.rate, "buffer": t.capacity})),
             "seed": cfg.seed,
         }),
         points,

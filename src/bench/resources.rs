@@ -102,8 +102,12 @@ impl Sampler {
 
     /// Summary of the readings taken between `from` and `to`.
     pub fn summarize(&self, from: Instant, to: Instant) -> ResourceUsage {
-        let r = self.readings.lock().map(|r| r.iter().filter(|x| x.at >= from && x.at <= to).cloned().collect::<Vec<_>>()).unwrap_or_default();
-        summarize(&r)
+        summarize(&self.readings(from, to))
+    }
+
+    /// The readings taken between `from` and `to`.
+    pub fn readings(&self, from: Instant, to: Instant) -> Vec<Reading> {
+        self.readings.lock().map(|r| r.iter().filter(|x| x.at >= from && x.at <= to).cloned().collect()).unwrap_or_default()
     }
 
     /// Stops the sampler thread.

@@ -99,6 +99,22 @@ pub struct BenchArgs {
     /// Write a perf_analyzer-like CSV.
     #[arg(short = 'f', long = "latency-report-file", value_name = "FILE.csv")]
     pub csv: Option<PathBuf>,
+    /// Trace requests with Triton's trace API and write their timelines as
+    /// Chrome trace-event JSON (open in ui.perfetto.dev or chrome://tracing);
+    /// also adds a per-phase latency table to the output.
+    #[arg(long, value_name = "FILE.json")]
+    pub trace: Option<PathBuf>,
+    /// Trace one request in every N (1 = every request).
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    pub trace_rate: u32,
+    /// Timelines kept per load level (the newest; older ones are dropped and counted).
+    #[arg(long, value_name = "N", default_value_t = 100_000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub trace_buffer: u64,
+    /// Deterministic mode: no warm-up and no windows, exactly N requests per load
+    /// level (with fixed inputs: --input-data zero or a file, or random with --seed),
+    /// e.g. under Nsight Compute. Stability is not evaluated.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub request_count: Option<u64>,
     /// Do not load the model (it must already be loaded; only useful from the library).
     #[arg(long, hide = true)]
     pub no_load: bool,
@@ -188,6 +204,10 @@ impl BenchArgs {
             warmup_ms: self.warmup,
         };
         c.seed = self.seed;
+        c.request_count = self.request_count;
+        if self.trace.is_some() {
+            c.trace = Some(crate::trace::collect::TraceOptions { rate: self.trace_rate, capacity: self.trace_buffer as usize });
+        }
         Ok(c)
     }
 }
@@ -248,6 +268,8 @@ fn fmt_us(us: f64) -> String {
 /// The terminal table.
 pub fn table(report: &BenchReport) -> String {
     let mut s = format!("model {} (Triton {}), {}\n", report.model, report.triton_version, report.machine);
+    // Deterministic runs (--request-count) have one window: stability does not apply.
+    let deterministic = report.settings.get("request_count").map(|v| !v.is_null()).unwrap_or(false);
     s += &format!(
         "{:<18} {:>11} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>8} {:>7}\n",
         "load", "infer/s", "avg", "p50", "p90", "p99", "p99.9", "srv queue", "srv infer", "overhead", "gen CPU", "stable"
@@ -272,7 +294,13 @@ pub fn table(report: &BenchReport) -> String {
             srv.map(|b| fmt_us(b.compute_infer_us)).unwrap_or_default(),
             p.client_overhead_us.map(fmt_us).unwrap_or_default(),
             p.loadgen_cpu_cores.map(|c| format!("{:.2}", c)).unwrap_or_default(),
-            if p.stable { "yes" } else { "NO" }
+            if deterministic {
+                "n/a"
+            } else if p.stable {
+                "yes"
+            } else {
+                "NO"
+            }
         );
     }
     s
@@ -287,7 +315,31 @@ fn write_outputs(a: &BenchArgs, report: &BenchReport) -> anyhow::Result<()> {
         export::write_csv(report, p).with_context(|| format!("writing {}", p.display()))?;
         eprintln!("wrote {}", p.display());
     }
+    if let Some(p) = &a.trace {
+        let set = merged_trace(report);
+        crate::trace::chrome::write_chrome(&set, p).with_context(|| format!("writing {}", p.display()))?;
+        eprintln!(
+            "wrote {} ({} request timelines; {} not sampled, {} dropped) — open it in https://ui.perfetto.dev",
+            p.display(),
+            set.timelines.len(),
+            set.not_sampled,
+            set.dropped_timelines
+        );
+    }
     Ok(())
+}
+
+/// Every load level's traced timelines and GPU counters in one set (levels run one after another).
+pub fn merged_trace(report: &BenchReport) -> crate::trace::TraceSet {
+    let mut set = crate::trace::TraceSet { model: report.model.clone(), ..Default::default() };
+    for t in report.points.iter().filter_map(|p| p.trace.as_ref()) {
+        set.timelines.extend(t.timelines.iter().cloned());
+        set.counters.extend(t.counters.iter().cloned());
+        set.dropped_timelines += t.dropped_timelines;
+        set.dropped_events += t.dropped_events;
+        set.not_sampled += t.not_sampled;
+    }
+    set
 }
 
 /// Runs `tritium bench`.
@@ -313,9 +365,23 @@ pub fn run(a: BenchArgs) -> anyhow::Result<i32> {
     }
     let report = report?;
     print!("{}", table(&report));
+    for p in &report.points {
+        if let Some(ph) = &p.phases {
+            let load = match (p.concurrency, p.request_rate) {
+                (Some(c), _) => format!("concurrency {c}"),
+                (_, Some(r)) => format!("rate {r}/s"),
+                _ => "-".into(),
+            };
+            print!("\nphases of traced requests, {load}:\n{}", ph.render());
+        }
+    }
     write_outputs(&a, &report)?;
     if interrupt.load(Ordering::SeqCst) {
         return Ok(130);
+    }
+    if a.request_count.is_some() {
+        // Deterministic runs have no stability to judge: success = every request completed.
+        return Ok(if report.points.iter().all(|p| p.warnings.iter().all(|w| !w.contains("requests completed before the deadline"))) { 0 } else { 3 });
     }
     Ok(if report.points.iter().all(|p| p.stable) { 0 } else { 3 })
 }

@@ -16,10 +16,12 @@ mod message;
 pub mod request;
 pub mod response;
 pub mod server;
+pub mod trace;
 
 pub use allocator::OutputMemory;
 pub use request::{Completion, CompletionHandler, InferRequest, InputBuffer, RequestBuilder};
 pub use response::{Output, Response};
+pub use trace::Trace;
 pub use server::{set_default_log_level, LogLevel, LogOptions, Server, ServerOptions};
 
 use std::ffi::CStr;

@@ -381,6 +381,17 @@ impl InferRequest {
     /// Issues the request. On success Triton owns it until the handler
     /// receives it back; on failure it is returned inside the error.
     pub fn issue(self) -> std::result::Result<(), IssueError> {
+        self.issue_with(None)
+    }
+
+    /// Issues the request with a Triton trace attached (see [`crate::trace`]).
+    /// Triton releases the trace when the request is done, or at once if it
+    /// refuses the request.
+    pub fn issue_traced(self, trace: super::Trace) -> std::result::Result<(), IssueError> {
+        self.issue_with(Some(trace))
+    }
+
+    fn issue_with(self, trace: Option<super::Trace>) -> std::result::Result<(), IssueError> {
         if self.inner.raw.is_null() {
             return Err(IssueError { error: Error::InvalidArgument("request has no Triton object (a failed renew)".into()), request: self });
         }
@@ -405,7 +416,10 @@ impl InferRequest {
             unsafe {
                 check(api, (api.TRITONSERVER_InferenceRequestSetReleaseCallback)(raw, Some(release_cb), userp), "set release callback")?;
                 check(api, (api.TRITONSERVER_InferenceRequestSetResponseCallback)(raw, shared.allocator, mem_ptr, Some(response_cb), userp), "set response callback")?;
-                let err = (api.TRITONSERVER_ServerInferAsync)(shared.raw, raw, std::ptr::null_mut());
+                // The trace (if any) goes to Triton here, whatever happens next:
+                // on refusal Triton releases it through the trace's release callback.
+                let trace_raw = trace.map(|t| t.into_raw()).unwrap_or(std::ptr::null_mut());
+                let err = (api.TRITONSERVER_ServerInferAsync)(shared.raw, raw, trace_raw);
                 if err.is_null() {
                     Ok(())
                 } else {

@@ -317,7 +317,7 @@ impl Server {
         })
     }
 
-    fn api(&self) -> &'static sys::TritonServerLib {
+    pub(crate) fn api(&self) -> &'static sys::TritonServerLib {
         self.shared.api
     }
 
