@@ -1,9 +1,43 @@
 //! CUDA memory for inputs and outputs: device buffers and (not write-combined)
-//! pinned host buffers. Part of the FFI layer: the raw driver calls below
-//! carry `// SAFETY:` notes. Nothing here runs unless libcuda is present and
-//! a device answers, checked once by [`cuda_status`].
+//! pinned host buffers, and CUDA-event timing of tritium's own device work.
+//! Part of the FFI layer: the raw driver calls below carry `// SAFETY:` notes.
+//! Nothing here runs unless libcuda is present and a device answers, checked
+//! once by [`cuda_status`]; without CUDA every call returns [`Error::Cuda`].
+//!
+//! # Timing device work
+//! - [`Stream`]: a non-blocking stream on a device's primary context (the
+//!   context Triton shares), synchronised and destroyed on drop.
+//! - [`Event`]: a CUDA event with timing enabled; [`Event::record`] on a
+//!   stream, [`Event::synchronize`], `end.elapsed_since(&start)`
+//!   (`cuEventElapsedTime`, resolution about 0.5 µs, on the GPU's clock).
+//! - [`Stream::time`] / [`time_on_stream`]: run a closure that enqueues work
+//!   on the stream, bracketed by two events; returns a [`StreamTiming`].
+//! - [`timed_h2d`] / [`timed_d2h`]: one copy on its own stream, returning a
+//!   [`CopyTiming`].
+//!
+//! In every timing, `start_ns` is CLOCK_MONOTONIC (the clock of
+//! [`crate::trace`]) read on the host just before the start event is
+//! enqueued, `end_ns` right after the end event has been synchronised, and
+//! `device_ns` is the GPU time between the two events: the work enqueued
+//! between them on that stream, plus any idle gap while the host was still
+//! enqueuing. Work on other streams (Triton's, another process's) is not
+//! ordered with these events and is not what `device_ns` measures.
+//!
+//! ```no_run
+//! # fn demo() -> tritium::Result<()> {
+//! use tritium::gpu::cuda::{timed_d2h, timed_h2d, DeviceBuffer, PinnedBuffer};
+//! let host = PinnedBuffer::from_slice(&vec![7u8; 64 << 20])?;
+//! let dev = DeviceBuffer::from_host(0, &vec![0u8; 64 << 20])?;
+//! let up = timed_h2d(&dev, host.as_slice())?;
+//! println!("H2D {} B: {} ns on the GPU, {} ns on the host, {:.1} GB/s", up.bytes, up.device_ns, up.host_ns(), up.device_gb_per_s());
+//! let mut back = vec![0u8; dev.len()];
+//! let down = timed_d2h(dev.device(), dev.device_ptr(), dev.len(), &mut back)?;
+//! assert_eq!(down.bytes, 64 << 20);
+//! # Ok(()) }
+//! ```
 
 use std::sync::{Arc, OnceLock};
+use std::time::Duration;
 
 use cudarc::driver::{result, sys as cu, CudaContext};
 
@@ -191,12 +225,279 @@ impl PinnedBuffer {
         // SAFETY: `ptr[..len]` was initialised in `from_slice` and lives as long as `self`.
         unsafe { std::slice::from_raw_parts(self.ptr, self.len) }
     }
+    /// The bytes, writable (e.g. as the pinned destination of [`timed_d2h`]).
+    pub fn as_mut_slice(&mut self) -> &mut [u8] {
+        // SAFETY: `ptr[..len]` was initialised in `from_slice`, lives as long as `self`,
+        // and `&mut self` makes this the only reference to it.
+        unsafe { std::slice::from_raw_parts_mut(self.ptr, self.len) }
+    }
+    /// Length in bytes.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+    /// Whether the buffer is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
 }
 
 impl Drop for PinnedBuffer {
     fn drop(&mut self) {
         raw_free_pinned(self.ptr);
     }
+}
+
+/// A CUDA stream on `device`'s primary context, created non-blocking (no
+/// implicit ordering with the legacy default stream). Dropping it waits for
+/// the work queued on it, then destroys it.
+#[derive(Debug)]
+pub struct Stream {
+    raw: cu::CUstream,
+    device: i32,
+}
+
+// SAFETY: a CUstream is an opaque driver handle; the driver API is thread
+// safe, and every method makes the stream's context current on the calling
+// thread before using it.
+unsafe impl Send for Stream {}
+// SAFETY: as above; no method mutates Rust-side state.
+unsafe impl Sync for Stream {}
+
+impl Stream {
+    /// Creates a non-blocking stream on `device`.
+    pub fn new(device: i32) -> Result<Stream> {
+        context(device)?;
+        let raw = result::stream::create(result::stream::StreamKind::NonBlocking)
+            .map_err(|e| Error::Cuda(format!("cuStreamCreate on device {device}: {e}")))?;
+        Ok(Stream { raw, device })
+    }
+
+    /// The device the stream belongs to.
+    pub fn device(&self) -> i32 {
+        self.device
+    }
+
+    /// The raw handle, for enqueuing work with driver calls inside
+    /// [`Stream::time`]. Do not destroy it.
+    pub fn as_raw(&self) -> cu::CUstream {
+        self.raw
+    }
+
+    /// Waits until all work queued on the stream has finished.
+    pub fn synchronize(&self) -> Result<()> {
+        context(self.device)?;
+        // SAFETY: `raw` is a live stream created by `Stream::new`, destroyed only in `drop`.
+        unsafe { result::stream::synchronize(self.raw) }.map_err(|e| Error::Cuda(format!("cuStreamSynchronize on device {}: {e}", self.device)))
+    }
+
+    /// Runs `enqueue` (which queues work on this stream) between two events
+    /// and waits for the work. `start_ns` is taken just before the start event
+    /// is recorded, `end_ns` right after the end event completed; `device_ns`
+    /// is the GPU time between the events. The stream is drained before this
+    /// returns, also when `enqueue` fails, so work queued by `enqueue` may
+    /// borrow memory that outlives this call.
+    pub fn time<T>(&self, enqueue: impl FnOnce(&Stream) -> Result<T>) -> Result<(T, StreamTiming)> {
+        let start = Event::new(self.device)?;
+        let end = Event::new(self.device)?;
+        let start_ns = crate::trace::monotonic_ns();
+        start.record(self)?;
+        let out = match enqueue(self).and_then(|v| end.record(self).map(|()| v)) {
+            Ok(v) => v,
+            Err(e) => {
+                let _ = self.synchronize();
+                return Err(e);
+            }
+        };
+        end.synchronize()?;
+        let end_ns = crate::trace::monotonic_ns();
+        let device = end.elapsed_since(&start)?;
+        Ok((out, StreamTiming { start_ns, end_ns, device_ns: duration_ns(device) }))
+    }
+}
+
+impl Drop for Stream {
+    fn drop(&mut self) {
+        if context(self.device).is_ok() {
+            // SAFETY: `raw` is a live stream from `Stream::new`, destroyed exactly once,
+            // after the work queued on it (which may reference borrowed memory) finished.
+            unsafe {
+                let _ = result::stream::synchronize(self.raw);
+                let _ = result::stream::destroy(self.raw);
+            }
+        }
+    }
+}
+
+/// A CUDA event with timing enabled (`CU_EVENT_DEFAULT`) on `device`'s
+/// primary context; destroyed on drop.
+#[derive(Debug)]
+pub struct Event {
+    raw: cu::CUevent,
+    device: i32,
+}
+
+// SAFETY: a CUevent is an opaque driver handle; the driver API is thread safe
+// and every method makes the event's context current first.
+unsafe impl Send for Event {}
+// SAFETY: as above; no method mutates Rust-side state.
+unsafe impl Sync for Event {}
+
+impl Event {
+    /// Creates an event on `device` with timing enabled.
+    pub fn new(device: i32) -> Result<Event> {
+        context(device)?;
+        let raw = result::event::create(cu::CUevent_flags::CU_EVENT_DEFAULT)
+            .map_err(|e| Error::Cuda(format!("cuEventCreate on device {device}: {e}")))?;
+        Ok(Event { raw, device })
+    }
+
+    /// The device the event belongs to.
+    pub fn device(&self) -> i32 {
+        self.device
+    }
+
+    /// Records the event on `stream` (it completes when the work queued
+    /// before it on that stream has).
+    pub fn record(&self, stream: &Stream) -> Result<()> {
+        if stream.device != self.device {
+            return Err(Error::Cuda(format!("event of device {} recorded on a stream of device {}", self.device, stream.device)));
+        }
+        context(self.device)?;
+        // SAFETY: both handles are live (owned by `self` and `stream`) and belong to the same context, which is current.
+        unsafe { result::event::record(self.raw, stream.raw) }.map_err(|e| Error::Cuda(format!("cuEventRecord on device {}: {e}", self.device)))
+    }
+
+    /// Waits until the event has completed (returns at once if it was never recorded).
+    pub fn synchronize(&self) -> Result<()> {
+        context(self.device)?;
+        // SAFETY: `raw` is a live event owned by `self`.
+        unsafe { result::event::synchronize(self.raw) }.map_err(|e| Error::Cuda(format!("cuEventSynchronize on device {}: {e}", self.device)))
+    }
+
+    /// GPU time from `start` to this event (both recorded and completed;
+    /// call [`Event::synchronize`] first). Errors if either was not recorded,
+    /// has not completed, or was recorded after this one.
+    pub fn elapsed_since(&self, start: &Event) -> Result<Duration> {
+        if start.device != self.device {
+            return Err(Error::Cuda(format!("elapsed time between events of devices {} and {}", start.device, self.device)));
+        }
+        context(self.device)?;
+        // SAFETY: both events are live, created with timing enabled, on the same context.
+        let ms = unsafe { result::event::elapsed(start.raw, self.raw) }
+            .map_err(|e| Error::Cuda(format!("cuEventElapsedTime on device {} (both events recorded and completed?): {e}", self.device)))?;
+        if !ms.is_finite() || ms < 0.0 {
+            return Err(Error::Cuda(format!("cuEventElapsedTime gave {ms} ms: the end event completed before the start event")));
+        }
+        Ok(Duration::from_nanos((f64::from(ms) * 1e6).round() as u64))
+    }
+}
+
+impl Drop for Event {
+    fn drop(&mut self) {
+        if context(self.device).is_ok() {
+            // SAFETY: `raw` is a live event from `Event::new`, destroyed exactly once.
+            let _ = unsafe { result::event::destroy(self.raw) };
+        }
+    }
+}
+
+fn duration_ns(d: Duration) -> u64 {
+    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
+}
+
+/// Timing of work enqueued on a stream ([`Stream::time`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct StreamTiming {
+    /// CLOCK_MONOTONIC ns on the host just before the start event was enqueued.
+    pub start_ns: u64,
+    /// CLOCK_MONOTONIC ns on the host right after the end event completed.
+    pub end_ns: u64,
+    /// GPU time between the two events (`cuEventElapsedTime`), ns.
+    pub device_ns: u64,
+}
+
+impl StreamTiming {
+    /// Host time from just before enqueuing to completion, ns.
+    pub fn host_ns(&self) -> u64 {
+        self.end_ns.saturating_sub(self.start_ns)
+    }
+}
+
+/// Timing of one copy ([`timed_h2d`], [`timed_d2h`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct CopyTiming {
+    /// CLOCK_MONOTONIC ns on the host just before the copy was enqueued.
+    pub start_ns: u64,
+    /// CLOCK_MONOTONIC ns on the host right after the copy's end event completed.
+    pub end_ns: u64,
+    /// GPU time between events recorded just before and just after the copy, ns.
+    pub device_ns: u64,
+    /// Bytes copied.
+    pub bytes: u64,
+}
+
+impl CopyTiming {
+    /// Host time from just before enqueuing to completion, ns.
+    pub fn host_ns(&self) -> u64 {
+        self.end_ns.saturating_sub(self.start_ns)
+    }
+    /// Bandwidth from the device time, GB/s (10^9 bytes per second); 0 when `device_ns` is 0.
+    pub fn device_gb_per_s(&self) -> f64 {
+        if self.device_ns == 0 {
+            0.0
+        } else {
+            self.bytes as f64 / self.device_ns as f64
+        }
+    }
+}
+
+/// Runs `enqueue` on a new stream of `device` between two events (see
+/// [`Stream::time`]); the stream is drained and destroyed before returning.
+pub fn time_on_stream<T>(device: i32, enqueue: impl FnOnce(&Stream) -> Result<T>) -> Result<(T, StreamTiming)> {
+    Stream::new(device)?.time(enqueue)
+}
+
+fn copy_timing((bytes, t): (usize, StreamTiming)) -> CopyTiming {
+    CopyTiming { start_ns: t.start_ns, end_ns: t.end_ns, device_ns: t.device_ns, bytes: bytes as u64 }
+}
+
+/// Copies `src` (pinned or pageable host memory) to the start of `dst` on a
+/// stream of its own, timed with CUDA events. From pageable memory the driver
+/// stages through its own pinned buffer, which the timing includes.
+pub fn timed_h2d(dst: &DeviceBuffer, src: &[u8]) -> Result<CopyTiming> {
+    if src.len() > dst.len() {
+        return Err(Error::InvalidArgument(format!("timed_h2d: {} bytes do not fit a device buffer of {} bytes", src.len(), dst.len())));
+    }
+    let device = dst.device;
+    time_on_stream(device, |s| {
+        if !src.is_empty() {
+            // SAFETY: `dst.ptr` holds at least `src.len()` bytes of device memory owned by `dst`;
+            // `src` stays borrowed until `time` has drained the stream (also on error).
+            unsafe { result::memcpy_htod_async(dst.ptr, src, s.raw) }.map_err(|e| Error::Cuda(format!("cuMemcpyHtoDAsync({} B) on device {device}: {e}", src.len())))?;
+        }
+        Ok(src.len())
+    })
+    .map(copy_timing)
+}
+
+/// Copies `len` bytes of device memory at `ptr` on `device` into
+/// `dst[..len]` (pinned or pageable) on a stream of its own, timed with CUDA
+/// events. The caller guarantees `ptr` addresses `len` readable bytes on
+/// `device` (as for [`copy_device_to_host`]).
+pub fn timed_d2h(device: i32, ptr: u64, len: usize, dst: &mut [u8]) -> Result<CopyTiming> {
+    if dst.len() < len {
+        return Err(Error::InvalidArgument(format!("timed_d2h: {len} bytes do not fit a host buffer of {} bytes", dst.len())));
+    }
+    let dst = &mut dst[..len];
+    time_on_stream(device, |s| {
+        if len > 0 {
+            // SAFETY: the caller guarantees `ptr` addresses `len` readable bytes on `device`;
+            // `dst` (exactly `len` bytes) stays borrowed until `time` has drained the stream.
+            unsafe { result::memcpy_dtoh_async(dst, ptr, s.raw) }.map_err(|e| Error::Cuda(format!("cuMemcpyDtoHAsync({len} B) on device {device}: {e}")))?;
+        }
+        Ok(len)
+    })
+    .map(copy_timing)
 }
 
 #[cfg(test)]
@@ -213,5 +514,28 @@ mod tests {
             assert!(context(0).is_err());
             assert!(DeviceBuffer::from_host(0, &[1, 2, 3]).is_err());
         }
+    }
+
+    #[test]
+    fn timing_without_cuda_is_an_error_not_a_panic() {
+        if cuda_available() {
+            return;
+        }
+        for r in [Event::new(0).map(drop), Stream::new(0).map(drop), time_on_stream(0, |_| Ok(())).map(drop)] {
+            let e = r.expect_err("no CUDA here");
+            assert!(matches!(e, Error::Cuda(_)), "{e}");
+        }
+        let mut host = [0u8; 16];
+        assert!(matches!(timed_d2h(0, 0, 16, &mut host), Err(Error::Cuda(_))));
+        assert!(matches!(timed_d2h(0, 0, 32, &mut host), Err(Error::InvalidArgument(_))));
+    }
+
+    #[test]
+    fn timing_arithmetic() {
+        let c = CopyTiming { start_ns: 100, end_ns: 350, device_ns: 200, bytes: 1000 };
+        assert_eq!(c.host_ns(), 250);
+        assert_eq!(c.device_gb_per_s(), 5.0);
+        assert_eq!(CopyTiming { device_ns: 0, ..c }.device_gb_per_s(), 0.0);
+        assert_eq!(StreamTiming { start_ns: 5, end_ns: 3, device_ns: 1 }.host_ns(), 0);
     }
 }
