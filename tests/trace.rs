@@ -148,3 +148,49 @@ fn cli_trace_file_is_valid_trace_event_json() {
     let phases = &report["points"][0]["phases"]["overall"]["phases"];
     assert!(phases["compute_infer"]["p50_us"].as_f64().expect("p50") > 0.0, "{phases}");
 }
+
+#[test]
+fn cuda_copies_need_trace_and_cuda_memory() {
+    server().load_model("add_sub").expect("load");
+    let mut c = BenchConfig::new("add_sub");
+    c.request_count = Some(5);
+    c.trace = Some(TraceOptions::default());
+    c.trace_cuda_copies = true;
+    let e = bench::run(server(), &c, &AtomicBool::new(false), &Quiet).expect_err("system memory has nothing to copy");
+    assert!(e.to_string().contains("--trace-cuda-copies needs"), "{e}");
+}
+
+/// GPU: traced requests stage CUDA inputs and read GPU outputs back, timed
+/// with CUDA events, as device spans of their timelines. Skips without CUDA.
+#[test]
+fn cuda_copies_appear_as_timed_device_spans() {
+    if !tritium::gpu::cuda_available() {
+        eprintln!("SKIP cuda_copies_appear_as_timed_device_spans: no CUDA device on this machine");
+        return;
+    }
+    server().load_model("torch_gpu").expect("load");
+    let mut c = BenchConfig::new("torch_gpu");
+    c.loads = vec![LoadMode::Concurrency(2)];
+    c.measurement.warmup_ms = 0;
+    c.request_count = Some(40);
+    c.trace = Some(TraceOptions::default());
+    c.trace_cuda_copies = true;
+    c.input_memory = tritium::triton::OutputMemory::Cuda(0);
+    c.output_memory = tritium::triton::OutputMemory::Cuda(0);
+    let mut r = bench::run(server(), &c, &AtomicBool::new(false), &Quiet).expect("bench");
+    let set = r.points.remove(0).trace.expect("trace");
+    assert_eq!(set.timelines.len(), 40);
+    for t in &set.timelines {
+        let names: Vec<&str> = t.device.iter().map(|d| d.name.as_str()).collect();
+        assert!(names.contains(&"H2D inputs"), "{t:?}");
+        for d in &t.device {
+            assert!(d.device_ns > 0 && d.start_ns <= d.end_ns && d.bytes > 0, "{d:?}");
+            if d.name == "H2D inputs" {
+                assert!(d.end_ns <= t.client_issue_ns, "staging ends before the issue: {d:?} vs {}", t.client_issue_ns);
+            } else {
+                assert!(d.start_ns >= t.client_done_ns, "read-back starts after completion");
+            }
+        }
+    }
+    eprintln!("device spans of the first timeline: {:?}", set.timelines[0].device);
+}

@@ -21,7 +21,8 @@ use crossbeam::channel::{Receiver, RecvTimeoutError, Sender};
 use crossbeam::queue::ArrayQueue;
 
 use super::stats::LatencyHistogram;
-use crate::trace::collect::{ClientRecord, Collector};
+use crate::gpu::{DeviceBuffer, PinnedBuffer};
+use crate::trace::collect::{ClientRecord, Collector, CopySpan};
 use crate::trace::monotonic_ns;
 use crate::triton::{Completion, InferRequest};
 
@@ -110,6 +111,57 @@ pub(crate) struct Shared {
     issued_total: AtomicU64,
     /// Open NVTX range of each prepared request (when NVTX is loaded).
     nvtx_ids: Vec<AtomicU64>,
+    /// Per prepared request, when traced requests stage their CUDA inputs and
+    /// read their GPU outputs back (`--trace-cuda-copies`).
+    staging: Vec<Staging>,
+}
+
+/// The timed CUDA copies of a set of prepared requests (`--trace-cuda-copies`),
+/// from [`CudaCopies::prepare`].
+pub struct CudaCopies(Vec<Staging>);
+
+impl std::fmt::Debug for CudaCopies {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "CudaCopies({} requests)", self.0.len())
+    }
+}
+
+impl CudaCopies {
+    /// Pinned host copies of every request's device inputs (read back once, before the run).
+    pub fn prepare(requests: &[InferRequest]) -> crate::Result<CudaCopies> {
+        let mut all = Vec::new();
+        for r in requests {
+            let mut inputs = Vec::new();
+            for d in r.device_inputs() {
+                let host = PinnedBuffer::from_slice(&d.to_host()?)?;
+                inputs.push((d, host));
+            }
+            all.push(Staging { inputs, h2d: std::sync::Mutex::new(None), scratch: std::sync::Mutex::new(Vec::new()) });
+        }
+        Ok(CudaCopies(all))
+    }
+}
+
+/// One prepared request's timed CUDA copies.
+struct Staging {
+    /// Device inputs and the host (pinned) bytes they are staged from.
+    inputs: Vec<(Arc<DeviceBuffer>, PinnedBuffer)>,
+    /// The last staging's timing, until its completion is recorded.
+    h2d: std::sync::Mutex<Option<CopySpan>>,
+    /// Host buffer the GPU outputs are read back into.
+    scratch: std::sync::Mutex<Vec<u8>>,
+}
+
+/// Options of [`LoadGen::start_with`].
+#[derive(Debug, Default)]
+pub struct GenOptions {
+    /// Trace requests into this collector (sampled at its rate).
+    pub tracer: Option<Arc<Collector>>,
+    /// Issue exactly this many requests in all (deterministic runs, `--request-count`).
+    pub limit: Option<u64>,
+    /// Traced requests stage their CUDA inputs host→device before the issue
+    /// and read GPU outputs back after completion, timed with CUDA events.
+    pub cuda_copies: Option<CudaCopies>,
 }
 
 impl Shared {
@@ -144,14 +196,15 @@ impl LoadGen {
     /// `renew`: give every request a fresh Triton object before it is issued
     /// again (required for ensembles, see [`InferRequest::renew`]).
     pub fn start(requests: Vec<InferRequest>, mode: LoadMode, threads: usize, seed: u64, renew: bool) -> LoadGen {
-        Self::start_with(requests, mode, threads, seed, renew, None, None)
+        Self::start_with(requests, mode, threads, seed, renew, GenOptions::default())
     }
 
-    /// As [`start`](Self::start), tracing requests into `tracer` (sampled at
-    /// its rate) and, with `limit`, issuing exactly that many requests in all
-    /// (deterministic runs, `--request-count`).
-    pub fn start_with(mut requests: Vec<InferRequest>, mode: LoadMode, threads: usize, seed: u64, renew: bool, tracer: Option<Arc<Collector>>, limit: Option<u64>) -> LoadGen {
+    /// As [`start`](Self::start), with tracing, a total request limit and
+    /// timed CUDA copies (see [`GenOptions`]).
+    pub fn start_with(mut requests: Vec<InferRequest>, mode: LoadMode, threads: usize, seed: u64, renew: bool, opts: GenOptions) -> LoadGen {
         let n = requests.len();
+        let GenOptions { tracer, limit, cuda_copies } = opts;
+        let staging = cuda_copies.map(|c| c.0).unwrap_or_default();
         let shared = Arc::new(Shared {
             epoch_mono: monotonic_ns(),
             tracer,
@@ -159,6 +212,7 @@ impl LoadGen {
             limit: AtomicU64::new(limit.unwrap_or(u64::MAX)),
             issued_total: AtomicU64::new(0),
             nvtx_ids: (0..n).map(|_| AtomicU64::new(0)).collect(),
+            staging,
             issue_ns: (0..n).map(|_| AtomicU64::new(0)).collect(),
             stop: AtomicBool::new(false),
             window: AtomicU64::new(0),
@@ -389,7 +443,12 @@ impl WorkerCtx {
             let id = self.shared.trace_ids.get(slot).map(|a| a.swap(0, Ordering::Relaxed)).unwrap_or(0);
             if id != 0 {
                 let base = self.shared.epoch_mono;
-                t.record(ClientRecord { trace_id: id, slot: slot as u32, worker: self.id as u32, issue_ns: base + start, done_ns: base + d.done_ns, ok: response.is_ok() });
+                let (h2d, d2h) = match (self.shared.staging.get(slot), &response) {
+                    (Some(st), Ok(resp)) => (st.h2d.lock().ok().and_then(|mut h| h.take()), read_back(st, resp)),
+                    (Some(st), Err(_)) => (st.h2d.lock().ok().and_then(|mut h| h.take()), None),
+                    _ => (None, None),
+                };
+                t.record(ClientRecord { trace_id: id, slot: slot as u32, worker: self.id as u32, issue_ns: base + start, done_ns: base + d.done_ns, ok: response.is_ok(), h2d, d2h });
             }
         }
         drop(response);
@@ -414,17 +473,13 @@ impl WorkerCtx {
         }
     }
 
-    fn issue(&self, r: InferRequest, start_ns: u64, acc: &mut WindowAcc) {
+    fn issue(&self, r: InferRequest, mut start_ns: u64, acc: &mut WindowAcc) {
         let slot = r.tag() as usize;
         if self.shared.issued_total.fetch_add(1, Ordering::Relaxed) >= self.shared.limit.load(Ordering::Acquire) {
             // Budget spent: park the request (dropped at stop, while the server is alive).
             let _ = self.idle.push(r);
             return;
         }
-        if let Some(a) = self.shared.issue_ns.get(slot) {
-            a.store(start_ns, Ordering::Relaxed);
-        }
-        self.shared.in_flight.fetch_add(1, Ordering::Relaxed);
         let trace = self.shared.tracer.as_ref().and_then(|t| {
             let n = self.traced.get();
             self.traced.set(n + 1);
@@ -434,6 +489,26 @@ impl WorkerCtx {
                 None
             }
         });
+        if let (Some(_), Some(st)) = (&trace, self.shared.staging.get(slot)) {
+            // Stage the inputs (timed), then count latency from here: the copy is
+            // tritium's work, shown on the timeline, not part of the server's latency.
+            let mut span = None;
+            for (dst, src) in &st.inputs {
+                if let Ok(t) = crate::gpu::cuda::timed_h2d(dst, src.as_slice()) {
+                    span = Some(CopySpan::fold(span, &t));
+                }
+            }
+            if let Ok(mut h) = st.h2d.lock() {
+                *h = span;
+            }
+            if matches!(self.mode, LoadMode::Concurrency(_)) {
+                start_ns = self.shared.now_ns();
+            }
+        }
+        if let Some(a) = self.shared.issue_ns.get(slot) {
+            a.store(start_ns, Ordering::Relaxed);
+        }
+        self.shared.in_flight.fetch_add(1, Ordering::Relaxed);
         if let Some(a) = self.shared.trace_ids.get(slot) {
             a.store(trace.as_ref().map(|t| t.id()).unwrap_or(0), Ordering::Relaxed);
         }
@@ -463,6 +538,25 @@ impl WorkerCtx {
             }
         }
     }
+}
+
+/// Reads a traced response's GPU outputs back to the host, timed with CUDA events.
+fn read_back(st: &Staging, resp: &crate::triton::Response) -> Option<CopySpan> {
+    let outs = resp.outputs().ok()?;
+    let mut scratch = st.scratch.lock().ok()?;
+    let mut span = None;
+    for o in outs {
+        if let crate::triton::response::MemoryKind::Gpu(dev) = o.memory {
+            let len = o.byte_size();
+            if scratch.len() < len {
+                scratch.resize(len, 0);
+            }
+            if let Ok(t) = crate::gpu::cuda::timed_d2h(dev as i32, o.ptr() as u64, len, &mut scratch) {
+                span = Some(CopySpan::fold(span, &t));
+            }
+        }
+    }
+    span
 }
 
 fn xorshift(mut x: u64) -> u64 {

@@ -94,6 +94,9 @@ pub struct BenchConfig {
     /// Deterministic mode (`--request-count N`): no warm-up, no windows, exactly
     /// N requests per load level, e.g. to run under Nsight Compute.
     pub request_count: Option<u64>,
+    /// With `trace`: traced requests stage their CUDA inputs and read GPU
+    /// outputs back, timed with CUDA events (`--trace-cuda-copies`).
+    pub trace_cuda_copies: bool,
 }
 
 impl BenchConfig {
@@ -116,6 +119,7 @@ impl BenchConfig {
             seed: 0,
             trace: None,
             request_count: None,
+            trace_cuda_copies: false,
         }
     }
 }
@@ -273,7 +277,9 @@ pub fn measure_point(server: &Server, cfg: &BenchConfig, sets: &[DataSet], load:
         None => None,
     };
     let point_start = Instant::now();
-    let gen = LoadGen::start_with(requests, load, threads, cfg.seed, needs_renew(server, cfg), tracer.clone(), cfg.request_count);
+    let cuda_copies = if cfg.trace_cuda_copies && tracer.is_some() { Some(loadgen::CudaCopies::prepare(&requests)?) } else { None };
+    let opts = loadgen::GenOptions { tracer: tracer.clone(), limit: cfg.request_count, cuda_copies };
+    let gen = LoadGen::start_with(requests, load, threads, cfg.seed, needs_renew(server, cfg), opts);
     let mut warnings: Vec<String> = Vec::new();
 
     // Warm-up: window 0 is thrown away (none in deterministic mode).
@@ -512,6 +518,9 @@ fn sum_stats(a: &ModelStats, b: &ModelStats) -> ModelStats {
 pub fn run(server: &Server, cfg: &BenchConfig, interrupt: &AtomicBool, obs: &dyn Observer) -> Result<BenchReport> {
     if cfg.batch_size == 0 {
         return Err(Error::InvalidArgument("batch size (-b) must be at least 1".into()));
+    }
+    if cfg.trace_cuda_copies && (cfg.trace.is_none() || !(matches!(cfg.input_memory, OutputMemory::Cuda(_)) || matches!(cfg.output_memory, OutputMemory::Cuda(_)))) {
+        return Err(Error::InvalidArgument("--trace-cuda-copies needs --trace and CUDA input or output memory (--memory cuda, --input-memory cuda or --output-memory cuda)".into()));
     }
     cfg.input_memory.check_available()?;
     cfg.output_memory.check_available()?;

@@ -110,6 +110,11 @@ pub struct BenchArgs {
     /// Timelines kept per load level (the newest; older ones are dropped and counted).
     #[arg(long, value_name = "N", default_value_t = 100_000, value_parser = clap::value_parser!(u64).range(1..))]
     pub trace_buffer: u64,
+    /// With --trace and CUDA memory: traced requests stage their inputs host→device
+    /// before the issue and read GPU outputs back after completion, timed with
+    /// CUDA events, so the timeline separates transfer time from model time.
+    #[arg(long, requires = "trace")]
+    pub trace_cuda_copies: bool,
     /// Deterministic mode: no warm-up and no windows, exactly N requests per load
     /// level (with fixed inputs: --input-data zero or a file, or random with --seed),
     /// e.g. under Nsight Compute. Stability is not evaluated.
@@ -205,6 +210,7 @@ impl BenchArgs {
         };
         c.seed = self.seed;
         c.request_count = self.request_count;
+        c.trace_cuda_copies = self.trace_cuda_copies;
         if self.trace.is_some() {
             c.trace = Some(crate::trace::collect::TraceOptions { rate: self.trace_rate, capacity: self.trace_buffer as usize });
         }

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use crossbeam::queue::ArrayQueue;
 
-use super::{monotonic_ns, Activity, CounterSample, ServerTimes, Timeline, TraceSet};
+use super::{monotonic_ns, Activity, CounterSample, DeviceSpan, ServerTimes, Timeline, TraceSet};
 use crate::error::Result;
 use crate::triton::trace::{self as ffi, Trace, TraceEvent};
 use crate::triton::Server;
@@ -37,6 +37,34 @@ impl Default for TraceOptions {
     }
 }
 
+/// Device copies tritium made for one request, timed with CUDA events
+/// (all inputs or all outputs together).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CopySpan {
+    /// Host CLOCK_MONOTONIC ns before the first copy was enqueued.
+    pub start_ns: u64,
+    /// Host CLOCK_MONOTONIC ns after the last copy completed.
+    pub end_ns: u64,
+    /// Summed device time between each copy's CUDA events, ns.
+    pub device_ns: u64,
+    /// Bytes moved.
+    pub bytes: u64,
+}
+
+impl CopySpan {
+    /// `acc` with one more timed copy folded in.
+    pub fn fold(acc: Option<CopySpan>, t: &crate::gpu::cuda::CopyTiming) -> CopySpan {
+        match acc {
+            None => CopySpan { start_ns: t.start_ns, end_ns: t.end_ns, device_ns: t.device_ns, bytes: t.bytes },
+            Some(a) => CopySpan { start_ns: a.start_ns.min(t.start_ns), end_ns: a.end_ns.max(t.end_ns), device_ns: a.device_ns + t.device_ns, bytes: a.bytes + t.bytes },
+        }
+    }
+
+    fn span(&self, name: &str) -> DeviceSpan {
+        DeviceSpan { name: name.into(), start_ns: self.start_ns, end_ns: self.end_ns, device_ns: self.device_ns, bytes: self.bytes }
+    }
+}
+
 /// tritium's side of one traced request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ClientRecord {
@@ -52,6 +80,10 @@ pub struct ClientRecord {
     pub done_ns: u64,
     /// Success.
     pub ok: bool,
+    /// Inputs staged host→device before the issue (`--trace-cuda-copies`).
+    pub h2d: Option<CopySpan>,
+    /// GPU outputs read back device→host after completion (`--trace-cuda-copies`).
+    pub d2h: Option<CopySpan>,
 }
 
 /// Waiting time for ensemble children after the parent completed.
@@ -142,7 +174,7 @@ impl Assembly {
                 client_done_ns: rec.done_ns,
                 ok: rec.ok,
                 server,
-                device: Vec::new(),
+                device: rec.h2d.map(|c| c.span("H2D inputs")).into_iter().chain(rec.d2h.map(|c| c.span("D2H outputs"))).collect(),
             };
             self.push(t);
         }
@@ -359,7 +391,7 @@ mod tests {
         assert_eq!(t.children.iter().map(|c| c.model.as_str()).collect::<Vec<_>>(), ["a", "b"]);
         assert!(a.traces.is_empty() && a.children.is_empty());
         for i in 0..5u64 {
-            let rec = ClientRecord { trace_id: 100 + i, slot: 0, worker: 0, issue_ns: i, done_ns: i + 1, ok: true };
+            let rec = ClientRecord { trace_id: 100 + i, slot: 0, worker: 0, issue_ns: i, done_ns: i + 1, ok: true, h2d: None, d2h: None };
             a.waiting.push_back((rec, Instant::now()));
         }
         a.finalize(Instant::now(), true);
@@ -373,7 +405,7 @@ mod tests {
     fn incomplete_records_wait_until_request_end_and_grace() {
         let mut a = Assembly { capacity: 10, batch_size: 1, ..Default::default() };
         a.traces.insert(7, partial(0, "m", 0, 6)); // no REQUEST_END yet
-        let rec = ClientRecord { trace_id: 7, slot: 0, worker: 0, issue_ns: 0, done_ns: 1, ok: true };
+        let rec = ClientRecord { trace_id: 7, slot: 0, worker: 0, issue_ns: 0, done_ns: 1, ok: true, h2d: None, d2h: None };
         let t0 = Instant::now();
         a.waiting.push_back((rec, t0));
         a.finalize(t0 + GRACE * 2, false);

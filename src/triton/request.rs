@@ -378,6 +378,19 @@ impl InferRequest {
         self.inner.handler = Some(handler);
     }
 
+    /// The inputs held in CUDA device memory (e.g. to re-stage them, timed,
+    /// before an issue).
+    pub fn device_inputs(&self) -> Vec<Arc<DeviceBuffer>> {
+        self.inner
+            .inputs
+            .iter()
+            .filter_map(|i| match &i.buffer {
+                InputBuffer::Device(d) => Some(d.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// Issues the request. On success Triton owns it until the handler
     /// receives it back; on failure it is returned inside the error.
     pub fn issue(self) -> std::result::Result<(), IssueError> {
