@@ -55,7 +55,7 @@ for model in ${MODELS:-add_sub torch_mlp}; do
       for proto in http grpc; do
         port=$([ $proto = http ] && echo 18000 || echo 18001)
         f=$W/${proto}_${model}_c${lvl}_$run.csv
-        timeout 120 $PA -m $model -i $proto -u localhost:$port --concurrency-range $lvl $pa_flags -f "$f" > "$f.log" 2>&1
+        timeout ${PA_TIMEOUT:-120} $PA -m $model -i $proto -u localhost:$port --concurrency-range $lvl $pa_flags -f "$f" > "$f.log" 2>&1
         record $model pa_$proto c$lvl $run "$f" $?
       done
     done

@@ -6,6 +6,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-/tmp/out}; mkdir -p "$OUT"
 export TRITIUM_REPO=$PWD
+export TRITIUM_BIN=$PWD/.gpu/bin/tritium
 mkdir -p /tmp/triton && tar -xJf .gpu/runtime312.tar.xz -C /tmp/triton
 tar -xJf .gpu/bins.tar.xz -C .gpu
 export TRITIUM_TRITON_PATH=/tmp/triton/triton-2.51.0
@@ -18,9 +19,9 @@ export PATH=/tmp/v126/bin:$PATH
 .gpu/bin/tritium doctor 2>&1 | tee "$OUT/doctor.txt"
 for t in "$@"; do
   case "$t" in
-    memory) .gpu/bin/memory_matrix tests/models 2>&1 | grep -vE "pb_stub.cc|Non-graceful|^[IWE][0-9]{4}" | tee "$OUT/memory_matrix.txt" ;;
-    criterion) .gpu/bin/hot_path --bench --warm-up-time 1 --measurement-time 3 2>&1 | grep -vE "pb_stub.cc|Non-graceful|^[IWE][0-9]{4}" | tee "$OUT/criterion.txt" ;;
-    tests) for b in .gpu/tests/*; do echo "== $b"; "$b" --test-threads=1 --nocapture 2>&1; done 2>&1 | grep -vE "pb_stub.cc|Non-graceful" | tee "$OUT/tests.txt" ;;
+    memory) timeout 120 .gpu/bin/memory_matrix tests/models 2>&1 | grep --line-buffered -vE "pb_stub.cc|Non-graceful|^[IWE][0-9]{4}" | tee "$OUT/memory_matrix.txt" ;;
+    criterion) timeout 240 .gpu/bin/hot_path --bench --warm-up-time 1 --measurement-time 3 2>&1 | grep --line-buffered -vE "pb_stub.cc|Non-graceful|^[IWE][0-9]{4}" | tee "$OUT/criterion.txt" ;;
+    tests) for b in ${TESTS:-.gpu/tests/*}; do echo "== $b"; timeout ${TEST_TIMEOUT:-150} "$b" --test-threads=1 --nocapture 2>&1; echo "== $b exit $?"; done 2>&1 | grep --line-buffered -vE "pb_stub.cc|Non-graceful" | tee "$OUT/tests.txt" ;;
     *) bash -c "$t" 2>&1 | tee -a "$OUT/extra.txt" ;;
   esac
 done

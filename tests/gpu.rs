@@ -153,8 +153,11 @@ fn model_bench_timed_with_cuda_events() {
     if skip() {
         return;
     }
-    let repo = common::repo_root().join("examples/model_repository");
-    let mut mb = ModelBench::start(&repo, "add_sub").unwrap().timing(Timing::CudaEvents { device: 0 }).unwrap();
+    // The binary's one server (a second embedded server in a process collides in the Python backend).
+    let server = common::server_arc();
+    server.load_model("add_sub").unwrap();
+    let cfg = || tritium::bench::BenchConfig::new("add_sub");
+    let mut mb = ModelBench::with_server(server.clone(), cfg()).unwrap().timing(Timing::CudaEvents { device: 0 }).unwrap();
     assert_eq!(mb.current_timing(), Timing::CudaEvents { device: 0 });
     mb.run(20, 4).unwrap(); // warm up the stub
     for (n, c) in [(200u64, 1usize), (200, 8)] {
@@ -166,8 +169,8 @@ fn model_bench_timed_with_cuda_events() {
         assert!(gpu <= wall + Duration::from_micros(100), "c={c}: events {gpu:?} > wall {wall:?}");
         eprintln!("add_sub n={n} c={c}: CUDA events {gpu:?} ({:?}/request), host {wall:?}", gpu / n as u32);
     }
-    drop(mb); // one server at a time
-    let mut wall_mb = ModelBench::start(&repo, "add_sub").unwrap();
+    drop(mb);
+    let mut wall_mb = ModelBench::with_server(server, cfg()).unwrap();
     assert_eq!(wall_mb.current_timing(), Timing::Wall);
     assert!(wall_mb.run_cuda_timed(10, 2).unwrap() > Duration::ZERO);
     assert_eq!(wall_mb.current_timing(), Timing::Wall, "run_cuda_timed does not change the mode");

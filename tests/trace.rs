@@ -112,7 +112,7 @@ fn cli_trace_file_is_valid_trace_event_json() {
     let dir = tempfile::tempdir().expect("tempdir");
     let trace = dir.path().join("trace.json");
     let json = dir.path().join("bench.json");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tritium"))
+    let out = std::process::Command::new(common::tritium_bin())
         .args(["bench", "--model-repository"])
         .arg(common::models_dir())
         .args(["-m", "add_sub", "--concurrency-range", "1:2", "--request-count", "50", "--trace"])

@@ -101,6 +101,8 @@ pub(crate) struct Shared {
     pub(crate) completed: AtomicU64,
     /// Requests in Triton right now.
     pub(crate) in_flight: AtomicU64,
+    /// Completions the workers have recorded (≤ `completed`, which counts at the callback).
+    recorded: AtomicU64,
     /// The trace collector, when tracing.
     tracer: Option<Arc<Collector>>,
     /// Trace id of each prepared request's current issue (0 = not traced).
@@ -218,6 +220,7 @@ impl LoadGen {
             window: AtomicU64::new(0),
             completed: AtomicU64::new(0),
             in_flight: AtomicU64::new(0),
+            recorded: AtomicU64::new(0),
         });
         let (done_tx, done_rx) = crossbeam::channel::unbounded::<Done>();
         let handler = {
@@ -310,6 +313,12 @@ impl LoadGen {
     /// Completions so far.
     pub fn completed(&self) -> u64 {
         self.shared.completed.load(Ordering::Relaxed)
+    }
+
+    /// Completions the workers have recorded into their window accumulators
+    /// (a completion counts in [`completed`](Self::completed) a little earlier).
+    pub fn recorded(&self) -> u64 {
+        self.shared.recorded.load(Ordering::Acquire)
     }
 
     /// Stops issuing and waits up to `drain` for requests in flight; workers
@@ -434,6 +443,7 @@ impl WorkerCtx {
             }
             Err(e) => *acc.failed.entry(reason(e)).or_default() += 1,
         }
+        self.shared.recorded.fetch_add(1, Ordering::Release);
         if let Some(n) = crate::gpu::nvtx::nvtx() {
             if let Some(a) = self.shared.nvtx_ids.get(slot) {
                 n.range_end(a.load(Ordering::Relaxed));
@@ -501,9 +511,11 @@ impl WorkerCtx {
             if let Ok(mut h) = st.h2d.lock() {
                 *h = span;
             }
-            if matches!(self.mode, LoadMode::Concurrency(_)) {
-                start_ns = self.shared.now_ns();
-            }
+        }
+        if trace.is_some() && matches!(self.mode, LoadMode::Concurrency(_)) {
+            // Closed loop: latency counts from here, after creating the trace (and
+            // staging): that work is tritium's tracing, not the request's.
+            start_ns = self.shared.now_ns();
         }
         if let Some(a) = self.shared.issue_ns.get(slot) {
             a.store(start_ns, Ordering::Relaxed);

@@ -282,19 +282,22 @@ pub fn measure_point(server: &Server, cfg: &BenchConfig, sets: &[DataSet], load:
     let gen = LoadGen::start_with(requests, load, threads, cfg.seed, needs_renew(server, cfg), opts);
     let mut warnings: Vec<String> = Vec::new();
 
-    // Warm-up: window 0 is thrown away (none in deterministic mode).
-    let warmup_ms = if cfg.request_count.is_some() { 0 } else { m.warmup_ms };
-    let warm_end = Instant::now() + Duration::from_millis(warmup_ms);
-    while Instant::now() < warm_end && !interrupt.load(Ordering::Relaxed) {
-        std::thread::sleep(Duration::from_millis(5));
+    // Warm-up: window 0 is thrown away. Deterministic mode has none: window 0
+    // is the measurement (every one of its N requests counts).
+    let deterministic = cfg.request_count.is_some();
+    if !deterministic {
+        let warm_end = Instant::now() + Duration::from_millis(m.warmup_ms);
+        while Instant::now() < warm_end && !interrupt.load(Ordering::Relaxed) {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let _ = gen.close_window(0, Duration::from_secs(5));
     }
-    let _ = gen.close_window(0, Duration::from_secs(5));
 
     let mut windows: Vec<Window> = Vec::new();
     let mut samples: Vec<WindowSample> = Vec::new();
     let mut stable = false;
     let mut empty_streak = 0;
-    let mut k = 1u64;
+    let mut k = if deterministic { 0u64 } else { 1 };
     let mut prev_stats = stats_of(server, cfg);
     let mut prev_cpu = loadgen::threads_cpu_seconds(&gen.tids.lock().map(|t| t.clone()).unwrap_or_default());
     while (windows.len() as u32) < m.max_trials.max(1) {
@@ -314,7 +317,7 @@ pub fn measure_point(server: &Server, cfg: &BenchConfig, sets: &[DataSet], load:
                 break;
             }
             if let Some(n) = cfg.request_count {
-                if gen.completed() >= n {
+                if gen.recorded() >= n {
                     break;
                 }
                 std::thread::sleep(Duration::from_micros(200));

@@ -25,16 +25,32 @@ pub fn runtime() -> Runtime {
 }
 
 /// One server on the fixture repository, shared by the tests of a binary.
+/// (Two embedded servers in one process collide in the Python backend.)
 pub fn server() -> &'static Server {
-    static SERVER: OnceLock<Server> = OnceLock::new();
+    shared_server()
+}
+
+/// The same server as an `Arc` (for `ModelBench::with_server`).
+pub fn server_arc() -> std::sync::Arc<Server> {
+    shared_server().clone()
+}
+
+fn shared_server() -> &'static std::sync::Arc<Server> {
+    static SERVER: OnceLock<std::sync::Arc<Server>> = OnceLock::new();
     SERVER.get_or_init(|| {
         let rt = runtime();
         if std::env::var_os("TRITIUM_TEST_TRITON_LOG").is_some() {
             tritium::triton::set_default_log_level(tritium::triton::LogLevel::Info);
         }
         let opts = rt.server_options(models_dir()).exit_timeout_secs(5);
-        rt.start_server(&opts).expect("starting the embedded server")
+        std::sync::Arc::new(rt.start_server(&opts).expect("starting the embedded server"))
     })
+}
+
+/// The tritium binary: `$TRITIUM_BIN` (test binaries carried to another
+/// machine), else the one cargo built.
+pub fn tritium_bin() -> PathBuf {
+    std::env::var_os("TRITIUM_BIN").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_tritium")))
 }
 
 /// `n` FP32 values `start, start+step, ...`.
