@@ -250,3 +250,165 @@ fn quick_measures_at_most_a_third_of_brutes_configs() {
 fn best_config(r: &ProfileResults) -> (u32, u32) {
     best(r)
 }
+
+/// A brute search of sleep_fixed with max batch size 1..2, one instance, and
+/// `parameters: {batch_sizes: [1, 2], concurrency: [1, 2]}`: the default
+/// (max batch 8), config_0 (max batch 1) and config_1 (max batch 2).
+fn batch_sweep_config(dir: &Path) -> std::path::PathBuf {
+    let yaml = format!(
+        "model_repository: {repo}\nprofile_models:\n  sleep_fixed:\n    parameters: {{batch_sizes: [1, 2], concurrency: [1, 2]}}\n\
+         export_path: {out}/export\noutput_model_repository_path: {out}/models\ncheckpoint_directory: {out}/ckpt\n\
+         override_output_model_repository: true\nrun_config_search_mode: brute\nrun_config_search_max_model_batch_size: 2\n\
+         run_config_search_max_instance_count: 1\nperf_analyzer_flags:\n  measurement-interval: 200\n",
+        repo = common::models_dir().display(),
+        out = dir.display()
+    );
+    let p = dir.join("batches.yaml");
+    std::fs::write(&p, yaml).unwrap();
+    p
+}
+
+/// (config, batch, concurrency) of the successful measurements, sorted.
+fn points(r: &ProfileResults) -> Vec<(String, u32, u32)> {
+    let mut v: Vec<_> = r.models[0].measurements.iter().filter(|m| m.point.is_some()).map(|m| (m.config.clone(), m.batch_size, m.concurrency)).collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn client_batch_sizes_are_swept_per_config_and_resume_keys_on_them() {
+    common::runtime();
+    let d = tempfile::tempdir().unwrap();
+    let cfg = batch_sweep_config(d.path());
+    let o = tritium(&["profile", "-f", cfg.to_str().unwrap()]);
+    let t = text(&o);
+    assert!(o.status.success(), "{t}");
+    let results = d.path().join("export/results");
+    let r = ProfileResults::read(&results.join("results.json")).unwrap();
+    let m = &r.models[0];
+    let mbs = |name: &str| m.configs.iter().find(|c| c.name == name).unwrap().variant.max_batch_size;
+    // Every (batch, concurrency) for each config that takes batch 2; batch 1 only for max batch size 1.
+    let mut expected = Vec::new();
+    for c in &m.configs {
+        let batches: &[u32] = if c.variant.max_batch_size >= 2 { &[1, 2] } else { &[1] };
+        for &b in batches {
+            for conc in [1, 2] {
+                expected.push((c.name.clone(), b, conc));
+            }
+        }
+    }
+    expected.sort();
+    assert_eq!(m.configs.len(), 3, "{:?}", m.configs);
+    assert_eq!(points(&r), expected, "{t}");
+    for rec in m.measurements.iter().filter(|x| x.point.is_some()) {
+        assert_eq!(rec.point.as_ref().unwrap().batch_size, rec.batch_size, "the load used the recorded batch size");
+    }
+    // Batch 2 is skipped, and recorded, for the max-batch-size-1 config only.
+    let small: Vec<&str> = m.configs.iter().filter(|c| c.variant.max_batch_size < 2).map(|c| c.name.as_str()).collect();
+    assert_eq!(small.len(), 1);
+    assert_eq!(m.skipped.iter().map(|s| (s.config.as_str(), s.batch_size)).collect::<Vec<_>>(), vec![(small[0], 2)]);
+    assert!(m.skipped[0].reason.contains("max_batch_size 1"), "{:?}", m.skipped);
+    assert!(t.contains("batch size 2 skipped") && t.contains(&format!("{}: client batch size 2 skipped", small[0])), "{t}");
+    // Model Analyzer's CSV: the Batch column holds the real batch size.
+    let inf = std::fs::read_to_string(results.join("metrics-model-inference.csv")).unwrap();
+    let mut rows: Vec<(String, u32, u32)> = inf
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            assert_eq!(f[0], "sleep_fixed");
+            assert_eq!(f[5].parse::<u32>().unwrap(), mbs(f[3]), "Max Batch Size column: {l}");
+            (f[3].to_string(), f[1].parse().unwrap(), f[2].parse().unwrap())
+        })
+        .collect();
+    rows.sort();
+    assert_eq!(rows, expected, "{inf}");
+    // Throughput counts inferences: at concurrency 1, batch 2 carries two per 5 ms execution.
+    let tp = |name: &str, b: u32| m.measurements.iter().find(|x| x.config == name && x.batch_size == b && x.concurrency == 1).and_then(|x| x.point.as_ref()).unwrap().throughput;
+    let two = m.configs.iter().find(|c| c.variant.max_batch_size == 2).unwrap().name.clone();
+    assert!(tp(&two, 2) > 1.5 * tp(&two, 1), "batch 2: {} vs batch 1: {}", tp(&two, 2), tp(&two, 1));
+    // The summary says the batch size of each row.
+    let (best_rec, _) = m.best_point(&m.top[0]).unwrap();
+    assert_eq!(best_rec.batch_size, 2, "batch 2 doubles the inferences per execution");
+    assert!(t.contains("max batch") && t.contains(" batch ") && t.contains("batch 2 vs"), "{t}");
+
+    // Resume: drop the batch-2 measurements of config_1 from the checkpoint; exactly those are measured again.
+    let ck = d.path().join("ckpt/tritium-profile.ckpt.json");
+    let mut partial = ProfileResults::read(&ck).unwrap();
+    let before = points(&partial);
+    partial.models[0].complete = false;
+    partial.models[0].measurements.retain(|x| !(x.config == two && x.batch_size == 2));
+    let dropped = before.len() - points(&partial).len();
+    assert_eq!(dropped, 2);
+    partial.write(&ck).unwrap();
+    let o = tritium(&["profile", "-f", cfg.to_str().unwrap(), "--resume"]);
+    let t = text(&o);
+    assert!(o.status.success(), "{t}");
+    assert!(t.contains("resuming"), "{t}");
+    let r = ProfileResults::read(&results.join("results.json")).unwrap();
+    assert_eq!(r.models[0].search.measurements, dropped, "only the dropped (batch 2) points are measured again: {t}");
+    assert_eq!(points(&r), expected);
+
+    // A version-1 checkpoint (no batch key) still resumes: the batch comes from each load point.
+    let mut v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&ck).unwrap()).unwrap();
+    v["schema_version"] = 1.into();
+    v["models"][0]["complete"] = false.into();
+    for rec in v["models"][0]["measurements"].as_array_mut().unwrap() {
+        rec.as_object_mut().unwrap().remove("batch_size");
+    }
+    v["models"][0].as_object_mut().unwrap().remove("skipped");
+    std::fs::write(&ck, serde_json::to_string(&v).unwrap()).unwrap();
+    let o = tritium(&["profile", "-f", cfg.to_str().unwrap(), "--resume"]);
+    let t = text(&o);
+    assert!(o.status.success(), "{t}");
+    let r = ProfileResults::read(&results.join("results.json")).unwrap();
+    assert_eq!(r.schema_version, tritium::profile::results::SCHEMA_VERSION);
+    assert_eq!(r.models[0].search.measurements, 0, "everything cached from the version-1 checkpoint: {t}");
+    assert_eq!(points(&r), expected);
+}
+
+#[test]
+fn num_top_model_configs_ranks_configs_across_models() {
+    common::runtime();
+    let d = tempfile::tempdir().unwrap();
+    let yaml = format!(
+        "model_repository: {repo}\nprofile_models: [sleep_fixed, add_sub]\nexport_path: {out}/export\noutput_model_repository_path: {out}/models\n\
+         checkpoint_directory: {out}/ckpt\nrun_config_search_mode: brute\nrun_config_search_max_model_batch_size: 2\n\
+         run_config_search_max_instance_count: 1\nconcurrency: [2]\nnum_top_model_configs: 4\n\
+         constraints:\n  perf_latency_p99:\n    max: 5000\nperf_analyzer_flags:\n  measurement-interval: 200\n",
+        repo = common::models_dir().display(),
+        out = d.path().display()
+    );
+    let f = d.path().join("top.yaml");
+    std::fs::write(&f, yaml).unwrap();
+    let o = tritium(&["profile", "-f", f.to_str().unwrap()]);
+    let t = text(&o);
+    assert!(o.status.success(), "{t}");
+    let r = ProfileResults::read(&d.path().join("export/results/results.json")).unwrap();
+    assert_eq!(r.num_top_model_configs, 4);
+    let top = &r.top_model_configs;
+    assert_eq!(top.len(), 4, "{top:?}");
+    assert_eq!(top.iter().map(|x| x.rank).collect::<Vec<_>>(), vec![1, 2, 3, 4]);
+    // Three configs per model, four places: both models are in the list, ranked by throughput (the default objective).
+    assert!(top.iter().any(|x| x.model == "sleep_fixed") && top.iter().any(|x| x.model == "add_sub"), "{top:?}");
+    assert!(top.windows(2).all(|w| w[0].throughput >= w[1].throughput), "{top:?}");
+    for x in top {
+        assert!(x.passes);
+        let m = r.models.iter().find(|m| m.model == x.model).unwrap();
+        let (rec, p) = m.best_point(&x.config).unwrap();
+        assert_eq!((rec.batch_size, rec.concurrency, p.throughput), (x.batch_size, x.concurrency, x.throughput));
+        // Deployable, like the per-model top configs.
+        assert!(d.path().join("models").join(&x.config).join("config.pbtxt").exists(), "{}", x.config);
+    }
+    // No better config is left out.
+    let fourth = top[3].throughput;
+    for m in &r.models {
+        for c in &m.configs {
+            if !top.iter().any(|x| x.model == m.model && x.config == c.name) {
+                assert!(m.best_point(&c.name).is_none_or(|(_, p)| p.throughput <= fourth), "{} left out", c.name);
+            }
+        }
+    }
+    assert!(t.contains("Best configs across all models (num_top_model_configs 4)") && t.contains(&top[0].config), "{t}");
+    assert!(d.path().join("export/reports/summaries/Best Configs Across All Models/result_summary.pdf").exists(), "{t}");
+}

@@ -226,6 +226,56 @@ fn single_measurement_renders() {
 }
 
 #[test]
+fn client_batch_sizes_and_top_configs_across_models() {
+    // A real run (schema 2): sleep_fixed with batch_sizes [1, 2, 4] x concurrency [1, 2, 4],
+    // add_sub with [1, 2] x [1, 2], max batch size 1..2, num_top_model_configs 4.
+    let (r, paths, dir, _g) = build("batch_sizes_top.json", "batch_sizes_top");
+    assert_eq!(r.schema_version, tritium::profile::results::SCHEMA_VERSION);
+    assert_eq!(r.top_model_configs.len(), 4, "fixture changed");
+    let top_pdf = dir.join("reports/summaries").join(report::TOP_MODELS_REPORT_KEY).join("result_summary.pdf");
+    assert_eq!(paths.summaries.len(), 3);
+    assert_eq!(paths.summaries[2], top_pdf);
+
+    let text = pdf_text(&top_pdf);
+    let what = "summary across models";
+    has(&text, report::TOP_MODELS_REPORT_KEY, what);
+    has_headers(&text, &report::top_configs_headers(), what);
+    has(&text, "is the best config across 2 models", what);
+    has(&text, "p99 latency ≤ 15 ms", what);
+    for t in &r.top_model_configs {
+        for n in [t.model.clone(), t.config.clone(), format!("{:.1}", t.throughput), format!("{:.2}", t.latency_p99_ms)] {
+            has(&text, &n, what);
+        }
+    }
+    let first = &r.top_model_configs[0];
+    has(&text, &format!("batch size {}, concurrency {}", first.batch_size, first.concurrency), what);
+
+    // The model's summary: the best row's batch size, and the batch sizes its configs skipped.
+    let m = &r.models[0];
+    assert_eq!(m.model, "sleep_fixed");
+    let s = pdf_text(&paths.summaries[0]);
+    let what = "summary with client batch sizes";
+    has_headers(&s, &report::summary_headers(false), what);
+    let (rec, p) = m.best_point(&m.top[0]).unwrap();
+    assert_eq!(rec.batch_size, 4, "fixture changed");
+    has(&s, &format!("{:.1} infer/s at batch size 4, concurrency {}", p.throughput, rec.concurrency), what);
+    has(&s, "a line per client batch size", what);
+    has(&s, "sleep_fixed_config_0: client batch size 2, 4 not measured (above its max batch size 1)", what);
+
+    // The detailed report: one row per (batch size, concurrency).
+    let d = pdf_text(paths.detailed.iter().find(|p| p.to_string_lossy().contains(&format!("/{}/", m.top[0]))).unwrap());
+    let what = "detailed report with client batch sizes";
+    has_headers(&d, &report::detailed_headers(false), what);
+    has(&d, "Client batch size / concurrency", what);
+    has(&d, "4/4", what);
+    let recs: Vec<_> = m.measurements.iter().filter(|x| x.config == m.top[0]).collect();
+    assert_eq!(recs.len(), 9);
+    for x in recs {
+        has(&d, &format!("{:.1}", x.point.as_ref().unwrap().throughput), what);
+    }
+}
+
+#[test]
 fn build_reports_reads_export_path() {
     let (dir, _g) = out_dir("export_path");
     std::fs::create_dir_all(dir.join("results")).unwrap();

@@ -1,7 +1,11 @@
 //! The search's [`Measurer`] on the embedded server: a config switch is an
 //! unload + load of the model alone with an in-memory config (no restart, no
-//! file written), then one bench load point. Every measurement is recorded
-//! and checkpointed; on `--resume` finished ones are served from the store.
+//! file written), then one bench load point at the requested client batch
+//! size (perf_analyzer `-b`; the input tensors are rebuilt when it changes)
+//! and concurrency. Every measurement — and every client batch size skipped
+//! because it exceeds the config's `max_batch_size` — is recorded and
+//! checkpointed; on `--resume` finished measurements are served from the
+//! store by (config, batch size, concurrency).
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -9,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use super::results::{to_measurement, MeasurementRecord, ProfileResults};
+use super::results::{to_measurement, MeasurementRecord, ProfileResults, SkippedRecord};
 use super::search::{Measurement, Measurer, ModelConfigVariant};
 use crate::bench::loadgen::LoadMode;
 use crate::bench::resources::Sampler;
@@ -38,8 +42,12 @@ pub struct EmbeddedMeasurer<'a> {
     pub observer: &'a dyn Observer,
     /// Composing models (name, config JSON) when the model is an ensemble.
     pub composing: Vec<(String, Value)>,
+    /// Composing models whose searched instances are `KIND_CPU`
+    /// (`cpu_only_composing_models`).
+    pub cpu_only_composing: Vec<String>,
     loaded: Option<String>,
-    sets: Option<Vec<bench::DataSet>>,
+    /// Input tensors of the loaded config, for the client batch size they were built for.
+    sets: Option<(u32, Vec<bench::DataSet>)>,
     /// Seconds spent switching configs.
     pub load_seconds: f64,
     /// Seconds spent measuring.
@@ -54,13 +62,14 @@ impl<'a> EmbeddedMeasurer<'a> {
     /// A measurer for `model`.
     #[allow(clippy::too_many_arguments)]
     pub fn new(server: &'a Server, model: &str, base: Value, bench: BenchConfig, results: &'a mut ProfileResults, checkpoint: PathBuf, interrupt: &'a AtomicBool, sampler: &'a Sampler, observer: &'a dyn Observer) -> Self {
-        EmbeddedMeasurer { server, model: model.to_string(), base, bench, results, checkpoint, interrupt, sampler, observer, composing: Vec::new(), loaded: None, sets: None, load_seconds: 0.0, measure_seconds: 0.0, taken: 0, loads: 0 }
+        EmbeddedMeasurer { server, model: model.to_string(), base, bench, results, checkpoint, interrupt, sampler, observer, composing: Vec::new(), cpu_only_composing: Vec::new(), loaded: None, sets: None, load_seconds: 0.0, measure_seconds: 0.0, taken: 0, loads: 0 }
     }
 
     /// The config JSON a variant is loaded with (the model's name kept). For
     /// an ensemble: `{"ensemble": …, "composing": {name: …}}` — the searched
-    /// fields go to every composing model and the ensemble's max batch size
-    /// follows them down (it may not exceed theirs).
+    /// fields go to every composing model (instances of those named in
+    /// `cpu_only_composing_models` are `KIND_CPU`) and the ensemble's max
+    /// batch size follows them down (it may not exceed theirs).
     pub fn config_json(&self, v: &ModelConfigVariant) -> Value {
         if self.composing.is_empty() {
             return named(v.apply_to(&self.base), &self.model);
@@ -72,7 +81,21 @@ impl<'a> EmbeddedMeasurer<'a> {
                 ens["max_batch_size"] = Value::from(v.max_batch_size);
             }
         }
-        let composing: serde_json::Map<String, Value> = self.composing.iter().map(|(n, b)| (n.clone(), named(v.apply_to(b), n))).collect();
+        let composing: serde_json::Map<String, Value> = self
+            .composing
+            .iter()
+            .map(|(n, b)| {
+                let mut c = v.apply_to(b);
+                if v.automatic && self.cpu_only_composing.contains(n) {
+                    if let Some(groups) = c.get_mut("instance_group").and_then(Value::as_array_mut) {
+                        for g in groups.iter_mut().filter_map(Value::as_object_mut) {
+                            g.insert("kind".into(), Value::String("KIND_CPU".into()));
+                        }
+                    }
+                }
+                (n.clone(), named(c, n))
+            })
+            .collect();
         serde_json::json!({ "ensemble": named(ens, &self.model), "composing": composing })
     }
 
@@ -130,9 +153,9 @@ impl<'a> EmbeddedMeasurer<'a> {
 }
 
 impl Measurer for EmbeddedMeasurer<'_> {
-    fn measure(&mut self, v: &ModelConfigVariant, concurrency: u32) -> Measurement {
+    fn measure(&mut self, v: &ModelConfigVariant, batch_size: u32, concurrency: u32) -> Measurement {
         let key = v.key();
-        if let Some(rec) = self.results.model_mut(&self.model).cached(&key, concurrency) {
+        if let Some(rec) = self.results.model_mut(&self.model).cached(&key, batch_size, concurrency) {
             if let Some(p) = &rec.point {
                 return to_measurement(&key, concurrency, p);
             }
@@ -141,20 +164,30 @@ impl Measurer for EmbeddedMeasurer<'_> {
             return Measurement::failure(concurrency, "interrupted");
         }
         let config = self.config_json(v);
+        let record = |config: String, passes, point, error| MeasurementRecord { config, batch_size, concurrency, passes, point, error };
         if let Err(e) = self.switch_to(v, &config) {
             self.observer.warn(&format!("{}: config {key} failed to load: {e}", self.model));
             let name = self.results.model_mut(&self.model).config_for(v, &config).name.clone();
-            self.results.model_mut(&self.model).measurements.push(MeasurementRecord { config: name, concurrency, passes: Some(false), point: None, error: Some(format!("load failed: {e}")) });
+            self.results.model_mut(&self.model).measurements.push(record(name, Some(false), None, Some(format!("load failed: {e}"))));
             self.save();
             return Measurement::failure(concurrency, format!("load failed: {e}"));
         }
-        if self.sets.is_none() {
+        if self.sets.as_ref().map(|(b, _)| *b) != Some(batch_size) {
+            self.sets = None;
+            self.bench.batch_size = batch_size;
             match bench::prepare_inputs(self.server, &self.bench) {
-                Ok(s) => self.sets = Some(s),
-                Err(e) => return Measurement::failure(concurrency, format!("inputs: {e}")),
+                Ok(s) => self.sets = Some((batch_size, s)),
+                Err(e) => {
+                    let name = self.results.model_mut(&self.model).config_for(v, &config).name.clone();
+                    let why = format!("inputs for batch size {batch_size}: {e}");
+                    self.results.model_mut(&self.model).measurements.push(record(name, Some(false), None, Some(why.clone())));
+                    self.save();
+                    return Measurement::failure(concurrency, why);
+                }
             }
         }
-        let sets = self.sets.as_deref().unwrap_or(&[]);
+        self.bench.batch_size = batch_size;
+        let sets = self.sets.as_ref().map(|(_, s)| s.as_slice()).unwrap_or(&[]);
         let t0 = Instant::now();
         let r = bench::measure_point(self.server, &self.bench, sets, LoadMode::Concurrency(concurrency), self.sampler, self.interrupt, self.observer);
         self.measure_seconds += t0.elapsed().as_secs_f64();
@@ -164,21 +197,31 @@ impl Measurer for EmbeddedMeasurer<'_> {
             Ok(p) if self.interrupt.load(Ordering::Relaxed) => {
                 // A partial window: keep it in the record but let resume measure it again.
                 let m = Measurement::failure(concurrency, "interrupted");
-                (MeasurementRecord { config: name, concurrency, passes: None, point: None, error: Some(format!("interrupted (partial: {:.1} infer/s)", p.throughput)) }, m)
+                (record(name, None, None, Some(format!("interrupted (partial: {:.1} infer/s)", p.throughput))), m)
             }
             Ok(p) if p.requests == 0 => {
                 let why = p.warnings.first().cloned().unwrap_or_else(|| "no request completed".into());
-                (MeasurementRecord { config: name, concurrency, passes: Some(false), point: None, error: Some(why.clone()) }, Measurement::failure(concurrency, why))
+                (record(name, Some(false), None, Some(why.clone())), Measurement::failure(concurrency, why))
             }
             Ok(p) => {
                 let m = to_measurement(&key, concurrency, &p);
-                (MeasurementRecord { config: name, concurrency, passes: None, point: Some(p), error: None }, m)
+                (record(name, None, Some(p), None), m)
             }
-            Err(e) => (MeasurementRecord { config: name, concurrency, passes: Some(false), point: None, error: Some(e.to_string()) }, Measurement::failure(concurrency, e.to_string())),
+            Err(e) => (record(name, Some(false), None, Some(e.to_string())), Measurement::failure(concurrency, e.to_string())),
         };
         self.results.model_mut(&self.model).measurements.push(rec);
         self.save();
         m
+    }
+
+    fn skipped(&mut self, v: &ModelConfigVariant, batch_size: u32, reason: &str) {
+        let config = self.config_json(v);
+        let m = self.results.model_mut(&self.model);
+        let name = m.config_for(v, &config).name.clone();
+        if !m.skipped.iter().any(|s| s.config == name && s.batch_size == batch_size) {
+            m.skipped.push(SkippedRecord { config: name, batch_size, reason: reason.to_string() });
+            self.save();
+        }
     }
 }
 

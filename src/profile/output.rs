@@ -82,6 +82,28 @@ pub fn write_model_config(out: &Path, name: &str, config: &Value, model_dir: &Pa
     Ok(dst)
 }
 
+/// Writes config `name` of `model` (from `repo`): a plain model, or for an
+/// ensemble (`{"ensemble", "composing"}` JSON) the ensemble under `name` with
+/// its steps pointing at composing copies written as `<composing>_<name>`.
+pub fn write_config(out: &Path, repo: &Path, model: &str, name: &str, config: &Value, override_existing: bool) -> Result<Vec<PathBuf>> {
+    let (Some(ens), Some(comp)) = (config.get("ensemble"), config.get("composing").and_then(Value::as_object)) else {
+        return Ok(vec![write_model_config(out, name, config, &repo.join(model), override_existing)?]);
+    };
+    let mut written = Vec::new();
+    let mut ens = ens.clone();
+    for (c, cj) in comp {
+        let copy = format!("{c}_{name}");
+        written.push(write_model_config(out, &copy, cj, &repo.join(c), override_existing)?);
+        if let Some(steps) = ens.pointer_mut("/ensemble_scheduling/step").and_then(Value::as_array_mut) {
+            for s in steps.iter_mut().filter(|s| s.get("model_name").and_then(Value::as_str) == Some(c.as_str())) {
+                s["model_name"] = Value::String(copy.clone());
+            }
+        }
+    }
+    written.push(write_model_config(out, name, &ens, &repo.join(model), override_existing)?);
+    Ok(written)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -109,26 +131,4 @@ mod tests {
         assert!(check_output_repository(&out, true).is_ok());
         assert!(check_output_repository(&d.path().join("absent"), false).is_ok());
     }
-}
-
-/// Writes config `name` of `model` (from `repo`): a plain model, or for an
-/// ensemble (`{"ensemble", "composing"}` JSON) the ensemble under `name` with
-/// its steps pointing at composing copies written as `<composing>_<name>`.
-pub fn write_config(out: &Path, repo: &Path, model: &str, name: &str, config: &Value, override_existing: bool) -> Result<Vec<PathBuf>> {
-    let (Some(ens), Some(comp)) = (config.get("ensemble"), config.get("composing").and_then(Value::as_object)) else {
-        return Ok(vec![write_model_config(out, name, config, &repo.join(model), override_existing)?]);
-    };
-    let mut written = Vec::new();
-    let mut ens = ens.clone();
-    for (c, cj) in comp {
-        let copy = format!("{c}_{name}");
-        written.push(write_model_config(out, &copy, cj, &repo.join(c), override_existing)?);
-        if let Some(steps) = ens.pointer_mut("/ensemble_scheduling/step").and_then(Value::as_array_mut) {
-            for s in steps.iter_mut().filter(|s| s.get("model_name").and_then(Value::as_str) == Some(c.as_str())) {
-                s["model_name"] = Value::String(copy.clone());
-            }
-        }
-    }
-    written.push(write_model_config(out, name, &ens, &repo.join(model), override_existing)?);
-    Ok(written)
 }

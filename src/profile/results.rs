@@ -2,6 +2,15 @@
 //! checkpointed atomically after each measurement (`--resume` continues from
 //! it), `results.json` (versioned: the input of `tritium report`) and Model
 //! Analyzer's CSV tables.
+//!
+//! Schema history (`schema_version`):
+//! * 1: measurements keyed by (config, concurrency).
+//! * 2: measurements keyed by (config, client batch size, concurrency)
+//!   ([`MeasurementRecord::batch_size`]); skipped batch sizes per model
+//!   ([`ModelResults::skipped`]); the cross-model top list
+//!   ([`ProfileResults::top_model_configs`]). Version-1 files are still read:
+//!   a measurement's batch size is taken from its load point (1 without one),
+//!   the new lists are empty.
 
 use std::path::{Path, PathBuf};
 
@@ -12,8 +21,10 @@ use super::search::{Measurement, ModelConfigVariant};
 use crate::bench::export::{write_atomic, LoadPoint};
 use crate::error::{Error, Result};
 
-/// Version of `results.json` / the checkpoint.
-pub const SCHEMA_VERSION: u32 = 1;
+/// Version of `results.json` / the checkpoint written by this tritium.
+pub const SCHEMA_VERSION: u32 = 2;
+/// The oldest version still read (and upgraded in memory).
+pub const OLDEST_READABLE_SCHEMA_VERSION: u32 = 1;
 
 /// The searched fields of a config.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -67,6 +78,11 @@ pub struct ConfigRecord {
 pub struct MeasurementRecord {
     /// Config name.
     pub config: String,
+    /// Client batch size of each request (perf_analyzer `-b`; Model
+    /// Analyzer's `Batch` column). Absent in version-1 files (see
+    /// [`ProfileResults::read`]).
+    #[serde(default = "one")]
+    pub batch_size: u32,
     /// Concurrency.
     pub concurrency: u32,
     /// Whether it met the constraints (filled at the end).
@@ -75,6 +91,43 @@ pub struct MeasurementRecord {
     pub point: Option<LoadPoint>,
     /// Why the measurement failed.
     pub error: Option<String>,
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// A client batch size not measured for a config (larger than its
+/// `max_batch_size`, as Model Analyzer skips it).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SkippedRecord {
+    /// Config name.
+    pub config: String,
+    /// The client batch size.
+    pub batch_size: u32,
+    /// Why.
+    pub reason: String,
+}
+
+/// One entry of the cross-model top list (`num_top_model_configs`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct TopConfigRecord {
+    /// 1 = best.
+    pub rank: u32,
+    /// Model name.
+    pub model: String,
+    /// Config name.
+    pub config: String,
+    /// Client batch size of the representative measurement.
+    pub batch_size: u32,
+    /// Its concurrency.
+    pub concurrency: u32,
+    /// Its throughput, infer/s.
+    pub throughput: f64,
+    /// Its p99 latency, ms.
+    pub latency_p99_ms: f64,
+    /// Whether it meets the constraints.
+    pub passes: bool,
 }
 
 /// Search statistics of one model.
@@ -107,6 +160,9 @@ pub struct ModelResults {
     pub configs: Vec<ConfigRecord>,
     /// Measurements in the order taken.
     pub measurements: Vec<MeasurementRecord>,
+    /// Client batch sizes not measured per config (above its max batch size).
+    #[serde(default)]
+    pub skipped: Vec<SkippedRecord>,
     /// Top config names, best first (the default is not included unless it ranks).
     pub top: Vec<String>,
     /// Name of the default config.
@@ -144,6 +200,13 @@ pub struct ProfileResults {
     pub objectives: Value,
     /// Per model.
     pub models: Vec<ModelResults>,
+    /// `num_top_model_configs` (0: no cross-model list).
+    #[serde(default)]
+    pub num_top_model_configs: u32,
+    /// The best configs across all models, best first
+    /// (`num_top_model_configs`; empty when 0).
+    #[serde(default)]
+    pub top_model_configs: Vec<TopConfigRecord>,
 }
 
 impl ProfileResults {
@@ -157,15 +220,32 @@ impl ProfileResults {
         &mut self.models[n]
     }
 
-    /// Reads a checkpoint or results.json, refusing other schema versions.
+    /// Reads a checkpoint or results.json of schema version
+    /// [`OLDEST_READABLE_SCHEMA_VERSION`]..=[`SCHEMA_VERSION`], upgraded to
+    /// the current version in memory (version 1: each measurement's batch
+    /// size comes from its load point, 1 without one); other versions are
+    /// refused.
     pub fn read(path: &Path) -> Result<ProfileResults> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
         let v: Value = serde_json::from_str(&text).map_err(|e| Error::Json { what: path.display().to_string(), source: e })?;
         let ver = v.get("schema_version").and_then(Value::as_u64);
-        if ver != Some(SCHEMA_VERSION as u64) {
-            return Err(Error::InvalidArgument(format!("{}: schema_version {ver:?} is not {SCHEMA_VERSION}; it was written by another tritium version", path.display())));
+        let readable = (OLDEST_READABLE_SCHEMA_VERSION as u64)..=(SCHEMA_VERSION as u64);
+        if !ver.is_some_and(|x| readable.contains(&x)) {
+            return Err(Error::InvalidArgument(format!(
+                "{}: schema_version {ver:?} is not one this tritium reads ({OLDEST_READABLE_SCHEMA_VERSION} to {SCHEMA_VERSION}); it was written by another tritium version",
+                path.display()
+            )));
         }
-        serde_json::from_value(v).map_err(|e| Error::Json { what: path.display().to_string(), source: e })
+        let mut r: ProfileResults = serde_json::from_value(v).map_err(|e| Error::Json { what: path.display().to_string(), source: e })?;
+        if r.schema_version < 2 {
+            for m in &mut r.models {
+                for rec in &mut m.measurements {
+                    rec.batch_size = rec.point.as_ref().map(|p| p.batch_size).filter(|b| *b > 0).unwrap_or(1);
+                }
+            }
+        }
+        r.schema_version = SCHEMA_VERSION;
+        Ok(r)
     }
 
     /// Writes atomically (temp file + fsync + rename).
@@ -212,10 +292,19 @@ impl ModelResults {
         self.points_of(name).filter(|(r, _)| r.passes != Some(false)).max_by(|a, b| a.1.throughput.total_cmp(&b.1.throughput))
     }
 
-    /// A finished, successful measurement of (`key`, `concurrency`), for resume.
-    pub fn cached(&self, key: &str, concurrency: u32) -> Option<&MeasurementRecord> {
+    /// A finished, successful measurement of (`key`, `batch_size`,
+    /// `concurrency`), for resume.
+    pub fn cached(&self, key: &str, batch_size: u32, concurrency: u32) -> Option<&MeasurementRecord> {
         let name = self.name_of(key)?;
-        self.measurements.iter().find(|m| m.config == name && m.concurrency == concurrency && m.point.is_some())
+        self.measurements.iter().find(|m| m.config == name && m.batch_size == batch_size && m.concurrency == concurrency && m.point.is_some())
+    }
+
+    /// The client batch sizes measured (successfully) for config `name`, sorted.
+    pub fn batch_sizes_of(&self, name: &str) -> Vec<u32> {
+        let mut v: Vec<u32> = self.points_of(name).map(|(r, _)| r.batch_size).collect();
+        v.sort_unstable();
+        v.dedup();
+        v
     }
 }
 
@@ -276,7 +365,7 @@ pub fn write_csvs(results: &ProfileResults, dir: &Path, gpu_uuids: &str) -> Resu
             inf += &format!(
                 "{},{},{},{},{},{},{},{:.1},{:.3}\n",
                 csv_field(&m.model),
-                p.batch_size,
+                r.batch_size,
                 r.concurrency,
                 csv_field(&r.config),
                 group,
@@ -289,7 +378,7 @@ pub fn write_csvs(results: &ProfileResults, dir: &Path, gpu_uuids: &str) -> Resu
                 "{},{},{},{},{},{},{},{},{},{}\n",
                 csv_field(&m.model),
                 csv_field(gpu_uuids),
-                p.batch_size,
+                r.batch_size,
                 r.concurrency,
                 csv_field(&r.config),
                 group,
@@ -350,6 +439,64 @@ mod tests {
         assert!(ProfileResults::read(&p).unwrap_err().to_string().contains("schema_version"));
         std::fs::write(&p, "{").unwrap();
         assert!(ProfileResults::read(&p).is_err());
+    }
+
+    fn fixture(name: &str) -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/results").join(name)
+    }
+
+    #[test]
+    fn version_1_files_load_with_their_batch_sizes() {
+        for f in ["cpu_only.json", "gpu.json", "failed_config.json", "single_measurement.json"] {
+            let text = std::fs::read_to_string(fixture(f)).unwrap();
+            assert!(text.contains("\"schema_version\": 1"), "{f} is a version-1 fixture");
+            let r = ProfileResults::read(&fixture(f)).unwrap_or_else(|e| panic!("{f}: {e}"));
+            assert_eq!(r.schema_version, SCHEMA_VERSION);
+            for m in &r.models {
+                assert!(m.skipped.is_empty());
+                for rec in &m.measurements {
+                    let expected = rec.point.as_ref().map_or(1, |p| p.batch_size);
+                    assert_eq!(rec.batch_size, expected, "{f}");
+                }
+            }
+            assert!(r.top_model_configs.is_empty());
+            // Written again as the current version, read back unchanged.
+            let d = tempfile::tempdir().unwrap();
+            let p = d.path().join("r.json");
+            r.write(&p).unwrap();
+            assert!(std::fs::read_to_string(&p).unwrap().contains(&format!("\"schema_version\": {SCHEMA_VERSION}")));
+            assert_eq!(ProfileResults::read(&p).unwrap(), r);
+        }
+    }
+
+    #[test]
+    fn resume_cache_and_csv_are_keyed_by_batch_size() {
+        let fx = ProfileResults::read(&fixture("cpu_only.json")).unwrap();
+        let point = fx.models[0].measurements.iter().find_map(|r| r.point.clone()).unwrap();
+        let mut m = ModelResults { model: "m".into(), ..Default::default() };
+        let v = ModelConfigVariant::automatic(4, 1, "KIND_CPU", true);
+        let name = m.config_for(&v, &Value::Null).name.clone();
+        let mut p2 = point.clone();
+        p2.batch_size = 2;
+        let rec = |batch_size, concurrency, point: Option<LoadPoint>| MeasurementRecord { config: name.clone(), batch_size, concurrency, passes: Some(true), point, error: None };
+        m.measurements = vec![rec(1, 1, Some(point.clone())), rec(2, 1, Some(p2)), rec(2, 2, None)];
+        m.skipped.push(SkippedRecord { config: name.clone(), batch_size: 8, reason: "above".into() });
+        let key = v.key();
+        assert_eq!(m.cached(&key, 1, 1).map(|r| r.batch_size), Some(1));
+        assert_eq!(m.cached(&key, 2, 1).map(|r| r.batch_size), Some(2));
+        assert!(m.cached(&key, 2, 2).is_none(), "a failed point is measured again");
+        assert!(m.cached(&key, 4, 1).is_none());
+        assert_eq!(m.batch_sizes_of(&name), vec![1, 2]);
+        let r = ProfileResults { schema_version: SCHEMA_VERSION, models: vec![m], ..Default::default() };
+        let d = tempfile::tempdir().unwrap();
+        write_csvs(&r, d.path(), "").unwrap();
+        let inf = std::fs::read_to_string(d.path().join("metrics-model-inference.csv")).unwrap();
+        let rows: Vec<Vec<&str>> = inf.lines().skip(1).map(|l| l.split(',').collect()).collect();
+        assert_eq!(rows.iter().map(|r| (r[1], r[2])).collect::<Vec<_>>(), vec![("1", "1"), ("2", "1")], "{inf}");
+        assert!(rows.iter().all(|r| r[5] == "4"), "Max Batch Size: {inf}");
+        let p = d.path().join("r.json");
+        r.write(&p).unwrap();
+        assert_eq!(ProfileResults::read(&p).unwrap(), r);
     }
 
     #[test]

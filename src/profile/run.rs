@@ -11,8 +11,9 @@ use super::config::{ProfileConfig, ProfileModelSpec, SearchMode};
 use super::measure::EmbeddedMeasurer;
 use super::output;
 use super::pbtxt;
-use super::results::{self, ProfileResults, SearchStats};
-use super::search::{self, ModelConfigVariant, SearchEvent, SearchSpace};
+use super::config::Objectives;
+use super::results::{self, ProfileResults, SearchStats, TopConfigRecord};
+use super::search::{self, Measurement, ModelConfigVariant, SearchEvent, SearchSpace};
 use crate::bench::input_data::{InputSource, ShapeOverrides};
 use crate::bench::{self, BenchConfig, Measurement as BenchMeasurement, MeasurementMode, Observer};
 use crate::error::{Error, Result};
@@ -118,9 +119,10 @@ fn describe(e: &SearchEvent) -> Option<String> {
                 format!("{} x {}, max batch {}", variant.instance_count, variant.instance_kind, variant.max_batch_size)
             };
             Some(match &measurement.failed {
-                Some(why) => format!("{what} @ concurrency {}: FAILED: {why}", measurement.concurrency),
+                Some(why) => format!("{what} @ batch {}, concurrency {}: FAILED: {why}", measurement.batch_size, measurement.concurrency),
                 None => format!(
-                    "{what} @ concurrency {}: {:.1} infer/s, p99 {:.2} ms{}{}",
+                    "{what} @ batch {}, concurrency {}: {:.1} infer/s, p99 {:.2} ms{}{}",
+                    measurement.batch_size,
                     measurement.concurrency,
                     measurement.throughput,
                     measurement.latency_p99_us / 1000.0,
@@ -129,6 +131,7 @@ fn describe(e: &SearchEvent) -> Option<String> {
                 ),
             })
         }
+        SearchEvent::Skipped { variant_key, batch_size, reason, .. } => Some(format!("{variant_key}: batch size {batch_size} skipped: {reason}")),
         SearchEvent::EarlyExit { variant_key, reason, .. } => Some(format!("early exit for {variant_key}: {reason}")),
         SearchEvent::Note(n) => Some(n.clone()),
     }
@@ -193,7 +196,15 @@ pub fn profile(cfg: &ProfileConfig, server: &Server, resume: Option<ProfileResul
         let default_kind = if cuda { "KIND_GPU" } else { "KIND_CPU" };
         let default_variant = ModelConfigVariant::default_from_config(&search_base, default_kind);
         let (batching, dyn_batching) = search::model_batching_support(&search_base);
-        let space = SearchSpace::from_config(cfg, spec, default_variant, batching, dyn_batching, !cuda);
+        let mut space = SearchSpace::from_config(cfg, spec, default_variant, batching, dyn_batching, !cuda);
+        if !composing.is_empty() {
+            // The client batch is bounded by the ensemble's own max batch size.
+            space.ensemble_max_batch_size = Some(base.get("max_batch_size").and_then(Value::as_u64).map_or(0, |m| u32::try_from(m).unwrap_or(u32::MAX)));
+        }
+        let asked = search::normalized_batch_sizes(&cfg.effective_parameters(spec).batch_sizes);
+        if space.batch_sizes != asked {
+            obs.warn(&format!("{}: perf_analyzer_flags batch-size {} replaces batch_sizes {asked:?} (as in Model Analyzer)", spec.name, space.search_batch_size));
+        }
         let mut strategy = search::strategy_for(cfg.run_config_search_mode).ok_or_else(|| {
             Error::InvalidArgument(format!("run_config_search_mode {:?} is not supported by tritium (use brute or quick)", cfg.run_config_search_mode))
         })?;
@@ -203,6 +214,7 @@ pub fn profile(cfg: &ProfileConfig, server: &Server, resume: Option<ProfileResul
         {
             let mut measurer = EmbeddedMeasurer::new(server, &spec.name, base.clone(), bcfg, &mut results, paths.checkpoint.clone(), interrupt, &sampler, obs);
             measurer.composing = composing.clone();
+            measurer.cpu_only_composing = cfg.cpu_only_composing_models.clone();
             let mut on_event = |e: SearchEvent| {
                 if let Some(line) = describe(&e) {
                     obs.warn(&format!("{}: {line}", spec.name));
@@ -243,7 +255,9 @@ pub fn profile(cfg: &ProfileConfig, server: &Server, resume: Option<ProfileResul
         // Deployable configs: the top ones and the default.
         let m = results.model_mut(&spec.name);
         let mut names: Vec<String> = m.top.clone();
-        names.push(m.default_config.clone());
+        if !names.contains(&m.default_config) {
+            names.push(m.default_config.clone());
+        }
         for name in names {
             if let Some(c) = m.configs.iter().find(|c| c.name == name) {
                 if let Err(e) = output::write_config(&paths.output_repository, &cfg.model_repository, &spec.name, &name, &c.config, cfg.override_output_model_repository) {
@@ -253,6 +267,22 @@ pub fn profile(cfg: &ProfileConfig, server: &Server, resume: Option<ProfileResul
         }
     }
     sampler.stop();
+    results.num_top_model_configs = cfg.num_top_model_configs;
+    if cfg.num_top_model_configs > 0 && !interrupt.load(Ordering::Relaxed) {
+        results.top_model_configs = top_model_configs(&results, &cfg.objectives, cfg.num_top_model_configs as usize);
+        // Deployable, as the per-model top configs are (those already written are kept).
+        for t in &results.top_model_configs {
+            let Some(m) = results.models.iter().find(|m| m.model == t.model) else { continue };
+            if m.top.contains(&t.config) || t.config == m.default_config {
+                continue;
+            }
+            if let Some(c) = m.configs.iter().find(|c| c.name == t.config) {
+                if let Err(e) = output::write_config(&paths.output_repository, &cfg.model_repository, &m.model, &c.name, &c.config, cfg.override_output_model_repository) {
+                    obs.warn(&format!("writing {}: {e}", c.name));
+                }
+            }
+        }
+    }
     results.write(&paths.checkpoint)?;
     if !interrupt.load(Ordering::Relaxed) {
         results.write(&paths.results_dir.join("results.json"))?;
@@ -262,7 +292,51 @@ pub fn profile(cfg: &ProfileConfig, server: &Server, resume: Option<ProfileResul
     Ok(results)
 }
 
-/// The summary printed at the end: the top configs per model and a sentence against the default.
+/// The best `n` configs across every model of `results`
+/// (`num_top_model_configs`, Model Analyzer's "Best Configs Across All
+/// Models"): each config — defaults included — is represented by its best
+/// measurement over every client batch size and concurrency (passing its
+/// model's constraints when one does), then the representatives are ranked
+/// by the global `objectives`, passing ones first (only failing ones when
+/// none passes).
+pub fn top_model_configs(results: &ProfileResults, objectives: &Objectives, n: usize) -> Vec<TopConfigRecord> {
+    let mut candidates = Vec::new();
+    for m in &results.models {
+        for c in &m.configs {
+            let recs: Vec<_> = m.points_of(&c.name).collect();
+            let ms: Vec<(Measurement, bool)> = recs
+                .iter()
+                .map(|(r, p)| {
+                    let mut x = results::to_measurement(&c.key, r.concurrency, p);
+                    x.batch_size = r.batch_size;
+                    (x, r.passes != Some(false))
+                })
+                .collect();
+            if let Some(i) = search::representative(&ms, objectives) {
+                let (x, passes) = ms[i].clone();
+                candidates.push(((m.model.clone(), c.name.clone()), x, passes));
+            }
+        }
+    }
+    search::rank_candidates(candidates, objectives, n)
+        .into_iter()
+        .enumerate()
+        .map(|(i, ((model, config), x, passes))| TopConfigRecord {
+            rank: i as u32 + 1,
+            model,
+            config,
+            batch_size: x.batch_size,
+            concurrency: x.concurrency,
+            throughput: x.throughput,
+            latency_p99_ms: x.latency_p99_us / 1000.0,
+            passes,
+        })
+        .collect()
+}
+
+/// The summary printed at the end: the top configs per model (with the
+/// client batch size and concurrency of the row's measurement), skipped batch
+/// sizes, a sentence against the default, and the cross-model top list.
 pub fn summary(results: &ProfileResults) -> String {
     let mut s = String::new();
     for m in &results.models {
@@ -272,7 +346,7 @@ pub fn summary(results: &ProfileResults) -> String {
             s += &format!("   not applied (not measured on this machine): {}\n", m.unapplied_constraints.join(", "));
         }
         let best_of = |name: &str| m.best_point(name);
-        s += &format!("   {:<28} {:>9} {:>6} {:>10} {:>12} {:>11}\n", "config", "instances", "batch", "concurrency", "infer/s", "p99 ms");
+        s += &format!("   {:<28} {:>9} {:>9} {:>5} {:>11} {:>12} {:>11}\n", "config", "instances", "max batch", "batch", "concurrency", "infer/s", "p99 ms");
         let mut rows: Vec<String> = m.top.clone();
         if !rows.contains(&m.default_config) {
             rows.push(m.default_config.clone());
@@ -281,25 +355,69 @@ pub fn summary(results: &ProfileResults) -> String {
             let c = m.configs.iter().find(|c| &c.name == name);
             match (c, best_of(name)) {
                 (Some(c), Some((r, p))) => {
-                    s += &format!("   {:<28} {:>9} {:>6} {:>10} {:>12.1} {:>11.2}\n", name, format!("{}x{}", c.variant.instance_count, c.variant.instance_kind.trim_start_matches("KIND_")), c.variant.max_batch_size, r.concurrency, p.throughput, p.latency.p99_us / 1000.0)
+                    s += &format!(
+                        "   {:<28} {:>9} {:>9} {:>5} {:>11} {:>12.1} {:>11.2}\n",
+                        name,
+                        format!("{}x{}", c.variant.instance_count, c.variant.instance_kind.trim_start_matches("KIND_")),
+                        c.variant.max_batch_size,
+                        r.batch_size,
+                        r.concurrency,
+                        p.throughput,
+                        p.latency.p99_us / 1000.0
+                    )
                 }
                 _ => s += &format!("   {name:<28} (no measurement meets the constraints)\n"),
             }
         }
-        if let (Some(best), Some((_, d))) = (m.top.first(), best_of(&m.default_config)) {
-            if let Some((_, b)) = best_of(best) {
+        if let (Some(best), Some((dr, d))) = (m.top.first(), best_of(&m.default_config)) {
+            if let Some((br, b)) = best_of(best) {
                 s += &format!(
-                    "   {best}: {:.1}x the default's throughput ({:.1} vs {:.1} infer/s), p99 {:.2} ms (default {:.2} ms)\n",
+                    "   {best}: {:.1}x the default's throughput ({:.1} vs {:.1} infer/s; batch {} vs {}), p99 {:.2} ms (default {:.2} ms)\n",
                     b.throughput / d.throughput.max(1e-9),
                     b.throughput,
                     d.throughput,
+                    br.batch_size,
+                    dr.batch_size,
                     b.latency.p99_us / 1000.0,
                     d.latency.p99_us / 1000.0
                 );
             }
         }
+        // Skipped client batch sizes, one line per config.
+        let mut skipped: Vec<(&str, Vec<u32>)> = Vec::new();
+        for k in &m.skipped {
+            match skipped.iter_mut().find(|(c, _)| *c == k.config) {
+                Some((_, v)) => v.push(k.batch_size),
+                None => skipped.push((&k.config, vec![k.batch_size])),
+            }
+        }
+        for (config, sizes) in skipped.iter().take(8) {
+            let mbs = m.configs.iter().find(|c| c.name == *config).map(|c| c.variant.max_batch_size).unwrap_or(0);
+            let list: Vec<String> = sizes.iter().map(u32::to_string).collect();
+            s += &format!("   {config}: client batch size {} skipped (above max_batch_size {mbs})\n", list.join(", "));
+        }
+        if skipped.len() > 8 {
+            s += &format!("   ... and {} more configs with skipped batch sizes (see results.json)\n", skipped.len() - 8);
+        }
         for c in m.configs.iter().filter(|c| c.error.is_some()) {
             s += &format!("   {} failed to load: {}\n", c.name, c.error.as_deref().unwrap_or(""));
+        }
+    }
+    if !results.top_model_configs.is_empty() {
+        s += &format!("\n== Best configs across all models (num_top_model_configs {})\n", results.num_top_model_configs);
+        s += &format!("   {:>4} {:<20} {:<28} {:>5} {:>11} {:>12} {:>11} {:>11}\n", "rank", "model", "config", "batch", "concurrency", "infer/s", "p99 ms", "constraints");
+        for t in &results.top_model_configs {
+            s += &format!(
+                "   {:>4} {:<20} {:<28} {:>5} {:>11} {:>12.1} {:>11.2} {:>11}\n",
+                t.rank,
+                t.model,
+                t.config,
+                t.batch_size,
+                t.concurrency,
+                t.throughput,
+                t.latency_p99_ms,
+                if t.passes { "met" } else { "not met" }
+            );
         }
     }
     s
@@ -311,5 +429,69 @@ pub fn mode_name(m: SearchMode) -> &'static str {
         SearchMode::Brute => "brute",
         SearchMode::Quick => "quick",
         SearchMode::Optuna => "optuna",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    fn fixture(name: &str) -> ProfileResults {
+        ProfileResults::read(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/results").join(name)).unwrap()
+    }
+
+    fn throughput_only() -> Objectives {
+        let mut weights = BTreeMap::new();
+        weights.insert("perf_throughput".to_string(), 10.0);
+        Objectives { weights }
+    }
+
+    #[test]
+    fn top_model_configs_rank_configs_of_every_model() {
+        let mut r = fixture("gpu.json");
+        let top = top_model_configs(&r, &throughput_only(), 4);
+        assert_eq!(top.len(), 4);
+        assert_eq!(top.iter().map(|t| t.rank).collect::<Vec<_>>(), vec![1, 2, 3, 4]);
+        assert!(top.iter().all(|t| t.passes));
+        assert!(top.windows(2).all(|w| w[0].throughput >= w[1].throughput), "{top:?}");
+        // Each entry is its config's best passing measurement.
+        for t in &top {
+            let m = r.models.iter().find(|m| m.model == t.model).unwrap();
+            let (rec, p) = m.best_point(&t.config).unwrap();
+            assert_eq!((rec.batch_size, rec.concurrency, p.throughput), (t.batch_size, t.concurrency, t.throughput));
+        }
+        // The overall best passing config of both models comes first.
+        let best = r
+            .models
+            .iter()
+            .flat_map(|m| m.measurements.iter().filter(|x| x.passes == Some(true)).filter_map(|x| x.point.as_ref()))
+            .map(|p| p.throughput)
+            .fold(0.0, f64::max);
+        assert_eq!(top[0].throughput, best);
+        // Configs of both models compete: with n = every config, both appear.
+        let all = top_model_configs(&r, &throughput_only(), 100);
+        assert!(all.iter().any(|t| t.model == "add_sub") && all.iter().any(|t| t.model == "sleep_fixed"));
+        let measured: usize = r.models.iter().map(|m| m.configs.iter().filter(|c| m.points_of(&c.name).next().is_some()).count()).sum();
+        assert_eq!(all.len(), measured, "every measured config of every model is a candidate");
+        // The summary prints the list.
+        r.num_top_model_configs = 4;
+        r.top_model_configs = top;
+        let s = summary(&r);
+        assert!(s.contains("Best configs across all models (num_top_model_configs 4)"), "{s}");
+        assert!(s.contains(&r.top_model_configs[0].config));
+    }
+
+    #[test]
+    fn summary_names_batch_sizes_and_skipped_ones() {
+        let mut r = fixture("cpu_only.json");
+        let m = &mut r.models[0];
+        let name = m.configs[1].name.clone();
+        m.skipped.push(results::SkippedRecord { config: name.clone(), batch_size: 16, reason: "above".into() });
+        m.skipped.push(results::SkippedRecord { config: name.clone(), batch_size: 32, reason: "above".into() });
+        let s = summary(&r);
+        assert!(s.contains("max batch") && s.contains("batch") && s.contains("concurrency"), "{s}");
+        assert!(s.contains(&format!("{name}: client batch size 16, 32 skipped")), "{s}");
+        assert!(!s.contains("Best configs across all models"));
     }
 }

@@ -2,49 +2,79 @@
 //! Triton.
 //!
 //! A [`SearchStrategy`] walks a [`SearchSpace`] and asks a [`Measurer`] for
-//! one measurement per (model config variant, concurrency). The caller
-//! implements [`Measurer`] with the embedded server; a failed load or run
-//! comes back as a [`Measurement`] with `failed: Some(reason)` and the search
-//! goes on. Two strategies mirror Model Analyzer:
+//! one measurement per (model config variant, client batch size,
+//! concurrency). The caller implements [`Measurer`] with the embedded server;
+//! a failed load or run comes back as a [`Measurement`] with
+//! `failed: Some(reason)` and the search goes on. Two strategies mirror
+//! Model Analyzer:
 //!
 //! * [`BruteSearch`] (`run_config_search_mode: brute`): the default config,
-//!   then instance count x doubling `max_batch_size`, each with a doubling
-//!   concurrency sweep and Model Analyzer's early exits; or the manual sweep
-//!   of `model_config_parameters`; then a concurrency sweep with binary
-//!   search on the constraint boundary for the top configs.
+//!   then instance count x doubling `max_batch_size`, each with a sweep of
+//!   every client batch size (`batch_sizes`, perf_analyzer `-b`) crossed
+//!   with a doubling concurrency sweep and Model Analyzer's early exits; or
+//!   the manual sweep of `model_config_parameters`; then a concurrency sweep
+//!   with binary search on the constraint boundary for the top configs.
 //! * [`QuickSearch`] (`run_config_search_mode: quick`): Model Analyzer's hill
 //!   climbing over (log2 max batch size, instance count), then the same final
 //!   concurrency sweep for the top configs.
 //!
+//! Client batch sizes (`PerfAnalyzerConfigGenerator`): for each config the
+//! sizes of [`SearchSpace::batch_sizes`] are walked in increasing order, each
+//! with its own concurrency sweep (the concurrency early exit restarts per
+//! batch size). A batch size above the config's `max_batch_size` (at least 1)
+//! is not measured: the [`Measurer`] is told through [`Measurer::skipped`]
+//! and a [`SearchEvent::Skipped`] is emitted (Model Analyzer's
+//! `ModelRunConfig` "illegal run config"). A failed measurement ends the
+//! config's sweep, larger batch sizes included (`_last_results_erroneous`);
+//! with early exit on, the batch-size walk stops when the best throughputs of
+//! the last [`THROUGHPUT_MINIMUM_CONSECUTIVE_BATCH_SIZE_TRIES`] batch sizes
+//! gain no more than [`THROUGHPUT_MINIMUM_GAIN`]. A config's best throughput
+//! over all its batch sizes feeds the `max_batch_size` early exit.
+//!
 //! Ranking mirrors Model Analyzer's `result/` package: constraints filter
 //! (`ConstraintManager`), objectives compare by weighted relative gain
 //! (`ModelConfigMeasurement._calculate_weighted_score`), each variant is
-//! represented by its best passing measurement (`RunConfigResultComparator`),
-//! and passing variants rank before failing ones (`SortedResults`).
+//! represented by its best passing measurement over every batch size and
+//! concurrency (`RunConfigResultComparator`), and passing variants rank
+//! before failing ones (`SortedResults`). [`rank_candidates`] ranks
+//! representatives of several models together (`num_top_model_configs`).
 //!
 //! Units: [`Measurement`] latencies are in microseconds; constraints use
 //! Model Analyzer's units (ms, MB, infer/s), converted by
-//! [`Measurement::metric`].
+//! [`Measurement::metric`]. Throughput counts inferences: batch size x
+//! completed requests per second.
 //!
 //! # Deviations from Model Analyzer
 //!
-//! * One model at a time: no multi-model, ensemble or BLS composing-model
-//!   search; no client `batch_sizes` sweep and no request-rate search (the
-//!   [`Measurer`] chooses the client batch size); perf_analyzer load flags
-//!   (`concurrency-range`, ...) are not interpreted here.
-//! * A (variant, concurrency) pair is measured once; later requests for it
-//!   reuse the measurement (Model Analyzer reuses checkpointed results).
-//! * Quick search: the default config's measurement is not recorded as the
-//!   starting coordinate's (Model Analyzer's `set_last_results` attributes
-//!   it to the start); coordinates are bounded by the space's min/max batch
-//!   size and instance count and the climb concurrency is always clamped to
-//!   the concurrency bounds (Model Analyzer leaves them unbounded unless set
-//!   by the user); the default's concurrency uses `max(max_batch_size, 1)`.
-//! * Final sweep (`ParameterSearch`): the constraint boundary is also found
-//!   between the first two points (Model Analyzer's loop stops at index 2),
-//!   and the binary search is a plain bisection between the last passing and
-//!   the first failing concurrency that stops on a failed measurement or when
-//!   no new concurrency is left (Model Analyzer would try concurrency 0).
+//! * One model at a time: no multi-model (concurrent) search and no BLS
+//!   composing-model search. Ensembles are searched by the caller (see
+//!   `profile::run`): the searched fields are applied to every composing
+//!   model at once (one shared coordinate, not one per composing model as in
+//!   Model Analyzer's quick search) and the ensemble is measured end to end.
+//!   No request-rate search; perf_analyzer load flags (`concurrency-range`,
+//!   ...) are not interpreted here.
+//! * A (variant, batch size, concurrency) point is measured once; later
+//!   requests for it reuse the measurement (Model Analyzer reuses
+//!   checkpointed results).
+//! * Quick search: the climb measures at [`SearchSpace::search_batch_size`]
+//!   (1, or perf_analyzer's `batch-size` flag, as Model Analyzer); the final
+//!   sweep runs for every allowed size of `batch_sizes` (Model Analyzer keeps
+//!   the result's batch size). The default config's measurement is not
+//!   recorded as the starting coordinate's (Model Analyzer's
+//!   `set_last_results` attributes it to the start); coordinates are bounded
+//!   by the space's min/max batch size and instance count and the climb
+//!   concurrency is always clamped to the concurrency bounds (Model Analyzer
+//!   leaves them unbounded unless set by the user); the default's
+//!   concurrency uses `max(max_batch_size, 1)`.
+//! * Final sweep (`ParameterSearch`): run per allowed client batch size; the
+//!   constraint boundary is also found between the first two points (Model
+//!   Analyzer's loop stops at index 2), and the binary search is a plain
+//!   bisection between the last passing and the first failing concurrency
+//!   that stops on a failed measurement or when no new concurrency is left
+//!   (Model Analyzer would try concurrency 0).
+//! * Skipped batch sizes: every size above the config's `max_batch_size` is
+//!   reported (Model Analyzer stops at the first; the list is sorted, so the
+//!   same sizes go unmeasured).
 //! * Divisions by zero in Model Analyzer's formulas are defined here (see
 //!   [`objective_score`], [`throughput_gain_valid`]).
 
@@ -65,9 +95,8 @@ pub const THROUGHPUT_MINIMUM_GAIN: f64 = 0.05;
 /// `THROUGHPUT_MINIMUM_CONSECUTIVE_PARAMETER_TRIES`: the window of the
 /// concurrency early exit.
 pub const THROUGHPUT_MINIMUM_CONSECUTIVE_PARAMETER_TRIES: usize = 4;
-/// `THROUGHPUT_MINIMUM_CONSECUTIVE_BATCH_SIZE_TRIES`: Model Analyzer's window
-/// for the *client* batch-size sweep (tritium measures one client batch size
-/// per search, so it is listed for reference only).
+/// `THROUGHPUT_MINIMUM_CONSECUTIVE_NON_PARAMETER_TRIES` (formerly
+/// `..._BATCH_SIZE_TRIES`): the window of the client batch-size early exit.
 pub const THROUGHPUT_MINIMUM_CONSECUTIVE_BATCH_SIZE_TRIES: usize = 4;
 /// `COMPARISON_SCORE_THRESHOLD`: a weighted score above this means "better".
 pub const COMPARISON_SCORE_THRESHOLD: f64 = 0.0;
@@ -408,12 +437,24 @@ impl Measurement {
     }
 }
 
-/// Measures a variant at a concurrency. Implementations load the variant
-/// (or reuse it when already loaded), run the load, and return the metrics;
-/// failures are reported in [`Measurement::failed`], never by panicking.
+/// Measures a variant at a client batch size and a concurrency.
+/// Implementations load the variant (or reuse it when already loaded), run
+/// the load, and return the metrics; failures are reported in
+/// [`Measurement::failed`], never by panicking.
 pub trait Measurer {
-    /// Measures `variant` at `concurrency`.
-    fn measure(&mut self, variant: &ModelConfigVariant, concurrency: u32) -> Measurement;
+    /// Measures `variant` with requests of `batch_size` inferences each,
+    /// `concurrency` requests in flight.
+    fn measure(
+        &mut self,
+        variant: &ModelConfigVariant,
+        batch_size: u32,
+        concurrency: u32,
+    ) -> Measurement;
+
+    /// `batch_size` is not measured for `variant` (it exceeds the config's
+    /// `max_batch_size`); called once per (variant, batch size). The default
+    /// does nothing.
+    fn skipped(&mut self, _variant: &ModelConfigVariant, _batch_size: u32, _reason: &str) {}
 }
 
 // ---------------------------------------------------------------------------
@@ -605,13 +646,71 @@ pub fn best_per_variant(
 /// is stable and never panics even if the weighted comparison is not a total
 /// order.
 pub fn sort_ranked(ranked: &mut [RankedConfig], objectives: &Objectives) {
-    for i in 1..ranked.len() {
+    sort_best_first(ranked, |r| &r.best, objectives);
+}
+
+fn sort_best_first<T>(items: &mut [T], m: impl Fn(&T) -> &Measurement, objectives: &Objectives) {
+    for i in 1..items.len() {
         let mut j = i;
-        while j > 0 && is_better_than(objectives, &ranked[j].best, &ranked[j - 1].best) {
-            ranked.swap(j, j - 1);
+        while j > 0 && is_better_than(objectives, m(&items[j]), m(&items[j - 1])) {
+            items.swap(j, j - 1);
             j -= 1;
         }
     }
+}
+
+/// The index of the representative of a config's measurements (each with
+/// its constraint verdict): the best passing one by `objectives`, else the
+/// best one; failed measurements are ignored (None when all failed). Ties
+/// keep the first.
+pub fn representative(
+    measurements: &[(Measurement, bool)],
+    objectives: &Objectives,
+) -> Option<usize> {
+    let mut best: Option<usize> = None;
+    for (i, (m, passes)) in measurements.iter().enumerate() {
+        if !m.is_valid() {
+            continue;
+        }
+        let replace = match best {
+            None => true,
+            Some(b) => {
+                let (bm, bp) = &measurements[b];
+                match (bp, passes) {
+                    (false, true) => true,
+                    (true, false) => false,
+                    _ => is_better_than(objectives, m, bm),
+                }
+            }
+        };
+        if replace {
+            best = Some(i);
+        }
+    }
+    best
+}
+
+/// Ranks candidates of any kind (for instance configs of several models,
+/// `num_top_model_configs`) by their representative measurement and
+/// constraint verdict, as [`top_configs`] does: the passing ones best first,
+/// or when none passes the failing ones; at most `n`.
+pub fn rank_candidates<T>(
+    candidates: Vec<(T, Measurement, bool)>,
+    objectives: &Objectives,
+    n: usize,
+) -> Vec<(T, Measurement, bool)> {
+    let (mut passing, mut failing): (Vec<_>, Vec<_>) = candidates
+        .into_iter()
+        .filter(|c| c.1.is_valid())
+        .partition(|c| c.2);
+    let list = if passing.is_empty() {
+        &mut failing
+    } else {
+        &mut passing
+    };
+    sort_best_first(list, |c| &c.1, objectives);
+    list.truncate(n);
+    std::mem::take(list)
 }
 
 /// The `n` best variants (`SortedResults.top_n_results`): passing variants
@@ -856,6 +955,16 @@ pub struct SearchSpace {
     /// Explicit concurrency values (`concurrency` / `parameters.concurrency`);
     /// empty: sweep.
     pub concurrency_list: Vec<u32>,
+    /// Client batch sizes to measure each config with (`batch_sizes` /
+    /// `parameters.batch_sizes`, or perf_analyzer's `batch-size` flag, which
+    /// overrides them as in Model Analyzer), sorted, never empty.
+    pub batch_sizes: Vec<u32>,
+    /// Client batch size of quick search's climb and of its default-config
+    /// measurement (Model Analyzer: 1, or perf_analyzer's `batch-size`).
+    pub search_batch_size: u32,
+    /// For an ensemble: the ensemble's own `max_batch_size`, which bounds the
+    /// client batch size (the searched fields apply to its composing models).
+    pub ensemble_max_batch_size: Option<u32>,
     /// The model's own config has `max_batch_size > 0`.
     pub supports_batching: bool,
     /// Batching and no `sequence_batching` (`supports_dynamic_batching`).
@@ -901,6 +1010,9 @@ impl SearchSpace {
             min_concurrency: 1,
             max_concurrency: 1024,
             concurrency_list: Vec::new(),
+            batch_sizes: vec![1],
+            search_batch_size: 1,
+            ensemble_max_batch_size: None,
             supports_batching,
             supports_dynamic_batching: supports_batching,
             default_variant,
@@ -948,6 +1060,17 @@ impl SearchSpace {
             // _preprocess_and_verify_arguments: search disabled and no load given
             concurrency_list = vec![1];
         }
+        // perf_analyzer_flags are applied after the batch sizes
+        // (`_update_perf_config_based_on_perf_analyzer_flags`): `batch-size`
+        // there wins for every measurement.
+        let flag_batch = cfg
+            .effective_perf_analyzer_flags(model)
+            .batch_size()
+            .filter(|b| *b > 0);
+        let batch_sizes = match flag_batch {
+            Some(b) => vec![b],
+            None => normalized_batch_sizes(&params.batch_sizes),
+        };
         SearchSpace {
             model_name: model.name.clone(),
             min_model_batch_size: cfg.run_config_search_min_model_batch_size,
@@ -957,6 +1080,9 @@ impl SearchSpace {
             min_concurrency: cfg.run_config_search_min_concurrency,
             max_concurrency: cfg.run_config_search_max_concurrency,
             concurrency_list,
+            batch_sizes,
+            search_batch_size: flag_batch.unwrap_or(1),
+            ensemble_max_batch_size: None,
             supports_batching,
             supports_dynamic_batching,
             default_variant,
@@ -975,6 +1101,22 @@ impl SearchSpace {
         }
     }
 
+    /// The largest client batch size `variant` accepts: its
+    /// `max_batch_size`, at least 1 (Model Analyzer's
+    /// `_check_for_client_vs_model_batch_size`); for an ensemble the
+    /// ensemble's own `max_batch_size`, lowered to the variant's when the
+    /// search sets it (see `EmbeddedMeasurer::config_json`).
+    pub fn client_batch_limit(&self, variant: &ModelConfigVariant) -> u32 {
+        let own = match self.ensemble_max_batch_size {
+            None => variant.max_batch_size,
+            Some(e) if variant.automatic && variant.max_batch_size > 0 => {
+                e.min(variant.max_batch_size)
+            }
+            Some(e) => e,
+        };
+        own.max(1)
+    }
+
     fn automatic_variant(&self, max_batch_size: u32, instance_count: u32) -> ModelConfigVariant {
         let mbs = if self.supports_batching {
             max_batch_size
@@ -988,6 +1130,18 @@ impl SearchSpace {
             self.supports_dynamic_batching,
         )
     }
+}
+
+/// Client batch sizes as the search walks them: sorted, deduplicated, 0
+/// dropped, `[1]` when nothing is left.
+pub fn normalized_batch_sizes(sizes: &[u32]) -> Vec<u32> {
+    let mut v: Vec<u32> = sizes.iter().copied().filter(|b| *b > 0).collect();
+    v.sort_unstable();
+    v.dedup();
+    if v.is_empty() {
+        v.push(1);
+    }
+    v
 }
 
 /// A stage of a search.
@@ -1022,6 +1176,18 @@ pub enum SearchEvent {
         passes: bool,
         /// True when reused from an earlier identical measurement.
         cached: bool,
+    },
+    /// A client batch size was not measured for a variant (larger than its
+    /// `max_batch_size`).
+    Skipped {
+        /// Current phase.
+        phase: SearchPhase,
+        /// The variant.
+        variant_key: String,
+        /// The client batch size not measured.
+        batch_size: u32,
+        /// Why.
+        reason: String,
     },
     /// A sweep stopped early.
     EarlyExit {
@@ -1093,7 +1259,8 @@ struct Runner<'a> {
     space: &'a SearchSpace,
     measurer: &'a mut dyn Measurer,
     on_event: &'a mut dyn FnMut(SearchEvent),
-    cache: HashMap<(String, u32), Measurement>,
+    cache: HashMap<(String, u32, u32), Measurement>,
+    skipped: std::collections::HashSet<(String, u32)>,
     measurements: Vec<(ModelConfigVariant, Measurement)>,
     phase: SearchPhase,
 }
@@ -1109,6 +1276,7 @@ impl<'a> Runner<'a> {
             measurer,
             on_event,
             cache: HashMap::new(),
+            skipped: std::collections::HashSet::new(),
             measurements: Vec::new(),
             phase: SearchPhase::Baseline,
         }
@@ -1135,9 +1303,14 @@ impl<'a> Runner<'a> {
         passes_constraints(&self.space.constraints, m)
     }
 
-    fn measure(&mut self, variant: &ModelConfigVariant, concurrency: u32) -> Measurement {
+    fn measure(
+        &mut self,
+        variant: &ModelConfigVariant,
+        batch_size: u32,
+        concurrency: u32,
+    ) -> Measurement {
         let key = variant.key();
-        if let Some(m) = self.cache.get(&(key.clone(), concurrency)) {
+        if let Some(m) = self.cache.get(&(key.clone(), batch_size, concurrency)) {
             let m = m.clone();
             let passes = self.passes(&m);
             (self.on_event)(SearchEvent::Measured {
@@ -1149,10 +1322,11 @@ impl<'a> Runner<'a> {
             });
             return m;
         }
-        let mut m = self.measurer.measure(variant, concurrency);
+        let mut m = self.measurer.measure(variant, batch_size, concurrency);
         m.variant_key = key.clone();
+        m.batch_size = batch_size;
         m.concurrency = concurrency;
-        self.cache.insert((key, concurrency), m.clone());
+        self.cache.insert((key, batch_size, concurrency), m.clone());
         self.measurements.push((variant.clone(), m.clone()));
         let passes = self.passes(&m);
         (self.on_event)(SearchEvent::Measured {
@@ -1163,6 +1337,55 @@ impl<'a> Runner<'a> {
             cached: false,
         });
         m
+    }
+
+    /// [`Runner::measure`] when `variant` accepts `batch_size`; otherwise the
+    /// size is reported as skipped and a failure is returned (not measured).
+    fn measure_checked(
+        &mut self,
+        variant: &ModelConfigVariant,
+        batch_size: u32,
+        concurrency: u32,
+    ) -> Measurement {
+        if batch_size <= self.space.client_batch_limit(variant) {
+            return self.measure(variant, batch_size, concurrency);
+        }
+        self.allowed_batch_sizes(variant, &[batch_size]);
+        Measurement::failure(
+            concurrency,
+            format!("client batch size {batch_size} exceeds the config's max_batch_size"),
+        )
+    }
+
+    /// The sizes of `sizes` `variant` accepts; the others are reported as
+    /// skipped (once per variant and size).
+    fn allowed_batch_sizes(&mut self, variant: &ModelConfigVariant, sizes: &[u32]) -> Vec<u32> {
+        let limit = self.space.client_batch_limit(variant);
+        let mut allowed = Vec::new();
+        for &b in sizes {
+            if b <= limit {
+                allowed.push(b);
+                continue;
+            }
+            if self.skipped.insert((variant.key(), b)) {
+                let reason = if limit == 1
+                    && variant.max_batch_size == 0
+                    && self.space.ensemble_max_batch_size.is_none()
+                {
+                    format!("client batch size {b} exceeds the config's max_batch_size 0 (no batching: batch size 1 only)")
+                } else {
+                    format!("client batch size {b} exceeds the config's max_batch_size {limit}")
+                };
+                self.measurer.skipped(variant, b, &reason);
+                (self.on_event)(SearchEvent::Skipped {
+                    phase: self.phase,
+                    variant_key: variant.key(),
+                    batch_size: b,
+                    reason,
+                });
+            }
+        }
+        allowed
     }
 
     fn top(&self, n: usize) -> Vec<RankedConfig> {
@@ -1225,46 +1448,89 @@ impl<'a> Runner<'a> {
         }
     }
 
-    /// `PerfAnalyzerConfigGenerator`: measure the concurrencies in order;
-    /// stop when a measurement fails (`_last_results_erroneous`) or, with
-    /// early exit, when the throughput gain over the last
-    /// `THROUGHPUT_MINIMUM_CONSECUTIVE_PARAMETER_TRIES` points is not above
-    /// `THROUGHPUT_MINIMUM_GAIN` (`throughput_gain_valid_helper`). Returns
-    /// the maximum throughput (None when every measurement failed).
+    /// `PerfAnalyzerConfigGenerator`: for each allowed client batch size in
+    /// increasing order, measure the concurrencies in order. The concurrency
+    /// walk of a batch size stops, with early exit, when the throughput gain
+    /// over its last `THROUGHPUT_MINIMUM_CONSECUTIVE_PARAMETER_TRIES` points
+    /// is not above `THROUGHPUT_MINIMUM_GAIN` (`_done_walking_parameters`);
+    /// the batch-size walk stops, with early exit, when the best throughputs
+    /// of the last `THROUGHPUT_MINIMUM_CONSECUTIVE_BATCH_SIZE_TRIES` batch
+    /// sizes do not gain enough (`_done_walking_non_parameters`); a failed
+    /// measurement ends both (`_last_results_erroneous`). Returns the maximum
+    /// throughput over every batch size (None when every measurement failed
+    /// or nothing was measured).
     fn perf_sweep(
         &mut self,
         variant: &ModelConfigVariant,
         values: &[u32],
         early_exit: bool,
     ) -> Option<f64> {
-        let mut throughputs: Vec<f64> = Vec::new();
-        for &c in values {
-            let m = self.measure(variant, c);
-            if !m.is_valid() {
+        let mut overall: Option<f64> = None;
+        let mut batch_best: Vec<f64> = Vec::new();
+        let space = self.space;
+        let batches = self.allowed_batch_sizes(variant, &space.batch_sizes);
+        for (bi, &b) in batches.iter().enumerate() {
+            let mut throughputs: Vec<f64> = Vec::new();
+            let mut failed = false;
+            for &c in values {
+                let m = self.measure(variant, b, c);
+                if !m.is_valid() {
+                    failed = true;
+                    break;
+                }
+                throughputs.push(m.throughput);
+                if early_exit
+                    && !throughput_gain_valid(
+                        &throughputs,
+                        THROUGHPUT_MINIMUM_CONSECUTIVE_PARAMETER_TRIES,
+                        THROUGHPUT_MINIMUM_GAIN,
+                    )
+                {
+                    self.early_exit(
+                        variant,
+                        &format!("throughput plateaued at batch size {b}; no longer increasing concurrency"),
+                    );
+                    break;
+                }
+            }
+            let best = throughputs
+                .iter()
+                .copied()
+                .fold(None, |acc: Option<f64>, t| {
+                    Some(acc.map_or(t, |a| a.max(t)))
+                });
+            if let Some(t) = best {
+                overall = Some(overall.map_or(t, |a| a.max(t)));
+                batch_best.push(t);
+            }
+            if failed {
+                let rest = if bi + 1 < batches.len() {
+                    " (larger batch sizes included)"
+                } else {
+                    ""
+                };
                 self.early_exit(
                     variant,
-                    "a measurement failed; stopping the concurrency sweep",
+                    &format!("a measurement failed at batch size {b}; stopping the sweep of this config{rest}"),
                 );
                 break;
             }
-            throughputs.push(m.throughput);
             if early_exit
+                && bi + 1 < batches.len()
                 && !throughput_gain_valid(
-                    &throughputs,
-                    THROUGHPUT_MINIMUM_CONSECUTIVE_PARAMETER_TRIES,
+                    &batch_best,
+                    THROUGHPUT_MINIMUM_CONSECUTIVE_BATCH_SIZE_TRIES,
                     THROUGHPUT_MINIMUM_GAIN,
                 )
             {
                 self.early_exit(
                     variant,
-                    "throughput plateaued; no longer increasing concurrency",
+                    "throughput plateaued; no longer increasing the client batch size",
                 );
                 break;
             }
         }
-        throughputs.into_iter().fold(None, |acc: Option<f64>, t| {
-            Some(acc.map_or(t, |a| a.max(t)))
-        })
+        overall
     }
 
     /// `ParameterSearch.search_parameters`: sweep concurrency over powers of
@@ -1273,7 +1539,7 @@ impl<'a> Runner<'a> {
     /// constraint flips from passing to failing between two consecutive
     /// points, binary-search between them for up to
     /// `max_binary_search_steps` steps.
-    fn parameter_search(&mut self, variant: &ModelConfigVariant) {
+    fn parameter_search(&mut self, variant: &ModelConfigVariant, batch_size: u32) {
         let min_idx = floor_log2(self.space.min_concurrency.max(1));
         let max_idx = floor_log2(self.space.max_concurrency.max(1));
         let mut params: Vec<u32> = Vec::new();
@@ -1289,7 +1555,7 @@ impl<'a> Runner<'a> {
                 break;
             }
             let c = 1u32 << i;
-            let m = self.measure(variant, c);
+            let m = self.measure(variant, batch_size, c);
             params.push(c);
             results.push(m.is_valid().then_some(m));
         }
@@ -1301,7 +1567,7 @@ impl<'a> Runner<'a> {
             if mid == lo || mid == hi || mid == 0 {
                 break;
             }
-            let m = self.measure(variant, mid);
+            let m = self.measure(variant, batch_size, mid);
             if !m.is_valid() {
                 self.early_exit(variant, "a measurement failed; stopping the binary search");
                 break;
@@ -1354,11 +1620,15 @@ impl<'a> Runner<'a> {
         }
     }
 
-    /// The final sweep of the top configs and the default.
+    /// The final sweep of the top configs and the default, for each client
+    /// batch size they accept.
     fn sweep_top_configs(&mut self) {
         self.phase(SearchPhase::ConcurrencySweep);
+        let space = self.space;
         for variant in self.top_with_default() {
-            self.parameter_search(&variant);
+            for b in self.allowed_batch_sizes(&variant, &space.batch_sizes) {
+                self.parameter_search(&variant, b);
+            }
         }
     }
 }
@@ -2034,7 +2304,7 @@ impl SearchStrategy for QuickSearch {
             space,
             2 * u64::from(d.max_batch_size.max(1)) * u64::from(d.instance_count.max(1)),
         );
-        r.measure(d, default_concurrency);
+        r.measure_checked(d, space.search_batch_size, default_concurrency);
 
         // Parameters other than the searched ones are fixed; quick search
         // allows a single combination of them.
@@ -2092,7 +2362,7 @@ impl SearchStrategy for QuickSearch {
             variant.manual = fixed.clone();
             let concurrency =
                 Self::clamp_concurrency(space, 2 * u64::from(mbs) * u64::from(instances));
-            let m = r.measure(&variant, concurrency);
+            let m = r.measure_checked(&variant, space.search_batch_size, concurrency);
             // set_last_results
             let valid = m.is_valid().then_some(m);
             climb.data.measurements.insert(coord.clone(), valid.clone());
@@ -2125,15 +2395,20 @@ mod tests {
     use serde_json::json;
 
     /// A model costing a fixed 5 ms per execution whatever the batch size.
-    /// `b` requests are batched per execution (dynamic batching with
+    /// Requests carry `bc` inferences (client batch size); `r = max(b / bc,
+    /// 1)` requests are batched per execution (dynamic batching with
     /// max_batch_size b; 1 without), `i` instances run in parallel, so
-    /// throughput = min(c, i*b) / 5 ms and a request waits ceil(c / (i*b))
-    /// executions. Memory: 1000 MB per instance + 1 MB per batch slot.
+    /// throughput = min(c, i*r) * bc / 5 ms and a request waits
+    /// ceil(c / (i*r)) executions. Memory: 1000 MB per instance + 1 MB per
+    /// batch slot.
     struct SimModel {
         exec_us: f64,
         batching_helps: bool,
         fail_above_instances: Option<u32>,
+        fail_batch_size: Option<u32>,
         calls: Vec<(String, u32)>,
+        points: Vec<(String, u32, u32)>,
+        skips: Vec<(String, u32, String)>,
     }
 
     impl SimModel {
@@ -2142,33 +2417,47 @@ mod tests {
                 exec_us: 5000.0,
                 batching_helps: true,
                 fail_above_instances: None,
+                fail_batch_size: None,
                 calls: Vec::new(),
+                points: Vec::new(),
+                skips: Vec::new(),
             }
         }
     }
 
     impl Measurer for SimModel {
-        fn measure(&mut self, v: &ModelConfigVariant, c: u32) -> Measurement {
+        fn measure(&mut self, v: &ModelConfigVariant, bc: u32, c: u32) -> Measurement {
             self.calls.push((v.key(), c));
+            self.points.push((v.key(), bc, c));
             if self
                 .fail_above_instances
                 .is_some_and(|max| v.instance_count > max)
             {
                 return Measurement::failure(c, "out of memory");
             }
+            if self.fail_batch_size == Some(bc) {
+                return Measurement::failure(c, "batch too large for memory");
+            }
             let b = if v.dynamic_batching && v.max_batch_size > 0 && self.batching_helps {
                 f64::from(v.max_batch_size)
             } else {
                 1.0
             };
+            let bc = f64::from(bc.max(1));
+            // requests per execution per instance
+            let rpe = if b > 1.0 {
+                (b / bc).floor().max(1.0)
+            } else {
+                1.0
+            };
             let i = f64::from(v.instance_count.max(1));
-            let cap = i * b;
+            let cap = i * rpe;
             let c = f64::from(c);
             let rounds = (c / cap).ceil();
             let p99 = rounds * self.exec_us + 100.0;
             Measurement {
-                batch_size: 1,
-                throughput: c.min(cap) / (self.exec_us / 1e6),
+                batch_size: bc as u32,
+                throughput: c.min(cap) * bc / (self.exec_us / 1e6),
                 latency_p99_us: p99,
                 latency_p95_us: p99 - 50.0,
                 latency_p90_us: p99 - 60.0,
@@ -2178,6 +2467,10 @@ mod tests {
                 cpu_ram_mb: Some(500.0),
                 ..Default::default()
             }
+        }
+
+        fn skipped(&mut self, v: &ModelConfigVariant, bc: u32, reason: &str) {
+            self.skips.push((v.key(), bc, reason.to_string()));
         }
     }
 
@@ -2866,6 +3159,332 @@ latency_budget: 9
             (best.variant.instance_count, best.variant.max_batch_size),
             (4, 16)
         );
+    }
+
+    fn measured(events: &[SearchEvent], phase: SearchPhase) -> Vec<(String, u32, u32)> {
+        events
+            .iter()
+            .filter_map(|e| match e {
+                SearchEvent::Measured {
+                    phase: p,
+                    variant,
+                    measurement,
+                    cached: false,
+                    ..
+                } if *p == phase => Some((
+                    variant.key(),
+                    measurement.batch_size,
+                    measurement.concurrency,
+                )),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn brute_measures_every_batch_size_and_concurrency_and_skips_batches_above_max_batch_size() {
+        // default max_batch_size 1; automatic configs max_batch_size 1 and 2.
+        let default = ModelConfigVariant::default_from_config(
+            &json!({"max_batch_size": 1, "instance_group": [{"count": 1, "kind": "KIND_CPU"}]}),
+            "KIND_CPU",
+        );
+        let mut space = SearchSpace::new("sim", default, true);
+        space.instance_kind = "KIND_CPU".into();
+        space.max_model_batch_size = 2;
+        space.max_instance_count = 1;
+        space.batch_sizes = vec![1, 2];
+        space.concurrency_list = vec![1, 2];
+        let mut sim = SimModel::new();
+        // One request per execution: only the client batch size adds inferences.
+        sim.batching_helps = false;
+        let (out, events) = run(&mut BruteSearch, &space, &mut sim);
+        let mut expected = vec![
+            ("config_default".to_string(), 1, 1),
+            ("config_default".to_string(), 1, 2),
+            ("config_i1cpu_b1_db".to_string(), 1, 1),
+            ("config_i1cpu_b1_db".to_string(), 1, 2),
+        ];
+        for b in [1, 2] {
+            for c in [1, 2] {
+                expected.push(("config_i1cpu_b2_db".to_string(), b, c));
+            }
+        }
+        assert_eq!(sim.points, expected);
+        // The search's measurements carry the batch size they were taken at.
+        assert!(out
+            .measurements
+            .iter()
+            .all(|(_, m)| [1, 2].contains(&m.batch_size)));
+        assert_eq!(
+            out.measurements
+                .iter()
+                .filter(|(_, m)| m.batch_size == 2)
+                .count(),
+            2
+        );
+        // Batch 2 is skipped for both max_batch_size-1 configs, once each.
+        let skipped: Vec<(&str, u32)> =
+            sim.skips.iter().map(|(k, b, _)| (k.as_str(), *b)).collect();
+        assert_eq!(
+            skipped,
+            vec![("config_default", 2), ("config_i1cpu_b1_db", 2)]
+        );
+        assert!(
+            sim.skips[0].2.contains("max_batch_size 1"),
+            "{}",
+            sim.skips[0].2
+        );
+        assert_eq!(
+            events
+                .iter()
+                .filter(|e| matches!(e, SearchEvent::Skipped { batch_size: 2, .. }))
+                .count(),
+            2
+        );
+        // Throughput counts inferences: batch 2 doubles it at the same concurrency.
+        let tp = |b: u32, c: u32| {
+            out.measurements
+                .iter()
+                .find(|(v, m)| {
+                    v.key() == "config_i1cpu_b2_db" && m.batch_size == b && m.concurrency == c
+                })
+                .map(|(_, m)| m.throughput)
+                .unwrap()
+        };
+        assert_eq!(tp(2, 1), 2.0 * tp(1, 1));
+        // The best config is represented by its batch-2 measurement.
+        let best = &out.top[0];
+        assert_eq!(best.variant.key(), "config_i1cpu_b2_db");
+        assert_eq!(best.best.batch_size, 2);
+    }
+
+    #[test]
+    fn concurrency_early_exit_restarts_per_batch_size() {
+        let mut space = SearchSpace::new("sim", default_variant(), true);
+        space.min_model_batch_size = 2;
+        space.max_model_batch_size = 2;
+        space.max_instance_count = 1;
+        space.max_concurrency = 64;
+        space.batch_sizes = vec![1, 2];
+        let mut sim = SimModel::new();
+        let (_, events) = run(&mut BruteSearch, &space, &mut sim);
+        let brute = measured(&events, SearchPhase::Brute);
+        // capacity 2 requests at batch 1, 1 request at batch 2: both plateau
+        // after 4 points; the sweep at batch 2 starts again at concurrency 1.
+        let at = |b: u32| -> Vec<u32> {
+            brute
+                .iter()
+                .filter(|(_, bb, _)| *bb == b)
+                .map(|(_, _, c)| *c)
+                .collect()
+        };
+        assert_eq!(at(1), vec![1, 2, 4, 8, 16]);
+        assert_eq!(at(2), vec![1, 2, 4, 8]);
+        assert_eq!(
+            events
+                .iter()
+                .filter(|e| matches!(e, SearchEvent::EarlyExit { phase: SearchPhase::Brute, reason, .. } if reason.contains("no longer increasing concurrency")))
+                .count(),
+            2
+        );
+    }
+
+    #[test]
+    fn a_failed_batch_size_ends_the_configs_sweep() {
+        let mut space = SearchSpace::new("sim", default_variant(), true);
+        space.min_model_batch_size = 8;
+        space.max_model_batch_size = 8;
+        space.max_instance_count = 1;
+        space.concurrency_list = vec![1, 2];
+        space.batch_sizes = vec![1, 2, 4];
+        let mut sim = SimModel::new();
+        sim.fail_batch_size = Some(2);
+        let (out, events) = run(&mut BruteSearch, &space, &mut sim);
+        assert!(
+            sim.points.iter().all(|(_, b, _)| *b != 4),
+            "{:?}",
+            sim.points
+        );
+        assert!(sim
+            .points
+            .contains(&("config_i1gpu_b8_db".to_string(), 2, 1)));
+        assert!(!sim
+            .points
+            .contains(&("config_i1gpu_b8_db".to_string(), 2, 2)));
+        assert!(events.iter().any(|e| matches!(e,
+            SearchEvent::EarlyExit { reason, .. } if reason.contains("failed at batch size 2") && reason.contains("larger batch sizes"))));
+        // The batch-1 points still rank.
+        assert!(out
+            .top
+            .iter()
+            .any(|r| r.variant.key() == "config_i1gpu_b8_db"));
+    }
+
+    #[test]
+    fn batch_size_walk_exits_when_throughput_plateaus() {
+        // Throughput at saturation is the same for every client batch size
+        // (the server batches 64 inferences per execution either way).
+        let mut space = SearchSpace::new("sim", default_variant(), true);
+        space.min_model_batch_size = 64;
+        space.max_model_batch_size = 64;
+        space.max_instance_count = 1;
+        space.max_concurrency = 128;
+        space.batch_sizes = vec![1, 2, 4, 8, 16, 32];
+        let mut sim = SimModel::new();
+        let (_, events) = run(&mut BruteSearch, &space, &mut sim);
+        let mut batches: Vec<u32> = measured(&events, SearchPhase::Brute)
+            .iter()
+            .map(|(_, b, _)| *b)
+            .collect();
+        batches.dedup();
+        assert_eq!(batches, vec![1, 2, 4, 8]);
+        assert!(events.iter().any(|e| matches!(e,
+            SearchEvent::EarlyExit { reason, .. } if reason.contains("client batch size"))));
+        // With explicit concurrency and early exit off, every batch size is measured.
+        space.concurrency_list = vec![1];
+        let mut sim = SimModel::new();
+        let (_, events) = run(&mut BruteSearch, &space, &mut sim);
+        let mut batches: Vec<u32> = measured(&events, SearchPhase::Brute)
+            .iter()
+            .map(|(_, b, _)| *b)
+            .collect();
+        batches.dedup();
+        assert_eq!(batches, vec![1, 2, 4, 8, 16, 32]);
+    }
+
+    #[test]
+    fn quick_climbs_at_one_batch_size_and_sweeps_each_allowed_one() {
+        let mut space = SearchSpace::new("sim", default_variant(), true);
+        space.max_model_batch_size = 4;
+        space.max_instance_count = 2;
+        space.max_concurrency = 16;
+        space.num_configs_per_model = 1;
+        space.batch_sizes = vec![1, 2, 16];
+        let mut sim = SimModel::new();
+        let (_, events) = run(&mut QuickSearch, &space, &mut sim);
+        assert!(measured(&events, SearchPhase::Quick)
+            .iter()
+            .all(|(_, b, _)| *b == 1));
+        assert_eq!(sim.points[0], ("config_default".to_string(), 1, 16));
+        let sweep = measured(&events, SearchPhase::ConcurrencySweep);
+        assert!(sweep.iter().any(|(_, b, _)| *b == 2), "{sweep:?}");
+        assert!(sweep.iter().all(|(_, b, _)| *b != 16));
+        // 16 exceeds every max_batch_size (default 8, searched <= 4): skipped.
+        assert!(sim.skips.iter().all(|(_, b, _)| *b == 16));
+        assert!(sim.skips.iter().any(|(k, _, _)| k == "config_default"));
+        // perf_analyzer's batch-size: the climb uses it; above the max batch size it is skipped.
+        space.search_batch_size = 8;
+        space.batch_sizes = vec![8];
+        let mut sim = SimModel::new();
+        let (_, events) = run(&mut QuickSearch, &space, &mut sim);
+        assert!(sim.points.iter().all(|(_, b, _)| *b == 8));
+        assert!(sim.points.iter().any(|(k, _, _)| k == "config_default"));
+        assert!(events
+            .iter()
+            .any(|e| matches!(e, SearchEvent::Skipped { batch_size: 8, .. })));
+    }
+
+    #[test]
+    fn client_batch_limit_of_plain_and_ensemble_models() {
+        let space = SearchSpace::new("sim", default_variant(), true);
+        assert_eq!(space.client_batch_limit(&default_variant()), 8);
+        let nb = ModelConfigVariant::default_from_config(&json!({"max_batch_size": 0}), "KIND_CPU");
+        assert_eq!(space.client_batch_limit(&nb), 1);
+        let mut ens = space.clone();
+        ens.ensemble_max_batch_size = Some(16);
+        assert_eq!(
+            ens.client_batch_limit(&ModelConfigVariant::automatic(4, 1, "KIND_CPU", true)),
+            4
+        );
+        assert_eq!(
+            ens.client_batch_limit(&ModelConfigVariant::automatic(32, 1, "KIND_CPU", true)),
+            16
+        );
+        assert_eq!(
+            ens.client_batch_limit(&default_variant()),
+            16,
+            "the ensemble's own limit"
+        );
+        assert_eq!(normalized_batch_sizes(&[4, 0, 1, 4]), vec![1, 4]);
+        assert_eq!(normalized_batch_sizes(&[]), vec![1]);
+    }
+
+    #[test]
+    fn representative_and_cross_candidate_ranking() {
+        let o = Objectives::default();
+        let ms = vec![
+            (m(100.0, 5.0), true),
+            (m(300.0, 30.0), false),
+            (m(200.0, 9.0), true),
+            (Measurement::failure(4, "x"), true),
+        ];
+        assert_eq!(
+            representative(&ms, &o),
+            Some(2),
+            "best passing, not best overall"
+        );
+        assert_eq!(representative(&ms[1..2], &o), Some(0));
+        assert_eq!(representative(&ms[3..], &o), None);
+        let ranked = rank_candidates(
+            vec![
+                ("a", m(100.0, 1.0), true),
+                ("b", m(300.0, 1.0), false),
+                ("c", m(200.0, 1.0), true),
+            ],
+            &o,
+            5,
+        );
+        assert_eq!(
+            ranked.iter().map(|r| r.0).collect::<Vec<_>>(),
+            vec!["c", "a"]
+        );
+        let ranked = rank_candidates(
+            vec![("a", m(100.0, 1.0), false), ("b", m(300.0, 1.0), false)],
+            &o,
+            1,
+        );
+        assert_eq!(
+            ranked.iter().map(|r| r.0).collect::<Vec<_>>(),
+            vec!["b"],
+            "none passes: best failing"
+        );
+    }
+
+    #[test]
+    fn batch_sizes_from_config_and_perf_analyzer_flag() {
+        let text = r#"
+model_repository: /m
+profile_models:
+  a:
+    parameters: {batch_sizes: [4, 1, 2], concurrency: [1, 2]}
+  b:
+    perf_analyzer_flags: {batch-size: 8}
+  c: {}
+batch_sizes: [1, 16]
+"#;
+        let cfg = ProfileConfig::from_yaml_str(text, std::path::Path::new("c.yaml")).unwrap();
+        let sp = |i: usize| {
+            SearchSpace::from_config(
+                &cfg,
+                &cfg.profile_models[i],
+                default_variant(),
+                true,
+                true,
+                false,
+            )
+        };
+        let a = sp(0);
+        assert_eq!(
+            (
+                a.batch_sizes.clone(),
+                a.concurrency_list.clone(),
+                a.search_batch_size
+            ),
+            (vec![1, 2, 4], vec![1, 2], 1)
+        );
+        let b = sp(1);
+        assert_eq!((b.batch_sizes.clone(), b.search_batch_size), (vec![8], 8));
+        assert_eq!(sp(2).batch_sizes, vec![1, 16], "the global list");
     }
 
     #[test]

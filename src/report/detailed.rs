@@ -4,7 +4,7 @@ use super::chart::{self, Axis, BarSeries, Frame, Key, LineSeries};
 use super::flow::Flow;
 use super::pdf::{Align, Rgb, Shape, GRAY, MARGIN, RED};
 use super::table::{Row, Table};
-use super::{date, describe, hardware, ModelView};
+use super::{date, describe, hardware, load_text, ModelView};
 use crate::error::Result;
 use crate::profile::results::ProfileResults;
 
@@ -19,6 +19,7 @@ const OUTPUT: Rgb = Rgb::hex(0xFFBE7D);
 pub fn headers(gpu: bool) -> Vec<String> {
     let (util, mem) = if gpu { ("GPU\nutilization (%)", "GPU memory\n(MB)") } else { ("CPU\nutilization (%)", "CPU RAM\n(MB)") };
     [
+        "Batch",
         "Concurrency",
         "Throughput\n(infer/s)",
         "p50 latency\n(ms)",
@@ -63,8 +64,7 @@ pub fn render(r: &ProfileResults, v: &ModelView<'_>, name: &str, rank: usize, wh
     }
     let points = s.map(|s| s.points.clone()).unwrap_or_default();
     if let Some((rec, p)) = s.and_then(|s| s.chosen) {
-        let mut t =
-            format!("Best measurement: {:.1} infer/s at concurrency {}, p99 latency {:.2} ms", p.throughput, rec.concurrency, p.latency.p99_us / 1000.0);
+        let mut t = format!("Best measurement: {:.1} infer/s at {}, p99 latency {:.2} ms", p.throughput, load_text(rec), p.latency.p99_us / 1000.0);
         if let Some(mem) = v.memory(p) {
             t += &format!(", {mem:.1} MB of {}", v.memory_name());
         }
@@ -75,7 +75,11 @@ pub fn render(r: &ProfileResults, v: &ModelView<'_>, name: &str, rank: usize, wh
     }
 
     // Plots.
-    let cats: Vec<String> = points.iter().map(|(rec, _)| rec.concurrency.to_string()).collect();
+    // Categories: concurrency, or "batch size/concurrency" when the config was measured at several batch sizes.
+    let several_batches = points.windows(2).any(|w| w[0].0.batch_size != w[1].0.batch_size);
+    let cats: Vec<String> =
+        points.iter().map(|(rec, _)| if several_batches { format!("{}/{}", rec.batch_size, rec.concurrency) } else { rec.concurrency.to_string() }).collect();
+    let cat_label = if several_batches { "Client batch size / concurrency" } else { "Concurrency (requests in flight)" };
     let plot_h = 185.0;
     f.ensure(plot_h + 30.0);
     let gap = 24.0;
@@ -106,7 +110,7 @@ pub fn render(r: &ProfileResults, v: &ModelView<'_>, name: &str, rank: usize, wh
             fr,
             "Server-side latency breakdown and throughput",
             &cats,
-            "Concurrency (requests in flight)",
+            cat_label,
             &left,
             &bars,
             &[],
@@ -132,7 +136,7 @@ pub fn render(r: &ProfileResults, v: &ModelView<'_>, name: &str, rank: usize, wh
         let ul = LineSeries { color, shape, values: util, dash: None };
         let t2 = if v.gpu { "GPU memory and utilization" } else { "CPU RAM and utilization (no GPU data in this run)" };
         let fr2 = Frame { x: MARGIN + pw + gap, y: bottom, w: pw, h: plot_h };
-        chart::category_chart(p, fr2, t2, &cats, "Concurrency (requests in flight)", &mem_ax, &bars2, &[], Some((&util_ax, std::slice::from_ref(&ul))));
+        chart::category_chart(p, fr2, t2, &cats, cat_label, &mem_ax, &bars2, &[], Some((&util_ax, std::slice::from_ref(&ul))));
 
         if mem_ax_empty {
             p.text(
@@ -170,8 +174,8 @@ pub fn render(r: &ProfileResults, v: &ModelView<'_>, name: &str, rank: usize, wh
     f.heading("Measurements");
     let headers = headers(v.gpu);
     let mut recs: Vec<_> = m.measurements.iter().filter(|r| r.config == name).collect();
-    recs.sort_by_key(|r| r.concurrency);
-    let chosen = s.and_then(|s| s.chosen).map(|(r, _)| r.concurrency);
+    recs.sort_by_key(|r| (r.batch_size, r.concurrency));
+    let chosen = s.and_then(|s| s.chosen).map(|(r, _)| (r.batch_size, r.concurrency));
     let mut rows = Vec::new();
     let mut failures = Vec::new();
     for rec in &recs {
@@ -182,12 +186,13 @@ pub fn render(r: &ProfileResults, v: &ModelView<'_>, name: &str, rank: usize, wh
                 let pass = match rec.passes {
                     Some(true) => "yes",
                     Some(false) => {
-                        colors[13] = Some(RED);
+                        colors[14] = Some(RED);
                         "no"
                     }
                     None => "—",
                 };
                 vec![
+                    rec.batch_size.to_string(),
                     rec.concurrency.to_string(),
                     format!("{:.1}", p.throughput),
                     format!("{:.2}", p.latency.p50_us / 1000.0),
@@ -205,14 +210,15 @@ pub fn render(r: &ProfileResults, v: &ModelView<'_>, name: &str, rank: usize, wh
                 ]
             }
             None => {
-                failures.push(format!("Concurrency {}: {}", rec.concurrency, rec.error.as_deref().unwrap_or("no result")));
+                let at = load_text(rec);
+                failures.push(format!("{}{}: {}", at[..1].to_uppercase(), &at[1..], rec.error.as_deref().unwrap_or("no result")));
                 colors = vec![Some(RED); headers.len()];
-                let mut c = vec![rec.concurrency.to_string(), "failed".to_string()];
-                c.extend(std::iter::repeat_n("—".to_string(), headers.len() - 2));
+                let mut c = vec![rec.batch_size.to_string(), rec.concurrency.to_string(), "failed".to_string()];
+                c.extend(std::iter::repeat_n("—".to_string(), headers.len() - 3));
                 c
             }
         };
-        let is_chosen = rec.point.is_some() && Some(rec.concurrency) == chosen;
+        let is_chosen = rec.point.is_some() && Some((rec.batch_size, rec.concurrency)) == chosen;
         rows.push(Row {
             cells,
             colors,
@@ -222,11 +228,11 @@ pub fn render(r: &ProfileResults, v: &ModelView<'_>, name: &str, rank: usize, wh
         });
     }
     let mut align = vec![Align::Right; headers.len()];
-    align[13] = Align::Center;
+    align[14] = Align::Center;
     let t = Table { headers, align, rows };
     f.table(&t, 8.0);
     f.y -= 4.0;
-    let mut note = "Latencies are client-side; the server columns are Triton's per-request averages. The highlighted row is the best measurement.".to_string();
+    let mut note = "Batch: the client batch size of each request; throughput counts inferences (batch size × requests per second). Latencies are client-side; the server columns are Triton's per-request averages. The highlighted row is the best measurement.".to_string();
     if !v.gpu {
         note += " No GPU data in this run: memory is the resident memory (RSS) of the process running Triton, utilization its CPU use (100% = one core).";
     }

@@ -7,7 +7,11 @@
 //!   against p99 latency for the top configs and the default, and their table.
 //! - `export_path/reports/detailed/<config>/detailed_report.pdf` for each top
 //!   config: the server-side latency breakdown with throughput, GPU (or CPU)
-//!   memory and utilization, per concurrency, and every measurement.
+//!   memory and utilization, per client batch size and concurrency, and every
+//!   measurement.
+//! - `export_path/reports/summaries/Best Configs Across All Models/result_summary.pdf`
+//!   when the run ranked configs across models (`num_top_model_configs`,
+//!   Model Analyzer's report of the same name): the cross-model top list.
 //!
 //! Drawing is done directly with printpdf ops ([`pdf`], [`chart`],
 //! [`table`]) in the bundled DejaVu Sans, so all text is real text.
@@ -55,6 +59,15 @@ pub fn summary_headers(gpu: bool) -> Vec<String> {
 /// Headers of the detailed report's measurement table (as [`summary_headers`]).
 pub fn detailed_headers(gpu: bool) -> Vec<String> {
     detailed::headers(gpu)
+}
+
+/// Folder name of the cross-model summary (Model Analyzer's
+/// `TOP_MODELS_REPORT_KEY`).
+pub const TOP_MODELS_REPORT_KEY: &str = "Best Configs Across All Models";
+
+/// Headers of the cross-model summary's table (as [`summary_headers`]).
+pub fn top_configs_headers() -> Vec<String> {
+    summary::top_headers()
 }
 
 /// Where `tritium profile` writes its results under `export_path`.
@@ -106,6 +119,12 @@ pub fn build_from(results: &ProfileResults, export_path: &Path) -> Result<Report
             out.detailed.push(path);
         }
     }
+    if !results.top_model_configs.is_empty() {
+        let path = root.join("summaries").join(TOP_MODELS_REPORT_KEY).join("result_summary.pdf");
+        let bytes = summary::render_top(results, &path.display().to_string())?;
+        write(&path, &bytes)?;
+        out.summaries.push(path);
+    }
     Ok(out)
 }
 
@@ -150,7 +169,7 @@ pub(crate) struct Shown<'a> {
     /// Position in `top` (None: the default, not ranked).
     pub rank: Option<usize>,
     pub is_default: bool,
-    /// Successful measurements, by concurrency.
+    /// Successful measurements, by client batch size then concurrency.
     pub points: Vec<Point<'a>>,
     /// The row of the tables: highest throughput meeting the constraints,
     /// else highest throughput.
@@ -250,11 +269,20 @@ impl<'a> ModelView<'a> {
     }
 }
 
-/// Successful measurements of `config`, by concurrency.
+/// Successful measurements of `config`, by client batch size then concurrency.
 fn points_of<'a>(m: &'a ModelResults, config: &str) -> Vec<Point<'a>> {
     let mut v: Vec<Point<'a>> = m.points_of(config).collect();
-    v.sort_by_key(|(r, _)| r.concurrency);
+    v.sort_by_key(|(r, _)| (r.batch_size, r.concurrency));
     v
+}
+
+/// "concurrency 16" for batch size 1, else "batch size 4, concurrency 16".
+pub(crate) fn load_text(r: &MeasurementRecord) -> String {
+    if r.batch_size == 1 {
+        format!("concurrency {}", r.concurrency)
+    } else {
+        format!("batch size {}, concurrency {}", r.batch_size, r.concurrency)
+    }
 }
 
 // ---------------------------------------------------------------------------

@@ -5,7 +5,7 @@ use super::flow::Flow;
 use super::pdf::{Align, GRAY, MARGIN, RED};
 use super::table::{Row, Table};
 use super::BROKEN;
-use super::{constraint_bounds, constraints_text, date, describe, hardware, instances, objectives_text, ModelView, Shown};
+use super::{constraint_bounds, constraints_text, date, describe, hardware, instances, load_text, objectives_text, ModelView, Shown};
 use crate::error::Result;
 use crate::profile::results::ProfileResults;
 
@@ -18,6 +18,7 @@ pub fn headers(gpu: bool) -> Vec<String> {
         "Max batch\nsize",
         "Dynamic\nbatching",
         "Instances",
+        "Batch",
         "Concurrency",
         "p99 latency\n(ms)",
         "Throughput\n(infer/s)",
@@ -52,14 +53,14 @@ fn comparison(v: &ModelView<'_>) -> String {
             let (br, bp) = b.chosen.expect("checked");
             let mut s = if b.is_default {
                 format!(
-                    "The default config{} is the best config found: {:.1} infer/s at concurrency {}, with a p99 latency of {:.2} ms",
+                    "The default config{} is the best config found: {:.1} infer/s at {}, with a p99 latency of {:.2} ms",
                     desc(b),
                     bp.throughput,
-                    br.concurrency,
+                    load_text(br),
                     bp.latency.p99_us / 1000.0
                 )
             } else {
-                format!("{}{} is the best config: {:.1} infer/s at concurrency {}", b.name, desc(b), bp.throughput, br.concurrency)
+                format!("{}{} is the best config: {:.1} infer/s at {}", b.name, desc(b), bp.throughput, load_text(br))
             };
             if b.is_default {
                 if let Some(m) = mem_of(b) {
@@ -68,10 +69,10 @@ fn comparison(v: &ModelView<'_>) -> String {
                 s += ".";
             } else if let Some((dr, dp)) = d.and_then(|d| d.chosen) {
                 s += &format!(
-                    ", {:.2}× the default config's {:.1} infer/s (at concurrency {}), with a p99 latency of {:.2} ms against {:.2} ms",
+                    ", {:.2}× the default config's {:.1} infer/s (at {}), with a p99 latency of {:.2} ms against {:.2} ms",
                     bp.throughput / dp.throughput.max(1e-9),
                     dp.throughput,
-                    dr.concurrency,
+                    load_text(dr),
                     bp.latency.p99_us / 1000.0,
                     dp.latency.p99_us / 1000.0
                 );
@@ -167,24 +168,32 @@ pub fn render(r: &ProfileResults, v: &ModelView<'_>, what: &str) -> Result<Vec<u
     let tp_ax = Axis::covering(tps.iter().cloned().chain(tp_min), true, 5, "Throughput (infer/s)");
     let mem_label = if v.gpu { "GPU memory (MB)" } else { "CPU RAM, resident (MB)" };
     let mem_ax = Axis::covering(near(&mems, mem_max), true, 5, mem_label);
+    // One line per config and client batch size (points: its concurrencies).
     let series = |mem: bool| -> Vec<Series> {
-        v.shown
-            .iter()
-            .map(|s| Series {
-                color: s.color,
-                shape: s.shape,
-                width: if s.rank == Some(0) { 2.0 } else { 1.3 },
-                points: s
-                    .points
-                    .iter()
-                    .filter_map(|(rec, p)| {
-                        let y = if mem { v.memory(p)? } else { p.throughput };
-                        Some((p.latency.p99_us / 1000.0, y, rec.passes != Some(false)))
-                    })
-                    .collect(),
-            })
-            .collect()
+        let mut out = Vec::new();
+        for s in &v.shown {
+            let mut batches: Vec<u32> = s.points.iter().map(|(r, _)| r.batch_size).collect();
+            batches.dedup();
+            for b in batches {
+                out.push(Series {
+                    color: s.color,
+                    shape: s.shape,
+                    width: if s.rank == Some(0) { 2.0 } else { 1.3 },
+                    points: s
+                        .points
+                        .iter()
+                        .filter(|(rec, _)| rec.batch_size == b)
+                        .filter_map(|(rec, p)| {
+                            let y = if mem { v.memory(p)? } else { p.throughput };
+                            Some((p.latency.p99_us / 1000.0, y, rec.passes != Some(false)))
+                        })
+                        .collect(),
+                });
+            }
+        }
+        out
     };
+    let several_batches = v.shown.iter().any(|s| s.points.windows(2).any(|w| w[0].0.batch_size != w[1].0.batch_size));
     let lat_ref = lat_max.map(|x| RefLine { vertical: true, value: x, label: format!("p99 limit {x} ms"), color: RED });
     let mut refs1: Vec<RefLine> = lat_ref.iter().cloned().collect();
     if let Some(t) = tp_min {
@@ -199,7 +208,11 @@ pub fn render(r: &ProfileResults, v: &ModelView<'_>, what: &str) -> Result<Vec<u
     chart::xy_chart(
         p,
         Frame { x: MARGIN, y: bottom, w: pw, h: plot_h },
-        "Throughput vs p99 latency (points: concurrency levels)",
+        if several_batches {
+            "Throughput vs p99 latency (points: concurrency levels; a line per client batch size)"
+        } else {
+            "Throughput vs p99 latency (points: concurrency levels)"
+        },
         &x_ax,
         &tp_ax,
         &series(false),
@@ -234,6 +247,7 @@ pub fn render(r: &ProfileResults, v: &ModelView<'_>, what: &str) -> Result<Vec<u
         let mut colors = vec![None; headers.len()];
         match s.chosen {
             Some((rec, p)) => {
+                cells.push(rec.batch_size.to_string());
                 cells.push(rec.concurrency.to_string());
                 cells.push(format!("{:.2}", p.latency.p99_us / 1000.0));
                 cells.push(format!("{:.1}", p.throughput));
@@ -250,9 +264,9 @@ pub fn render(r: &ProfileResults, v: &ModelView<'_>, what: &str) -> Result<Vec<u
             }
             None => {
                 let why = if c.and_then(|c| c.error.as_ref()).is_some() { "load failed" } else { "no measurement" };
-                cells.extend(["—", "—", "—", "—", "—"].iter().map(|s| s.to_string()));
+                cells.extend(["—", "—", "—", "—", "—", "—"].iter().map(|s| s.to_string()));
                 cells.push(why.to_string());
-                colors[10] = Some(RED);
+                colors[11] = Some(RED);
             }
         }
         let best = s.rank == Some(0);
@@ -272,6 +286,7 @@ pub fn render(r: &ProfileResults, v: &ModelView<'_>, what: &str) -> Result<Vec<u
             Align::Right,
             Align::Right,
             Align::Right,
+            Align::Right,
             Align::Center,
         ],
         rows,
@@ -283,7 +298,7 @@ pub fn render(r: &ProfileResults, v: &ModelView<'_>, what: &str) -> Result<Vec<u
     }
 
     // Notes.
-    let mut note = "Each row is the config's highest-throughput measurement that meets the constraints; a config with none is marked \"no\" (red row) and shows its highest-throughput measurement. Hollow markers: measurements that broke a constraint.".to_string();
+    let mut note = "Each row is the config's highest-throughput measurement (over every client batch size and concurrency) that meets the constraints; a config with none is marked \"no\" (red row) and shows its highest-throughput measurement. Batch: the client batch size of each request. Hollow markers: measurements that broke a constraint.".to_string();
     if !v.gpu {
         note += " No GPU data in this run: memory is the resident memory (RSS) of the process running Triton, utilization its CPU use (100% = one core).";
     }
@@ -293,14 +308,135 @@ pub fn render(r: &ProfileResults, v: &ModelView<'_>, what: &str) -> Result<Vec<u
     }
     let failed: Vec<_> = m.measurements.iter().filter(|r| r.point.is_none() && !m.configs.iter().any(|c| c.name == r.config && c.error.is_some())).collect();
     for r in failed.iter().take(8) {
-        notes.push((format!("{} at concurrency {} failed: {}", r.config, r.concurrency, r.error.as_deref().unwrap_or("no result")), true));
+        notes.push((format!("{} at {} failed: {}", r.config, load_text(r), r.error.as_deref().unwrap_or("no result")), true));
     }
     if failed.len() > 8 {
         notes.push((format!("… and {} more failed measurements.", failed.len() - 8), true));
+    }
+    // Client batch sizes not measured (above a config's max batch size), one note per config.
+    let mut skipped: Vec<(&str, Vec<String>)> = Vec::new();
+    for k in &m.skipped {
+        match skipped.iter_mut().find(|(c, _)| *c == k.config) {
+            Some((_, v)) => v.push(k.batch_size.to_string()),
+            None => skipped.push((&k.config, vec![k.batch_size.to_string()])),
+        }
+    }
+    for (config, sizes) in skipped.iter().take(6) {
+        let mbs = m.configs.iter().find(|c| c.name == *config).map(|c| c.variant.max_batch_size.to_string()).unwrap_or_default();
+        notes.push((format!("{config}: client batch size {} not measured (above its max batch size {mbs}).", sizes.join(", ")), false));
+    }
+    if skipped.len() > 6 {
+        notes.push((format!("… and {} more configs with client batch sizes above their max batch size.", skipped.len() - 6), false));
     }
     f.y -= 4.0;
     for (n, bad) in notes {
         f.para(&n, 7.5, if bad { RED } else { GRAY }, 0.0);
     }
+    f.finish(what)
+}
+
+/// Headers of the cross-model table.
+pub fn top_headers() -> Vec<String> {
+    [
+        "Rank",
+        "Model",
+        "Config",
+        "Max batch\nsize",
+        "Instances",
+        "Batch",
+        "Concurrency",
+        "p99 latency\n(ms)",
+        "Throughput\n(infer/s)",
+        "Satisfies\nconstraints",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
+}
+
+/// Renders the summary of the best configs across all models
+/// (`num_top_model_configs`, stored in `r.top_model_configs`).
+pub fn render_top(r: &ProfileResults, what: &str) -> Result<Vec<u8>> {
+    let title = super::TOP_MODELS_REPORT_KEY;
+    let mut f = Flow::new(title)?;
+    f.title(title, "tritium profile report");
+    let size = 8.5;
+    let models: Vec<&str> = r.models.iter().map(|m| m.model.as_str()).collect();
+    let mut run = format!("{}, {} search of {} model{}: {}", date(&r.started_at), r.search_mode, models.len(), if models.len() == 1 { "" } else { "s" }, models.join(", "));
+    if !r.config_file.is_empty() {
+        run += &format!(" (config file {})", r.config_file);
+    }
+    f.field("Profiled:", &run, size);
+    f.field("Software:", &format!("tritium {} · Triton {}", r.tool_version, r.triton_version), size);
+    f.field("Hardware:", &hardware(&r.machine), size);
+    f.field("Constraints:", &constraints_text(&r.constraints, &[]), size);
+    f.field("Objectives:", &objectives_text(&r.objectives), size);
+
+    let config_of = |model: &str, name: &str| r.models.iter().find(|m| m.model == model).and_then(|m| m.configs.iter().find(|c| c.name == name));
+    let load = |b: u32, c: u32| if b == 1 { format!("concurrency {c}") } else { format!("batch size {b}, concurrency {c}") };
+    let callout = match r.top_model_configs.first() {
+        Some(t) => {
+            let desc = config_of(&t.model, &t.config).map(|c| format!(" ({})", describe(c))).unwrap_or_default();
+            let mut s = format!(
+                "{} of {}{desc} is the best config across {} model{}: {:.1} infer/s at {}, with a p99 latency of {:.2} ms.",
+                t.config,
+                t.model,
+                models.len(),
+                if models.len() == 1 { "" } else { "s" },
+                t.throughput,
+                load(t.batch_size, t.concurrency),
+                t.latency_p99_ms
+            );
+            if !t.passes {
+                s += " No config met the constraints; the list ranks the failing ones.";
+            }
+            s
+        }
+        None => "No config was ranked across models.".to_string(),
+    };
+    f.callout(&callout, 10.0, GRAY);
+
+    f.heading(&format!("Top {} configs across all models", r.top_model_configs.len()));
+    let headers = top_headers();
+    let mut rows = Vec::new();
+    for t in &r.top_model_configs {
+        let c = config_of(&t.model, &t.config);
+        let mut colors = vec![None; headers.len()];
+        if !t.passes {
+            colors[9] = Some(RED);
+        }
+        rows.push(Row {
+            cells: vec![
+                if t.rank == 1 { "1 (best)".to_string() } else { t.rank.to_string() },
+                t.model.clone(),
+                t.config.clone(),
+                c.map(|c| c.variant.max_batch_size.to_string()).unwrap_or_default(),
+                c.map(instances).unwrap_or_default(),
+                t.batch_size.to_string(),
+                t.concurrency.to_string(),
+                format!("{:.2}", t.latency_p99_ms),
+                format!("{:.1}", t.throughput),
+                if t.passes { "yes" } else { "no" }.to_string(),
+            ],
+            colors,
+            fill: if t.passes { None } else { Some(BROKEN) },
+            bold: t.rank == 1,
+            swatch: None,
+        });
+    }
+    let mut align = vec![Align::Right; headers.len()];
+    for i in [0, 1, 2] {
+        align[i] = Align::Left;
+    }
+    align[4] = Align::Center;
+    align[9] = Align::Center;
+    f.table(&Table { headers, align, rows }, 8.0);
+    f.y -= 4.0;
+    f.para(
+        "num_top_model_configs: every config of every model (defaults included) is represented by its best measurement over every client batch size and concurrency — meeting its model's constraints when one does — and the representatives are ranked by the global objectives, configs meeting the constraints first. Each model's own report lists its top configs.",
+        7.5,
+        GRAY,
+        0.0,
+    );
     f.finish(what)
 }
