@@ -4,7 +4,10 @@
 # Prepare here with scripts/gpu-pack.sh; results go to $OUT.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-OUT=${OUT:-/tmp/out}; mkdir -p "$OUT"
+# Results are written to a work folder and packed into $OUT/gpu_results.tgz at the
+# end: the device tool brings back at most 8 files per call.
+OUT_BACK=${OUT:-/tmp/out}; export OUT=/tmp/gpu_results; rm -rf "$OUT"; mkdir -p "$OUT" "$OUT_BACK"
+trap 'tar -czf "$OUT_BACK/gpu_results.tgz" -C "$OUT" . ; ls -la "$OUT"' EXIT
 export TRITIUM_REPO=$PWD
 export TRITIUM_BIN=$PWD/.gpu/bin/tritium
 mkdir -p /tmp/triton && tar -xJf .gpu/runtime312.tar.xz -C /tmp/triton

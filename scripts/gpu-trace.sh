@@ -31,6 +31,12 @@ $T bench --model-repository "$REPO" -m add_sub --concurrency-range 1 -p 2000 --w
 
 echo "== NVTX"
 $T doctor 2>&1 | grep -i nvtx
+NVTXLIB=$(timeout 60 find /opt /usr -name 'libnvToolsExt.so*' 2>/dev/null | head -1)
+echo "libnvToolsExt on this machine: ${NVTXLIB:-none}"
+if [ -n "$NVTXLIB" ]; then
+  TRITIUM_NVTX_LIB=$NVTXLIB $T doctor 2>&1 | grep -i nvtx
+  TRITIUM_NVTX_LIB=$NVTXLIB $T bench --model-repository "$REPO" -m add_sub --request-count 2000 --concurrency-range 4 --json "$OUT/nvtx_on_add_sub.json" 2>&1 | quiet | tail -3
+fi
 
 echo "== Nsight Compute on a deterministic run (torch_mlp: 3 requests, zero inputs)"
 NCU=$(command -v ncu || ls /opt/nvidia/nsight-compute/*/ncu 2>/dev/null | head -1)
@@ -51,9 +57,10 @@ name_col = idx.get("Kernel Name"); pid_col = idx.get("Process ID"); t_col = idx.
 by = collections.defaultdict(list)
 for r in rows[2:]:
     by[(r[pid_col] if pid_col is not None else "?", r[name_col][:70])].append(float(r[t_col].replace(",", "")))
-print(f"{len(rows)-2} kernels profiled")
+unit = rows[1][t_col] if len(rows) > 1 else "?"
+print(f"{len(rows)-2} kernels profiled (gpu__time_duration in {unit})")
 for (pid, n), v in sorted(by.items(), key=lambda kv: -sum(kv[1]))[:12]:
-    print(f"  pid {pid}  {len(v):4d} x  avg {sum(v)/len(v):10.1f} ns  {n}")
+    print(f"  pid {pid}  {len(v):4d} x  avg {sum(v)/len(v):10.2f} {unit}  {n}")
 PY
 else
   echo "ncu not found"

@@ -55,7 +55,10 @@ fn torch_gpu_model_with_pinned_memory() {
     if skip() {
         return;
     }
-    check_add_sub("torch_gpu", OutputMemory::Pinned, OutputMemory::Pinned, MemoryKind::CpuPinned);
+    // GPU-resident outputs asked into pinned memory come back in ordinary host memory:
+    // Triton 2.51's Python backend leaves pinned buffers of GPU tensors unwritten
+    // (src/triton/allocator.rs, `pinned_workaround`).
+    check_add_sub("torch_gpu", OutputMemory::Pinned, OutputMemory::Pinned, MemoryKind::Cpu);
 }
 
 #[test]

@@ -94,6 +94,23 @@ pub(crate) fn acquire(mem: OutputMemory, bytes: usize) -> Result<(*mut c_void, u
     }
 }
 
+/// The memory to hand out for an output the backend holds in `preferred`
+/// memory. Triton 2.51's Python backend never fills a *pinned* buffer for an
+/// output tensor that lives on the GPU: it stages GPU outputs through its
+/// shared memory and copies them on only into `TRITONSERVER_MEMORY_CPU`
+/// buffers, so a pinned buffer keeps stale bytes (seen on the H200: a KIND_GPU
+/// torch model's pinned outputs held the previous request's values). For such
+/// outputs tritium hands out ordinary host memory instead (the response says
+/// `MemoryKind::Cpu`); pinned buffers are still used for outputs the backend
+/// produces in host memory. See docs/gpu.md.
+pub(crate) fn pinned_workaround(mem: OutputMemory, preferred: sys::TRITONSERVER_MemoryType) -> OutputMemory {
+    if mem == OutputMemory::Pinned && preferred == sys::TRITONSERVER_MEMORY_GPU {
+        OutputMemory::System
+    } else {
+        mem
+    }
+}
+
 /// Returns a buffer from [`acquire`].
 pub(crate) fn release(ptr: *mut c_void, bytes: usize, memory_type: u32, device: i64) {
     if ptr.is_null() {
@@ -123,7 +140,7 @@ unsafe extern "C" fn alloc_fn(
     _allocator: *mut sys::TRITONSERVER_ResponseAllocator,
     tensor_name: *const c_char,
     byte_size: usize,
-    _preferred_type: sys::TRITONSERVER_MemoryType,
+    preferred_type: sys::TRITONSERVER_MemoryType,
     _preferred_id: i64,
     userp: *mut c_void,
     buffer: *mut *mut c_void,
@@ -138,7 +155,7 @@ unsafe extern "C" fn alloc_fn(
         if byte_size == 0 {
             return Ok((std::ptr::null_mut(), sys::TRITONSERVER_MEMORY_CPU, 0));
         }
-        acquire(mem, byte_size)
+        acquire(pinned_workaround(mem, preferred_type), byte_size)
     });
     match result {
         Ok(Ok((p, t, id))) => {
@@ -195,6 +212,16 @@ pub(crate) fn new_response_allocator(api: &sys::TritonServerLib) -> Result<*mut 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn gpu_resident_outputs_never_get_pinned_buffers() {
+        let gpu = sys::TRITONSERVER_MEMORY_GPU;
+        let cpu = sys::TRITONSERVER_MEMORY_CPU;
+        assert_eq!(pinned_workaround(OutputMemory::Pinned, gpu), OutputMemory::System);
+        assert_eq!(pinned_workaround(OutputMemory::Pinned, cpu), OutputMemory::Pinned);
+        assert_eq!(pinned_workaround(OutputMemory::Cuda(0), gpu), OutputMemory::Cuda(0));
+        assert_eq!(pinned_workaround(OutputMemory::System, gpu), OutputMemory::System);
+    }
 
     #[test]
     fn size_classes() {

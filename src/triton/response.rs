@@ -62,15 +62,7 @@ impl<'a> Output<'a> {
     }
 
     /// The bytes, when they are in host memory.
-    ///
-    /// For pinned memory the device is synchronised first: on the H200,
-    /// Triton 2.51's Python backend delivered a KIND_GPU model's response
-    /// while its asynchronous copy into a fresh pinned output buffer was still
-    /// running (the test read zeros). See docs/gpu.md.
     pub fn host_bytes(&self) -> Option<&'a [u8]> {
-        if self.memory == MemoryKind::CpuPinned {
-            let _ = cuda::synchronize(0);
-        }
         match self.memory {
             MemoryKind::Gpu(_) => None,
             _ if self.byte_size == 0 => Some(&[]),
