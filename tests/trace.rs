@@ -194,3 +194,38 @@ fn cuda_copies_appear_as_timed_device_spans() {
     }
     eprintln!("device spans of the first timeline: {:?}", set.timelines[0].device);
 }
+
+/// With an NVTX library present, tritium opens one range per request and one
+/// per measurement window, and closes every one (a counting stand-in for
+/// libnvToolsExt, compiled here with the C compiler Rust links with).
+#[test]
+fn nvtx_ranges_per_request_and_window_when_the_library_is_present() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let lib = dir.path().join("libnvToolsExt.so.1");
+    let src = common::repo_root().join("tests/fixtures/nvtx/nvtx_shim.c");
+    let cc = std::env::var("CC").unwrap_or_else(|_| "cc".into());
+    match std::process::Command::new(&cc).args(["-shared", "-fPIC", "-O1", "-o"]).arg(&lib).arg(&src).status() {
+        Ok(s) if s.success() => {}
+        other => {
+            eprintln!("SKIP nvtx_ranges_…: no working C compiler ({cc}: {other:?})");
+            return;
+        }
+    }
+    let counts = dir.path().join("counts.txt");
+    let out = std::process::Command::new(common::tritium_bin())
+        .args(["bench", "--model-repository"])
+        .arg(common::models_dir())
+        .args(["-m", "add_sub_nobatch", "--concurrency-range", "2", "--request-count", "40"])
+        .env("TRITIUM_NVTX_LIB", &lib)
+        .env("NVTX_SHIM_OUT", &counts)
+        .output()
+        .expect("run tritium");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = std::fs::read_to_string(&counts).expect("the stand-in library wrote its counts at exit");
+    let get = |k: &str| -> u64 {
+        text.split_whitespace().find_map(|kv| kv.strip_prefix(&format!("{k}="))).and_then(|v| v.parse().ok()).unwrap_or_else(|| panic!("{k} in {text}"))
+    };
+    assert_eq!(get("windows"), 1, "one measurement window in deterministic mode: {text}");
+    assert_eq!(get("starts"), 40 + 1, "40 request ranges + 1 window range: {text}");
+    assert_eq!(get("ends"), get("starts"), "every range closed: {text}");
+}
