@@ -234,9 +234,9 @@ fn failing_requests_are_errors_and_the_model_keeps_serving() {
     let s = server();
     s.load_model("fail_execute").unwrap();
     let run = |v: f32| s.request("fail_execute", -1).input("IN", "FP32", &[4], f32s(&[v, 1.0, 2.0, 3.0])).build().unwrap().infer();
-    let e = run(-1.0).err().expect("negative input must fail").0;
+    let e = run(-1.0).expect_err("negative input must fail").0;
     assert!(e.to_string().contains("negative input rejected"), "{e}");
-    let e = run(13.0).err().expect("13 must fail").0;
+    let e = run(13.0).expect_err("13 must fail").0;
     assert!(e.to_string().contains("unlucky input"), "{e}");
     let (_r, resp) = run(4.0).map_err(|(e, _)| e).unwrap();
     assert_eq!(resp.output_named("OUT").unwrap().to_f32s().unwrap(), vec![4.0, 1.0, 2.0, 3.0]);

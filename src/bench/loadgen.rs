@@ -612,12 +612,10 @@ mod tests {
 
     #[test]
     fn accumulators_merge() {
-        let mut a = WindowAcc::default();
-        a.ok = 2;
+        let mut a = WindowAcc { ok: 2, ..Default::default() };
         a.hist.record(1000);
         a.failed.insert("x".into(), 1);
-        let mut b = WindowAcc::default();
-        b.ok = 3;
+        let mut b = WindowAcc { ok: 3, ..Default::default() };
         b.hist.record(3000);
         b.failed.insert("x".into(), 2);
         b.skipped = 4;

@@ -355,7 +355,7 @@ pub fn measure_point(server: &Server, cfg: &BenchConfig, sets: &[DataSet], load:
             empty_streak = 0;
         }
         let s = window_sample(&w, cfg.batch_size, m.percentile);
-        samples.push(s.clone());
+        samples.push(s);
         windows.push(w);
         stable = samples.len() >= 3 && stats::is_stable(&samples, m.stability_pct, m.percentile.is_some());
         obs.window(&lbl, k as u32, &s, stable);
@@ -511,7 +511,7 @@ fn sum_stats(a: &ModelStats, b: &ModelStats) -> ModelStats {
                 add(&mut x.compute_infer, &bb.compute_infer);
                 add(&mut x.compute_output, &bb.compute_output);
             }
-            None => out.batch_stats.push(bb.clone()),
+            None => out.batch_stats.push(*bb),
         }
     }
     out
@@ -597,8 +597,7 @@ mod tests {
 
     #[test]
     fn window_sample_counts_batch() {
-        let mut acc = WindowAcc::default();
-        acc.ok = 100;
+        let mut acc = WindowAcc { ok: 100, ..Default::default() };
         for _ in 0..100 {
             acc.hist.record(2_000_000);
         }

@@ -81,7 +81,7 @@ impl Sampler {
                     let mut n = 0u64;
                     while !s2.load(Ordering::Relaxed) {
                         tick.tick().await;
-                        if n % 10 == 0 {
+                        if n.is_multiple_of(10) {
                             tree = process_tree(); // stubs come and go with model loads
                         }
                         n += 1;

@@ -20,6 +20,8 @@ pub struct Cli {
     command: Command,
 }
 
+// Parsed once per process: the size difference between variants does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Report the Triton runtime, its Python stub, CUDA, NVML and GPUs; serve a probe model.

@@ -562,7 +562,7 @@ mod tests {
     fn bytes_tensor_round_trip() {
         let items: Vec<&[u8]> = vec![b"ab", b"", b"Cd\xff"];
         let enc = encode_bytes_tensor(&items);
-        assert_eq!(enc.len(), 4 * 3 + 2 + 0 + 3);
+        assert_eq!(enc.len(), 4 * 3 + 2 + 3); // three length prefixes + "hi" + "" + "abc"
         assert_eq!(&enc[..4], &2u32.to_le_bytes());
         let dec = decode_bytes_tensor(&enc).unwrap();
         assert_eq!(dec, vec![b"ab".to_vec(), vec![], b"Cd\xff".to_vec()]);
