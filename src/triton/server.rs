@@ -2,7 +2,8 @@
 
 use std::ffi::CString;
 use std::path::PathBuf;
-use std::sync::{Arc, RwLock};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tritium_sys as sys;
@@ -181,11 +182,15 @@ impl ServerOptions {
 /// State shared by the server handle and every request/response it made.
 /// Requests and responses check `alive` before deleting their Triton objects:
 /// once the server is deleted, late drops leak instead of touching freed memory.
+/// Lock-free: a caller announces itself in `active`, then checks `alive`;
+/// shutdown clears `alive`, then waits for `active` to drain before deleting
+/// (both sides SeqCst, so a caller either sees `alive == false` or is waited for).
 pub(crate) struct ServerShared {
     pub(crate) api: &'static sys::TritonServerLib,
     pub(crate) raw: *mut sys::TRITONSERVER_Server,
     pub(crate) allocator: *mut sys::TRITONSERVER_ResponseAllocator,
-    pub(crate) alive: RwLock<bool>,
+    alive: AtomicBool,
+    active: AtomicUsize,
 }
 
 // SAFETY: the Triton server object is internally synchronised and documented
@@ -195,13 +200,36 @@ unsafe impl Send for ServerShared {}
 unsafe impl Sync for ServerShared {}
 
 impl ServerShared {
+    pub(crate) fn new(api: &'static sys::TritonServerLib, raw: *mut sys::TRITONSERVER_Server, allocator: *mut sys::TRITONSERVER_ResponseAllocator) -> Self {
+        ServerShared { api, raw, allocator, alive: AtomicBool::new(true), active: AtomicUsize::new(0) }
+    }
+
     /// Runs `f` if the server still exists, holding off deletion meanwhile.
     pub(crate) fn if_alive<R>(&self, f: impl FnOnce() -> R) -> Option<R> {
-        let guard = self.alive.read().unwrap_or_else(|e| e.into_inner());
-        if *guard {
+        struct Leave<'a>(&'a AtomicUsize);
+        impl Drop for Leave<'_> {
+            fn drop(&mut self) {
+                self.0.fetch_sub(1, Ordering::SeqCst);
+            }
+        }
+        self.active.fetch_add(1, Ordering::SeqCst);
+        let _leave = Leave(&self.active);
+        if self.alive.load(Ordering::SeqCst) {
             Some(f())
         } else {
             None
+        }
+    }
+
+    fn is_alive(&self) -> bool {
+        self.alive.load(Ordering::SeqCst)
+    }
+
+    /// Marks the server dead and waits until no `if_alive` section runs.
+    fn mark_dead(&self) {
+        self.alive.store(false, Ordering::SeqCst);
+        while self.active.load(Ordering::SeqCst) > 0 {
+            std::thread::yield_now();
         }
     }
 }
@@ -312,7 +340,7 @@ impl Server {
             return Err(e);
         }
         Ok(Server {
-            shared: Arc::new(ServerShared { api, raw, allocator, alive: RwLock::new(true) }),
+            shared: Arc::new(ServerShared::new(api, raw, allocator)),
             exit_timeout_secs: opts.exit_timeout_secs,
         })
     }
@@ -536,18 +564,12 @@ impl Server {
     fn shutdown_inner(&mut self) -> Result<()> {
         let api = self.api();
         let raw = self.raw();
-        {
-            let alive = self.shared.alive.read().unwrap_or_else(|e| e.into_inner());
-            if !*alive {
-                return Ok(());
-            }
+        if !self.shared.is_alive() {
+            return Ok(());
         }
         // SAFETY: live server; ServerStop waits (up to the exit timeout) for in-flight requests.
         let stopped = check(api, unsafe { (api.TRITONSERVER_ServerStop)(raw) }, "ServerStop");
-        {
-            let mut alive = self.shared.alive.write().unwrap_or_else(|e| e.into_inner());
-            *alive = false;
-        }
+        self.shared.mark_dead();
         // SAFETY: no other code touches `raw` once `alive` is false; deleted exactly once.
         let deleted = check(api, unsafe { (api.TRITONSERVER_ServerDelete)(raw) }, "ServerDelete");
         // SAFETY: the server that used the allocator is gone; deleted exactly once.
