@@ -1967,36 +1967,86 @@ fn yaml_error(file: &Path, e: &serde_yaml::Error) -> ConfigError {
 // Typed deserialisation (pass 2)
 // ---------------------------------------------------------------------------
 
+/// One YAML scalar, as read by the lenient types below (Model Analyzer's
+/// `ConfigPrimitive` converts whatever scalar it gets).
+enum Scalar<'a> {
+    U(u64),
+    I(i64),
+    F(f64),
+    B(bool),
+    S(&'a str),
+}
+
+/// A value read leniently from any YAML scalar. Conversion runs inside the
+/// deserializer's visitor, so serde_yaml puts the line and column on errors.
+trait FromScalar: Sized {
+    /// What the type wants, named in errors ("expected a non-negative integer").
+    const EXPECTED: &'static str;
+    fn from_scalar<E: de::Error>(s: Scalar<'_>) -> Result<Self, E>;
+}
+
+/// The error for a scalar of the wrong kind.
+fn wrong_scalar<E: de::Error>(s: Scalar<'_>, expected: &'static str) -> E {
+    let unexpected = match s {
+        Scalar::U(v) => de::Unexpected::Unsigned(v),
+        Scalar::I(v) => de::Unexpected::Signed(v),
+        Scalar::F(v) => de::Unexpected::Float(v),
+        Scalar::B(v) => de::Unexpected::Bool(v),
+        Scalar::S(v) => return E::invalid_value(de::Unexpected::Str(v), &expected),
+    };
+    E::invalid_type(unexpected, &expected)
+}
+
+fn lenient<'de, D: Deserializer<'de>, T: FromScalar>(d: D) -> Result<T, D::Error> {
+    struct V<T>(std::marker::PhantomData<T>);
+    impl<T: FromScalar> Visitor<'_> for V<T> {
+        type Value = T;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str(T::EXPECTED)
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<T, E> {
+            T::from_scalar(Scalar::U(v))
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<T, E> {
+            T::from_scalar(Scalar::I(v))
+        }
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<T, E> {
+            T::from_scalar(Scalar::F(v))
+        }
+        fn visit_bool<E: de::Error>(self, v: bool) -> Result<T, E> {
+            T::from_scalar(Scalar::B(v))
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<T, E> {
+            T::from_scalar(Scalar::S(v))
+        }
+    }
+    d.deserialize_any(V(std::marker::PhantomData))
+}
+
+/// Implements `Deserialize` through [`FromScalar`].
+macro_rules! deserialize_leniently {
+    ($($t:ty),*) => {$(
+        impl<'de> Deserialize<'de> for $t {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                lenient(d)
+            }
+        }
+    )*};
+}
+
 /// Integer accepting a YAML number or a decimal string (`ConfigPrimitive(int)`).
 #[derive(Debug, Clone, Copy)]
 struct LU32(u32);
 
-impl<'de> Deserialize<'de> for LU32 {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl Visitor<'_> for V {
-            type Value = LU32;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a non-negative integer")
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<LU32, E> {
-                u32::try_from(v)
-                    .map(LU32)
-                    .map_err(|_| E::custom(format!("{v} is too large")))
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<LU32, E> {
-                u32::try_from(v)
-                    .map(LU32)
-                    .map_err(|_| E::invalid_value(de::Unexpected::Signed(v), &self))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<LU32, E> {
-                v.trim()
-                    .parse()
-                    .map(LU32)
-                    .map_err(|_| E::invalid_value(de::Unexpected::Str(v), &self))
-            }
+impl FromScalar for LU32 {
+    const EXPECTED: &'static str = "a non-negative integer";
+    fn from_scalar<E: de::Error>(s: Scalar<'_>) -> Result<Self, E> {
+        match s {
+            Scalar::U(v) => u32::try_from(v).map(LU32).map_err(|_| E::custom(format!("{v} is too large"))),
+            Scalar::I(v) => u32::try_from(v).map(LU32).map_err(|_| E::invalid_value(de::Unexpected::Signed(v), &Self::EXPECTED)),
+            Scalar::S(v) => v.trim().parse().map(LU32).map_err(|_| E::invalid_value(de::Unexpected::Str(v), &Self::EXPECTED)),
+            other => Err(wrong_scalar(other, Self::EXPECTED)),
         }
-        d.deserialize_any(V)
     }
 }
 
@@ -2004,58 +2054,35 @@ impl<'de> Deserialize<'de> for LU32 {
 #[derive(Debug, Clone, Copy)]
 struct LF64(f64);
 
-impl<'de> Deserialize<'de> for LF64 {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl Visitor<'_> for V {
-            type Value = LF64;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a number")
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<LF64, E> {
-                Ok(LF64(v as f64))
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<LF64, E> {
-                Ok(LF64(v as f64))
-            }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<LF64, E> {
-                Ok(LF64(v))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<LF64, E> {
-                v.trim()
-                    .parse()
-                    .map(LF64)
-                    .map_err(|_| E::invalid_value(de::Unexpected::Str(v), &self))
-            }
+impl FromScalar for LF64 {
+    const EXPECTED: &'static str = "a number";
+    fn from_scalar<E: de::Error>(s: Scalar<'_>) -> Result<Self, E> {
+        match s {
+            Scalar::U(v) => Ok(LF64(v as f64)),
+            Scalar::I(v) => Ok(LF64(v as f64)),
+            Scalar::F(v) => Ok(LF64(v)),
+            Scalar::S(v) => v.trim().parse().map(LF64).map_err(|_| E::invalid_value(de::Unexpected::Str(v), &Self::EXPECTED)),
+            other => Err(wrong_scalar(other, Self::EXPECTED)),
         }
-        d.deserialize_any(V)
     }
 }
 
-/// Boolean accepting YAML booleans and the strings true/false.
+/// Boolean accepting YAML booleans and the strings true/false (yes/no, on/off).
 #[derive(Debug, Clone, Copy)]
 struct LBool(bool);
 
-impl<'de> Deserialize<'de> for LBool {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl Visitor<'_> for V {
-            type Value = LBool;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a boolean")
-            }
-            fn visit_bool<E: de::Error>(self, v: bool) -> Result<LBool, E> {
-                Ok(LBool(v))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<LBool, E> {
-                match v.trim().to_ascii_lowercase().as_str() {
-                    "true" | "yes" | "on" => Ok(LBool(true)),
-                    "false" | "no" | "off" => Ok(LBool(false)),
-                    _ => Err(E::invalid_value(de::Unexpected::Str(v), &self)),
-                }
-            }
+impl FromScalar for LBool {
+    const EXPECTED: &'static str = "a boolean";
+    fn from_scalar<E: de::Error>(s: Scalar<'_>) -> Result<Self, E> {
+        match s {
+            Scalar::B(v) => Ok(LBool(v)),
+            Scalar::S(v) => match v.trim().to_ascii_lowercase().as_str() {
+                "true" | "yes" | "on" => Ok(LBool(true)),
+                "false" | "no" | "off" => Ok(LBool(false)),
+                _ => Err(E::invalid_value(de::Unexpected::Str(v), &Self::EXPECTED)),
+            },
+            other => Err(wrong_scalar(other, Self::EXPECTED)),
         }
-        d.deserialize_any(V)
     }
 }
 
@@ -2063,33 +2090,20 @@ impl<'de> Deserialize<'de> for LBool {
 #[derive(Debug, Clone)]
 struct LStr(String);
 
-impl<'de> Deserialize<'de> for LStr {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl Visitor<'_> for V {
-            type Value = LStr;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a string")
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<LStr, E> {
-                Ok(LStr(v.to_string()))
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<LStr, E> {
-                Ok(LStr(v.to_string()))
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<LStr, E> {
-                Ok(LStr(v.to_string()))
-            }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<LStr, E> {
-                Ok(LStr(v.to_string()))
-            }
-            fn visit_bool<E: de::Error>(self, v: bool) -> Result<LStr, E> {
-                Ok(LStr(v.to_string()))
-            }
-        }
-        d.deserialize_any(V)
+impl FromScalar for LStr {
+    const EXPECTED: &'static str = "a string";
+    fn from_scalar<E: de::Error>(s: Scalar<'_>) -> Result<Self, E> {
+        Ok(LStr(match s {
+            Scalar::U(v) => v.to_string(),
+            Scalar::I(v) => v.to_string(),
+            Scalar::F(v) => v.to_string(),
+            Scalar::B(v) => v.to_string(),
+            Scalar::S(v) => v.to_string(),
+        }))
     }
 }
+
+deserialize_leniently!(LU32, LF64, LBool, LStr);
 
 /// `ConfigListNumeric(int)`: scalar, "1,2,3", list, or {start, stop[, step]}.
 #[derive(Debug, Clone, Default)]
