@@ -29,8 +29,8 @@
 //! The stream holds nothing else, so each event completes as soon as the GPU
 //! sees it: the result is the time between the two records **on the GPU's
 //! clock**, i.e. the same interval as the wall time, plus the difference
-//! between the two records' submission latencies (small on an idle GPU; the
-//! H200 numbers are in docs/benchmarks.md once measured). It is not a sum of kernel times. Kernels of in-process backends
+//! between the two records' submission latencies (small on an idle GPU; H200
+//! numbers in docs/benchmarks.md). It is not a sum of kernel times. Kernels of in-process backends
 //! (TensorRT, ONNX Runtime, PyTorch/libtorch) run on Triton's streams, which
 //! are not ordered with ours; they fall inside the interval only because a
 //! request completes after its kernels did. For **Python-backend models**

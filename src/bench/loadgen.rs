@@ -22,7 +22,8 @@ use crossbeam::queue::ArrayQueue;
 
 use super::stats::LatencyHistogram;
 use crate::gpu::{DeviceBuffer, PinnedBuffer};
-use crate::trace::collect::{ClientRecord, Collector, CopySpan};
+use crate::gpu::cuda::CopyTiming;
+use crate::trace::collect::{ClientRecord, Collector};
 use crate::trace::monotonic_ns;
 use crate::triton::{Completion, InferRequest};
 
@@ -108,7 +109,7 @@ pub(crate) struct Shared {
     /// Trace id of each prepared request's current issue (0 = not traced).
     trace_ids: Vec<AtomicU64>,
     /// Issue at most this many requests in all (deterministic mode); `u64::MAX` = no limit.
-    limit: AtomicU64,
+    limit: u64,
     /// Issues so far (counted against `limit`).
     issued_total: AtomicU64,
     /// Open NVTX range of each prepared request (when NVTX is loaded).
@@ -149,7 +150,7 @@ struct Staging {
     /// Device inputs and the host (pinned) bytes they are staged from.
     inputs: Vec<(Arc<DeviceBuffer>, PinnedBuffer)>,
     /// The last staging's timing, until its completion is recorded.
-    h2d: std::sync::Mutex<Option<CopySpan>>,
+    h2d: std::sync::Mutex<Option<CopyTiming>>,
     /// Host buffer the GPU outputs are read back into.
     scratch: std::sync::Mutex<Vec<u8>>,
 }
@@ -211,7 +212,7 @@ impl LoadGen {
             epoch_mono: monotonic_ns(),
             tracer,
             trace_ids: (0..n).map(|_| AtomicU64::new(0)).collect(),
-            limit: AtomicU64::new(limit.unwrap_or(u64::MAX)),
+            limit: limit.unwrap_or(u64::MAX),
             issued_total: AtomicU64::new(0),
             nvtx_ids: (0..n).map(|_| AtomicU64::new(0)).collect(),
             staging,
@@ -453,10 +454,9 @@ impl WorkerCtx {
             let id = self.shared.trace_ids.get(slot).map(|a| a.swap(0, Ordering::Relaxed)).unwrap_or(0);
             if id != 0 {
                 let base = self.shared.epoch_mono;
-                let (h2d, d2h) = match (self.shared.staging.get(slot), &response) {
-                    (Some(st), Ok(resp)) => (st.h2d.lock().ok().and_then(|mut h| h.take()), read_back(st, resp)),
-                    (Some(st), Err(_)) => (st.h2d.lock().ok().and_then(|mut h| h.take()), None),
-                    _ => (None, None),
+                let (h2d, d2h) = match self.shared.staging.get(slot) {
+                    Some(st) => (st.h2d.lock().ok().and_then(|mut h| h.take()), response.as_ref().ok().and_then(|r| read_back(st, r))),
+                    None => (None, None),
                 };
                 t.record(ClientRecord { trace_id: id, slot: slot as u32, worker: self.id as u32, issue_ns: base + start, done_ns: base + d.done_ns, ok: response.is_ok(), h2d, d2h });
             }
@@ -485,7 +485,7 @@ impl WorkerCtx {
 
     fn issue(&self, r: InferRequest, mut start_ns: u64, acc: &mut WindowAcc) {
         let slot = r.tag() as usize;
-        if self.shared.issued_total.fetch_add(1, Ordering::Relaxed) >= self.shared.limit.load(Ordering::Acquire) {
+        if self.shared.issued_total.fetch_add(1, Ordering::Relaxed) >= self.shared.limit {
             // Budget spent: park the request (dropped at stop, while the server is alive).
             let _ = self.idle.push(r);
             return;
@@ -505,7 +505,7 @@ impl WorkerCtx {
             let mut span = None;
             for (dst, src) in &st.inputs {
                 if let Ok(t) = crate::gpu::cuda::timed_h2d(dst, src.as_slice()) {
-                    span = Some(CopySpan::fold(span, &t));
+                    span = Some(CopyTiming::merged(span, &t));
                 }
             }
             if let Ok(mut h) = st.h2d.lock() {
@@ -553,7 +553,7 @@ impl WorkerCtx {
 }
 
 /// Reads a traced response's GPU outputs back to the host, timed with CUDA events.
-fn read_back(st: &Staging, resp: &crate::triton::Response) -> Option<CopySpan> {
+fn read_back(st: &Staging, resp: &crate::triton::Response) -> Option<CopyTiming> {
     let outs = resp.outputs().ok()?;
     let mut scratch = st.scratch.lock().ok()?;
     let mut span = None;
@@ -564,7 +564,7 @@ fn read_back(st: &Staging, resp: &crate::triton::Response) -> Option<CopySpan> {
                 scratch.resize(len, 0);
             }
             if let Ok(t) = crate::gpu::cuda::timed_d2h(dev as i32, o.ptr() as u64, len, &mut scratch) {
-                span = Some(CopySpan::fold(span, &t));
+                span = Some(CopyTiming::merged(span, &t));
             }
         }
     }

@@ -360,7 +360,7 @@ pub fn measure_point(server: &Server, cfg: &BenchConfig, sets: &[DataSet], load:
         stable = samples.len() >= 3 && stats::is_stable(&samples, m.stability_pct, m.percentile.is_some());
         obs.window(&lbl, k as u32, &s, stable);
         k += 1;
-        if stable || interrupt.load(Ordering::Relaxed) || empty_streak >= 2 || cfg.request_count.is_some() {
+        if stable || interrupt.load(Ordering::Relaxed) || empty_streak >= 2 || deterministic {
             break;
         }
     }

@@ -271,6 +271,15 @@ fn fmt_us(us: f64) -> String {
     }
 }
 
+/// "concurrency 4" / "rate 500/s": a load point's level, as the tables show it.
+fn load_label(p: &export::LoadPoint) -> String {
+    match (p.concurrency, p.request_rate) {
+        (Some(c), _) => format!("concurrency {c}"),
+        (_, Some(r)) => format!("rate {r}/s"),
+        _ => "-".into(),
+    }
+}
+
 /// The terminal table.
 pub fn table(report: &BenchReport) -> String {
     let mut s = format!("model {} (Triton {}), {}\n", report.model, report.triton_version, report.machine);
@@ -281,11 +290,7 @@ pub fn table(report: &BenchReport) -> String {
         "load", "infer/s", "avg", "p50", "p90", "p99", "p99.9", "srv queue", "srv infer", "overhead", "gen CPU", "stable"
     );
     for p in &report.points {
-        let load = match (p.concurrency, p.request_rate) {
-            (Some(c), _) => format!("concurrency {c}"),
-            (_, Some(r)) => format!("rate {r}/s"),
-            _ => "-".into(),
-        };
+        let load = load_label(p);
         let srv = p.server.as_ref();
         s += &format!(
             "{:<18} {:>11.1} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>8} {:>7}\n",
@@ -373,21 +378,16 @@ pub fn run(a: BenchArgs) -> anyhow::Result<i32> {
     print!("{}", table(&report));
     for p in &report.points {
         if let Some(ph) = &p.phases {
-            let load = match (p.concurrency, p.request_rate) {
-                (Some(c), _) => format!("concurrency {c}"),
-                (_, Some(r)) => format!("rate {r}/s"),
-                _ => "-".into(),
-            };
-            print!("\nphases of traced requests, {load}:\n{}", ph.render());
+            print!("\nphases of traced requests, {}:\n{}", load_label(p), ph.render());
         }
     }
     write_outputs(&a, &report)?;
     if interrupt.load(Ordering::SeqCst) {
         return Ok(130);
     }
-    if a.request_count.is_some() {
+    if let Some(n) = a.request_count {
         // Deterministic runs have no stability to judge: success = every request completed.
-        return Ok(if report.points.iter().all(|p| p.warnings.iter().all(|w| !w.contains("requests completed before the deadline"))) { 0 } else { 3 });
+        return Ok(if report.points.iter().all(|p| p.requests >= n) { 0 } else { 3 });
     }
     Ok(if report.points.iter().all(|p| p.stable) { 0 } else { 3 })
 }

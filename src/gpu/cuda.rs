@@ -437,6 +437,14 @@ pub struct CopyTiming {
 }
 
 impl CopyTiming {
+    /// Several copies as one span: the earliest start, the latest end, the
+    /// summed device time and bytes (e.g. all inputs of a request).
+    pub fn merged(acc: Option<CopyTiming>, t: &CopyTiming) -> CopyTiming {
+        match acc {
+            None => *t,
+            Some(a) => CopyTiming { start_ns: a.start_ns.min(t.start_ns), end_ns: a.end_ns.max(t.end_ns), device_ns: a.device_ns + t.device_ns, bytes: a.bytes + t.bytes },
+        }
+    }
     /// Host time from just before enqueuing to completion, ns.
     pub fn host_ns(&self) -> u64 {
         self.end_ns.saturating_sub(self.start_ns)

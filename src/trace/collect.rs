@@ -19,6 +19,7 @@ use crossbeam::queue::ArrayQueue;
 
 use super::{monotonic_ns, Activity, CounterSample, DeviceSpan, ServerTimes, Timeline, TraceSet};
 use crate::error::Result;
+use crate::gpu::cuda::CopyTiming;
 use crate::triton::trace::{self as ffi, Trace, TraceEvent};
 use crate::triton::Server;
 
@@ -37,32 +38,8 @@ impl Default for TraceOptions {
     }
 }
 
-/// Device copies tritium made for one request, timed with CUDA events
-/// (all inputs or all outputs together).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct CopySpan {
-    /// Host CLOCK_MONOTONIC ns before the first copy was enqueued.
-    pub start_ns: u64,
-    /// Host CLOCK_MONOTONIC ns after the last copy completed.
-    pub end_ns: u64,
-    /// Summed device time between each copy's CUDA events, ns.
-    pub device_ns: u64,
-    /// Bytes moved.
-    pub bytes: u64,
-}
-
-impl CopySpan {
-    /// `acc` with one more timed copy folded in.
-    pub fn fold(acc: Option<CopySpan>, t: &crate::gpu::cuda::CopyTiming) -> CopySpan {
-        match acc {
-            None => CopySpan { start_ns: t.start_ns, end_ns: t.end_ns, device_ns: t.device_ns, bytes: t.bytes },
-            Some(a) => CopySpan { start_ns: a.start_ns.min(t.start_ns), end_ns: a.end_ns.max(t.end_ns), device_ns: a.device_ns + t.device_ns, bytes: a.bytes + t.bytes },
-        }
-    }
-
-    fn span(&self, name: &str) -> DeviceSpan {
-        DeviceSpan { name: name.into(), start_ns: self.start_ns, end_ns: self.end_ns, device_ns: self.device_ns, bytes: self.bytes }
-    }
+fn device_span(c: &CopyTiming, name: &str) -> DeviceSpan {
+    DeviceSpan { name: name.into(), start_ns: c.start_ns, end_ns: c.end_ns, device_ns: c.device_ns, bytes: c.bytes }
 }
 
 /// tritium's side of one traced request.
@@ -80,10 +57,10 @@ pub struct ClientRecord {
     pub done_ns: u64,
     /// Success.
     pub ok: bool,
-    /// Inputs staged host→device before the issue (`--trace-cuda-copies`).
-    pub h2d: Option<CopySpan>,
-    /// GPU outputs read back device→host after completion (`--trace-cuda-copies`).
-    pub d2h: Option<CopySpan>,
+    /// Inputs staged host→device before the issue (`--trace-cuda-copies`; all inputs together).
+    pub h2d: Option<CopyTiming>,
+    /// GPU outputs read back device→host after completion (`--trace-cuda-copies`; all outputs together).
+    pub d2h: Option<CopyTiming>,
 }
 
 /// Waiting time for ensemble children after the parent completed.
@@ -174,7 +151,7 @@ impl Assembly {
                 client_done_ns: rec.done_ns,
                 ok: rec.ok,
                 server,
-                device: rec.h2d.map(|c| c.span("H2D inputs")).into_iter().chain(rec.d2h.map(|c| c.span("D2H outputs"))).collect(),
+                device: rec.h2d.iter().map(|c| device_span(c, "H2D inputs")).chain(rec.d2h.iter().map(|c| device_span(c, "D2H outputs"))).collect(),
             };
             self.push(t);
         }
@@ -263,11 +240,6 @@ impl Collector {
             *t = Some(h);
         }
         Ok(c)
-    }
-
-    /// The options in force.
-    pub fn options(&self) -> TraceOptions {
-        self.opts
     }
 
     /// Whether the `n`-th request of a worker (counting from 0) is traced.

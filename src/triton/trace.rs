@@ -44,13 +44,12 @@ struct Sink {
     api: &'static sys::TritonServerLib,
     events: ArrayQueue<TraceEvent>,
     dropped: AtomicU64,
-    live: AtomicU64,
 }
 
 static SINK: OnceLock<Sink> = OnceLock::new();
 
 fn sink(api: &'static sys::TritonServerLib) -> &'static Sink {
-    SINK.get_or_init(|| Sink { api, events: ArrayQueue::new(EVENT_QUEUE_CAPACITY), dropped: AtomicU64::new(0), live: AtomicU64::new(0) })
+    SINK.get_or_init(|| Sink { api, events: ArrayQueue::new(EVENT_QUEUE_CAPACITY), dropped: AtomicU64::new(0) })
 }
 
 /// Moves every queued event into `out`.
@@ -65,11 +64,6 @@ pub fn drain_events(out: &mut Vec<TraceEvent>) {
 /// Events dropped so far because the queue was full.
 pub fn dropped_events() -> u64 {
     SINK.get().map(|s| s.dropped.load(Ordering::Relaxed)).unwrap_or(0)
-}
-
-/// Traces created here and not yet released by Triton.
-pub fn live_traces() -> u64 {
-    SINK.get().map(|s| s.live.load(Ordering::Relaxed)).unwrap_or(0)
 }
 
 /// A new Triton trace, handed to [`InferRequest::issue_traced`](super::InferRequest::issue_traced).
@@ -87,7 +81,8 @@ impl Trace {
     /// Creates a TIMESTAMPS-level trace. Fails when the library was built
     /// without tracing (the error says so).
     pub fn new(api: &'static sys::TritonServerLib) -> Result<Trace> {
-        let s = sink(api);
+        // The callbacks read the process-wide sink: make sure it exists first.
+        sink(api);
         let mut raw: *mut sys::TRITONSERVER_InferenceTrace = std::ptr::null_mut();
         // SAFETY: `raw` is a valid out-pointer; the callbacks are `extern "C"`
         // functions that never unwind and use no user pointer (null).
@@ -111,7 +106,6 @@ impl Trace {
             unsafe { (api.TRITONSERVER_InferenceTraceDelete)(raw) };
             return Err(e);
         }
-        s.live.fetch_add(1, Ordering::Relaxed);
         Ok(Trace { raw, id })
     }
 
@@ -134,7 +128,6 @@ impl Drop for Trace {
         if let Some(s) = SINK.get() {
             // SAFETY: `raw` is owned by this value and no request refers to it.
             unsafe { (s.api.TRITONSERVER_InferenceTraceDelete)(self.raw) };
-            s.live.fetch_sub(1, Ordering::Relaxed);
         }
     }
 }
@@ -188,20 +181,12 @@ unsafe extern "C" fn activity_cb(
 unsafe extern "C" fn release_cb(trace: *mut sys::TRITONSERVER_InferenceTrace, _userp: *mut c_void) {
     let _ = std::panic::catch_unwind(|| {
         let Some(s) = SINK.get() else { return };
-        let mut parent = 0u64;
         // SAFETY: Triton hands the trace back for deletion; it is not used after this.
         unsafe {
-            let e = (s.api.TRITONSERVER_InferenceTraceParentId)(trace, &mut parent);
-            if !e.is_null() {
-                (s.api.TRITONSERVER_ErrorDelete)(e);
-            }
             let e = (s.api.TRITONSERVER_InferenceTraceDelete)(trace);
             if !e.is_null() {
                 (s.api.TRITONSERVER_ErrorDelete)(e);
             }
-        }
-        if parent == 0 {
-            s.live.fetch_sub(1, Ordering::Relaxed);
         }
     });
 }
