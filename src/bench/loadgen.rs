@@ -540,6 +540,10 @@ impl WorkerCtx {
                 if let Some(a) = self.shared.trace_ids.get(slot) {
                     a.store(0, Ordering::Relaxed);
                 }
+                // The request never ran: close its NVTX range now (no completion will).
+                if let (Some(n), Some(a)) = (crate::gpu::nvtx::nvtx(), self.shared.nvtx_ids.get(slot)) {
+                    n.range_end(a.load(Ordering::Relaxed));
+                }
                 self.shared.in_flight.fetch_sub(1, Ordering::Relaxed);
                 acc.issue_errors += 1;
                 *acc.failed.entry(reason(&e.error)).or_default() += 1;
