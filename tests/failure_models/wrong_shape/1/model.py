@@ -1,0 +1,11 @@
+"""wrong_shape: OUT is declared FP32 [4] but comes back FP32 [2] (the first two values of IN)."""
+import triton_python_backend_utils as pb_utils
+
+
+class TritonPythonModel:
+    def execute(self, requests):
+        out = []
+        for r in requests:
+            x = pb_utils.get_input_tensor_by_name(r, "IN").as_numpy()
+            out.append(pb_utils.InferenceResponse(output_tensors=[pb_utils.Tensor("OUT", x[:2].copy())]))
+        return out
