@@ -7,6 +7,7 @@ use anyhow::{bail, Context};
 use clap::{Args, Parser, Subcommand};
 
 pub mod bench;
+pub mod exit;
 pub mod profile;
 
 use crate::runtime::{self, install::InstallOptions};
@@ -119,7 +120,7 @@ pub fn main() -> i32 {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
-            1
+            exit::code_of(&e)
         }
     }
 }
