@@ -8,6 +8,7 @@
 pub mod export;
 pub mod harness;
 pub mod input_data;
+pub mod limits;
 pub mod loadgen;
 pub mod resources;
 pub mod stats;
