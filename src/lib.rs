@@ -19,6 +19,7 @@ pub mod procfs;
 pub mod profile;
 pub mod report;
 pub mod runtime;
+pub mod shm;
 pub mod trace;
 pub mod triton;
 

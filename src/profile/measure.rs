@@ -18,7 +18,7 @@ use super::search::{Measurement, Measurer, ModelConfigVariant};
 use crate::bench::loadgen::LoadMode;
 use crate::bench::resources::Sampler;
 use crate::bench::{self, BenchConfig, Observer};
-use crate::triton::Server;
+use crate::triton::{Server, UnloadOutcome};
 
 /// Measures variants of one model.
 pub struct EmbeddedMeasurer<'a> {
@@ -56,13 +56,29 @@ pub struct EmbeddedMeasurer<'a> {
     pub taken: usize,
     /// Configs loaded.
     pub loads: usize,
+    /// How long a config switch waits for the previous config to unload.
+    pub unload_timeout: Duration,
+    /// Why the model cannot be switched any more (Triton never finished
+    /// unloading it); every later config of the model fails at once with it.
+    pub wedged: Option<String>,
+    /// Whether a measurement saw the Python backend's "execute() raised"
+    /// failure: Triton 2.51 then never finishes unloading the model, so the
+    /// next switch waits only [`RAISED_UNLOAD_TIMEOUT`].
+    raised: bool,
 }
+
+/// Default of [`EmbeddedMeasurer::unload_timeout`].
+pub const UNLOAD_TIMEOUT: Duration = Duration::from_secs(30);
+/// Unload wait after a measurement in which the model's `execute()` raised.
+pub const RAISED_UNLOAD_TIMEOUT: Duration = Duration::from_secs(5);
+/// How the Python backend words a failure whose `execute()` raised.
+const RAISED_SIGNATURE: &str = "Failed to process the request(s) for model";
 
 impl<'a> EmbeddedMeasurer<'a> {
     /// A measurer for `model`.
     #[allow(clippy::too_many_arguments)]
     pub fn new(server: &'a Server, model: &str, base: Value, bench: BenchConfig, results: &'a mut ProfileResults, checkpoint: PathBuf, interrupt: &'a AtomicBool, sampler: &'a Sampler, observer: &'a dyn Observer) -> Self {
-        EmbeddedMeasurer { server, model: model.to_string(), base, bench, results, checkpoint, interrupt, sampler, observer, composing: Vec::new(), cpu_only_composing: Vec::new(), loaded: None, sets: None, load_seconds: 0.0, measure_seconds: 0.0, taken: 0, loads: 0 }
+        EmbeddedMeasurer { server, model: model.to_string(), base, bench, results, checkpoint, interrupt, sampler, observer, composing: Vec::new(), cpu_only_composing: Vec::new(), loaded: None, sets: None, load_seconds: 0.0, measure_seconds: 0.0, taken: 0, loads: 0, unload_timeout: UNLOAD_TIMEOUT, wedged: None, raised: false }
     }
 
     /// The config JSON a variant is loaded with (the model's name kept). For
@@ -108,17 +124,35 @@ impl<'a> EmbeddedMeasurer<'a> {
         if self.loaded.as_deref() == Some(key.as_str()) {
             return Ok(());
         }
+        if let Some(why) = &self.wedged {
+            return Err(why.clone());
+        }
         let t0 = Instant::now();
         self.sets = None;
         self.loaded = None;
         // Unload first so the previous config's instances are gone before the next loads.
-        let wait = Some(Duration::from_secs(120));
-        let _ = self.server.unload_model(&self.model, wait);
+        let timeout = if self.raised { RAISED_UNLOAD_TIMEOUT.min(self.unload_timeout) } else { self.unload_timeout };
+        let composing: Vec<String> = config.get("composing").and_then(Value::as_object).map(|c| c.keys().cloned().collect()).unwrap_or_default();
+        for name in std::iter::once(&self.model).chain(&composing) {
+            match self.server.unload_model_bounded(name, timeout, self.interrupt) {
+                Ok(UnloadOutcome::Unloaded) | Err(_) => {}
+                Ok(UnloadOutcome::Cancelled) => {
+                    self.load_seconds += t0.elapsed().as_secs_f64();
+                    return Err("interrupted".into());
+                }
+                Ok(UnloadOutcome::TimedOut { state }) => {
+                    self.load_seconds += t0.elapsed().as_secs_f64();
+                    let why = format!(
+                        "Triton could not unload model '{name}' within {timeout:?} (still {state}){}; the model's remaining configs are skipped",
+                        if self.raised { ": its execute() raised, and Triton 2.51's Python backend never finishes unloading such a model" } else { "" }
+                    );
+                    self.wedged = Some(why.clone());
+                    return Err(why);
+                }
+            }
+        }
         let r = match (config.get("ensemble"), config.get("composing").and_then(Value::as_object)) {
             (Some(ens), Some(comp)) => {
-                for name in comp.keys() {
-                    let _ = self.server.unload_model(name, wait);
-                }
                 comp.iter()
                     .try_for_each(|(name, c)| self.load(name, c).map_err(|e| crate::Error::InvalidArgument(format!("composing model '{name}': {e}"))))
                     .and_then(|()| self.load(&self.model, ens))
@@ -192,6 +226,9 @@ impl Measurer for EmbeddedMeasurer<'_> {
         let r = bench::measure_point(self.server, &self.bench, sets, LoadMode::Concurrency(concurrency), self.sampler, self.interrupt, self.observer);
         self.measure_seconds += t0.elapsed().as_secs_f64();
         self.taken += 1;
+        if let Ok(p) = &r {
+            self.raised |= p.failures.keys().any(|k| k.contains(RAISED_SIGNATURE));
+        }
         let name = self.results.model_mut(&self.model).config_for(v, &config).name.clone();
         let (rec, m) = match r {
             Ok(p) if self.interrupt.load(Ordering::Relaxed) => {

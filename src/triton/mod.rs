@@ -22,7 +22,7 @@ pub use allocator::OutputMemory;
 pub use request::{Completion, CompletionHandler, InferRequest, InputBuffer, RequestBuilder};
 pub use response::{Output, Response};
 pub use trace::Trace;
-pub use server::{set_default_log_level, LogLevel, LogOptions, Server, ServerOptions};
+pub use server::{set_default_log_level, LogLevel, LogOptions, Server, ServerOptions, UnloadOutcome};
 
 use std::ffi::CStr;
 use std::path::{Path, PathBuf};

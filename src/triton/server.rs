@@ -239,6 +239,10 @@ impl ServerShared {
 pub struct Server {
     shared: Arc<ServerShared>,
     exit_timeout_secs: u32,
+    /// Prefix of the Python backend's shared-memory regions in `/dev/shm`
+    /// (tritium's own unless the options set `shm-region-prefix-name`),
+    /// removed at shutdown when Triton leaves them behind.
+    shm_prefix: Option<String>,
 }
 
 impl std::fmt::Debug for Server {
@@ -278,6 +282,14 @@ impl Server {
         let g = OptionsGuard { api, raw: raw_opts };
         let o = g.raw;
         let repo = path_cstring(&opts.model_repository, "model repository path")?;
+        // The Python backend names its /dev/shm regions with this prefix: a
+        // prefix of our own lets shutdown remove exactly what this server left.
+        let mut backend_config = opts.backend_config.clone();
+        let user_prefix = backend_config.iter().any(|(b, s, _)| b == "python" && s == SHM_PREFIX_SETTING);
+        let shm_prefix = (!user_prefix).then(crate::shm::unique_prefix);
+        if let Some(p) = &shm_prefix {
+            backend_config.push(("python".into(), SHM_PREFIX_SETTING.into(), p.clone()));
+        }
         // SAFETY (this whole block): `o` is a live options object owned by `g`;
         // every string argument is a CString that outlives its call; Triton copies values.
         unsafe {
@@ -324,7 +336,7 @@ impl Server {
             if let Some(ms) = opts.metrics_interval_ms {
                 check(api, (api.TRITONSERVER_ServerOptionsSetMetricsInterval)(o, ms), "SetMetricsInterval")?;
             }
-            for (backend, setting, value) in &opts.backend_config {
+            for (backend, setting, value) in backend_config.iter() {
                 let (b, s, v) = (cstring(backend, "backend")?, cstring(setting, "backend setting")?, cstring(value, "backend setting value")?);
                 check(api, (api.TRITONSERVER_ServerOptionsSetBackendConfig)(o, b.as_ptr(), s.as_ptr(), v.as_ptr()), "SetBackendConfig")?;
             }
@@ -342,6 +354,7 @@ impl Server {
         Ok(Server {
             shared: Arc::new(ServerShared::new(api, raw, allocator)),
             exit_timeout_secs: opts.exit_timeout_secs,
+            shm_prefix,
         })
     }
 
@@ -433,23 +446,47 @@ impl Server {
     /// Unloads `model` and, if `wait` is given, waits until Triton reports it
     /// gone (Triton's unload returns before instances are torn down).
     pub fn unload_model(&self, model: &str, wait: Option<Duration>) -> Result<()> {
+        match wait {
+            None => self.request_unload(model),
+            Some(wait) => match self.unload_model_bounded(model, wait, &AtomicBool::new(false))? {
+                UnloadOutcome::Unloaded => Ok(()),
+                UnloadOutcome::TimedOut { state } => Err(Error::InvalidArgument(format!("model '{model}' did not unload within {wait:?} (still {state})"))),
+                UnloadOutcome::Cancelled => Err(Error::InvalidArgument(format!("unload of model '{model}' cancelled"))),
+            },
+        }
+    }
+
+    /// The prefix of the Python backend's `/dev/shm` regions of this server
+    /// (`None` when the options chose one: then shutdown removes nothing).
+    pub fn shm_prefix(&self) -> Option<&str> {
+        self.shm_prefix.as_deref()
+    }
+
+    fn request_unload(&self, model: &str) -> Result<()> {
         let name = cstring(model, "model name")?;
         // SAFETY: live server; name outlives the call.
-        check(self.api(), unsafe { (self.api().TRITONSERVER_ServerUnloadModel)(self.raw(), name.as_ptr()) }, &format!("unload model '{model}'"))?;
-        if let Some(wait) = wait {
-            let deadline = Instant::now() + wait;
-            loop {
-                let still = self.model_index(false)?.iter().any(|m| m.name == model && matches!(m.state.as_deref(), Some("READY" | "UNLOADING")));
-                if !still {
-                    return Ok(());
-                }
-                if Instant::now() >= deadline {
-                    return Err(Error::InvalidArgument(format!("model '{model}' did not unload within {wait:?}")));
-                }
-                std::thread::sleep(Duration::from_millis(2));
+        check(self.api(), unsafe { (self.api().TRITONSERVER_ServerUnloadModel)(self.raw(), name.as_ptr()) }, &format!("unload model '{model}'"))
+    }
+
+    /// Asks Triton to unload `model` and waits until it is gone, at most
+    /// `timeout`, returning early when `cancel` is set (checked every 20 ms).
+    /// A model Triton cannot finish unloading (Triton 2.51 leaves a Python
+    /// model whose `execute()` raised in UNLOADING for good) ends in
+    /// [`UnloadOutcome::TimedOut`] with its state, never a hang.
+    pub fn unload_model_bounded(&self, model: &str, timeout: Duration, cancel: &AtomicBool) -> Result<UnloadOutcome> {
+        self.request_unload(model)?;
+        let deadline = Instant::now() + timeout;
+        loop {
+            let state = self.model_index(false)?.into_iter().find(|m| m.name == model && matches!(m.state.as_deref(), Some("READY" | "UNLOADING"))).and_then(|m| m.state);
+            let Some(state) = state else { return Ok(UnloadOutcome::Unloaded) };
+            if cancel.load(Ordering::Relaxed) {
+                return Ok(UnloadOutcome::Cancelled);
             }
+            if Instant::now() >= deadline {
+                return Ok(UnloadOutcome::TimedOut { state });
+            }
+            std::thread::sleep(Duration::from_millis(20));
         }
-        Ok(())
     }
 
     /// Whether `model` (version `-1` = latest) is ready for inference.
@@ -580,6 +617,12 @@ impl Server {
             // stubs close their copies of its stdout: end them instead of hanging.
             kill_leftover_stubs();
         }
+        if let Some(prefix) = &self.shm_prefix {
+            let left = crate::shm::remove_regions(prefix);
+            if left > 0 {
+                eprintln!("tritium: removed {left} shared-memory region(s) /dev/shm/{prefix}* the Python backend left behind");
+            }
+        }
         stopped.and(deleted)
     }
 }
@@ -594,6 +637,23 @@ impl Drop for Server {
 
 fn parse_json<T: serde::de::DeserializeOwned>(json: &str, what: &str) -> Result<T> {
     serde_json::from_str(json).map_err(|e| Error::Json { what: what.to_string(), source: e })
+}
+
+/// The Python backend's setting for its shared-memory region names.
+const SHM_PREFIX_SETTING: &str = "shm-region-prefix-name";
+
+/// How a bounded unload ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UnloadOutcome {
+    /// The model left the READY/UNLOADING states.
+    Unloaded,
+    /// It was still in `state` when the time ran out.
+    TimedOut {
+        /// Triton's state of the model then (e.g. "UNLOADING").
+        state: String,
+    },
+    /// `cancel` was set while waiting.
+    Cancelled,
 }
 
 /// Kills this process's Python-backend stub children (SIGKILL).
