@@ -7,7 +7,7 @@ use super::table::{Row, Table};
 use super::BROKEN;
 use super::{constraint_bounds, constraints_text, date, describe, hardware, instances, load_text, objectives_text, ModelView, Shown};
 use crate::error::Result;
-use crate::profile::results::ProfileResults;
+use crate::profile::results::{ModelStatus, ProfileResults};
 
 /// Headers of the summary table (`\n` separates the two lines of a header).
 pub fn headers(gpu: bool) -> Vec<String> {
@@ -121,7 +121,16 @@ pub fn render(r: &ProfileResults, v: &ModelView<'_>, what: &str) -> Result<Vec<u
     f.field("Objectives:", &objectives_text(&r.objectives), size);
 
     let accent = v.m.top.first().and_then(|n| v.get(n)).map(|s| s.color).unwrap_or(GRAY);
-    f.callout(&comparison(v), 10.0, accent);
+    match (m.status, &m.reason) {
+        (Some(ModelStatus::Failed), reason) => {
+            f.callout(&format!("FAILED: {}", reason.as_deref().unwrap_or("no usable measurement")), 10.0, RED);
+        }
+        (Some(ModelStatus::Partial), Some(reason)) => {
+            f.callout(&comparison(v), 10.0, accent);
+            f.para(&format!("PARTIAL: {reason}"), 8.5, RED, 0.0);
+        }
+        _ => f.callout(&comparison(v), 10.0, accent),
+    }
 
     // Legend shared by both plots.
     f.y -= 16.0;
@@ -263,7 +272,14 @@ pub fn render(r: &ProfileResults, v: &ModelView<'_>, what: &str) -> Result<Vec<u
                 }
             }
             None => {
-                let why = if c.and_then(|c| c.error.as_ref()).is_some() { "load failed" } else { "no measurement" };
+                // No successful measurement: FAILED, never numbers (the reason is in the notes).
+                let why = if c.and_then(|c| c.error.as_ref()).is_some() {
+                    "FAILED (load)"
+                } else if m.measurements.iter().any(|r| r.config == s.name) {
+                    "FAILED"
+                } else {
+                    "not measured"
+                };
                 cells.extend(["—", "—", "—", "—", "—", "—"].iter().map(|s| s.to_string()));
                 cells.push(why.to_string());
                 colors[11] = Some(RED);
@@ -306,9 +322,9 @@ pub fn render(r: &ProfileResults, v: &ModelView<'_>, what: &str) -> Result<Vec<u
     for c in m.configs.iter().filter(|c| c.error.is_some()) {
         notes.push((format!("{} ({}) failed to load: {}", c.name, describe(c), c.error.as_deref().unwrap_or_default()), true));
     }
-    let failed: Vec<_> = m.measurements.iter().filter(|r| r.point.is_none() && !m.configs.iter().any(|c| c.name == r.config && c.error.is_some())).collect();
+    let failed: Vec<_> = m.measurements.iter().filter(|r| r.ok_point().is_none() && !m.configs.iter().any(|c| c.name == r.config && c.error.is_some())).collect();
     for r in failed.iter().take(8) {
-        notes.push((format!("{} at {} failed: {}", r.config, load_text(r), r.error.as_deref().unwrap_or("no result")), true));
+        notes.push((format!("{} at {} FAILED: {}", r.config, load_text(r), r.failure_reason().unwrap_or_default()), true));
     }
     if failed.len() > 8 {
         notes.push((format!("… and {} more failed measurements.", failed.len() - 8), true));
