@@ -56,7 +56,7 @@ pub fn render(r: &ProfileResults, v: &ModelView<'_>, name: &str, rank: usize, wh
 
     let size = 8.5;
     let role = if rank == 0 { " (the best config)".to_string() } else { String::new() };
-    f.field("Model:", &format!("{} · rank {} of {} top configs{role}", m.model, rank + 1, m.top.len()), size);
+    f.field("Model:", &format!("{} · rank {} of {} top configs{role}", m.model, rank + 1, v.ranked.len()), size);
     f.field("Config:", &config.map(describe).unwrap_or_else(|| "not in the results".to_string()), size);
     f.field("Run:", &format!("{} · tritium {} · Triton {} · {}", date(&r.started_at), r.tool_version, r.triton_version, hardware(&r.machine)), size);
     if let Some(e) = config.and_then(|c| c.error.as_ref()) {
