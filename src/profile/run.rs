@@ -641,6 +641,10 @@ pub fn top_model_configs(results: &ProfileResults, objectives: &Objectives, n: u
 pub fn summary(results: &ProfileResults) -> String {
     let mut s = String::new();
     for m in &results.models {
+        if m.status == Some(ModelStatus::Failed) && m.configs.is_empty() {
+            s += &format!("\n== {} (not searched)\n   FAILED: {}\n", m.model, m.reason.as_deref().unwrap_or("no usable measurement"));
+            continue;
+        }
         s += &format!("\n== {} ({} search: {} measurements of {} configs in {:.1} s; loading {:.1} s, measuring {:.1} s, other {:.3} s per config)\n",
             m.model, m.search.strategy, m.search.measurements, m.search.configs, m.search.wall_seconds, m.search.load_seconds, m.search.measure_seconds, m.search.overhead_seconds_per_config);
         match m.status {
@@ -648,9 +652,6 @@ pub fn summary(results: &ProfileResults) -> String {
             Some(ModelStatus::Partial) => s += &format!("   PARTIAL: {}\n", m.reason.as_deref().unwrap_or("some configs or measurements failed")),
             Some(ModelStatus::Interrupted) => s += "   INTERRUPTED: partial results; continue with --resume\n",
             _ => {}
-        }
-        if m.status == Some(ModelStatus::Failed) && m.configs.is_empty() {
-            continue;
         }
         if !m.unapplied_constraints.is_empty() {
             s += &format!("   not applied (not measured on this machine): {}\n", m.unapplied_constraints.join(", "));
