@@ -157,6 +157,7 @@ pub fn profile(cfg: &ProfileConfig, server: &Server, resume: Option<ProfileResul
     results.constraints = constraints_json(&cfg.constraints);
     results.objectives = objectives_json(&cfg.objectives);
     results.fingerprint = fingerprint(cfg);
+    results.problems.clear();
     let sampler = bench::resources::Sampler::start(std::time::Duration::from_millis(50));
     for spec in &cfg.profile_models {
         if interrupt.load(Ordering::Relaxed) {
