@@ -7,4 +7,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
 "$TRITIUM_BIN" doctor
-"$TRITIUM_BIN" profile -f examples/analyzer_config.yaml
+"$TRITIUM_BIN" profile -f examples/analyzer_config.yaml --fresh   # a re-run moves the previous checkpoint aside

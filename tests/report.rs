@@ -322,3 +322,54 @@ fn render_results_from_env() {
         println!("{}", p.display());
     }
 }
+
+/// A results.json as an earlier tritium wrote it for a config whose every
+/// request failed (reject_all): the point kept with its failures, 0 ms,
+/// `passes: true`, ranked first per model and across models.
+#[test]
+fn failed_measurements_from_older_files_show_as_failed_never_ranked() {
+    let mut r = load("cpu_only.json");
+    let best = r.models[0].top[0].clone();
+    let second = r.models[0].top[1].clone();
+    for rec in r.models[0].measurements.iter_mut().filter(|x| x.config == best) {
+        if let Some(p) = &mut rec.point {
+            p.failures.insert("reject_all: every request is rejected (test fixture)".into(), p.requests);
+            p.latency = Default::default();
+            rec.passes = Some(true);
+        }
+    }
+    r.num_top_model_configs = 2;
+    r.top_model_configs = vec![
+        tritium::profile::results::TopConfigRecord { rank: 1, model: "sleep_fixed".into(), config: best.clone(), batch_size: 1, concurrency: 1, throughput: 0.0, latency_p99_ms: 0.0, passes: true },
+        tritium::profile::results::TopConfigRecord { rank: 2, model: "sleep_fixed".into(), config: second.clone(), batch_size: 1, concurrency: 1, throughput: 1.0, latency_p99_ms: 1.0, passes: true },
+    ];
+    let (dir, _g) = out_dir("failed_old_file");
+    let paths = report::build_from(&r, &dir).unwrap();
+    let m = &r.models[0];
+    assert_eq!(paths.detailed.len(), m.top.len() - 1, "no detailed report ranks the failed config");
+    let text = pdf_text(&paths.summaries[0]);
+    let what = "summary with a failed config in `top`";
+    has(&text, "every request failed", what);
+    has(&text, "FAILED", what);
+    // The sentence names the best config with a result, not the failed one.
+    let i = text.find("is the best config").unwrap_or_else(|| panic!("no best-config sentence: {text}"));
+    let sentence = &text[text[..i].rfind(". ").map_or(0, |j| j + 2)..i];
+    assert!(sentence.contains(&second) && !sentence.contains(&best), "{sentence:?}\n{text}");
+    let top = pdf_text(&paths.summaries[1]);
+    has(&top, &format!("{second} of sleep_fixed"), "across models: the failed entry is dropped");
+    has(&top, "Not ranked (every measurement failed", "across models");
+    // A model that failed as a whole says so.
+    let mut f = load("single_measurement.json");
+    f.models[0].status = Some(tritium::profile::results::ModelStatus::Failed);
+    f.models[0].reason = Some("no usable measurement: every request failed".into());
+    for rec in &mut f.models[0].measurements {
+        rec.point = None;
+        rec.error = Some("every request failed: 10 of 10 requests failed".into());
+    }
+    f.models[0].top.clear();
+    let (dir, _g2) = out_dir("failed_model");
+    let paths = report::build_from(&f, &dir).unwrap();
+    let text = pdf_text(&paths.summaries[0]);
+    has(&text, "FAILED: no usable measurement", "summary of a failed model");
+    assert!(!text.contains("0.00 ms"), "{text}");
+}

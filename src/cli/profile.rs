@@ -8,8 +8,10 @@ use anyhow::{bail, Context};
 use clap::Args;
 
 use super::bench::install_interrupt;
+use super::exit::{self, bad_input};
 use crate::bench::Observer;
 use crate::profile::config::{LaunchMode, ProfileConfig};
+use crate::profile::output;
 use crate::profile::results::ProfileResults;
 use crate::profile::run;
 use crate::triton::LogLevel;
@@ -22,8 +24,12 @@ pub struct ProfileArgs {
     #[arg(short = 'f', long = "config-file", value_name = "FILE")]
     pub config_file: PathBuf,
     /// Continue an interrupted run from its checkpoint.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "fresh")]
     pub resume: bool,
+    /// Start over when a checkpoint exists: it is moved aside to
+    /// `<checkpoint>.<timestamp>.bak` (never deleted).
+    #[arg(long)]
+    pub fresh: bool,
     /// Triton log level inside the embedded server.
     #[arg(long, value_enum, default_value = "error")]
     pub triton_log: LogLevel,
@@ -57,15 +63,105 @@ impl Observer for Printer {
     }
 }
 
+/// Checks, before the server starts, that every output directory can be
+/// created and written (naming the YAML key and the user's path).
+fn check_outputs(cfg: &ProfileConfig) -> anyhow::Result<()> {
+    let file = cfg.config_file.display();
+    let dirs = [
+        ("export_path", cfg.export_path.clone()),
+        ("export_path", cfg.export_path.join("results")),
+        ("export_path", cfg.export_path.join("reports")),
+        ("output_model_repository_path", cfg.output_model_repository_path.clone()),
+        ("checkpoint_directory", cfg.checkpoint_directory.clone()),
+    ];
+    for (key, dir) in dirs {
+        output::check_output_dir(&dir, key).map_err(|e| bad_input(format!("{file}: {e}")))?;
+    }
+    output::check_output_repository(&cfg.output_model_repository_path, cfg.override_output_model_repository).map_err(|e| bad_input(format!("{file}: {e}")))?;
+    Ok(())
+}
+
+/// `<checkpoint>.<UTC timestamp>.bak`, not yet taken.
+fn backup_name(ckpt: &std::path::Path) -> PathBuf {
+    let stamp: String = crate::bench::export::now_rfc3339().chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+    let name = ckpt.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "checkpoint".into());
+    let mut p = ckpt.with_file_name(format!("{name}.{stamp}.bak"));
+    let mut n = 1;
+    while p.exists() {
+        p = ckpt.with_file_name(format!("{name}.{stamp}-{n}.bak"));
+        n += 1;
+    }
+    p
+}
+
+/// What to do with an existing checkpoint: read it (`--resume`), move it
+/// aside (`--fresh`), or refuse.
+fn handle_checkpoint(cfg: &ProfileConfig, a: &ProfileArgs, ckpt: &std::path::Path) -> anyhow::Result<Option<ProfileResults>> {
+    let exists = std::fs::symlink_metadata(ckpt).is_ok();
+    if exists {
+        let m = std::fs::metadata(ckpt);
+        if !m.as_ref().is_ok_and(|m| m.is_file()) {
+            return Err(bad_input(format!(
+                "checkpoint {} (checkpoint_directory in {}) is not a regular file; remove it or choose another checkpoint_directory",
+                ckpt.display(),
+                cfg.config_file.display()
+            )));
+        }
+    }
+    if a.resume {
+        if !exists {
+            return Err(bad_input(format!(
+                "--resume: there is no checkpoint at {} (checkpoint_directory in {}); run without --resume to start",
+                ckpt.display(),
+                cfg.config_file.display()
+            )));
+        }
+        let r = ProfileResults::read(ckpt).map_err(|e| bad_input(format!("--resume: cannot read the checkpoint: {e}; start over with --fresh (it moves the checkpoint aside)")))?;
+        run::check_resume(cfg, &r).map_err(|e| {
+            bad_input(format!(
+                "--resume: {} does not belong to this config ({}): {e}\nRun with the config that wrote it, or start over with --fresh (the checkpoint is moved aside, not deleted)",
+                ckpt.display(),
+                cfg.config_file.display()
+            ))
+        })?;
+        if r.fingerprint.is_null() {
+            eprintln!("[profile] notice: {} was written by an older tritium without a settings fingerprint; resuming without checking that its settings match", ckpt.display());
+        }
+        eprintln!("[profile] resuming from {}", ckpt.display());
+        return Ok(Some(r));
+    }
+    if exists && !a.fresh {
+        return Err(bad_input(format!(
+            "a checkpoint of an earlier run exists: {}\nContinue it with --resume, or start over with --fresh (moves it aside to {}.<timestamp>.bak; nothing is deleted)",
+            ckpt.display(),
+            ckpt.display()
+        )));
+    }
+    Ok(None)
+}
+
 /// Runs `tritium profile`.
 pub fn run(a: ProfileArgs) -> anyhow::Result<i32> {
-    let overrides = pair_overrides(&a.overrides)?;
-    let text = std::fs::read_to_string(&a.config_file).with_context(|| format!("reading {}", a.config_file.display()))?;
+    let overrides = pair_overrides(&a.overrides).map_err(|e| bad_input(e.to_string()))?;
+    let text = std::fs::read_to_string(&a.config_file).map_err(|e| bad_input(format!("reading {}: {e}", a.config_file.display())))?;
     let cfg = ProfileConfig::from_yaml_str_with_overrides(&text, &a.config_file, &overrides)?;
     cfg.validate()?;
     for k in &cfg.ignored_keys {
         eprintln!("[profile] notice: {k} is a Model Analyzer option tritium does not use; ignored");
     }
+    if crate::profile::search::strategy_for(cfg.run_config_search_mode).is_none() {
+        return Err(bad_input(format!(
+            "{}: run_config_search_mode {}: not supported by tritium (use brute or quick)",
+            a.config_file.display(),
+            run::mode_name(cfg.run_config_search_mode)
+        )));
+    }
+    if !cfg.model_repository.is_dir() {
+        return Err(bad_input(format!("model_repository {} (from {}) is not a directory", cfg.model_repository.display(), a.config_file.display())));
+    }
+    check_outputs(&cfg)?;
+    let paths = run::Paths::of(&cfg);
+    let resume = handle_checkpoint(&cfg, &a, &paths.checkpoint)?;
     match cfg.triton_launch_mode {
         LaunchMode::Docker | LaunchMode::Remote => eprintln!(
             "[profile] notice: triton_launch_mode {:?}: tritium runs Triton embedded in its own process (no Docker, no remote server); triton_docker_* keys are accepted and unused",
@@ -76,33 +172,23 @@ pub fn run(a: ProfileArgs) -> anyhow::Result<i32> {
     crate::triton::set_default_log_level(a.triton_log);
     let explicit = cfg.set_by_user.contains("triton_install_path").then(|| cfg.triton_install_path.clone());
     let rt = crate::runtime::locate(explicit.as_deref())?;
-    if !cfg.model_repository.is_dir() {
-        bail!("model_repository {} (from {}) is not a directory", cfg.model_repository.display(), a.config_file.display());
-    }
     if !crate::gpu::cuda_available() && cfg.constraints.gpu_used_memory.is_some() {
         eprintln!("[profile] notice: no GPU here: the gpu_used_memory constraint is not applied (it is not read as 0 MB)");
     }
-    let paths = run::Paths::of(&cfg);
-    let resume = if a.resume {
-        match ProfileResults::read(&paths.checkpoint) {
-            Ok(r) => {
-                eprintln!("[profile] resuming from {}", paths.checkpoint.display());
-                Some(r)
-            }
-            Err(e) => bail!("--resume: cannot read the checkpoint: {e}"),
-        }
-    } else {
-        None
-    };
+    if a.fresh && std::fs::symlink_metadata(&paths.checkpoint).is_ok() {
+        let bak = backup_name(&paths.checkpoint);
+        std::fs::rename(&paths.checkpoint, &bak).with_context(|| format!("--fresh: moving {} aside to {}", paths.checkpoint.display(), bak.display()))?;
+        eprintln!("[profile] --fresh: the earlier checkpoint was moved to {}", bak.display());
+    }
     let server = rt.start_server(&rt.server_options(&cfg.model_repository).exit_timeout_secs(10)).context("starting the embedded Triton server")?;
     let interrupt = Arc::new(AtomicBool::new(false));
     install_interrupt(interrupt.clone());
     let t0 = std::time::Instant::now();
-    let results = run::profile(&cfg, &server, resume, &interrupt, &Printer)?;
-    print!("{}", run::summary(&results));
+    let mut results = run::profile(&cfg, &server, resume, &interrupt, &Printer)?;
     if interrupt.load(Ordering::SeqCst) {
+        print!("{}", run::summary(&results));
         eprintln!("[profile] interrupted: checkpoint written to {}; continue with --resume", paths.checkpoint.display());
-        return Ok(130);
+        return Ok(exit::INTERRUPTED);
     }
     match crate::report::build_from(&results, &cfg.export_path) {
         Ok(paths) => {
@@ -110,15 +196,36 @@ pub fn run(a: ProfileArgs) -> anyhow::Result<i32> {
                 println!("report: {}", p.display());
             }
         }
-        Err(e) => eprintln!("[profile] reports: {e}"),
+        Err(e) => {
+            eprintln!("[profile] reports: {e}");
+            results.problems.push(format!("reports: {e}"));
+            if let Err(e) = results.write(&paths.results_dir.join("results.json")) {
+                eprintln!("[profile] results.json: {e}");
+            }
+        }
     }
+    print!("{}", run::summary(&results));
+    for p in &results.problems {
+        println!("   PROBLEM: {p}");
+    }
+    let outcome = run::run_outcome(&results);
     println!(
         "\nprofile finished in {:.1} s: {}/metrics-model-inference.csv, metrics-model-gpu.csv, metrics-server-only.csv, results.json; configs in {}",
         t0.elapsed().as_secs_f64(),
         paths.results_dir.display(),
         paths.output_repository.display()
     );
-    Ok(0)
+    Ok(match outcome {
+        run::RunOutcome::Ok => exit::SUCCESS,
+        run::RunOutcome::Partial => {
+            eprintln!("[profile] finished with failures (exit {}): see FAILED/PARTIAL above and `status`/`reason` in results.json", exit::PARTIAL);
+            exit::PARTIAL
+        }
+        run::RunOutcome::Failed => {
+            eprintln!("[profile] no model produced a usable measurement (exit {})", exit::FAILED);
+            exit::FAILED
+        }
+    })
 }
 
 #[cfg(test)]

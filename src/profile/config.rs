@@ -935,14 +935,28 @@ impl PerfAnalyzerFlags {
                 }
             }
         }
-        if let Some(p) = self.percentile() {
-            if !(1..=99).contains(&p) {
-                return Err(("percentile".into(), "must be between 1 and 99".into()));
+        if let Some(v) = self.get("percentile").and_then(yaml_u64) {
+            if !(1..=99).contains(&v) {
+                return Err(("percentile".into(), format!("{v} is out of range: must be between 1 and 99")));
+            }
+        }
+        for key in ["measurement-interval", "measurement-request-count", "max-trials"] {
+            if self.get(key).and_then(yaml_u64) == Some(0) {
+                return Err((key.into(), "must be at least 1".into()));
+            }
+        }
+        if let Some(v) = self.get("max-trials").and_then(yaml_u64) {
+            if u32::try_from(v).is_err() {
+                return Err(("max-trials".into(), format!("{v} is too large (at most {})", u32::MAX)));
             }
         }
         if let Some(v) = self.get("stability-percentage") {
-            if yaml_f64(v).is_none() {
-                return Err(("stability-percentage".into(), "expected a number".into()));
+            match yaml_f64(v) {
+                None => return Err(("stability-percentage".into(), "expected a number".into())),
+                Some(x) if !(x > 0.0 && x.is_finite()) => {
+                    return Err(("stability-percentage".into(), format!("{x} is out of range: must be a percentage above 0")))
+                }
+                Some(_) => {}
             }
         }
         if let Some(v) = self.get("measurement-mode") {
@@ -1499,6 +1513,7 @@ impl ProfileConfig {
         if self.concurrency.contains(&0) {
             return Err(invalid("concurrency", "values must be at least 1".into()));
         }
+        self.validate_bounds_and_names()?;
         if self.run_config_search_mode == SearchMode::Quick {
             // ConfigCommand._check_for_quick_search_incompatibility
             if self.run_config_search_disable {
@@ -1557,6 +1572,63 @@ impl ProfileConfig {
                 "num_top_model_configs",
                 "comparing configs across models requires global constraints".into(),
             ));
+        }
+        Ok(())
+    }
+
+    /// Bounds on the search (concurrency values and limits, instance counts,
+    /// list lengths: `bench::limits`) and model names (a name is one
+    /// directory of the repository, never a path). Part of [`validate`](Self::validate).
+    fn validate_bounds_and_names(&self) -> Result<(), ConfigError> {
+        use crate::bench::limits::{check_concurrency, MAX_INSTANCE_COUNT, MAX_LOAD_LEVELS};
+        let invalid = |path: &str, message: String| ConfigError::Invalid {
+            file: self.config_file.clone(),
+            path: path.to_string(),
+            message,
+        };
+        for m in &self.profile_models {
+            check_model_name(&m.name).map_err(|e| invalid("profile_models", e))?;
+        }
+        for n in &self.cpu_only_composing_models {
+            check_model_name(n).map_err(|e| invalid("cpu_only_composing_models", e))?;
+        }
+        for (key, v) in [("run_config_search_min_concurrency", self.run_config_search_min_concurrency), ("run_config_search_max_concurrency", self.run_config_search_max_concurrency)] {
+            check_concurrency(u64::from(v), key).map_err(|e| invalid(key, e))?;
+        }
+        for (key, v) in [("run_config_search_min_instance_count", self.run_config_search_min_instance_count), ("run_config_search_max_instance_count", self.run_config_search_max_instance_count)] {
+            if v > MAX_INSTANCE_COUNT {
+                return Err(invalid(
+                    key,
+                    format!("{v} instances is above tritium's limit of {MAX_INSTANCE_COUNT} per config (each instance of a Python model is a process; the search would try every count up to it)"),
+                ));
+            }
+        }
+        let mut lists: Vec<(String, &Vec<u32>, bool)> = vec![("concurrency".into(), &self.concurrency, true), ("batch_sizes".into(), &self.batch_sizes, false)];
+        for m in &self.profile_models {
+            if let Some(c) = &m.parameters.concurrency {
+                lists.push((format!("profile_models.{}.parameters.concurrency", m.name), c, true));
+            }
+            if let Some(b) = &m.parameters.batch_sizes {
+                lists.push((format!("profile_models.{}.parameters.batch_sizes", m.name), b, false));
+            }
+        }
+        for (path, list, is_concurrency) in lists {
+            if list.len() > MAX_LOAD_LEVELS {
+                return Err(invalid(&path, format!("{} values is above tritium's limit of {MAX_LOAD_LEVELS} load levels per config", list.len())));
+            }
+            if is_concurrency {
+                for &c in list {
+                    check_concurrency(u64::from(c), &path).map_err(|e| invalid(&path, e))?;
+                }
+            }
+        }
+        for m in &self.profile_models {
+            if let Some(ig) = m.model_config_parameters.as_ref().and_then(|p| p.get("instance_group")) {
+                let path = format!("profile_models.{}.model_config_parameters.instance_group", m.name);
+                if let Some(c) = max_count(ig).filter(|c| *c > u64::from(MAX_INSTANCE_COUNT)) {
+                    return Err(invalid(&path, format!("count {c} is above tritium's limit of {MAX_INSTANCE_COUNT} instances per config")));
+                }
+            }
         }
         Ok(())
     }
@@ -1626,6 +1698,113 @@ impl ProfileConfig {
                 .clone()
                 .unwrap_or_else(|| self.request_rate.clone()),
         }
+    }
+}
+
+/// Refuses a model name that is not a plain directory name of the model
+/// repository (tritium writes `<name>_config_<n>` folders and reports named
+/// after it): empty, a path (`/`, `\`, absolute), `.`/`..` or any leading
+/// `.`, a NUL or another control character.
+pub fn check_model_name(name: &str) -> Result<(), String> {
+    let why = if name.trim().is_empty() {
+        "is empty"
+    } else if name.contains('/') || name.contains('\\') {
+        "is a path (contains `/` or `\\`); give the model's directory name in model_repository"
+    } else if name.starts_with('.') {
+        "starts with `.` (`.`, `..` and hidden directories are not model names)"
+    } else if name.chars().any(char::is_control) {
+        "contains a NUL or control character"
+    } else {
+        return Ok(());
+    };
+    Err(format!("model name {name:?} {why}"))
+}
+
+/// The largest `count` anywhere in a `model_config_parameters.instance_group` value.
+fn max_count(v: &serde_json::Value) -> Option<u64> {
+    match v {
+        serde_json::Value::Array(items) => items.iter().filter_map(max_count).max(),
+        serde_json::Value::Object(m) => {
+            let own = m.get("count").and_then(|c| match c {
+                serde_json::Value::Array(xs) => xs.iter().filter_map(serde_json::Value::as_u64).max(),
+                other => other.as_u64(),
+            });
+            let nested = m.values().filter_map(max_count).max();
+            own.into_iter().chain(nested).max()
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod validation_tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<ProfileConfig, ConfigError> {
+        ProfileConfig::from_yaml_str(text, Path::new("analyzer_config.yaml"))
+    }
+
+    fn invalid_path(text: &str) -> (String, String) {
+        match parse(text) {
+            Err(ConfigError::Invalid { path, message, .. }) => (path, message),
+            other => panic!("expected an invalid key, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn model_names_are_names_not_paths() {
+        assert!(parse("model_repository: /r\nprofile_models: [\"\"]\n").is_err(), "an empty name");
+        assert!(check_model_name("").is_err() && check_model_name(" ").is_err());
+        for bad in ["../victim/echo", "/abs/model", "a/b", "a\\b", "..", ".", ".hidden", "nul\u{0}x"] {
+            let yaml = format!("model_repository: /r\nprofile_models: [{bad:?}]\n");
+            let (path, msg) = invalid_path(&yaml);
+            assert_eq!(path, "profile_models", "{bad:?}: {msg}");
+            assert!(msg.contains("model name"), "{bad:?}: {msg}");
+            let e = parse(&yaml).unwrap_err().to_string();
+            assert!(e.contains("analyzer_config.yaml"), "the error names the file: {e}");
+        }
+        let (path, _) = invalid_path("model_repository: /r\nprofile_models: [a]\ncpu_only_composing_models: [../x]\n");
+        assert_eq!(path, "cpu_only_composing_models");
+        // CLI overrides are validated the same way.
+        let e = ProfileConfig::from_yaml_str_with_overrides("model_repository: /r\nprofile_models: [a]\n", Path::new("c.yaml"), &[("profile-models".into(), "ok,../x".into())]).unwrap_err();
+        assert!(matches!(e, ConfigError::Invalid { ref path, .. } if path == "profile_models"), "{e}");
+        for good in ["my_model", "a.b", "my..model", "ensemble_add_sub", "model-1"] {
+            assert!(check_model_name(good).is_ok(), "{good}");
+        }
+    }
+
+    #[test]
+    fn concurrency_and_instance_bounds_are_refused_not_clamped() {
+        use crate::bench::limits::{MAX_CONCURRENCY, MAX_INSTANCE_COUNT};
+        let base = "model_repository: /r\nprofile_models: [a]\n";
+        let (path, msg) = invalid_path(&format!("{base}concurrency: [1, 10000000]\n"));
+        assert_eq!(path, "concurrency");
+        assert!(msg.contains("10000000") && msg.contains(&MAX_CONCURRENCY.to_string()), "{msg}");
+        let (path, _) = invalid_path(&format!("{base}run_config_search_max_concurrency: 100000\n"));
+        assert_eq!(path, "run_config_search_max_concurrency");
+        let (path, msg) = invalid_path(&format!("{base}run_config_search_max_instance_count: 100000\n"));
+        assert_eq!(path, "run_config_search_max_instance_count");
+        assert!(msg.contains("100000") && msg.contains(&MAX_INSTANCE_COUNT.to_string()), "{msg}");
+        let (path, _) = invalid_path("model_repository: /r\nprofile_models:\n  a:\n    parameters: {concurrency: [20000]}\n");
+        assert_eq!(path, "profile_models.a.parameters.concurrency");
+        let (path, _) = invalid_path("model_repository: /r\nprofile_models:\n  a:\n    model_config_parameters:\n      instance_group: [[{kind: KIND_CPU, count: [1, 1000]}]]\n");
+        assert_eq!(path, "profile_models.a.model_config_parameters.instance_group");
+        let e = ProfileConfig::from_yaml_str_with_overrides(base, Path::new("c.yaml"), &[("run-config-search-max-instance-count".into(), "100000".into())]).unwrap_err();
+        assert!(e.to_string().contains("run_config_search_max_instance_count"), "{e}");
+        // At the limits: accepted.
+        assert!(parse(&format!("{base}concurrency: [{MAX_CONCURRENCY}]\nrun_config_search_max_instance_count: {MAX_INSTANCE_COUNT}\n")).is_ok());
+    }
+
+    #[test]
+    fn perf_analyzer_flag_ranges_name_the_key_path() {
+        let base = "model_repository: /r\nprofile_models: [a]\n";
+        for (flag, value) in [("percentile", "0"), ("percentile", "100"), ("measurement-interval", "0"), ("max-trials", "0"), ("stability-percentage", "0"), ("stability-percentage", "-5"), ("measurement-request-count", "0")] {
+            let (path, msg) = invalid_path(&format!("{base}perf_analyzer_flags:\n  {flag}: {value}\n"));
+            assert_eq!(path, format!("perf_analyzer_flags.{flag}"), "{flag}={value}: {msg}");
+            let (path, _) = invalid_path(&format!("model_repository: /r\nprofile_models:\n  a:\n    perf_analyzer_flags:\n      {flag}: {value}\n"));
+            assert_eq!(path, format!("profile_models.a.perf_analyzer_flags.{flag}"));
+        }
+        assert!(parse(&format!("{base}perf_analyzer_flags: {{percentile: 99, measurement-interval: 1, max-trials: 1, stability-percentage: 0.5, measurement-request-count: 1}}\n")).is_ok());
     }
 }
 

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use super::results::{to_measurement, MeasurementRecord, ProfileResults, SkippedRecord};
+use super::results::{point_failure, to_measurement, MeasurementRecord, ProfileResults, SkippedRecord};
 use super::search::{Measurement, Measurer, ModelConfigVariant};
 use crate::bench::loadgen::LoadMode;
 use crate::bench::resources::Sampler;
@@ -202,7 +202,7 @@ impl Measurer for EmbeddedMeasurer<'_> {
         if let Err(e) = self.switch_to(v, &config) {
             self.observer.warn(&format!("{}: config {key} failed to load: {e}", self.model));
             let name = self.results.model_mut(&self.model).config_for(v, &config).name.clone();
-            self.results.model_mut(&self.model).measurements.push(record(name, Some(false), None, Some(format!("load failed: {e}"))));
+            self.results.model_mut(&self.model).record(record(name, Some(false), None, Some(format!("load failed: {e}"))));
             self.save();
             return Measurement::failure(concurrency, format!("load failed: {e}"));
         }
@@ -214,7 +214,7 @@ impl Measurer for EmbeddedMeasurer<'_> {
                 Err(e) => {
                     let name = self.results.model_mut(&self.model).config_for(v, &config).name.clone();
                     let why = format!("inputs for batch size {batch_size}: {e}");
-                    self.results.model_mut(&self.model).measurements.push(record(name, Some(false), None, Some(why.clone())));
+                    self.results.model_mut(&self.model).record(record(name, Some(false), None, Some(why.clone())));
                     self.save();
                     return Measurement::failure(concurrency, why);
                 }
@@ -230,25 +230,32 @@ impl Measurer for EmbeddedMeasurer<'_> {
             self.raised |= p.failures.keys().any(|k| k.contains(RAISED_SIGNATURE));
         }
         let name = self.results.model_mut(&self.model).config_for(v, &config).name.clone();
+        if self.interrupt.load(Ordering::Relaxed) {
+            // Cut short by Ctrl-C: a partial window is not a result and is not stored
+            // (resume measures this point again).
+            if let Ok(p) = &r {
+                self.observer.warn(&format!("{}: {key} @ batch {batch_size}, concurrency {concurrency}: interrupted; the partial measurement ({:.1} infer/s) is discarded", self.model, p.throughput));
+            }
+            return Measurement::failure(concurrency, "interrupted");
+        }
         let (rec, m) = match r {
-            Ok(p) if self.interrupt.load(Ordering::Relaxed) => {
-                // A partial window: keep it in the record but let resume measure it again.
-                let m = Measurement::failure(concurrency, "interrupted");
-                (record(name, None, None, Some(format!("interrupted (partial: {:.1} infer/s)", p.throughput))), m)
-            }
-            Ok(p) if p.requests == 0 => {
-                let why = p.warnings.first().cloned().unwrap_or_else(|| "no request completed".into());
-                (record(name, Some(false), None, Some(why.clone())), Measurement::failure(concurrency, why))
-            }
-            Ok(p) => {
-                let m = to_measurement(&key, concurrency, &p);
-                (record(name, None, Some(p), None), m)
-            }
+            Ok(p) => match point_failure(&p) {
+                // A failed request, or none succeeded: a failed measurement, never a result.
+                Some(why) => (record(name, Some(false), None, Some(why.clone())), Measurement::failure(concurrency, why)),
+                None => {
+                    let m = to_measurement(&key, concurrency, &p);
+                    (record(name, None, Some(p), None), m)
+                }
+            },
             Err(e) => (record(name, Some(false), None, Some(e.to_string())), Measurement::failure(concurrency, e.to_string())),
         };
-        self.results.model_mut(&self.model).measurements.push(rec);
+        self.results.model_mut(&self.model).record(rec);
         self.save();
         m
+    }
+
+    fn interrupted(&self) -> bool {
+        self.interrupt.load(Ordering::Relaxed)
     }
 
     fn skipped(&mut self, v: &ModelConfigVariant, batch_size: u32, reason: &str) {

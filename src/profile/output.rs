@@ -22,6 +22,78 @@ pub fn check_output_repository(out: &Path, override_existing: bool) -> Result<()
     Ok(())
 }
 
+/// What a path is, for messages ("a regular file", "a FIFO", ...).
+fn kind_of(m: &std::fs::Metadata) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    let t = m.file_type();
+    if t.is_file() {
+        "a regular file"
+    } else if t.is_fifo() {
+        "a FIFO"
+    } else if t.is_socket() {
+        "a socket"
+    } else if t.is_block_device() || t.is_char_device() {
+        "a device"
+    } else {
+        "not a directory"
+    }
+}
+
+/// Checks, before any work, that `dir` (the value of config key `key`) can
+/// hold tritium's output: an existing directory (a symbolic link to one is
+/// followed) or one that can be created, in which a file can be created and
+/// removed. A FIFO, file or dangling link where a directory is needed is
+/// refused. Directories created for the check are removed again; nothing is
+/// left behind.
+pub fn check_output_dir(dir: &Path, key: &str) -> Result<()> {
+    let bad = |msg: String| Err(Error::InvalidArgument(format!("{key} {}: {msg}", dir.display())));
+    match std::fs::metadata(dir) {
+        Ok(m) if m.is_dir() => {}
+        Ok(m) => return bad(format!("is {}, not a directory; give a directory (or a path where one can be created)", kind_of(&m))),
+        Err(_) if std::fs::symlink_metadata(dir).is_ok() => return bad("is a symbolic link to a missing target; fix the link or give a directory".to_string()),
+        Err(_) => {}
+    }
+    // Create what is missing, remembering it to remove it afterwards.
+    let mut created: Vec<PathBuf> = Vec::new();
+    let mut missing: Vec<&Path> = Vec::new();
+    let mut p = Some(dir);
+    while let Some(x) = p {
+        if x.as_os_str().is_empty() || std::fs::symlink_metadata(x).is_ok() {
+            if let Ok(m) = std::fs::metadata(x) {
+                if !m.is_dir() {
+                    return bad(format!("cannot be created: {} is {}, not a directory", x.display(), kind_of(&m)));
+                }
+            }
+            break;
+        }
+        missing.push(x);
+        p = x.parent();
+    }
+    let cleanup = |created: &[PathBuf]| {
+        for d in created.iter().rev() {
+            let _ = std::fs::remove_dir(d);
+        }
+    };
+    for d in missing.iter().rev() {
+        if let Err(e) = std::fs::create_dir(d) {
+            if !d.is_dir() {
+                cleanup(&created);
+                return bad(format!("cannot be created ({}: {e}); choose a writable location", d.display()));
+            }
+        } else {
+            created.push(d.to_path_buf());
+        }
+    }
+    let probe = dir.join(format!(".tritium-write-probe-{}", std::process::id()));
+    let r = std::fs::OpenOptions::new().write(true).create_new(true).open(&probe).and_then(|_| std::fs::remove_file(&probe));
+    cleanup(&created);
+    if let Err(e) = r {
+        let _ = std::fs::remove_file(&probe);
+        return bad(format!("is not writable ({e}); choose a writable directory"));
+    }
+    Ok(())
+}
+
 fn copy_tree(from: &Path, to: &Path) -> Result<()> {
     std::fs::create_dir_all(to).map_err(|e| Error::io(to, e))?;
     for e in std::fs::read_dir(from).map_err(|e| Error::io(from, e))? {
@@ -46,6 +118,8 @@ fn copy_tree(from: &Path, to: &Path) -> Result<()> {
 /// of the model except its config.pbtxt. Replaces an existing `out/name` only
 /// when `override_existing`.
 pub fn write_model_config(out: &Path, name: &str, config: &Value, model_dir: &Path, override_existing: bool) -> Result<PathBuf> {
+    // A name is one directory under `out`, never a path out of it.
+    super::config::check_model_name(name).map_err(|e| Error::InvalidArgument(format!("config {e}; not written")))?;
     let dst = out.join(name);
     if dst.exists() && !override_existing {
         return Err(Error::InvalidArgument(format!("{} exists; set override_output_model_repository: true to replace it", dst.display())));
@@ -130,5 +204,40 @@ mod tests {
         assert!(check_output_repository(&out, false).is_err());
         assert!(check_output_repository(&out, true).is_ok());
         assert!(check_output_repository(&d.path().join("absent"), false).is_ok());
+        // A name is never a path out of `out`.
+        for bad in ["../escape", "/abs", ".hidden"] {
+            assert!(write_model_config(&out, bad, &cfg, &model, true).is_err(), "{bad}");
+        }
+        assert!(!d.path().join("escape").exists());
+    }
+
+    #[test]
+    fn output_dirs_are_checked_before_any_work() {
+        let d = tempfile::tempdir().unwrap();
+        // Missing: creatable, and nothing is left behind by the check.
+        let fresh = d.path().join("a/b/c");
+        check_output_dir(&fresh, "export_path").unwrap();
+        assert!(!d.path().join("a").exists(), "the check removes what it created");
+        // A symbolic link to a directory is followed.
+        let target = d.path().join("real");
+        std::fs::create_dir(&target).unwrap();
+        let link = d.path().join("link");
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        check_output_dir(&link, "export_path").unwrap();
+        check_output_dir(&link.join("sub"), "export_path").unwrap();
+        // A dangling link, a file, a FIFO, a path under a file: refused with the key and path.
+        let dangling = d.path().join("dangling");
+        std::os::unix::fs::symlink(d.path().join("nowhere"), &dangling).unwrap();
+        let file = d.path().join("afile");
+        std::fs::write(&file, "x").unwrap();
+        let fifo = d.path().join("fifo");
+        assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+        for (p, what) in [(dangling, "missing target"), (file.clone(), "a regular file"), (fifo, "a FIFO"), (file.join("sub"), "cannot be created")] {
+            let e = check_output_dir(&p, "checkpoint_directory").unwrap_err().to_string();
+            assert!(e.contains("checkpoint_directory") && e.contains(&p.display().to_string()) && e.contains(what), "{e}");
+        }
+        // /proc is not writable, even for root.
+        let e = check_output_dir(Path::new("/proc/tritium-test-out"), "output_model_repository_path").unwrap_err().to_string();
+        assert!(e.contains("output_model_repository_path"), "{e}");
     }
 }

@@ -11,6 +11,17 @@
 //!   ([`ProfileResults::top_model_configs`]). Version-1 files are still read:
 //!   a measurement's batch size is taken from its load point (1 without one),
 //!   the new lists are empty.
+//!
+//! Fields added later without a version bump (absent in older files, read as
+//! empty): each model's `status` and `reason` ([`ModelStatus`]), the run's
+//! `fingerprint` (what `--resume` compares). Older files may hold a
+//! measurement whose load point carries failed requests, or a (config, batch
+//! size, concurrency) key twice (an interrupted partial beside its
+//! re-measurement): such points are never used as results
+//! ([`MeasurementRecord::ok_point`]), and [`ProfileResults::read`] keeps one
+//! record per key. `constraints` / `objectives` are JSON objects
+//! (`{"perf_latency_p99": {"max": 50}}`, `{"perf_throughput": 10}`); older
+//! files hold Rust debug strings, which the report still reads.
 
 use std::path::{Path, PathBuf};
 
@@ -97,6 +108,54 @@ fn one() -> u32 {
     1
 }
 
+/// Why a load point is not a usable result: some request failed, or none
+/// succeeded (successes are `requests - sum(failures)`). None for a point
+/// whose every request succeeded.
+pub fn point_failure(p: &LoadPoint) -> Option<String> {
+    let failed: u64 = p.failures.values().sum();
+    let ok = p.requests.saturating_sub(failed);
+    if failed > 0 {
+        let kinds: Vec<String> = p.failures.iter().map(|(k, n)| format!("{k} ({n})")).collect();
+        let what = if ok == 0 { "every request failed" } else { "some requests failed" };
+        return Some(format!("{what}: {failed} of {} requests failed: {}", p.requests, kinds.join("; ")));
+    }
+    if ok == 0 {
+        return Some(match p.warnings.first() {
+            Some(w) => format!("no request completed ({w})"),
+            None => "no request completed".to_string(),
+        });
+    }
+    None
+}
+
+impl MeasurementRecord {
+    /// The load point when this is a usable result: no error, and every
+    /// request of the point succeeded (at least one did). A failed or empty
+    /// point — including one stored by an older tritium — is never a result.
+    pub fn ok_point(&self) -> Option<&LoadPoint> {
+        if self.error.is_some() {
+            return None;
+        }
+        self.point.as_ref().filter(|p| point_failure(p).is_none())
+    }
+
+    /// Why the measurement is not a usable result (None when it is).
+    pub fn failure_reason(&self) -> Option<String> {
+        if let Some(e) = &self.error {
+            return Some(e.clone());
+        }
+        match &self.point {
+            Some(p) => point_failure(p),
+            None => Some("no result".to_string()),
+        }
+    }
+
+    /// The store's key: (config, client batch size, concurrency).
+    pub fn key(&self) -> (&str, u32, u32) {
+        (self.config.as_str(), self.batch_size, self.concurrency)
+    }
+}
+
 /// A client batch size not measured for a config (larger than its
 /// `max_batch_size`, as Model Analyzer skips it).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -149,6 +208,34 @@ pub struct SearchStats {
     pub overhead_seconds_per_config: f64,
 }
 
+/// How a model's profile ended (`status` in results.json).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum ModelStatus {
+    /// Every config tried loaded and every measurement succeeded.
+    Ok,
+    /// Usable measurements, but some config failed to load or some
+    /// measurement failed (see the model's `reason`).
+    Partial,
+    /// No usable measurement: the model is missing, its config is invalid,
+    /// it never loaded, or every measurement failed.
+    Failed,
+    /// The search was interrupted before it finished.
+    Interrupted,
+}
+
+impl ModelStatus {
+    /// "ok", "partial", "failed", "interrupted".
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            ModelStatus::Ok => "ok",
+            ModelStatus::Partial => "partial",
+            ModelStatus::Failed => "failed",
+            ModelStatus::Interrupted => "interrupted",
+        }
+    }
+}
+
 /// Everything about one profiled model.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
 pub struct ModelResults {
@@ -173,6 +260,12 @@ pub struct ModelResults {
     pub search: SearchStats,
     /// The search finished (false in a checkpoint of an interrupted run).
     pub complete: bool,
+    /// How the model's profile ended (absent in files of older tritium).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<ModelStatus>,
+    /// Why the status is not `ok` (what failed), when it is not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 /// The whole run: the checkpoint and `results.json`.
@@ -207,6 +300,16 @@ pub struct ProfileResults {
     /// (`num_top_model_configs`; empty when 0).
     #[serde(default)]
     pub top_model_configs: Vec<TopConfigRecord>,
+    /// Everything in the config that affects measurements (repository,
+    /// models and their settings, search bounds, perf_analyzer_flags,
+    /// constraints, objectives): `--resume` refuses a checkpoint whose
+    /// fingerprint differs from the current config's. Null in files of
+    /// older tritium.
+    #[serde(default, skip_serializing_if = "Value::is_null")]
+    pub fingerprint: Value,
+    /// Outputs of the run that could not be written (CSV tables, reports).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<String>,
 }
 
 impl ProfileResults {
@@ -244,6 +347,9 @@ impl ProfileResults {
                 }
             }
         }
+        for m in &mut r.models {
+            m.dedup_measurements();
+        }
         r.schema_version = SCHEMA_VERSION;
         Ok(r)
     }
@@ -280,23 +386,58 @@ impl ModelResults {
         self.configs.iter().find(|c| c.key == key).map(|c| c.name.as_str())
     }
 
-    /// The successful measurements of config `name`, in the order taken.
+    /// The successful measurements of config `name` (see
+    /// [`MeasurementRecord::ok_point`]), in the order taken.
     pub fn points_of<'a>(&'a self, name: &str) -> impl Iterator<Item = (&'a MeasurementRecord, &'a LoadPoint)> + 'a {
         let name = name.to_string();
-        self.measurements.iter().filter(move |r| r.config == name).filter_map(|r| r.point.as_ref().map(|p| (r, p)))
+        self.measurements.iter().filter(move |r| r.config == name).filter_map(|r| r.ok_point().map(|p| (r, p)))
     }
 
-    /// The config's highest-throughput measurement that meets the constraints
-    /// (what the summary and the reports show for it).
+    /// The config's highest-throughput successful measurement that meets the
+    /// constraints (what the summary and the reports show for it).
     pub fn best_point(&self, name: &str) -> Option<(&MeasurementRecord, &LoadPoint)> {
         self.points_of(name).filter(|(r, _)| r.passes != Some(false)).max_by(|a, b| a.1.throughput.total_cmp(&b.1.throughput))
+    }
+
+    /// True when config `name` has at least one successful measurement.
+    pub fn has_result(&self, name: &str) -> bool {
+        self.points_of(name).next().is_some()
     }
 
     /// A finished, successful measurement of (`key`, `batch_size`,
     /// `concurrency`), for resume.
     pub fn cached(&self, key: &str, batch_size: u32, concurrency: u32) -> Option<&MeasurementRecord> {
         let name = self.name_of(key)?;
-        self.measurements.iter().find(|m| m.config == name && m.batch_size == batch_size && m.concurrency == concurrency && m.point.is_some())
+        self.measurements.iter().find(|m| m.config == name && m.batch_size == batch_size && m.concurrency == concurrency && m.ok_point().is_some())
+    }
+
+    /// Stores a measurement, replacing any earlier record of the same
+    /// (config, batch size, concurrency): a key appears once in the store.
+    pub fn record(&mut self, rec: MeasurementRecord) {
+        self.measurements.retain(|m| m.key() != rec.key());
+        self.measurements.push(rec);
+    }
+
+    /// One record per (config, batch size, concurrency) — files of older
+    /// tritium could hold an interrupted partial beside its re-measurement:
+    /// the last successful record of a key wins, else its last record;
+    /// records of an interrupted (partial) window are dropped.
+    pub fn dedup_measurements(&mut self) {
+        let old = std::mem::take(&mut self.measurements);
+        let interrupted = |r: &MeasurementRecord| r.point.is_none() && r.error.as_deref().is_some_and(|e| e.starts_with("interrupted"));
+        let mut winner: std::collections::HashMap<(String, u32, u32), usize> = std::collections::HashMap::new();
+        for (i, r) in old.iter().enumerate().filter(|(_, r)| !interrupted(r)) {
+            let k = (r.config.clone(), r.batch_size, r.concurrency);
+            match winner.get(&k) {
+                Some(&w) if old[w].ok_point().is_some() && r.ok_point().is_none() => {}
+                _ => {
+                    winner.insert(k, i);
+                }
+            }
+        }
+        let mut keep: Vec<usize> = winner.into_values().collect();
+        keep.sort_unstable();
+        self.measurements = keep.into_iter().map(|i| old[i].clone()).collect();
     }
 
     /// The client batch sizes measured (successfully) for config `name`, sorted.
@@ -308,8 +449,16 @@ impl ModelResults {
     }
 }
 
-/// The search's view of a bench point.
+/// The search's view of a bench point. A point with a failed request, or
+/// without a successful one, is a failed [`Measurement`] (see
+/// [`point_failure`]): it never satisfies constraints and never ranks.
 pub fn to_measurement(key: &str, concurrency: u32, p: &LoadPoint) -> Measurement {
+    if let Some(why) = point_failure(p) {
+        let mut m = Measurement::failure(concurrency, why);
+        m.variant_key = key.to_string();
+        m.batch_size = p.batch_size;
+        return m;
+    }
     Measurement {
         variant_key: key.to_string(),
         concurrency,
@@ -354,9 +503,15 @@ pub fn write_csvs(results: &ProfileResults, dir: &Path, gpu_uuids: &str) -> Resu
     let mut srv = SERVER_COLUMNS.join(",") + "\n";
     for m in &results.models {
         for r in &m.measurements {
-            let Some(p) = &r.point else { continue };
             let Some(c) = m.configs.iter().find(|c| c.name == r.config) else { continue };
             let group = format!("{}:{}", c.variant.instance_count, c.variant.instance_kind.trim_start_matches("KIND_").to_lowercase());
+            let Some(p) = r.ok_point() else {
+                // A failed measurement: no numbers (never 0 ms), the reason in the constraints column.
+                let why = format!("FAILED: {}", r.failure_reason().unwrap_or_default());
+                inf += &format!("{},{},{},{},{},{},{},,\n", csv_field(&m.model), r.batch_size, r.concurrency, csv_field(&r.config), group, c.variant.max_batch_size, csv_field(&why));
+                gpu += &format!("{},{},{},{},{},{},{},,,\n", csv_field(&m.model), csv_field(gpu_uuids), r.batch_size, r.concurrency, csv_field(&r.config), group, csv_field(&why));
+                continue;
+            };
             let sat = match r.passes {
                 Some(true) => "Yes",
                 Some(false) => "No",
@@ -389,7 +544,7 @@ pub fn write_csvs(results: &ProfileResults, dir: &Path, gpu_uuids: &str) -> Resu
             );
         }
         // Server-only: the server with only the default config loaded (its first measurement).
-        if let Some(p) = m.measurements.iter().find(|r| r.config == m.default_config).and_then(|r| r.point.as_ref()) {
+        if let Some(p) = m.measurements.iter().filter(|r| r.config == m.default_config).find_map(|r| r.ok_point()) {
             srv += &format!(
                 "{},{},{},{},{}\n",
                 csv_field(&m.model),
@@ -492,11 +647,119 @@ mod tests {
         write_csvs(&r, d.path(), "").unwrap();
         let inf = std::fs::read_to_string(d.path().join("metrics-model-inference.csv")).unwrap();
         let rows: Vec<Vec<&str>> = inf.lines().skip(1).map(|l| l.split(',').collect()).collect();
-        assert_eq!(rows.iter().map(|r| (r[1], r[2])).collect::<Vec<_>>(), vec![("1", "1"), ("2", "1")], "{inf}");
+        let ok: Vec<_> = rows.iter().filter(|r| !r[6].starts_with("FAILED")).map(|r| (r[1], r[2])).collect();
+        assert_eq!(ok, vec![("1", "1"), ("2", "1")], "{inf}");
+        // The point without a result is a FAILED row without numbers.
+        let failed: Vec<_> = rows.iter().filter(|r| r[6].starts_with("FAILED")).collect();
+        assert_eq!(failed.len(), 1, "{inf}");
+        assert_eq!((failed[0][1], failed[0][2], failed[0][7], failed[0][8]), ("2", "2", "", ""), "{inf}");
         assert!(rows.iter().all(|r| r[5] == "4"), "Max Batch Size: {inf}");
         let p = d.path().join("r.json");
         r.write(&p).unwrap();
         assert_eq!(ProfileResults::read(&p).unwrap(), r);
+    }
+
+    fn good_point() -> LoadPoint {
+        let fx = ProfileResults::read(&fixture("cpu_only.json")).unwrap();
+        let p = fx.models[0].measurements.iter().find_map(|r| r.point.clone()).unwrap();
+        assert!(p.requests > 0 && p.failures.is_empty());
+        p
+    }
+
+    #[test]
+    fn failed_or_empty_points_are_never_results() {
+        let good = good_point();
+        // reject_all: every request got an error response; the histogram is empty (0 ms).
+        let mut all_failed = good.clone();
+        all_failed.failures.insert("request rejected by reject_all".into(), good.requests);
+        all_failed.latency = Default::default();
+        all_failed.throughput = 0.0;
+        let mut some_failed = good.clone();
+        some_failed.failures.insert("Deadline Exceeded".into(), 3);
+        let mut empty = good.clone();
+        empty.requests = 0;
+        assert_eq!(point_failure(&good), None);
+        let why = point_failure(&all_failed).unwrap();
+        assert!(why.starts_with("every request failed") && why.contains("request rejected by reject_all"), "{why}");
+        assert!(point_failure(&some_failed).unwrap().contains(&format!("3 of {} requests failed", good.requests)));
+        assert!(point_failure(&empty).unwrap().starts_with("no request completed"));
+        for p in [&all_failed, &some_failed, &empty] {
+            let meas = to_measurement("k", 1, p);
+            assert!(!meas.is_valid());
+            assert!(!crate::profile::search::passes_constraints(&Default::default(), &meas));
+        }
+        assert!(to_measurement("k", 1, &good).is_valid());
+
+        // Stored as an older tritium did: the point kept, `passes: true`.
+        let mut m = ModelResults { model: "m".into(), default_config: "m_config_default".into(), ..Default::default() };
+        let mut d = ModelConfigVariant::automatic(8, 1, "KIND_CPU", true);
+        d.is_default = true;
+        d.automatic = false;
+        let a = ModelConfigVariant::automatic(4, 2, "KIND_CPU", true);
+        let b = ModelConfigVariant::automatic(8, 2, "KIND_CPU", true);
+        let (dn, an, bn) = (m.config_for(&d, &Value::Null).name.clone(), m.config_for(&a, &Value::Null).name.clone(), m.config_for(&b, &Value::Null).name.clone());
+        let rec = |config: &str, concurrency, point: &LoadPoint| MeasurementRecord { config: config.into(), batch_size: 1, concurrency, passes: Some(true), point: Some(point.clone()), error: None };
+        m.measurements = vec![rec(&dn, 1, &all_failed), rec(&an, 1, &good), rec(&an, 2, &some_failed), rec(&bn, 1, &empty)];
+        assert!(!m.has_result(&dn) && m.best_point(&dn).is_none() && m.points_of(&dn).next().is_none());
+        assert!(!m.has_result(&bn));
+        assert_eq!(m.best_point(&an).map(|(r, _)| r.concurrency), Some(1), "the point with failed requests is not the best");
+        assert!(m.cached(&a.key(), 1, 2).is_none(), "a failed point is measured again on resume");
+        assert!(m.cached(&d.key(), 1, 1).is_none());
+        assert_eq!(m.batch_sizes_of(&dn), Vec::<u32>::new());
+        // CSV: FAILED with the reason, never 0 ms, never "Yes".
+        let r = ProfileResults { schema_version: SCHEMA_VERSION, models: vec![m], ..Default::default() };
+        let dir = tempfile::tempdir().unwrap();
+        write_csvs(&r, dir.path(), "").unwrap();
+        let inf = std::fs::read_to_string(dir.path().join("metrics-model-inference.csv")).unwrap();
+        let row = |config: &str, c: u32| inf.lines().find(|l| l.contains(&format!(",1,{c},{config},"))).unwrap_or_else(|| panic!("{config} {c}: {inf}")).to_string();
+        assert!(row(&dn, 1).contains("FAILED: every request failed") && row(&dn, 1).ends_with(",,"), "{inf}");
+        assert!(row(&an, 2).contains("FAILED: some requests failed"), "{inf}");
+        assert!(row(&bn, 1).contains("FAILED: no request completed"), "{inf}");
+        assert!(row(&an, 1).contains(",Yes,"), "{inf}");
+        assert_eq!(inf.matches(",Yes,").count(), 1, "{inf}");
+        assert!(!inf.contains("0.000"), "{inf}");
+        let gpu = std::fs::read_to_string(dir.path().join("metrics-model-gpu.csv")).unwrap();
+        assert_eq!(gpu.matches("FAILED").count(), 3, "{gpu}");
+        // The server-only row needs a successful default measurement.
+        let srv = std::fs::read_to_string(dir.path().join("metrics-server-only.csv")).unwrap();
+        assert_eq!(srv.lines().count(), 1, "{srv}");
+    }
+
+    #[test]
+    fn a_key_is_stored_once() {
+        let good = good_point();
+        let rec = |concurrency, point: Option<&LoadPoint>, error: Option<&str>| MeasurementRecord {
+            config: "m_config_0".into(),
+            batch_size: 1,
+            concurrency,
+            passes: None,
+            point: point.cloned(),
+            error: error.map(str::to_string),
+        };
+        let mut m = ModelResults { model: "m".into(), ..Default::default() };
+        m.record(rec(1, None, Some("load failed: x")));
+        m.record(rec(1, Some(&good), None));
+        m.record(rec(2, Some(&good), None));
+        assert_eq!(m.measurements.iter().map(|r| (r.concurrency, r.point.is_some())).collect::<Vec<_>>(), vec![(1, true), (2, true)]);
+        // A checkpoint of an earlier tritium: an interrupted partial, then its re-measurement,
+        // a success followed by a failure of the same key, a failure then a success.
+        let mut old = ModelResults { model: "m".into(), ..Default::default() };
+        old.measurements = vec![
+            rec(4, None, Some("interrupted (partial: 812.0 infer/s)")),
+            rec(1, Some(&good), None),
+            rec(2, None, Some("load failed: y")),
+            rec(4, Some(&good), None),
+            rec(1, None, Some("no request completed")),
+            rec(2, Some(&good), None),
+            rec(8, None, Some("interrupted (partial: 1.0 infer/s)")),
+        ];
+        let r = ProfileResults { schema_version: SCHEMA_VERSION, models: vec![old], ..Default::default() };
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("ck.json");
+        r.write(&p).unwrap();
+        let back = ProfileResults::read(&p).unwrap();
+        let keys: Vec<(u32, bool)> = back.models[0].measurements.iter().map(|r| (r.concurrency, r.ok_point().is_some())).collect();
+        assert_eq!(keys, vec![(1, true), (4, true), (2, true)], "one record per key, the successful one; no interrupted partial");
     }
 
     #[test]

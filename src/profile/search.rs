@@ -455,6 +455,12 @@ pub trait Measurer {
     /// `max_batch_size`); called once per (variant, batch size). The default
     /// does nothing.
     fn skipped(&mut self, _variant: &ModelConfigVariant, _batch_size: u32, _reason: &str) {}
+
+    /// True once the run was interrupted (Ctrl-C): the strategies stop at
+    /// once — no further measurement, no further event. The default is never.
+    fn interrupted(&self) -> bool {
+        false
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -1132,6 +1138,42 @@ impl SearchSpace {
     }
 }
 
+/// The worst case of a brute search of `space`: (configs it may load, the
+/// default included; measurements it may take), with no early exit and no
+/// reuse of measured points. Used to announce large spaces before they start
+/// (`bench::limits::LARGE_SEARCH_SPACE`). Saturating, never overflows.
+pub fn brute_worst_case(space: &SearchSpace) -> (u64, u64) {
+    let configs: u64 = if let Some(params) = &space.model_config_parameters {
+        let manual: u64 = manual_variant_groups(params, &space.default_variant).iter().map(|g| g.len() as u64).sum();
+        manual.saturating_add(1)
+    } else if space.search_disabled {
+        1
+    } else {
+        let instances = u64::from(space.max_instance_count.saturating_sub(space.min_instance_count)) + 1;
+        let sizes = if space.supports_batching { doubled_list(space.min_model_batch_size, space.max_model_batch_size).len().max(1) as u64 } else { 1 };
+        instances.saturating_mul(sizes).saturating_add(1)
+    };
+    let concurrencies = if !space.concurrency_list.is_empty() {
+        let mut l = space.concurrency_list.clone();
+        l.sort_unstable();
+        l.dedup();
+        l.len() as u64
+    } else if space.search_disabled {
+        1
+    } else {
+        doubled_list(space.min_concurrency, space.max_concurrency).len() as u64
+    };
+    let batches = space.batch_sizes.len().max(1) as u64;
+    let mut measurements = configs.saturating_mul(batches).saturating_mul(concurrencies);
+    if space.concurrency_list.is_empty() && !space.search_disabled {
+        // Final sweep of the top configs and the default: powers of two plus the binary search.
+        let steps = u64::from(floor_log2(space.max_concurrency.max(1)) - floor_log2(space.min_concurrency.max(1)) + 1) + u64::from(space.max_binary_search_steps);
+        let swept = u64::from(space.num_configs_per_model).saturating_add(1).min(configs);
+        measurements = measurements.saturating_add(swept.saturating_mul(batches).saturating_mul(steps));
+    }
+    (configs, measurements)
+}
+
 /// Client batch sizes as the search walks them: sorted, deduplicated, 0
 /// dropped, `[1]` when nothing is left.
 pub fn normalized_batch_sizes(sizes: &[u32]) -> Vec<u32> {
@@ -1282,16 +1324,30 @@ impl<'a> Runner<'a> {
         }
     }
 
+    /// The run was interrupted: measure nothing more, report nothing more.
+    fn stopped(&self) -> bool {
+        self.measurer.interrupted()
+    }
+
     fn phase(&mut self, phase: SearchPhase) {
         self.phase = phase;
+        if self.stopped() {
+            return;
+        }
         (self.on_event)(SearchEvent::PhaseStarted(phase));
     }
 
     fn note(&mut self, text: String) {
+        if self.stopped() {
+            return;
+        }
         (self.on_event)(SearchEvent::Note(text));
     }
 
     fn early_exit(&mut self, variant: &ModelConfigVariant, reason: &str) {
+        if self.stopped() {
+            return;
+        }
         (self.on_event)(SearchEvent::EarlyExit {
             phase: self.phase,
             variant_key: variant.key(),
@@ -1309,6 +1365,9 @@ impl<'a> Runner<'a> {
         batch_size: u32,
         concurrency: u32,
     ) -> Measurement {
+        if self.stopped() {
+            return Measurement::failure(concurrency, "interrupted");
+        }
         let key = variant.key();
         if let Some(m) = self.cache.get(&(key.clone(), batch_size, concurrency)) {
             let m = m.clone();
@@ -1323,6 +1382,10 @@ impl<'a> Runner<'a> {
             return m;
         }
         let mut m = self.measurer.measure(variant, batch_size, concurrency);
+        if self.stopped() {
+            // Interrupted during this measurement: it is not a result, and nothing more is reported.
+            return Measurement::failure(concurrency, "interrupted");
+        }
         m.variant_key = key.clone();
         m.batch_size = batch_size;
         m.concurrency = concurrency;
@@ -1367,7 +1430,7 @@ impl<'a> Runner<'a> {
                 allowed.push(b);
                 continue;
             }
-            if self.skipped.insert((variant.key(), b)) {
+            if !self.stopped() && self.skipped.insert((variant.key(), b)) {
                 let reason = if limit == 1
                     && variant.max_batch_size == 0
                     && self.space.ensemble_max_batch_size.is_none()
@@ -1470,6 +1533,9 @@ impl<'a> Runner<'a> {
         let space = self.space;
         let batches = self.allowed_batch_sizes(variant, &space.batch_sizes);
         for (bi, &b) in batches.iter().enumerate() {
+            if self.stopped() {
+                break;
+            }
             let mut throughputs: Vec<f64> = Vec::new();
             let mut failed = false;
             for &c in values {
@@ -1545,6 +1611,9 @@ impl<'a> Runner<'a> {
         let mut params: Vec<u32> = Vec::new();
         let mut results: Vec<Option<Measurement>> = Vec::new();
         for i in min_idx..=max_idx {
+            if self.stopped() {
+                return;
+            }
             if results.len() >= THROUGHPUT_MINIMUM_CONSECUTIVE_PARAMETER_TRIES
                 && self.objective_gain(&results) < THROUGHPUT_MINIMUM_GAIN
             {
@@ -1563,6 +1632,9 @@ impl<'a> Runner<'a> {
             return;
         };
         for _ in 0..self.space.max_binary_search_steps {
+            if self.stopped() {
+                return;
+            }
             let mid = lo + (hi - lo) / 2;
             if mid == lo || mid == hi || mid == 0 {
                 break;
@@ -1626,6 +1698,9 @@ impl<'a> Runner<'a> {
         self.phase(SearchPhase::ConcurrencySweep);
         let space = self.space;
         for variant in self.top_with_default() {
+            if self.stopped() {
+                return;
+            }
             for b in self.allowed_batch_sizes(&variant, &space.batch_sizes) {
                 self.parameter_search(&variant, b);
             }
@@ -1724,8 +1799,14 @@ impl SearchStrategy for BruteSearch {
             r.phase(SearchPhase::Manual);
             let mcg_early_exit = space.early_exit_enable;
             for group in manual_variant_groups(params, &space.default_variant) {
+                if r.stopped() {
+                    break;
+                }
                 let mut best_throughputs: Vec<f64> = Vec::new();
                 for (i, variant) in group.iter().enumerate() {
+                    if r.stopped() {
+                        break;
+                    }
                     let max_tp = r.perf_sweep(variant, &concurrencies, pa_early_exit);
                     if let Some(t) = max_tp.filter(|t| *t != 0.0) {
                         best_throughputs.push(t);
@@ -1752,6 +1833,9 @@ impl SearchStrategy for BruteSearch {
         } else if !space.search_disabled {
             r.phase(SearchPhase::Brute);
             for instances in space.min_instance_count..=space.max_instance_count {
+                if r.stopped() {
+                    break;
+                }
                 let mut mbs = if space.supports_batching {
                     space.min_model_batch_size
                 } else {
@@ -1759,6 +1843,9 @@ impl SearchStrategy for BruteSearch {
                 };
                 let mut best_throughputs: Vec<f64> = Vec::new();
                 loop {
+                    if r.stopped() {
+                        break;
+                    }
                     let variant = space.automatic_variant(mbs, instances);
                     let max_tp = r.perf_sweep(&variant, &concurrencies, pa_early_exit);
                     // _step_max_batch_size, then _done_walking_max_batch_size
@@ -1788,7 +1875,7 @@ impl SearchStrategy for BruteSearch {
             }
         }
 
-        if space.concurrency_list.is_empty() && !space.search_disabled {
+        if space.concurrency_list.is_empty() && !space.search_disabled && !r.stopped() {
             r.sweep_top_configs();
         }
         r.finish()
@@ -2347,6 +2434,9 @@ impl SearchStrategy for QuickSearch {
         let max_iterations = 10 * space_size + 100;
         let mut iterations = 0;
         while !climb.done {
+            if r.stopped() {
+                break;
+            }
             iterations += 1;
             if iterations > max_iterations {
                 r.note("quick: iteration limit reached; stopping the climb".into());
@@ -2377,7 +2467,7 @@ impl SearchStrategy for QuickSearch {
             }
         }
 
-        if !space.concurrency_sweep_disable {
+        if !space.concurrency_sweep_disable && !r.stopped() {
             r.sweep_top_configs();
         }
         r.finish()
@@ -3448,6 +3538,119 @@ latency_budget: 9
             vec!["b"],
             "none passes: best failing"
         );
+    }
+
+    #[test]
+    fn failed_measurements_never_pass_represent_or_rank() {
+        // The reject_all case: every request failed, so no latency (0 ms) and no throughput.
+        let o = Objectives::default();
+        let mut c = Constraints::default();
+        let failed = Measurement::failure(1, "every request failed: 10 of 10 requests failed");
+        assert!(!passes_constraints(&c, &failed), "no constraints: still not passing");
+        c.perf_latency_p99 = Some(Bound::max(50.0));
+        assert!(!passes_constraints(&c, &failed), "a p99 bound is not met by a failed point's 0 ms");
+        assert_eq!(failed.metric(Metric::PerfLatencyP99), None);
+        assert!(unapplied_constraints(&c, &failed).is_empty());
+        // Even flagged as passing, a failed measurement is never a representative...
+        assert_eq!(representative(&[(failed.clone(), true)], &o), None);
+        assert_eq!(representative(&[(failed.clone(), true), (m(10.0, 80.0), false)], &o), Some(1));
+        // ... and never ranks, not even when nothing else passes.
+        let ranked = rank_candidates(
+            vec![("reject_all", failed.clone(), true), ("slow", m(10.0, 80.0), false)],
+            &o,
+            5,
+        );
+        assert_eq!(ranked.iter().map(|r| r.0).collect::<Vec<_>>(), vec!["slow"]);
+        assert!(rank_candidates(vec![("reject_all", failed.clone(), true)], &o, 5).is_empty());
+        // Per model: a variant whose every measurement failed is not in the top list.
+        let d = default_variant();
+        let a = ModelConfigVariant::automatic(8, 2, "KIND_GPU", true);
+        let list = vec![(d.clone(), failed.clone()), (a.clone(), m(100.0, 60.0))];
+        let top = top_configs(&list, &c, &o, 3);
+        assert_eq!(top.iter().map(|r| r.variant.key()).collect::<Vec<_>>(), vec![a.key()]);
+        assert!(!top[0].passes);
+        assert!(top_configs(&list[..1], &c, &o, 3).is_empty());
+        assert!(best_per_variant(&list[..1], &c, &o).is_empty());
+    }
+
+    /// A measurer whose run is interrupted (Ctrl-C) during its `stop_after`-th
+    /// measurement; it notes how many events had been emitted by then.
+    struct Interrupted {
+        sim: SimModel,
+        stop_after: usize,
+        calls: usize,
+        events: std::rc::Rc<std::cell::RefCell<Vec<SearchEvent>>>,
+        events_at_interrupt: usize,
+    }
+
+    impl Measurer for Interrupted {
+        fn measure(&mut self, v: &ModelConfigVariant, bc: u32, c: u32) -> Measurement {
+            self.calls += 1;
+            let m = self.sim.measure(v, bc, c);
+            if self.calls >= self.stop_after {
+                self.events_at_interrupt = self.events.borrow().len();
+                return Measurement::failure(c, "interrupted");
+            }
+            m
+        }
+        fn skipped(&mut self, v: &ModelConfigVariant, bc: u32, reason: &str) {
+            self.sim.skipped(v, bc, reason);
+        }
+        fn interrupted(&self) -> bool {
+            self.calls >= self.stop_after
+        }
+    }
+
+    #[test]
+    fn strategies_stop_at_once_when_interrupted() {
+        // A huge space (100 000 instance counts): after the interrupt nothing is
+        // measured and no event is emitted, however many configs remain.
+        let mut space = SearchSpace::new("sim", default_variant(), true);
+        space.max_instance_count = 100_000;
+        space.max_model_batch_size = 8;
+        space.max_concurrency = 8;
+        space.batch_sizes = vec![1, 2];
+        let strategies: Vec<Box<dyn SearchStrategy>> = vec![Box::new(BruteSearch), Box::new(QuickSearch)];
+        for mut strategy in strategies {
+            let events = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+            let mut meas = Interrupted { sim: SimModel::new(), stop_after: 5, calls: 0, events: events.clone(), events_at_interrupt: 0 };
+            let sink = events.clone();
+            let out = strategy.run(&space, &mut meas, &mut |e| sink.borrow_mut().push(e));
+            let name = strategy.name();
+            assert_eq!(meas.calls, 5, "{name}: no measurement after the interrupt");
+            let events = events.borrow();
+            assert_eq!(events.len(), meas.events_at_interrupt, "{name}: events after the interrupt: {:?}", &events[meas.events_at_interrupt..]);
+            let measured = events.iter().filter(|e| matches!(e, SearchEvent::Measured { .. })).count();
+            assert_eq!(measured, 4, "{name}: the interrupted measurement is not reported");
+            assert_eq!(out.measurements.len(), 4, "{name}: the interrupted measurement is not a result");
+            assert!(out.measurements.iter().all(|(_, m)| m.is_valid()));
+        }
+    }
+
+    #[test]
+    fn brute_worst_case_counts_configs_and_measurements() {
+        let mut s = SearchSpace::new("sim", default_variant(), true);
+        s.max_model_batch_size = 8; // 1, 2, 4, 8
+        s.max_instance_count = 3;
+        s.concurrency_list = vec![1, 2, 2, 4];
+        s.batch_sizes = vec![1, 2];
+        // 3 instance counts x 4 sizes + the default; 2 batch sizes x 3 concurrencies each.
+        assert_eq!(brute_worst_case(&s), (13, 13 * 2 * 3));
+        s.supports_batching = false;
+        assert_eq!(brute_worst_case(&s).0, 4);
+        // 100 000 instance counts: counted, not walked.
+        s.max_instance_count = 100_000;
+        assert_eq!(brute_worst_case(&s).0, 100_001);
+        // Searched concurrency adds the final sweep of the top configs and the default.
+        let mut t = SearchSpace::new("sim", default_variant(), false);
+        t.max_instance_count = 1;
+        t.max_concurrency = 8; // 1, 2, 4, 8
+        t.num_configs_per_model = 3;
+        t.max_binary_search_steps = 5;
+        // 2 configs x 4 concurrencies, then 2 configs x (4 + 5).
+        assert_eq!(brute_worst_case(&t), (2, 8 + 18));
+        t.search_disabled = true;
+        assert_eq!(brute_worst_case(&t), (1, 1));
     }
 
     #[test]

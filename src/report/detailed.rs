@@ -56,7 +56,7 @@ pub fn render(r: &ProfileResults, v: &ModelView<'_>, name: &str, rank: usize, wh
 
     let size = 8.5;
     let role = if rank == 0 { " (the best config)".to_string() } else { String::new() };
-    f.field("Model:", &format!("{} · rank {} of {} top configs{role}", m.model, rank + 1, m.top.len()), size);
+    f.field("Model:", &format!("{} · rank {} of {} top configs{role}", m.model, rank + 1, v.ranked.len()), size);
     f.field("Config:", &config.map(describe).unwrap_or_else(|| "not in the results".to_string()), size);
     f.field("Run:", &format!("{} · tritium {} · Triton {} · {}", date(&r.started_at), r.tool_version, r.triton_version, hardware(&r.machine)), size);
     if let Some(e) = config.and_then(|c| c.error.as_ref()) {
@@ -180,7 +180,7 @@ pub fn render(r: &ProfileResults, v: &ModelView<'_>, name: &str, rank: usize, wh
     let mut failures = Vec::new();
     for rec in &recs {
         let mut colors = vec![None; headers.len()];
-        let cells = match &rec.point {
+        let cells = match rec.ok_point() {
             Some(p) => {
                 let sv = |g: fn(&crate::bench::export::ServerBreakdown) -> f64| opt(p.server.as_ref().map(|s| g(s) / 1000.0), 3);
                 let pass = match rec.passes {
@@ -211,18 +211,18 @@ pub fn render(r: &ProfileResults, v: &ModelView<'_>, name: &str, rank: usize, wh
             }
             None => {
                 let at = load_text(rec);
-                failures.push(format!("{}{}: {}", at[..1].to_uppercase(), &at[1..], rec.error.as_deref().unwrap_or("no result")));
+                failures.push(format!("{}{}: {}", at[..1].to_uppercase(), &at[1..], rec.failure_reason().unwrap_or_default()));
                 colors = vec![Some(RED); headers.len()];
-                let mut c = vec![rec.batch_size.to_string(), rec.concurrency.to_string(), "failed".to_string()];
+                let mut c = vec![rec.batch_size.to_string(), rec.concurrency.to_string(), "FAILED".to_string()];
                 c.extend(std::iter::repeat_n("—".to_string(), headers.len() - 3));
                 c
             }
         };
-        let is_chosen = rec.point.is_some() && Some((rec.batch_size, rec.concurrency)) == chosen;
+        let is_chosen = rec.ok_point().is_some() && Some((rec.batch_size, rec.concurrency)) == chosen;
         rows.push(Row {
             cells,
             colors,
-            fill: if rec.point.is_none() { Some(super::BROKEN) } else { is_chosen.then(|| color.lighten(0.82)) },
+            fill: if rec.ok_point().is_none() { Some(super::BROKEN) } else { is_chosen.then(|| color.lighten(0.82)) },
             bold: is_chosen,
             swatch: None,
         });

@@ -112,7 +112,7 @@ pub fn build_from(results: &ProfileResults, export_path: &Path) -> Result<Report
         let bytes = summary::render(results, &view, &path.display().to_string())?;
         write(&path, &bytes)?;
         out.summaries.push(path);
-        for (rank, name) in m.top.iter().enumerate() {
+        for (rank, name) in view.ranked.iter().enumerate() {
             let path = root.join("detailed").join(file_name(name)).join("detailed_report.pdf");
             let bytes = detailed::render(results, &view, name, rank, &path.display().to_string())?;
             write(&path, &bytes)?;
@@ -166,7 +166,8 @@ pub(crate) struct Shown<'a> {
     pub config: Option<&'a ConfigRecord>,
     pub color: Rgb,
     pub shape: Shape,
-    /// Position in `top` (None: the default, not ranked).
+    /// Position among the ranked configs (None: the default, or a config
+    /// without a successful measurement, not ranked).
     pub rank: Option<usize>,
     pub is_default: bool,
     /// Successful measurements, by client batch size then concurrency.
@@ -181,6 +182,10 @@ pub(crate) struct Shown<'a> {
 /// A model's data for the reports.
 pub(crate) struct ModelView<'a> {
     pub m: &'a ModelResults,
+    /// The top configs that have a successful measurement, best first (a
+    /// results.json of an older tritium may list a failed config in `top`:
+    /// it is shown as FAILED, never ranked).
+    pub ranked: Vec<&'a str>,
     /// Top configs (best first), then the default when it is not among them.
     pub shown: Vec<Shown<'a>>,
     /// Some measurement carries GPU memory (else CPU RAM and CPU % are shown).
@@ -189,6 +194,7 @@ pub(crate) struct ModelView<'a> {
 
 impl<'a> ModelView<'a> {
     pub fn new(m: &'a ModelResults) -> Self {
+        let ranked: Vec<&str> = m.top.iter().map(String::as_str).filter(|n| m.has_result(n)).collect();
         let mut names: Vec<&str> = m.top.iter().map(String::as_str).collect();
         if !names.contains(&m.default_config.as_str())
             && (m.configs.iter().any(|c| c.name == m.default_config) || m.measurements.iter().any(|r| r.config == m.default_config))
@@ -215,7 +221,7 @@ impl<'a> ModelView<'a> {
                     config: m.configs.iter().find(|c| c.name == name),
                     color,
                     shape: SHAPES[i % SHAPES.len()],
-                    rank: m.top.iter().position(|t| t == name),
+                    rank: ranked.iter().position(|t| *t == name),
                     is_default,
                     chosen: passing.or(any),
                     broke: passing.is_none() && any.is_some(),
@@ -224,7 +230,7 @@ impl<'a> ModelView<'a> {
             })
             .collect();
         let gpu = m.measurements.iter().filter_map(|r| r.point.as_ref()).any(|p| p.resources.gpu_memory_used_mb.is_some());
-        ModelView { m, shown, gpu }
+        ModelView { m, ranked, shown, gpu }
     }
 
     /// The shown config `name`.

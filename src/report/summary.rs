@@ -7,7 +7,7 @@ use super::table::{Row, Table};
 use super::BROKEN;
 use super::{constraint_bounds, constraints_text, date, describe, hardware, instances, load_text, objectives_text, ModelView, Shown};
 use crate::error::Result;
-use crate::profile::results::ProfileResults;
+use crate::profile::results::{ModelStatus, ProfileResults};
 
 /// Headers of the summary table (`\n` separates the two lines of a header).
 pub fn headers(gpu: bool) -> Vec<String> {
@@ -38,7 +38,7 @@ fn f1(v: Option<f64>) -> String {
 /// The sentence comparing the best config with the default.
 fn comparison(v: &ModelView<'_>) -> String {
     let mem = v.memory_name();
-    let best = v.m.top.first().and_then(|n| v.get(n));
+    let best = v.ranked.first().and_then(|n| v.get(n));
     let default = v.get(&v.m.default_config);
     let desc = |s: &Shown<'_>| s.config.map(describe).map(|d| format!(" ({d})")).unwrap_or_default();
     let mem_of = |s: &Shown<'_>| s.chosen.and_then(|(_, p)| v.memory(p));
@@ -120,8 +120,17 @@ pub fn render(r: &ProfileResults, v: &ModelView<'_>, what: &str) -> Result<Vec<u
     f.field("Constraints:", &constraints_text(&r.constraints, &m.unapplied_constraints), size);
     f.field("Objectives:", &objectives_text(&r.objectives), size);
 
-    let accent = v.m.top.first().and_then(|n| v.get(n)).map(|s| s.color).unwrap_or(GRAY);
-    f.callout(&comparison(v), 10.0, accent);
+    let accent = v.ranked.first().and_then(|n| v.get(n)).map(|s| s.color).unwrap_or(GRAY);
+    match (m.status, &m.reason) {
+        (Some(ModelStatus::Failed), reason) => {
+            f.callout(&format!("FAILED: {}", reason.as_deref().unwrap_or("no usable measurement")), 10.0, RED);
+        }
+        (Some(ModelStatus::Partial), Some(reason)) => {
+            f.callout(&comparison(v), 10.0, accent);
+            f.para(&format!("PARTIAL: {reason}"), 8.5, RED, 0.0);
+        }
+        _ => f.callout(&comparison(v), 10.0, accent),
+    }
 
     // Legend shared by both plots.
     f.y -= 16.0;
@@ -234,7 +243,8 @@ pub fn render(r: &ProfileResults, v: &ModelView<'_>, what: &str) -> Result<Vec<u
         let rank = match (s.rank, s.is_default) {
             (Some(0), _) => "1 (best)".to_string(),
             (Some(i), _) => (i + 1).to_string(),
-            (None, _) => "default".to_string(),
+            (None, true) => "default".to_string(),
+            (None, false) => "—".to_string(),
         };
         let c = s.config;
         let mut cells = vec![
@@ -263,7 +273,14 @@ pub fn render(r: &ProfileResults, v: &ModelView<'_>, what: &str) -> Result<Vec<u
                 }
             }
             None => {
-                let why = if c.and_then(|c| c.error.as_ref()).is_some() { "load failed" } else { "no measurement" };
+                // No successful measurement: FAILED, never numbers (the reason is in the notes).
+                let why = if c.and_then(|c| c.error.as_ref()).is_some() {
+                    "FAILED (load)"
+                } else if m.measurements.iter().any(|r| r.config == s.name) {
+                    "FAILED"
+                } else {
+                    "not measured"
+                };
                 cells.extend(["—", "—", "—", "—", "—", "—"].iter().map(|s| s.to_string()));
                 cells.push(why.to_string());
                 colors[11] = Some(RED);
@@ -306,9 +323,9 @@ pub fn render(r: &ProfileResults, v: &ModelView<'_>, what: &str) -> Result<Vec<u
     for c in m.configs.iter().filter(|c| c.error.is_some()) {
         notes.push((format!("{} ({}) failed to load: {}", c.name, describe(c), c.error.as_deref().unwrap_or_default()), true));
     }
-    let failed: Vec<_> = m.measurements.iter().filter(|r| r.point.is_none() && !m.configs.iter().any(|c| c.name == r.config && c.error.is_some())).collect();
+    let failed: Vec<_> = m.measurements.iter().filter(|r| r.ok_point().is_none() && !m.configs.iter().any(|c| c.name == r.config && c.error.is_some())).collect();
     for r in failed.iter().take(8) {
-        notes.push((format!("{} at {} failed: {}", r.config, load_text(r), r.error.as_deref().unwrap_or("no result")), true));
+        notes.push((format!("{} at {} FAILED: {}", r.config, load_text(r), r.failure_reason().unwrap_or_default()), true));
     }
     if failed.len() > 8 {
         notes.push((format!("… and {} more failed measurements.", failed.len() - 8), true));
@@ -373,8 +390,13 @@ pub fn render_top(r: &ProfileResults, what: &str) -> Result<Vec<u8>> {
     f.field("Objectives:", &objectives_text(&r.objectives), size);
 
     let config_of = |model: &str, name: &str| r.models.iter().find(|m| m.model == model).and_then(|m| m.configs.iter().find(|c| c.name == name));
+    // A results.json of an older tritium may rank a config whose measurements all failed: never shown as ranked.
+    let failed_entry = |model: &str, name: &str| r.models.iter().find(|m| m.model == model).is_some_and(|m| m.configs.iter().any(|c| c.name == name) && !m.has_result(name));
+    let dropped: Vec<String> = r.top_model_configs.iter().filter(|t| failed_entry(&t.model, &t.config)).map(|t| format!("{} of {}", t.config, t.model)).collect();
+    let entries: Vec<crate::profile::results::TopConfigRecord> =
+        r.top_model_configs.iter().filter(|t| !failed_entry(&t.model, &t.config)).enumerate().map(|(i, t)| crate::profile::results::TopConfigRecord { rank: i as u32 + 1, ..t.clone() }).collect();
     let load = |b: u32, c: u32| if b == 1 { format!("concurrency {c}") } else { format!("batch size {b}, concurrency {c}") };
-    let callout = match r.top_model_configs.first() {
+    let callout = match entries.first() {
         Some(t) => {
             let desc = config_of(&t.model, &t.config).map(|c| format!(" ({})", describe(c))).unwrap_or_default();
             let mut s = format!(
@@ -396,10 +418,10 @@ pub fn render_top(r: &ProfileResults, what: &str) -> Result<Vec<u8>> {
     };
     f.callout(&callout, 10.0, GRAY);
 
-    f.heading(&format!("Top {} configs across all models", r.top_model_configs.len()));
+    f.heading(&format!("Top {} configs across all models", entries.len()));
     let headers = top_headers();
     let mut rows = Vec::new();
-    for t in &r.top_model_configs {
+    for t in &entries {
         let c = config_of(&t.model, &t.config);
         let mut colors = vec![None; headers.len()];
         if !t.passes {
@@ -438,5 +460,8 @@ pub fn render_top(r: &ProfileResults, what: &str) -> Result<Vec<u8>> {
         GRAY,
         0.0,
     );
+    if !dropped.is_empty() {
+        f.para(&format!("Not ranked (every measurement failed; listed by the tritium that wrote this file): {}.", dropped.join(", ")), 7.5, RED, 0.0);
+    }
     f.finish(what)
 }
