@@ -255,7 +255,8 @@ impl Measurer for EmbeddedMeasurer<'_> {
     }
 
     fn interrupted(&self) -> bool {
-        self.interrupt.load(Ordering::Relaxed)
+        // A wedged model ends its search as Ctrl-C does; `run` records why.
+        self.interrupt.load(Ordering::Relaxed) || self.wedged.is_some()
     }
 
     fn skipped(&mut self, v: &ModelConfigVariant, batch_size: u32, reason: &str) {

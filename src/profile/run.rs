@@ -244,6 +244,7 @@ pub fn profile(cfg: &ProfileConfig, server: &Server, resume: Option<ProfileResul
         }
         let outcome;
         let stats;
+        let wedged;
         {
             let mut measurer = EmbeddedMeasurer::new(server, &spec.name, base.clone(), bcfg, &mut results, paths.checkpoint.clone(), interrupt, &sampler, obs);
             measurer.composing = composing.clone();
@@ -254,6 +255,7 @@ pub fn profile(cfg: &ProfileConfig, server: &Server, resume: Option<ProfileResul
                 }
             };
             outcome = strategy.run(&space, &mut measurer, &mut on_event);
+            wedged = measurer.wedged.clone();
             let wall = t_model.elapsed().as_secs_f64();
             let loads = measurer.loads.max(1);
             stats = SearchStats {
@@ -288,6 +290,17 @@ pub fn profile(cfg: &ProfileConfig, server: &Server, resume: Option<ProfileResul
             m.reason = Some("interrupted (Ctrl-C); continue with --resume".into());
         } else {
             set_status(m);
+            if let Some(why) = wedged {
+                // The search stopped early: never a clean result.
+                if m.status == Some(ModelStatus::Ok) {
+                    m.status = Some(ModelStatus::Partial);
+                }
+                m.reason = Some(match m.reason.take() {
+                    Some(r) => format!("search stopped: {why}; {r}"),
+                    None => format!("search stopped: {why}"),
+                });
+                obs.warn(&format!("{}: search stopped: {why}", spec.name));
+            }
         }
         results.write(&paths.checkpoint)?;
         if interrupted {
