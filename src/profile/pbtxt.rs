@@ -544,9 +544,11 @@ enum Number {
 }
 
 /// Parses a protobuf text number literal (optionally with a leading `-`).
+/// Only what the lexer reads as one number (after an optional `-`) is a
+/// number, so that [`from_json`] never writes text that does not parse.
 fn parse_number(text: &str) -> Option<Number> {
     let (neg, body) = match text.strip_prefix('-') {
-        Some(rest) => (true, rest.trim_start()),
+        Some(rest) => (true, rest),
         None => (false, text),
     };
     let lower = body.to_ascii_lowercase();
@@ -557,8 +559,14 @@ fn parse_number(text: &str) -> Option<Number> {
         "nan" | "nanf" => return Some(Number::Special("NaN")),
         _ => {}
     }
+    if !lower.starts_with(|c: char| c.is_ascii_digit() || c == '.') {
+        return None; // e.g. `+5`, ` 5`: not a number token
+    }
     let sign = if neg { -1 } else { 1 };
     if let Some(hex) = lower.strip_prefix("0x") {
+        if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None; // from_str_radix would take a sign: `0x-8`
+        }
         return i128::from_str_radix(hex, 16)
             .ok()
             .map(|v| Number::Int(sign * v));
@@ -1566,8 +1574,8 @@ fn map_entry_to_json(entry: &PbValue, value_ty: &str) -> (String, Value) {
 /// `timeout_action`) become identifiers; numeric strings of numeric fields
 /// become numbers; `null` fields are omitted. JSON with no text form (a
 /// document that is not an object, nested arrays, arrays mixing objects and
-/// scalars, `null` list elements, nesting deeper than [`MAX_DEPTH`]) is a
-/// [`FromJsonError`].
+/// scalars, `null` list elements, keys of messages that are not field names,
+/// nesting deeper than [`MAX_DEPTH`]) is a [`FromJsonError`].
 pub fn from_json(v: &Value) -> Result<PbMessage, FromJsonError> {
     match v {
         Value::Object(m) => json_to_msg(m, MODEL_CONFIG_TYPE, "", 0),
@@ -1617,6 +1625,12 @@ fn json_to_msg(obj: &Map<String, Value>, ty: &str, path: &str, depth: usize) -> 
         } else {
             format!("{path}.{k}")
         };
+        if !is_identifier(k) {
+            return Err(FromJsonError {
+                path: fpath,
+                message: format!("`{k}` is not a field name (letters, digits and `_`, not starting with a digit)"),
+            });
+        }
         let spec = field_spec(ty, k);
         let child = spec.map(|(_, c)| c).unwrap_or("");
         match (spec.map(|(c, _)| c), v) {
@@ -2179,6 +2193,21 @@ d { x: 6 }
     }
 
     #[test]
+    fn from_json_refuses_keys_that_are_not_field_names() {
+        // Found by tests/fuzz_parsers.rs: `{"": false}` was written as
+        // `: false`, a config.pbtxt that does not parse.
+        for key in ["", "max batch size", "1a", "a-b", "a.b", "é"] {
+            let e = from_json(&json!({ "dynamic_batching": { key: false } })).unwrap_err();
+            assert_eq!(e.path, format!("dynamic_batching.{key}"));
+            assert!(e.message.contains("not a field name"), "{e}");
+        }
+        // Map keys are strings, any text.
+        let m = from_json(&json!({ "parameters": { "a b": { "string_value": "" }, "": {} } })).unwrap();
+        assert_eq!(parse(&to_text(&m)).unwrap(), m);
+        assert!(from_json(&json!({ "_a1": 1, "A": 2 })).is_ok());
+    }
+
+    #[test]
     fn from_json_refuses_what_would_nest_too_deep() {
         let mut v = json!({"leaf": 1});
         for _ in 0..MAX_DEPTH {
@@ -2200,6 +2229,22 @@ d { x: 6 }
         }
         let with_map = from_json(&json!({ "parameters": { "k": shallow } })).unwrap();
         assert_eq!(parse(&to_text(&with_map)).unwrap(), with_map);
+    }
+
+    #[test]
+    fn number_forms_are_only_what_the_lexer_reads() {
+        // Found by tests/fuzz_parsers.rs (from_json of numeric-field strings):
+        // these were numbers, written as text that does not parse; the last
+        // one negated i128::MIN (a panic in debug builds).
+        for s in ["+5", "- 5", " 5", "0x-8", "0x+8", "-0x-80000000000000000000000000000000", "0x", "-"] {
+            assert_eq!(parse_number(s), None, "{s}");
+            let m = from_json(&json!({ "max_batch_size": s, "input": [{ "dims": [s] }] })).unwrap();
+            assert_eq!(m.get("max_batch_size"), Some(&PbValue::Str(s.to_string())));
+            assert_eq!(parse(&to_text(&m)).unwrap(), m, "{s}");
+        }
+        assert_eq!(parse_number("-0x7f"), Some(Number::Int(-127)));
+        assert_eq!(parse_number("-.5"), Some(Number::Float(-0.5)));
+        assert_eq!(parse_number("1e+5"), Some(Number::Float(1e5)));
     }
 
     #[test]
