@@ -366,6 +366,7 @@ const YAML_DICT: &[&str] = &[
     "constraints:", "objectives:", "model_config_parameters:", "parameters:", "concurrency:", "request_rate: ", "start: ", "stop: ", "step: ",
     "batch_sizes: ", "shape: ", "max: ", "min: ", "weighting: ", "percentile: ", "cpu_only: ", "num_top_model_configs: ", "run_config_search_mode: ",
     "run_config_search_max_concurrency: ", "measurement-interval: ", "latency_budget: ", "input-data: ", "a:-1,2", "x:0", "KIND_CPU",
+    "{start: 1, stop: 99999999}", "{start: 0, stop: 20000, step: 2}", "{start: 5, stop: 1}", "{stop: 1}", "{start: 1, stop: 2, step: 0}",
 ];
 
 const CLI_KEYS: &[&str] = &[
@@ -425,6 +426,23 @@ proptest! {
         let corpus = yaml_corpus();
         check_yaml(&corpus[i.index(corpus.len())], &ov);
     }
+}
+
+/// Found reading the range code while fuzzing: a `{start, stop, step}` range
+/// was expanded before any bound, so `{start: 1, stop: 4294967295}` asked
+/// for 16 GiB (an abort on allocation failure, or the OOM killer). A smaller
+/// stop here, so that a regression costs 80 MB, not the machine.
+#[test]
+fn huge_ranges_are_an_error_before_they_are_expanded() {
+    let yaml = |range: &str| format!("model_repository: /m\nprofile_models:\n  a:\n    parameters:\n      concurrency: {range}\n");
+    for range in ["{start: 1, stop: 20000000}", "{start: 0, stop: 4294967295}", "{start: 1, stop: 10001}", "{start: 1, stop: 20001, step: 2}"] {
+        let e = ProfileConfig::from_yaml_str(&yaml(range), Path::new("r.yaml")).unwrap_err().to_string();
+        assert!(e.contains("r.yaml") && e.contains("at most 10000 are allowed"), "{range}: {e}");
+    }
+    let c = ProfileConfig::from_yaml_str(&yaml("{start: 1, stop: 10000}"), Path::new("r.yaml")).unwrap();
+    assert_eq!(c.profile_models[0].parameters.concurrency.as_ref().map(Vec::len), Some(10_000));
+    let c = ProfileConfig::from_yaml_str(&yaml("{start: 4294967290, stop: 4294967295, step: 2}"), Path::new("r.yaml")).unwrap();
+    assert_eq!(c.profile_models[0].parameters.concurrency, Some(vec![4294967290, 4294967292, 4294967294]));
 }
 
 #[test]
@@ -712,7 +730,7 @@ fn mcp_yaml(depth: usize) -> String {
 fn model_config_parameters_deeper_than_the_limit_are_an_error() {
     let c = ProfileConfig::from_yaml_str(&mcp_yaml(MAX_MODEL_CONFIG_PARAMETER_DEPTH), Path::new("a.yaml")).unwrap();
     let v = &c.profile_models[0].model_config_parameters.as_ref().unwrap()["dynamic_batching"];
-    assert!(v.pointer(&format!("{}", "/x".repeat(MAX_MODEL_CONFIG_PARAMETER_DEPTH))).is_some());
+    assert!(v.pointer(&"/x".repeat(MAX_MODEL_CONFIG_PARAMETER_DEPTH)).is_some());
     // Deeper, but inside serde_yaml's own limit: tritium's error, with the key.
     let e = ProfileConfig::from_yaml_str(&mcp_yaml(MAX_MODEL_CONFIG_PARAMETER_DEPTH + 1), Path::new("a.yaml")).unwrap_err().to_string();
     assert!(e.contains("a.yaml") && e.contains("profile_models.m.model_config_parameters.dynamic_batching"), "{e}");

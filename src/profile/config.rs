@@ -2168,6 +2168,14 @@ impl<'de> Deserialize<'de> for NumList {
                 if step == 0 {
                     return Err(de::Error::custom("`step` must be at least 1"));
                 }
+                // Bounded before it is expanded: {start: 1, stop: 4294967295} would be 16 GiB.
+                let count = u64::from(stop - start) / u64::from(step) + 1;
+                let max = crate::bench::limits::MAX_LOAD_LEVELS;
+                if count > max as u64 {
+                    return Err(de::Error::custom(format!(
+                        "the range {start}..={stop} (step {step}) has {count} values; at most {max} are allowed, use a larger `step`"
+                    )));
+                }
                 // list(range(start, stop + 1, step))
                 Ok(NumList((start..=stop).step_by(step as usize).collect()))
             }
