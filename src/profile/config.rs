@@ -430,6 +430,12 @@ pub const IGNORED_CONSTRAINT_KEYS: &[(&str, &str)] = &[
 /// protobuf descriptor).
 pub const MODEL_CONFIG_FIELDS: &[&str] = super::pbtxt::MODEL_CONFIG_FIELDS;
 
+/// The deepest a `model_config_parameters` value may nest (arrays and
+/// objects): twice `pbtxt::MAX_DEPTH`, as deep as the JSON of the deepest
+/// config.pbtxt tritium reads. Deeper values would make configs (and
+/// `results.json`, which records them) that tritium could not read back.
+pub const MAX_MODEL_CONFIG_PARAMETER_DEPTH: usize = 2 * super::pbtxt::MAX_DEPTH;
+
 // ---------------------------------------------------------------------------
 // Errors
 // ---------------------------------------------------------------------------
@@ -2341,6 +2347,14 @@ impl<'de> Deserialize<'de> for NumList {
                 if step == 0 {
                     return Err(de::Error::custom("`step` must be at least 1"));
                 }
+                // Bounded before it is expanded: {start: 1, stop: 4294967295} would be 16 GiB.
+                let count = u64::from(stop - start) / u64::from(step) + 1;
+                let max = crate::bench::limits::MAX_LOAD_LEVELS;
+                if count > max as u64 {
+                    return Err(de::Error::custom(format!(
+                        "the range {start}..={stop} (step {step}) has {count} values; at most {max} are allowed, use a larger `step`"
+                    )));
+                }
                 // list(range(start, stop + 1, step))
                 Ok(NumList((start..=stop).step_by(step as usize).collect()))
             }
@@ -2602,6 +2616,16 @@ fn convert_pa_flags(
     Ok(flags)
 }
 
+/// Levels of arrays and objects in `v` (0 for a scalar). Recursive: only
+/// for values read by serde_json or serde_yaml, whose depth they bound.
+fn json_depth(v: &serde_json::Value) -> usize {
+    match v {
+        serde_json::Value::Array(items) => 1 + items.iter().map(json_depth).max().unwrap_or(0),
+        serde_json::Value::Object(m) => 1 + m.values().map(json_depth).max().unwrap_or(0),
+        _ => 0,
+    }
+}
+
 /// Converts a YAML value to JSON (mapping keys become strings).
 pub fn yaml_to_json(v: &Yaml) -> Result<serde_json::Value, String> {
     Ok(match v {
@@ -2678,6 +2702,13 @@ impl RawConfig {
                     let j = yaml_to_json(&v).map_err(|msg| {
                         invalid(&join(&join(&path, "model_config_parameters"), &k), msg)
                     })?;
+                    let depth = json_depth(&j);
+                    if depth > MAX_MODEL_CONFIG_PARAMETER_DEPTH {
+                        return Err(invalid(
+                            &join(&join(&path, "model_config_parameters"), &k),
+                            format!("nests {depth} levels of lists and mappings; at most {MAX_MODEL_CONFIG_PARAMETER_DEPTH} are accepted (a model config nests at most {} messages)", super::pbtxt::MAX_DEPTH),
+                        ));
+                    }
                     out.insert(k, j);
                 }
                 m.model_config_parameters = Some(out);

@@ -39,11 +39,29 @@
 //! `output_map`, `cc_model_filenames`, `metric_tags`, warm-up `inputs`, ...)
 //! as JSON objects, numbers as JSON numbers, enum identifiers as strings and
 //! `true`/`false` as booleans. [`from_json`] is the inverse.
+//!
+//! # Limits
+//!
+//! Messages may nest at most [`MAX_DEPTH`] (32) levels deep (each `{`/`<`
+//! opens a level; a `[ ]` list holds scalars or messages, never a list, so it
+//! adds no level of its own; real Triton configs stay under 8): deeper input
+//! is a [`PbtxtError`] naming the line and column of the bracket that goes
+//! past the limit, instead of exhausting the stack. [`from_json`] refuses
+//! JSON that would produce a deeper message, and accepts the [`to_json`] of
+//! everything [`parse`] accepts, so a config can go text → JSON → text. A
+//! config within the limit converts to JSON at most `2 * MAX_DEPTH + 1`
+//! levels deep (an array and an object per message level), well inside
+//! `serde_json`'s recursion limit of 128 when read back (e.g. from a
+//! profile's `results.json`).
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use serde_json::{Map, Value};
+
+/// The deepest nesting of messages [`parse`] accepts (and [`from_json`]
+/// produces); see the module docs.
+pub const MAX_DEPTH: usize = 32;
 
 /// A field value.
 #[derive(Debug, Clone, PartialEq)]
@@ -526,9 +544,11 @@ enum Number {
 }
 
 /// Parses a protobuf text number literal (optionally with a leading `-`).
+/// Only what the lexer reads as one number (after an optional `-`) is a
+/// number, so that [`from_json`] never writes text that does not parse.
 fn parse_number(text: &str) -> Option<Number> {
     let (neg, body) = match text.strip_prefix('-') {
-        Some(rest) => (true, rest.trim_start()),
+        Some(rest) => (true, rest),
         None => (false, text),
     };
     let lower = body.to_ascii_lowercase();
@@ -539,8 +559,14 @@ fn parse_number(text: &str) -> Option<Number> {
         "nan" | "nanf" => return Some(Number::Special("NaN")),
         _ => {}
     }
+    if !lower.starts_with(|c: char| c.is_ascii_digit() || c == '.') {
+        return None; // e.g. `+5`, ` 5`: not a number token
+    }
     let sign = if neg { -1 } else { 1 };
     if let Some(hex) = lower.strip_prefix("0x") {
+        if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None; // from_str_radix would take a sign: `0x-8`
+        }
         return i128::from_str_radix(hex, 16)
             .ok()
             .map(|v| Number::Int(sign * v));
@@ -607,6 +633,8 @@ fn ident_bool(s: &str) -> Option<bool> {
 struct Parser {
     toks: Vec<Token>,
     pos: usize,
+    /// Open messages around the current position.
+    depth: usize,
 }
 
 impl Parser {
@@ -640,6 +668,21 @@ impl Parser {
 
     fn is_punct(&self, c: char) -> bool {
         self.peek().tok == Tok::Punct(c)
+    }
+
+    /// A nested message opened by `t` (consumed), up to `end`; an error
+    /// past [`MAX_DEPTH`].
+    fn nested_message(&mut self, t: &Token, end: char) -> Result<PbValue, PbtxtError> {
+        if self.depth >= MAX_DEPTH {
+            return Err(Self::err(
+                t,
+                format!("messages nest deeper than {MAX_DEPTH} levels (the limit); real model configs are far shallower, is a closing bracket missing?"),
+            ));
+        }
+        self.depth += 1;
+        let m = self.message_body(Some(end))?;
+        self.depth -= 1;
+        Ok(PbValue::Msg(m))
     }
 
     /// Parses fields until `end` (a closing `}`/`>`), or end of input when `None`.
@@ -708,11 +751,11 @@ impl Parser {
         match &t.tok {
             Tok::Punct('{') => {
                 self.pos += 1;
-                Ok(PbValue::Msg(self.message_body(Some('}'))?))
+                self.nested_message(&t, '}')
             }
             Tok::Punct('<') => {
                 self.pos += 1;
-                Ok(PbValue::Msg(self.message_body(Some('>'))?))
+                self.nested_message(&t, '>')
             }
             Tok::Punct('[') => {
                 self.pos += 1;
@@ -741,11 +784,11 @@ impl Parser {
             let item = match &t.tok {
                 Tok::Punct('{') => {
                     self.pos += 1;
-                    PbValue::Msg(self.message_body(Some('}'))?)
+                    self.nested_message(&t, '}')?
                 }
                 Tok::Punct('<') => {
                     self.pos += 1;
-                    PbValue::Msg(self.message_body(Some('>'))?)
+                    self.nested_message(&t, '>')?
                 }
                 Tok::Eof => return Err(Self::err(&t, "expected `]` before end of input")),
                 _ => self.scalar()?,
@@ -832,7 +875,11 @@ fn describe(t: &Tok) -> String {
 /// Parses protobuf text format.
 pub fn parse(text: &str) -> Result<PbMessage, PbtxtError> {
     let toks = Lexer::new(text).tokenize()?;
-    let mut p = Parser { toks, pos: 0 };
+    let mut p = Parser {
+        toks,
+        pos: 0,
+        depth: 0,
+    };
     p.message_body(None)
 }
 
@@ -1527,10 +1574,11 @@ fn map_entry_to_json(entry: &PbValue, value_ty: &str) -> (String, Value) {
 /// `timeout_action`) become identifiers; numeric strings of numeric fields
 /// become numbers; `null` fields are omitted. JSON with no text form (a
 /// document that is not an object, nested arrays, arrays mixing objects and
-/// scalars, `null` list elements) is a [`FromJsonError`].
+/// scalars, `null` list elements, keys of messages that are not field names,
+/// nesting deeper than [`MAX_DEPTH`]) is a [`FromJsonError`].
 pub fn from_json(v: &Value) -> Result<PbMessage, FromJsonError> {
     match v {
-        Value::Object(m) => json_to_msg(m, MODEL_CONFIG_TYPE, ""),
+        Value::Object(m) => json_to_msg(m, MODEL_CONFIG_TYPE, "", 0),
         _ => Err(FromJsonError {
             path: "<root>".into(),
             message: "expected a JSON object".into(),
@@ -1553,7 +1601,21 @@ fn field_rank(ty: &str, field: &str) -> usize {
     usize::MAX
 }
 
-fn json_to_msg(obj: &Map<String, Value>, ty: &str, path: &str) -> Result<PbMessage, FromJsonError> {
+/// The error for a value at `path` that would open a message past
+/// [`MAX_DEPTH`] (`depth`: the messages it would be nested in).
+fn check_depth(depth: usize, path: &str) -> Result<(), FromJsonError> {
+    if depth > MAX_DEPTH {
+        return Err(FromJsonError {
+            path: path.to_string(),
+            message: format!("nests messages deeper than {MAX_DEPTH} levels, the most a config.pbtxt may have"),
+        });
+    }
+    Ok(())
+}
+
+/// `depth`: the messages this message is nested in (0 for the root).
+fn json_to_msg(obj: &Map<String, Value>, ty: &str, path: &str, depth: usize) -> Result<PbMessage, FromJsonError> {
+    check_depth(depth, path)?;
     let mut msg = PbMessage::new();
     let mut entries: Vec<(&String, &Value)> = obj.iter().collect();
     entries.sort_by_key(|(k, _)| field_rank(ty, k));
@@ -1563,6 +1625,12 @@ fn json_to_msg(obj: &Map<String, Value>, ty: &str, path: &str) -> Result<PbMessa
         } else {
             format!("{path}.{k}")
         };
+        if !is_identifier(k) {
+            return Err(FromJsonError {
+                path: fpath,
+                message: format!("`{k}` is not a field name (letters, digits and `_`, not starting with a digit)"),
+            });
+        }
         let spec = field_spec(ty, k);
         let child = spec.map(|(_, c)| c).unwrap_or("");
         match (spec.map(|(c, _)| c), v) {
@@ -1580,26 +1648,30 @@ fn json_to_msg(obj: &Map<String, Value>, ty: &str, path: &str) -> Result<PbMessa
                         },
                     );
                     let epath = format!("{fpath}.{mk}");
+                    check_depth(depth + 1, &epath)?;
                     if !mv.is_null() {
-                        entry.push("value", json_to_value(mv, "value", child, &epath)?);
+                        entry.push("value", json_to_value(mv, "value", child, &epath, depth + 1)?);
                     }
                     msg.push(k.clone(), PbValue::Msg(entry));
                 }
             }
-            _ => msg.push(k.clone(), json_to_value(v, k, child, &fpath)?),
+            _ => msg.push(k.clone(), json_to_value(v, k, child, &fpath, depth)?),
         }
     }
     Ok(msg)
 }
 
+/// `depth`: the messages the field holding `v` is nested in (a list adds
+/// no level: its elements are written inside it as they would be without).
 fn json_to_value(
     v: &Value,
     field: &str,
     child: &str,
     path: &str,
+    depth: usize,
 ) -> Result<PbValue, FromJsonError> {
     Ok(match v {
-        Value::Object(m) => PbValue::Msg(json_to_msg(m, child, path)?),
+        Value::Object(m) => PbValue::Msg(json_to_msg(m, child, path, depth + 1)?),
         Value::Array(items) => {
             let mut out = Vec::with_capacity(items.len());
             for (i, item) in items.iter().enumerate() {
@@ -1617,7 +1689,7 @@ fn json_to_value(
                             message: "null list element".into(),
                         })
                     }
-                    other => out.push(json_to_value(other, field, child, &ipath)?),
+                    other => out.push(json_to_value(other, field, child, &ipath, depth)?),
                 }
             }
             let msgs = out.iter().filter(|x| matches!(x, PbValue::Msg(_))).count();
@@ -2069,6 +2141,110 @@ d { x: 6 }
             assert!(e.message.contains(needle), "{text:?}: {e}");
             assert!(e.to_string().starts_with(&format!("{line}:{col}: ")));
         }
+    }
+
+    /// `depth` levels of `name { name { ... } name { ... } }`: every level a
+    /// message whose field appears twice (a JSON array of objects), the
+    /// deepest JSON a config of that depth converts to.
+    fn nested_twice(depth: usize) -> String {
+        let mut s = String::new();
+        for _ in 0..depth {
+            s.push_str("x { n: 1 }\nx {\n");
+        }
+        s.push_str("leaf: \"end\"\n");
+        for _ in 0..depth {
+            s.push_str("}\n");
+        }
+        s
+    }
+
+    #[test]
+    fn nesting_past_the_limit_is_an_error_not_a_stack_overflow() {
+        // 10 000 levels used to overflow the parser's stack (abort).
+        let deep = "a { ".repeat(10_000);
+        let e = parse(&deep).unwrap_err();
+        // The 33rd `{` is the one past the limit: column 4 * 32 + 3.
+        assert_eq!((e.line, e.column), (1, 4 * MAX_DEPTH + 3), "{e}");
+        assert!(e.message.contains("deeper than 32 levels"), "{e}");
+        // Messages inside lists, `<` like `{`: the 33rd `<` is past the limit.
+        let e = parse(&"a [ < ".repeat(10_000)).unwrap_err();
+        assert_eq!((e.line, e.column), (1, 6 * MAX_DEPTH + 5), "{e}");
+        let e = parse(&"a < ".repeat(MAX_DEPTH + 1)).unwrap_err();
+        assert_eq!(e.column, 4 * MAX_DEPTH + 3, "{e}");
+        // An unclosed input within the limit keeps its own error.
+        let e = parse(&"a { ".repeat(MAX_DEPTH)).unwrap_err();
+        assert!(e.message.contains("expected `}`"), "{e}");
+    }
+
+    #[test]
+    fn nesting_at_the_limit_parses_and_round_trips() {
+        let text = nested_twice(MAX_DEPTH);
+        let msg = roundtrip(&text);
+        assert!(parse(&nested_twice(MAX_DEPTH + 1)).is_err());
+        // Messages inside lists, up to the limit.
+        let mut alt = "a [ { ".repeat(MAX_DEPTH);
+        alt.push_str(&"} ] ".repeat(MAX_DEPTH));
+        roundtrip(&alt);
+        assert_eq!(from_json(&to_json(&parse(&alt).unwrap())).unwrap(), parse(&alt).unwrap());
+        // JSON and back: from_json accepts what parse accepted.
+        let json = to_json(&msg);
+        let back = from_json(&json).unwrap();
+        assert_eq!(to_json(&parse(&to_text(&back)).unwrap()), json);
+    }
+
+    #[test]
+    fn from_json_refuses_keys_that_are_not_field_names() {
+        // Found by tests/fuzz_parsers.rs: `{"": false}` was written as
+        // `: false`, a config.pbtxt that does not parse.
+        for key in ["", "max batch size", "1a", "a-b", "a.b", "é"] {
+            let e = from_json(&json!({ "dynamic_batching": { key: false } })).unwrap_err();
+            assert_eq!(e.path, format!("dynamic_batching.{key}"));
+            assert!(e.message.contains("not a field name"), "{e}");
+        }
+        // Map keys are strings, any text.
+        let m = from_json(&json!({ "parameters": { "a b": { "string_value": "" }, "": {} } })).unwrap();
+        assert_eq!(parse(&to_text(&m)).unwrap(), m);
+        assert!(from_json(&json!({ "_a1": 1, "A": 2 })).is_ok());
+    }
+
+    #[test]
+    fn from_json_refuses_what_would_nest_too_deep() {
+        let mut v = json!({"leaf": 1});
+        for _ in 0..MAX_DEPTH {
+            v = json!({ "x": v });
+        }
+        let msg = from_json(&v).unwrap();
+        assert_eq!(parse(&to_text(&msg)).unwrap(), msg);
+        let deeper = json!({ "x": v.clone() });
+        let e = from_json(&deeper).unwrap_err();
+        assert!(e.message.contains("deeper than 32"), "{e}");
+        assert_eq!(e.path, vec!["x"; MAX_DEPTH + 1].join("."));
+        // An object in a list is a level (the list is not), and so is a
+        // map entry (its `key`/`value` message).
+        assert!(from_json(&json!({ "x": [v.clone()] })).is_err());
+        assert!(from_json(&json!({ "parameters": { "k": v.clone() } })).is_err());
+        let mut shallow = json!({"leaf": 1});
+        for _ in 0..MAX_DEPTH - 2 {
+            shallow = json!({ "x": shallow });
+        }
+        let with_map = from_json(&json!({ "parameters": { "k": shallow } })).unwrap();
+        assert_eq!(parse(&to_text(&with_map)).unwrap(), with_map);
+    }
+
+    #[test]
+    fn number_forms_are_only_what_the_lexer_reads() {
+        // Found by tests/fuzz_parsers.rs (from_json of numeric-field strings):
+        // these were numbers, written as text that does not parse; the last
+        // one negated i128::MIN (a panic in debug builds).
+        for s in ["+5", "- 5", " 5", "0x-8", "0x+8", "-0x-80000000000000000000000000000000", "0x", "-"] {
+            assert_eq!(parse_number(s), None, "{s}");
+            let m = from_json(&json!({ "max_batch_size": s, "input": [{ "dims": [s] }] })).unwrap();
+            assert_eq!(m.get("max_batch_size"), Some(&PbValue::Str(s.to_string())));
+            assert_eq!(parse(&to_text(&m)).unwrap(), m, "{s}");
+        }
+        assert_eq!(parse_number("-0x7f"), Some(Number::Int(-127)));
+        assert_eq!(parse_number("-.5"), Some(Number::Float(-0.5)));
+        assert_eq!(parse_number("1e+5"), Some(Number::Float(1e5)));
     }
 
     #[test]
