@@ -55,6 +55,35 @@ pub struct Measurement {
     pub warmup_ms: u64,
 }
 
+impl Measurement {
+    /// Refuses settings no measurement can run with (the CLI refuses them at
+    /// parse time; this guards library callers): window or warm-up over
+    /// [`limits::MAX_INTERVAL_MS`], 0 windows, a percentile outside 1..=99, a
+    /// stability threshold that is not a finite number > 0, 0 requests per count window.
+    pub fn check(&self) -> Result<()> {
+        let bad = |m: String| Err(Error::InvalidArgument(m));
+        if self.interval_ms == 0 || self.interval_ms > limits::MAX_INTERVAL_MS {
+            return bad(format!("measurement interval {} ms: must be 1..={} ms", self.interval_ms, limits::MAX_INTERVAL_MS));
+        }
+        if self.warmup_ms > limits::MAX_INTERVAL_MS {
+            return bad(format!("warm-up {} ms: at most {} ms", self.warmup_ms, limits::MAX_INTERVAL_MS));
+        }
+        if self.max_trials == 0 {
+            return bad("max trials 0: at least one window is needed".into());
+        }
+        if self.percentile.is_some_and(|p| !(1..=99).contains(&p)) {
+            return bad(format!("percentile {:?}: must be 1..=99", self.percentile));
+        }
+        if !(self.stability_pct.is_finite() && self.stability_pct > 0.0) {
+            return bad(format!("stability percentage {}: must be a finite number > 0", self.stability_pct));
+        }
+        if self.mode == MeasurementMode::CountWindows && self.request_count == 0 {
+            return bad("measurement request count 0: a count window needs at least one request".into());
+        }
+        Ok(())
+    }
+}
+
 impl Default for Measurement {
     fn default() -> Self {
         Measurement { mode: MeasurementMode::TimeWindows, interval_ms: 5000, request_count: 50, stability_pct: 10.0, max_trials: 10, percentile: None, warmup_ms: 1000 }
@@ -350,7 +379,15 @@ fn measure_point_inner(server: &Server, cfg: &BenchConfig, sets: &[DataSet], loa
     if n_requests > limits::MAX_IN_FLIGHT.max(limits::MAX_CONCURRENCY as usize) {
         return Err(Error::InvalidArgument(format!("{n_requests} prepared requests is above tritium's limit of {}", limits::MAX_IN_FLIGHT)));
     }
-    let threads = threads.clamp(1, limits::MAX_THREADS);
+    if threads == 0 || threads > limits::MAX_THREADS {
+        return Err(Error::InvalidArgument(format!("{threads} worker threads: must be 1..={}", limits::MAX_THREADS)));
+    }
+    cfg.measurement.check()?;
+    if let Some(t) = cfg.request_count_timeout {
+        if t.is_zero() || t.as_secs_f64() > limits::MAX_REQUEST_COUNT_TIMEOUT_S {
+            return Err(Error::InvalidArgument(format!("request-count timeout {t:?}: must be > 0 and at most {} s", limits::MAX_REQUEST_COUNT_TIMEOUT_S)));
+        }
+    }
     let validate = if cfg.validate {
         let meta = server.model_metadata(&cfg.model, cfg.version)?;
         let mcfg = server.model_config(&cfg.model, cfg.version)?;
@@ -739,6 +776,37 @@ mod tests {
     fn labels() {
         assert_eq!(label(&LoadMode::Concurrency(4)), "concurrency 4");
         assert!(label(&LoadMode::RequestRate { rate: 100.0, distribution: loadgen::Distribution::Poisson }).contains("Poisson"));
+    }
+
+    #[test]
+    fn measurement_settings_are_checked() {
+        assert!(Measurement::default().check().is_ok());
+        let with = |f: &dyn Fn(&mut Measurement)| {
+            let mut m = Measurement::default();
+            f(&mut m);
+            m.check()
+        };
+        assert!(with(&|m| m.interval_ms = 0).is_err());
+        assert!(with(&|m| m.interval_ms = u64::MAX).is_err());
+        assert!(with(&|m| m.warmup_ms = u64::MAX).is_err());
+        assert!(with(&|m| m.max_trials = 0).is_err());
+        assert!(with(&|m| m.percentile = Some(0)).is_err());
+        assert!(with(&|m| m.percentile = Some(100)).is_err());
+        assert!(with(&|m| m.stability_pct = f64::NAN).is_err());
+        assert!(with(&|m| m.stability_pct = 0.0).is_err());
+        assert!(with(&|m| {
+            m.mode = MeasurementMode::CountWindows;
+            m.request_count = 0
+        })
+        .is_err());
+        // The deterministic deadline never overflows, whatever the interval.
+        let mut c = BenchConfig::new("m");
+        c.measurement.interval_ms = u64::MAX;
+        assert_eq!(c.deterministic_deadline(), Duration::from_secs(3600 * 60));
+        c.measurement.interval_ms = 200;
+        assert_eq!(c.deterministic_deadline(), Duration::from_secs(60));
+        c.request_count_timeout = Some(Duration::from_secs(3));
+        assert_eq!(c.deterministic_deadline(), Duration::from_secs(3));
     }
 
     #[test]
