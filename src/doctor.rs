@@ -14,6 +14,8 @@ use crate::runtime::{self, Runtime};
 use crate::triton::InputBuffer;
 
 const PROBE_MODEL: &str = "tritium_doctor_probe";
+/// How long the probe inference may take (the stub's first request included).
+const PROBE_TIMEOUT: Duration = Duration::from_secs(60);
 const PROBE_CONFIG: &str = r#"name: "tritium_doctor_probe"
 backend: "python"
 max_batch_size: 0
@@ -74,8 +76,22 @@ pub fn smoke_test(rt: &Runtime) -> Result<SmokeReport> {
     server.load_model(PROBE_MODEL)?;
     let model_load = t1.elapsed();
     let input = [1.5f32, -2.0, 0.25, 8.0];
-    let req = server.request(PROBE_MODEL, -1).input("IN", "FP32", &[4], InputBuffer::f32s(&input)).build()?;
-    let (_req, resp) = req.infer().map_err(|(e, _)| e)?;
+    let (tx, rx) = crossbeam::channel::bounded::<crate::triton::Completion>(1);
+    let handler: std::sync::Arc<dyn crate::triton::CompletionHandler> = std::sync::Arc::new(move |c: crate::triton::Completion| {
+        let _ = tx.send(c);
+    });
+    let req = server.request(PROBE_MODEL, -1).input("IN", "FP32", &[4], InputBuffer::f32s(&input)).on_complete(handler).build()?;
+    req.issue().map_err(|e| e.error)?;
+    let done = rx.recv_timeout(PROBE_TIMEOUT).map_err(|_| {
+        Error::InvalidArgument(format!("the probe model did not answer within {} s: the Python backend stub is stuck (check the stub's Python and numpy)", PROBE_TIMEOUT.as_secs()))
+    })?;
+    let _req = done.request;
+    let resp = done.response?;
+    // Triton does not check what a backend returns: compare with the declared outputs.
+    let meta = server.model_metadata(PROBE_MODEL, -1)?;
+    crate::bench::validate::OutputCheck::from_metadata(&meta, 0, 1)
+        .check(&resp)
+        .map_err(|m| Error::InvalidArgument(format!("the probe model's outputs do not match its declared outputs: {m}; the Python backend returns wrong tensors (numpy >= 2 in the stub's Python does this with Triton 2.51; install numpy<2)")))?;
     let out = resp.output_named("OUT")?.to_f32s()?;
     let expect: Vec<f32> = input.iter().map(|v| v * 2.0).collect();
     if out != expect {

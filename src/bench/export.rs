@@ -73,7 +73,10 @@ pub struct ResourceUsage {
 }
 
 /// The measurement of one load level.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+///
+/// With no successful request the latency numbers are `null` in JSON (see
+/// [`LatencySummary`]) and `error` says why the point is not a result.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct LoadPoint {
     /// `"concurrency"` or `"request_rate"`.
     pub mode: String,
@@ -98,9 +101,17 @@ pub struct LoadPoint {
     pub server: Option<ServerBreakdown>,
     /// Resource usage.
     pub resources: ResourceUsage,
-    /// Failed requests by kind.
+    /// Failed requests by kind: messages with numbers, hex values and ids
+    /// masked (`bench::loadgen::failure_kind`), at most 16 kinds plus "other".
     #[serde(default)]
     pub failures: BTreeMap<String, u64>,
+    /// One example message per failure kind.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub failure_examples: BTreeMap<String, String>,
+    /// Why this point is not a result at all (no request succeeded, the
+    /// model's Python stub died), when it is not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
     /// Requests completed in the measurement.
     pub requests: u64,
     /// Requests actually sent per second (request-rate mode).
@@ -118,6 +129,53 @@ pub struct LoadPoint {
     /// The traced timelines themselves (written to the `--trace` file, not to `--json`).
     #[serde(skip)]
     pub trace: Option<crate::trace::TraceSet>,
+}
+
+/// How far a load point can be trusted (see [`LoadPoint::outcome`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PointOutcome {
+    /// Every request succeeded and the measurement is complete (and stable, when stability applies).
+    Clean,
+    /// Numbers were measured, but part of them is not trustworthy (why).
+    Partial(String),
+    /// Nothing usable was measured (why).
+    Failed(String),
+}
+
+impl LoadPoint {
+    /// Requests that failed (every kind).
+    pub fn failed_requests(&self) -> u64 {
+        self.failures.values().sum()
+    }
+
+    /// Requests that succeeded.
+    pub fn succeeded(&self) -> u64 {
+        self.requests.saturating_sub(self.failed_requests())
+    }
+
+    /// Whether the point is a result: `Failed` when it carries an `error` or
+    /// no request succeeded; `Partial` when some requests failed, or (with
+    /// `request_count`, a deterministic run) fewer than that many succeeded,
+    /// or (without) the windows were not stable; else `Clean`.
+    pub fn outcome(&self, request_count: Option<u64>) -> PointOutcome {
+        if let Some(e) = &self.error {
+            return PointOutcome::Failed(e.clone());
+        }
+        let ok = self.succeeded();
+        if ok == 0 {
+            return PointOutcome::Failed("no request succeeded".into());
+        }
+        let failed = self.failed_requests();
+        if failed > 0 {
+            return PointOutcome::Partial(format!("{failed} of {} requests failed", self.requests));
+        }
+        match request_count {
+            Some(n) if ok < n => PointOutcome::Partial(format!("only {ok} of {n} requests completed")),
+            Some(_) => PointOutcome::Clean,
+            None if !self.stable => PointOutcome::Partial("no stable measurement".into()),
+            None => PointOutcome::Clean,
+        }
+    }
 }
 
 /// A complete benchmark run.
@@ -242,33 +300,151 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
 // Atomic writes
 // ---------------------------------------------------------------------------
 
+/// An OS error's text without the path a library may have added (tempfile
+/// names its temporary file; the user knows only their own path).
+fn os_text(e: &io::Error) -> String {
+    match e.raw_os_error() {
+        Some(code) => io::Error::from_raw_os_error(code).to_string(),
+        None => e.kind().to_string(),
+    }
+}
+
+/// An I/O error about the user's `path`: `<path>: <what>: <OS reason>`.
+fn path_error(path: &Path, what: &str, e: &io::Error) -> io::Error {
+    io::Error::new(e.kind(), format!("{}: {what}: {}", path.display(), os_text(e)))
+}
+
+/// What kind of file system object `m` is, for messages; `None` for a regular file.
+fn not_regular(m: &std::fs::Metadata) -> Option<&'static str> {
+    let t = m.file_type();
+    if t.is_file() {
+        return None;
+    }
+    if t.is_dir() {
+        return Some("a directory");
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_fifo() {
+            return Some("a FIFO (named pipe)");
+        }
+        if t.is_socket() {
+            return Some("a socket");
+        }
+        if t.is_char_device() || t.is_block_device() {
+            return Some("a device");
+        }
+    }
+    Some("not a regular file")
+}
+
+/// The file an output path finally names: symlinks followed (relative links
+/// resolve against their own directory), at most 40 of them. The target may
+/// not exist yet.
+pub fn resolve_output_path(path: &Path) -> io::Result<PathBuf> {
+    let mut p = path.to_path_buf();
+    for _ in 0..40 {
+        match std::fs::symlink_metadata(&p) {
+            Ok(m) if m.file_type().is_symlink() => {
+                let target = std::fs::read_link(&p).map_err(|e| path_error(path, "cannot read the symbolic link", &e))?;
+                p = match p.parent() {
+                    Some(dir) if target.is_relative() => dir.join(target),
+                    _ => target,
+                };
+            }
+            _ => return Ok(p),
+        }
+    }
+    Err(io::Error::new(io::ErrorKind::InvalidInput, format!("{}: too many levels of symbolic links", path.display())))
+}
+
+/// Checks, before any work, that `path` can receive an output file the way
+/// [`write_atomic`] writes it: symlinks are followed; the target must not be a
+/// directory, FIFO, socket or device; its directory must exist and accept a
+/// new file (checked by creating and removing one). Errors name `path`.
+pub fn check_output_target(path: &Path) -> io::Result<()> {
+    if path.as_os_str().is_empty() {
+        return Err(io::Error::new(io::ErrorKind::InvalidInput, "an empty path is not an output file"));
+    }
+    let target = resolve_output_path(path)?;
+    let shown = |what: &str| {
+        if target == path {
+            format!("{}: {what}", path.display())
+        } else {
+            format!("{} (a link to {}): {what}", path.display(), target.display())
+        }
+    };
+    match std::fs::metadata(&target) {
+        Ok(m) => {
+            if let Some(kind) = not_regular(&m) {
+                return Err(io::Error::new(io::ErrorKind::InvalidInput, shown(&format!("is {kind}, not a file tritium can replace; give a file path"))));
+            }
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        Err(e) => return Err(io::Error::new(e.kind(), shown(&format!("cannot be inspected: {}", os_text(&e))))),
+    }
+    let dir = parent_dir(&target);
+    match std::fs::metadata(dir) {
+        Ok(m) if m.is_dir() => {}
+        Ok(_) => return Err(io::Error::new(io::ErrorKind::InvalidInput, shown(&format!("{} is not a directory", dir.display())))),
+        Err(e) => return Err(io::Error::new(e.kind(), shown(&format!("its directory {} does not exist or cannot be read ({}); create it first", dir.display(), os_text(&e))))),
+    }
+    tempfile::Builder::new()
+        .prefix(".tritium-check-")
+        .tempfile_in(dir)
+        .map(drop)
+        .map_err(|e| io::Error::new(e.kind(), shown(&format!("cannot create a file in {} ({})", dir.display(), os_text(&e)))))
+}
+
+fn parent_dir(p: &Path) -> &Path {
+    match p.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    }
+}
+
 /// Writes `bytes` to `path` atomically: a temporary file in the same
 /// directory is written, fsynced and renamed over `path` (then the directory
 /// is fsynced, best effort). Readers see the old file or the new one, never
 /// a partial one; on error the temporary file is removed.
+///
+/// A symbolic link is followed: the file it points to is replaced (the
+/// temporary file is made in that file's directory) and the link stays. A
+/// target that is a directory, FIFO, socket or device is refused, never
+/// replaced. Errors name `path` (not the temporary file).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
+    let target = resolve_output_path(path)?;
+    let existing = match std::fs::metadata(&target) {
+        Ok(m) => {
+            if let Some(kind) = not_regular(&m) {
+                return Err(io::Error::new(io::ErrorKind::InvalidInput, format!("{}: is {kind}; refusing to replace it with a file", path.display())));
+            }
+            Some(m)
+        }
+        Err(_) => None,
     };
+    let dir = parent_dir(&target);
     let mut tmp = tempfile::Builder::new()
         .prefix(".tritium-")
         .suffix(".tmp")
-        .tempfile_in(dir)?;
-    tmp.write_all(bytes)?;
-    tmp.flush()?;
+        .tempfile_in(dir)
+        .map_err(|e| path_error(path, &format!("cannot create a file in {}", dir.display()), &e))?;
+    let io_err = |e: io::Error| path_error(path, "write failed", &e);
+    tmp.write_all(bytes).map_err(io_err)?;
+    tmp.flush().map_err(io_err)?;
     // tempfile creates the file 0600; give the result the permissions of the
     // file it replaces, or ordinary 0644.
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let perms = std::fs::metadata(path)
-            .map(|m| m.permissions())
-            .unwrap_or_else(|_| std::fs::Permissions::from_mode(0o644));
-        tmp.as_file().set_permissions(perms)?;
+        let perms = existing.map(|m| m.permissions()).unwrap_or_else(|| std::fs::Permissions::from_mode(0o644));
+        tmp.as_file().set_permissions(perms).map_err(io_err)?;
     }
-    tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
+    #[cfg(not(unix))]
+    let _ = existing;
+    tmp.as_file().sync_all().map_err(io_err)?;
+    tmp.persist(&target).map_err(|e| path_error(path, "cannot replace the file", &e.error))?;
     #[cfg(unix)]
     if let Ok(d) = std::fs::File::open(dir) {
         let _ = d.sync_all();
@@ -432,10 +608,12 @@ fn csv_row(p: &LoadPoint) -> Vec<String> {
     let l = &p.latency;
     let server = p.server.as_ref();
     let s = |f: fn(&ServerBreakdown) -> f64| server.map(|b| num(f(b))).unwrap_or_default();
-    let network_server = server.map(|b| {
+    let network_server = server.filter(|_| l.measured()).map(|b| {
         let accounted = b.queue_us + b.compute_input_us + b.compute_infer_us + b.compute_output_us;
         num((l.avg_us - accounted).max(0.0))
     });
+    // No successful request: no latency (empty cells, as `null` in JSON).
+    let lat = |v: f64| if l.measured() { num(v) } else { String::new() };
     let r = &p.resources;
     let failures_total: u64 = p.failures.values().sum();
     let failure_details: String = p
@@ -454,15 +632,15 @@ fn csv_row(p: &LoadPoint) -> Vec<String> {
         s(|b| b.compute_infer_us),
         s(|b| b.compute_output_us),
         s(|b| b.request_us),
-        num(l.p50_us),
-        num(l.p90_us),
-        num(l.p95_us),
-        num(l.p99_us),
-        num(l.p999_us),
-        num(l.avg_us),
-        num(l.min_us),
-        num(l.max_us),
-        num(l.std_us),
+        lat(l.p50_us),
+        lat(l.p90_us),
+        lat(l.p95_us),
+        lat(l.p99_us),
+        lat(l.p999_us),
+        lat(l.avg_us),
+        lat(l.min_us),
+        lat(l.max_us),
+        lat(l.std_us),
         opt(p.client_overhead_us),
         opt(p.loadgen_cpu_cores),
         p.requests.to_string(),
@@ -673,6 +851,8 @@ mod tests {
                 rss_mb: Some(512.0),
             },
             failures,
+            failure_examples: BTreeMap::new(),
+            error: None,
             requests: 3086,
             send_rate_achieved: None,
             loadgen_cpu_cores: Some(0.75),
@@ -758,6 +938,111 @@ mod tests {
         write_json(&sample_report(), &p).unwrap();
         let mode = std::fs::metadata(&p).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o644);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn atomic_write_follows_symlinks_and_keeps_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let real_dir = dir.path().join("real");
+        std::fs::create_dir(&real_dir).unwrap();
+        let real = real_dir.join("r.json");
+        std::fs::write(&real, b"old").unwrap();
+        // A relative link in another directory, and a link to a link.
+        let link = dir.path().join("link.json");
+        std::os::unix::fs::symlink("real/r.json", &link).unwrap();
+        let link2 = dir.path().join("link2.json");
+        std::os::unix::fs::symlink(&link, &link2).unwrap();
+        write_atomic(&link2, b"new").unwrap();
+        assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+        assert!(std::fs::symlink_metadata(&link2).unwrap().file_type().is_symlink());
+        assert_eq!(std::fs::read(&real).unwrap(), b"new");
+        // The temporary file was made beside the target, and is gone.
+        assert_eq!(only_file(&real_dir), vec!["r.json"]);
+        assert_eq!(only_file(dir.path()), vec!["link.json", "link2.json", "real"]);
+        // A dangling link creates the file it names.
+        let dangling = dir.path().join("dangling.json");
+        std::os::unix::fs::symlink("real/new.json", &dangling).unwrap();
+        check_output_target(&dangling).unwrap();
+        write_atomic(&dangling, b"x").unwrap();
+        assert_eq!(std::fs::read(real_dir.join("new.json")).unwrap(), b"x");
+        // A link loop is an error naming the user's path.
+        let a = dir.path().join("a");
+        let b = dir.path().join("b");
+        std::os::unix::fs::symlink(&b, &a).unwrap();
+        std::os::unix::fs::symlink(&a, &b).unwrap();
+        let e = write_atomic(&a, b"x").unwrap_err().to_string();
+        assert!(e.contains("symbolic links") && e.contains(&*a.to_string_lossy()), "{e}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn atomic_write_refuses_fifos_directories_and_devices() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("pipe");
+        let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+        // SAFETY: mkfifo(3) on a NUL-terminated path we own.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0);
+        let e = write_atomic(&fifo, b"x").unwrap_err().to_string();
+        assert!(e.contains("FIFO") && e.contains(&*fifo.to_string_lossy()), "{e}");
+        {
+            use std::os::unix::fs::FileTypeExt;
+            assert!(std::fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo(), "the FIFO is left alone");
+        }
+        let e = check_output_target(&fifo).unwrap_err().to_string();
+        assert!(e.contains("FIFO"), "{e}");
+        // Through a symlink too.
+        let link = dir.path().join("to_pipe");
+        std::os::unix::fs::symlink(&fifo, &link).unwrap();
+        let e = write_atomic(&link, b"x").unwrap_err().to_string();
+        assert!(e.contains("FIFO") && e.contains("to_pipe"), "{e}");
+        assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+        let e = check_output_target(&link).unwrap_err().to_string();
+        assert!(e.contains("a link to") && e.contains("FIFO"), "{e}");
+        // A device and a directory.
+        let e = write_atomic(Path::new("/dev/null"), b"x").unwrap_err().to_string();
+        assert!(e.contains("device") && e.contains("/dev/null"), "{e}");
+        assert!(check_output_target(Path::new("/dev/null")).unwrap_err().to_string().contains("device"));
+        let e = check_output_target(dir.path()).unwrap_err().to_string();
+        assert!(e.contains("directory"), "{e}");
+        // Missing directory / a file as directory: the user's path, no temporary name.
+        for bad in [dir.path().join("no/such/r.json"), dir.path().join("pipe/r.json")] {
+            let e = check_output_target(&bad).unwrap_err().to_string();
+            assert!(e.contains(&*bad.to_string_lossy()) && !e.contains(".tritium-"), "{e}");
+            let e = write_atomic(&bad, b"x").unwrap_err().to_string();
+            assert!(e.contains(&*bad.to_string_lossy()) && !e.contains(".tritium-"), "{e}");
+        }
+        // A writable new path is fine and the check leaves nothing behind.
+        check_output_target(&dir.path().join("ok.json")).unwrap();
+        assert_eq!(only_file(dir.path()), vec!["pipe", "to_pipe"]);
+    }
+
+    #[test]
+    fn failed_points_have_null_latency_and_read_back() {
+        let mut p = sample_point(4);
+        p.latency = LatencySummary::default();
+        p.throughput = 0.0;
+        p.error = Some("every request failed (3)".into());
+        p.failure_examples.insert("timeout".into(), "timeout after 5 s".into());
+        let v = serde_json::to_value(&p).unwrap();
+        assert!(v["latency"]["avg_us"].is_null() && v["latency"]["p99_us"].is_null(), "{v}");
+        assert_eq!(v["throughput"], 0.0);
+        let back: LoadPoint = serde_json::from_value(v).unwrap();
+        assert_eq!(back, p);
+        assert_eq!(back.outcome(None), PointOutcome::Failed("every request failed (3)".into()));
+        // CSV: empty latency cells.
+        let row = csv_row(&p);
+        let col = |name: &str| row[CSV_COLUMNS.iter().position(|c| *c == name).unwrap()].clone();
+        assert_eq!(col("Avg latency"), "");
+        assert_eq!(col("p99 latency"), "");
+        assert_eq!(col("Network+Server Send/Recv"), "");
+        // A point written before `error`/`failure_examples` existed still reads.
+        let mut old = serde_json::to_value(sample_point(1)).unwrap();
+        old.as_object_mut().unwrap().remove("failure_examples");
+        old.as_object_mut().unwrap().remove("error");
+        let back: LoadPoint = serde_json::from_value(old).unwrap();
+        assert_eq!(back.error, None);
+        assert_eq!(back.succeeded(), 3083);
     }
 
     #[test]

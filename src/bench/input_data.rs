@@ -275,6 +275,19 @@ pub enum InputError {
         /// The shape.
         shape: String,
     },
+    /// Prepared input data would take more memory than tritium allows
+    /// (see `bench::limits::input_budget_bytes`).
+    #[error("{what} needs {} ({}), above the limit of {limit}; {fix}", bytes_text(*.bytes), crate::bench::limits::human_bytes(*.bytes))]
+    InputTooLarge {
+        /// What is too large: the input (name, datatype, shape) or the file.
+        what: String,
+        /// The bytes it needs (saturated at `u128::MAX`).
+        bytes: u128,
+        /// The limit and where it comes from.
+        limit: String,
+        /// What to do.
+        fix: String,
+    },
     /// [`generate`] was asked to generate data that comes from a file.
     #[error("data for input `{name}` comes from the input data file {path}; it is loaded with load_input_data, not generated")]
     FileSourceNotGenerated {
@@ -436,6 +449,54 @@ impl std::fmt::Display for DataLocation {
             self.input
         )
     }
+}
+
+fn bytes_text(b: u128) -> String {
+    if b == u128::MAX {
+        "more than 2^128 bytes".to_string()
+    } else {
+        format!("{b} bytes")
+    }
+}
+
+/// Bytes one input of `shape` takes in a request: elements × element size,
+/// BYTES elements as 4 + the string length (`--string-data`, else
+/// `--string-length`). Saturates at `u128::MAX`; `None` for an unknown
+/// datatype or a shape with a negative (variable) dimension.
+pub fn input_bytes(spec: &TensorSpec, shape: &[i64], strings: &StringOptions) -> Option<u128> {
+    let dtype = DataType::from_wire(&spec.datatype)?;
+    let elements = shape.iter().try_fold(1u128, |acc, &d| (d >= 0).then(|| acc.saturating_mul(d as u128)))?;
+    let per = match dtype.element_size() {
+        Some(n) => n as u128,
+        None => 4 + strings.data.as_ref().map_or(strings.length, String::len) as u128,
+    };
+    Some(elements.saturating_mul(per))
+}
+
+/// Refuses request shapes whose inputs would take more than `budget` bytes
+/// (each input, then all of one request's inputs together), before anything
+/// is allocated. `shapes` are the full request shapes from [`resolve_shapes`].
+pub fn check_request_bytes(inputs: &[TensorSpec], shapes: &[(String, Vec<i64>)], strings: &StringOptions, budget: u64) -> Result<u128, InputError> {
+    let limit = || crate::bench::limits::describe_budget(budget);
+    let mut total = 0u128;
+    for (name, shape) in shapes {
+        let Some(spec) = inputs.iter().find(|s| s.name == *name) else { continue };
+        let Some(bytes) = input_bytes(spec, shape, strings) else { continue };
+        if bytes > u128::from(budget) {
+            return Err(InputError::InputTooLarge {
+                what: format!("input `{name}` ({}, request shape {})", spec.datatype, shape_to_string(shape)),
+                bytes,
+                limit: limit(),
+                fix: "use a smaller --shape or batch size (-b)".to_string(),
+            });
+        }
+        total = total.saturating_add(bytes);
+    }
+    if total > u128::from(budget) {
+        let list = shapes.iter().map(|(n, s)| format!("{n} {}", shape_to_string(s))).collect::<Vec<_>>().join(", ");
+        return Err(InputError::InputTooLarge { what: format!("one request's inputs together ({list})"), bytes: total, limit: limit(), fix: "use smaller --shape values or batch size (-b)".to_string() });
+    }
+    Ok(total)
 }
 
 /// Formats a shape as `[d1, d2, ...]`.
@@ -883,6 +944,18 @@ pub fn generate(
     };
     let mut rng = rng_for(seed, &spec.name, stream);
 
+    // Never allocate what cannot be had: a huge shape is an error, not an abort.
+    let cap = crate::bench::limits::MAX_INPUT_BYTES;
+    if let Some(bytes) = input_bytes(spec, shape, strings) {
+        if bytes > u128::from(cap) {
+            return Err(InputError::InputTooLarge {
+                what: format!("input `{}` ({}, request shape {})", spec.name, spec.datatype, shape_to_string(shape)),
+                bytes,
+                limit: crate::bench::limits::describe_budget(cap),
+                fix: "use a smaller --shape or batch size (-b)".to_string(),
+            });
+        }
+    }
     let Some(size) = dtype.element_size() else {
         // BYTES
         let mut out = Vec::new();
@@ -1412,6 +1485,32 @@ pub fn load_input_data_batched(
     shapes: &[(String, Vec<i64>)],
     max_batch_size: u32,
 ) -> Result<Vec<Step>, InputError> {
+    load_input_data_limited(path, inputs, shapes, max_batch_size, crate::bench::limits::MAX_INPUT_BYTES)
+}
+
+/// [`load_input_data_batched`] within a memory budget: a file larger than
+/// `budget / JSON_EXPANSION` is refused before it is read (its parsed form
+/// takes several times the text), and the requests built from it (every
+/// step, batched) must fit in `budget` bytes; checked before they are built.
+pub fn load_input_data_limited(
+    path: &Path,
+    inputs: &[TensorSpec],
+    shapes: &[(String, Vec<i64>)],
+    max_batch_size: u32,
+    budget: u64,
+) -> Result<Vec<Step>, InputError> {
+    use crate::bench::limits::{describe_budget, human_bytes, JSON_EXPANSION};
+    if let Ok(m) = std::fs::metadata(path) {
+        let text_limit = budget / JSON_EXPANSION;
+        if m.is_file() && m.len() > text_limit {
+            return Err(InputError::InputTooLarge {
+                what: format!("input data file {}", path.display()),
+                bytes: u128::from(m.len()),
+                limit: format!("{} for the JSON text (its parsed form takes up to {JSON_EXPANSION} times as much; budget {})", human_bytes(u128::from(text_limit)), describe_budget(budget)),
+                fix: "split the file, or give its tensors as \"b64\"".to_string(),
+            });
+        }
+    }
     let text = std::fs::read_to_string(path).map_err(|source| InputError::FileRead {
         path: path.to_path_buf(),
         source,
@@ -1422,7 +1521,8 @@ pub fn load_input_data_batched(
         column: e.column(),
         message: e.to_string(),
     })?;
-    parse_input_json(path, &json, inputs, shapes, max_batch_size)
+    drop(text);
+    parse_input_json(path, &json, inputs, shapes, max_batch_size, budget)
 }
 
 fn parse_input_json(
@@ -1431,6 +1531,7 @@ fn parse_input_json(
     inputs: &[TensorSpec],
     shapes: &[(String, Vec<i64>)],
     max_batch_size: u32,
+    budget: u64,
 ) -> Result<Vec<Step>, InputError> {
     let format = |at: &str, message: &str| InputError::Format {
         path: path.to_path_buf(),
@@ -1559,6 +1660,18 @@ fn parse_input_json(
             row.push(read_tensor(&ctx, plan, tensor)?);
         }
         samples.push(row);
+    }
+
+    // The requests built below: every step holds `batch` samples (one without batching).
+    let sample_total = samples.iter().flatten().fold(0u128, |acc, (_, b)| acc.saturating_add(b.len() as u128));
+    let built = sample_total.saturating_mul(if batching { u128::from(batch) } else { 1 });
+    if built > u128::from(budget) {
+        return Err(InputError::InputTooLarge {
+            what: format!("the requests built from input data file {} ({} entries{})", path.display(), samples.len(), if batching { format!(", {batch} samples per request") } else { String::new() }),
+            bytes: built,
+            limit: crate::bench::limits::describe_budget(budget),
+            fix: "use fewer entries or a smaller batch size (-b)".to_string(),
+        });
     }
 
     if !batching {
@@ -2342,6 +2455,46 @@ mod tests {
             assert!(matches!(e, InputError::Format { .. }), "{text}: {e}");
             assert!(e.to_string().contains("input_data.md"), "{e}");
         }
+    }
+
+    #[test]
+    fn huge_inputs_are_refused_before_allocating() {
+        let specs = [spec("IN", "FP32", &[-1]), spec("S", "BYTES", &[2])];
+        let shapes = vec![("IN".to_string(), vec![100_000_000_000]), ("S".to_string(), vec![2])];
+        let e = check_request_bytes(&specs, &shapes, &StringOptions::default(), 1 << 30).unwrap_err();
+        let m = e.to_string();
+        assert!(matches!(e, InputError::InputTooLarge { bytes: 400_000_000_000, .. }), "{m}");
+        assert!(m.contains("`IN`") && m.contains("[100000000000]") && m.contains("400000000000 bytes") && m.contains("372.5 GiB") && m.contains("--shape"), "{m}");
+        // Each input fits, together they do not.
+        let shapes = vec![("IN".to_string(), vec![200]), ("S".to_string(), vec![2])];
+        assert_eq!(check_request_bytes(&specs, &shapes, &StringOptions::default(), 1 << 20).unwrap(), 800 + 2 * 132);
+        let e = check_request_bytes(&specs, &shapes, &StringOptions::default(), 900).unwrap_err().to_string();
+        assert!(e.contains("together") && e.contains("1064 bytes"), "{e}");
+        // Products past u128 saturate instead of wrapping.
+        let big = vec![("IN".to_string(), vec![i64::MAX, i64::MAX, i64::MAX])];
+        let e = check_request_bytes(&specs, &big, &StringOptions::default(), u64::MAX).unwrap_err().to_string();
+        assert!(e.contains("more than 2^128"), "{e}");
+        // generate() itself never allocates past the hard cap, whoever calls it.
+        let e = generate(&spec("IN", "FP32", &[-1]), &[100_000_000_000], &InputSource::Zero, &StringOptions::default(), 0).unwrap_err();
+        assert!(matches!(e, InputError::InputTooLarge { .. }), "{e}");
+        let long = StringOptions { length: 1 << 20, data: None };
+        let e = generate(&spec("S", "BYTES", &[-1]), &[1 << 15], &InputSource::Random { seed: 0 }, &long, 0).unwrap_err();
+        assert!(matches!(e, InputError::InputTooLarge { .. }), "{e}");
+    }
+
+    #[test]
+    fn input_data_files_are_bounded() {
+        let specs = [spec("IN", "FP64", &[-1, 4])];
+        let shapes = vec![("IN".to_string(), vec![8, 4])];
+        let f = write_json(r#"{"data": [{"IN": [1, 2, 3, 4]}, {"IN": [5, 6, 7, 8]}]}"#);
+        // Fits: 2 entries × 8 samples per request × 32 bytes.
+        assert_eq!(load_input_data_limited(f.path(), &specs, &shapes, 8, 4096).unwrap().len(), 2);
+        // The requests built (512 bytes) exceed a budget the text (55 bytes, × 8) fits in.
+        let e = load_input_data_limited(f.path(), &specs, &shapes, 8, 500).unwrap_err().to_string();
+        assert!(e.contains("512 bytes") && e.contains("8 samples per request"), "{e}");
+        // The text itself is refused before it is read.
+        let e = load_input_data_limited(f.path(), &specs, &shapes, 8, 64).unwrap_err().to_string();
+        assert!(e.contains("input data file") && e.contains("JSON text"), "{e}");
     }
 
     #[test]

@@ -25,6 +25,93 @@ pub const MAX_INSTANCE_COUNT: u32 = 256;
 /// an estimate of the time) before it starts.
 pub const LARGE_SEARCH_SPACE: usize = 200;
 
+/// Most load-generator worker threads (`--max-threads`).
+pub const MAX_THREADS: usize = 256;
+
+/// Longest measurement window or warm-up (`-p`, `--warmup`), ms: one hour.
+pub const MAX_INTERVAL_MS: u64 = 3_600_000;
+
+/// Longest random BYTES element (`--string-length`): 16 MiB.
+pub const MAX_STRING_LENGTH: usize = 16 << 20;
+
+/// Most timelines kept per load level (`--trace-buffer`).
+pub const MAX_TRACE_BUFFER: u64 = 10_000_000;
+
+/// Hard cap on the bytes of prepared input data (one request's inputs, and
+/// every data set of an input-data file together): 16 GiB. The usable bound
+/// is the smaller of this and [`INPUT_MEMORY_FRACTION`] of MemAvailable, see
+/// [`input_budget_bytes`].
+pub const MAX_INPUT_BYTES: u64 = 16 << 30;
+
+/// Prepared input data may take at most 1/`INPUT_MEMORY_FRACTION` of the
+/// memory available when the run starts (`MemAvailable` in /proc/meminfo):
+/// the buffers exist once in host memory and may be copied once more into
+/// pinned or device memory, and Triton and the model need the rest.
+pub const INPUT_MEMORY_FRACTION: u64 = 2;
+
+/// An input-data JSON file larger than budget / this is refused before it is
+/// read: its parsed form takes several times the text.
+pub const JSON_EXPANSION: u64 = 8;
+
+/// Distinct failure kinds kept per load point; further kinds are counted
+/// under [`OTHER_FAILURES`].
+pub const MAX_FAILURE_KINDS: usize = 16;
+
+/// The failure kind that collects every kind past [`MAX_FAILURE_KINDS`].
+pub const OTHER_FAILURES: &str = "other";
+
+/// Longest deadline of a deterministic (`--request-count`) load level, s.
+pub const MAX_REQUEST_COUNT_TIMEOUT_S: f64 = 86_400.0;
+
+/// The bytes prepared input data may take: the smaller of
+/// [`MAX_INPUT_BYTES`] and MemAvailable / [`INPUT_MEMORY_FRACTION`] (the
+/// hard cap alone when /proc/meminfo cannot be read).
+pub fn input_budget_bytes() -> u64 {
+    match crate::procfs::mem_available_bytes() {
+        Some(avail) => (avail / INPUT_MEMORY_FRACTION).min(MAX_INPUT_BYTES),
+        None => MAX_INPUT_BYTES,
+    }
+}
+
+/// Says where an input budget from [`input_budget_bytes`] comes from.
+pub fn describe_budget(budget: u64) -> String {
+    if budget >= MAX_INPUT_BYTES {
+        format!("tritium's cap of {} on prepared input data", human_bytes(MAX_INPUT_BYTES as u128))
+    } else {
+        format!("{}, half of the memory available now (MemAvailable)", human_bytes(budget as u128))
+    }
+}
+
+/// `1.5 GiB`, `12 KiB`, `100 B`.
+pub fn human_bytes(b: u128) -> String {
+    const UNITS: [&str; 6] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
+    let mut v = b as f64;
+    let mut u = 0;
+    while v >= 1024.0 && u + 1 < UNITS.len() {
+        v /= 1024.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{b} B")
+    } else {
+        format!("{v:.1} {}", UNITS[u])
+    }
+}
+
+/// Refuses a request rate that is not > 0, not finite, or above [`MAX_REQUEST_RATE`].
+pub fn check_request_rate(r: f64, what: &str) -> Result<f64, String> {
+    if !r.is_finite() || r <= 0.0 {
+        return Err(format!("{what}: request rate {r} is not a load level; give a finite rate > 0 requests/s"));
+    }
+    if r > MAX_REQUEST_RATE {
+        return Err(format!(
+            "{what}: request rate {r}/s is above tritium's limit of {MAX_REQUEST_RATE}/s \
+             (one process's load generator cannot schedule sends finer than a fraction of a microsecond)"
+        ));
+    }
+    Ok(r)
+}
+
 /// Refuses `c` as a concurrency level when it is 0 or above [`MAX_CONCURRENCY`].
 pub fn check_concurrency(c: u64, what: &str) -> Result<u32, String> {
     if c == 0 {
@@ -50,5 +137,24 @@ mod tests {
         assert!(check_concurrency(0, "x").unwrap_err().contains("0"));
         let e = check_concurrency(4_294_967_296, "--concurrency-range").unwrap_err();
         assert!(e.contains("4294967296") && e.contains("16384"), "{e}");
+    }
+
+    #[test]
+    fn rate_bounds() {
+        assert_eq!(check_request_rate(0.5, "x"), Ok(0.5));
+        assert_eq!(check_request_rate(MAX_REQUEST_RATE, "x"), Ok(MAX_REQUEST_RATE));
+        for bad in [0.0, -1.0, f64::NAN, f64::INFINITY, MAX_REQUEST_RATE * 2.0] {
+            assert!(check_request_rate(bad, "--request-rate-range").unwrap_err().contains("--request-rate-range"), "{bad}");
+        }
+    }
+
+    #[test]
+    fn budget_is_bounded_and_described() {
+        let b = input_budget_bytes();
+        assert!(b > 0 && b <= MAX_INPUT_BYTES);
+        assert!(describe_budget(MAX_INPUT_BYTES).contains("16.0 GiB"));
+        assert!(describe_budget(1 << 20).contains("MemAvailable"));
+        assert_eq!(human_bytes(100), "100 B");
+        assert_eq!(human_bytes(400_000_000_000), "372.5 GiB");
     }
 }

@@ -12,6 +12,7 @@ pub mod limits;
 pub mod loadgen;
 pub mod resources;
 pub mod stats;
+pub mod validate;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -24,6 +25,7 @@ use export::{BatchBreakdown, BenchReport, LoadPoint, ServerBreakdown};
 use input_data::{InputSource, ShapeOverrides, StringOptions, TensorSpec};
 use loadgen::{LoadGen, LoadMode, WindowAcc};
 use stats::{LatencySummary, WindowSample};
+use validate::OutputCheck;
 
 /// How windows end.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize)]
@@ -51,6 +53,35 @@ pub struct Measurement {
     pub percentile: Option<u32>,
     /// Warm-up before the first window.
     pub warmup_ms: u64,
+}
+
+impl Measurement {
+    /// Refuses settings no measurement can run with (the CLI refuses them at
+    /// parse time; this guards library callers): window or warm-up over
+    /// [`limits::MAX_INTERVAL_MS`], 0 windows, a percentile outside 1..=99, a
+    /// stability threshold that is not a finite number > 0, 0 requests per count window.
+    pub fn check(&self) -> Result<()> {
+        let bad = |m: String| Err(Error::InvalidArgument(m));
+        if self.interval_ms == 0 || self.interval_ms > limits::MAX_INTERVAL_MS {
+            return bad(format!("measurement interval {} ms: must be 1..={} ms", self.interval_ms, limits::MAX_INTERVAL_MS));
+        }
+        if self.warmup_ms > limits::MAX_INTERVAL_MS {
+            return bad(format!("warm-up {} ms: at most {} ms", self.warmup_ms, limits::MAX_INTERVAL_MS));
+        }
+        if self.max_trials == 0 {
+            return bad("max trials 0: at least one window is needed".into());
+        }
+        if self.percentile.is_some_and(|p| !(1..=99).contains(&p)) {
+            return bad(format!("percentile {:?}: must be 1..=99", self.percentile));
+        }
+        if !(self.stability_pct.is_finite() && self.stability_pct > 0.0) {
+            return bad(format!("stability percentage {}: must be a finite number > 0", self.stability_pct));
+        }
+        if self.mode == MeasurementMode::CountWindows && self.request_count == 0 {
+            return bad("measurement request count 0: a count window needs at least one request".into());
+        }
+        Ok(())
+    }
 }
 
 impl Default for Measurement {
@@ -98,6 +129,11 @@ pub struct BenchConfig {
     /// With `trace`: traced requests stage their CUDA inputs and read GPU
     /// outputs back, timed with CUDA events (`--trace-cuda-copies`).
     pub trace_cuda_copies: bool,
+    /// Deadline of each deterministic load level (`--request-count-timeout`);
+    /// `None`: 60 × the measurement interval, at least 60 s (see [`BenchConfig::deterministic_deadline`]).
+    pub request_count_timeout: Option<Duration>,
+    /// Check every response against the model's declared outputs (`--validate`).
+    pub validate: bool,
 }
 
 impl BenchConfig {
@@ -121,7 +157,17 @@ impl BenchConfig {
             trace: None,
             request_count: None,
             trace_cuda_copies: false,
+            request_count_timeout: None,
+            validate: false,
         }
+    }
+
+    /// How long a deterministic load level (`--request-count`) may take before
+    /// it ends with the requests that completed: `--request-count-timeout`, or
+    /// 60 × the measurement interval and at least 60 s (generous: under Nsight
+    /// Compute every kernel is replayed many times).
+    pub fn deterministic_deadline(&self) -> Duration {
+        self.request_count_timeout.unwrap_or_else(|| Duration::from_millis(self.measurement.interval_ms.clamp(1000, limits::MAX_INTERVAL_MS)) * 60)
     }
 }
 
@@ -157,9 +203,11 @@ pub fn prepare_inputs(server: &Server, cfg: &BenchConfig) -> Result<Vec<DataSet>
         _ => input_data::resolve_shapes(&specs, mcfg.max_batch_size, cfg.batch_size, &cfg.shapes),
     }
     .map_err(bad)?;
+    let budget = limits::input_budget_bytes();
     let steps: Vec<input_data::Step> = match &cfg.input {
-        InputSource::File(path) => input_data::load_input_data_batched(path, &specs, &shapes, mcfg.max_batch_size).map_err(bad)?,
+        InputSource::File(path) => input_data::load_input_data_limited(path, &specs, &shapes, mcfg.max_batch_size, budget).map_err(bad)?,
         src => {
+            input_data::check_request_bytes(&specs, &shapes, &cfg.strings, budget).map_err(bad)?;
             let mut step = Vec::new();
             for (spec, (name, shape)) in specs.iter().zip(&shapes) {
                 let bytes = input_data::generate(spec, shape, src, &cfg.strings, 0).map_err(bad)?;
@@ -230,9 +278,13 @@ fn window_sample(w: &Window, batch: u32, percentile: Option<u32>) -> WindowSampl
     }
 }
 
-fn server_breakdown(d: &ModelStats) -> ServerBreakdown {
+/// Triton's view of the successful requests; `None` when none succeeded there.
+fn server_breakdown(d: &ModelStats) -> Option<ServerBreakdown> {
     let st = &d.inference_stats;
-    ServerBreakdown {
+    if st.success.count == 0 {
+        return None;
+    }
+    Some(ServerBreakdown {
         queue_us: st.avg_queue_us().unwrap_or(0.0),
         compute_input_us: st.avg_compute_input_us().unwrap_or(0.0),
         compute_infer_us: st.avg_compute_infer_us().unwrap_or(0.0),
@@ -250,26 +302,100 @@ fn server_breakdown(d: &ModelStats) -> ServerBreakdown {
                 compute_output_us: b.compute_output.avg_us().unwrap_or(0.0),
             })
             .collect(),
-    }
+    })
 }
 
 fn stats_of(server: &Server, cfg: &BenchConfig) -> Option<ModelStats> {
     server.model_statistics(&cfg.model, cfg.version).ok().and_then(|s| s.model_stats.into_iter().next())
 }
 
+/// The Python-backend stub processes serving the measured model (every
+/// model's for an ensemble), watched during a load level: Triton does not
+/// fail the requests of a stub that died, they simply never complete.
+struct StubWatch {
+    stubs: Vec<(u32, String)>,
+}
+
+impl StubWatch {
+    fn start(server: &Server, cfg: &BenchConfig) -> StubWatch {
+        let ensemble = needs_renew(server, cfg);
+        StubWatch { stubs: crate::procfs::python_stubs(if ensemble { None } else { Some(&cfg.model) }) }
+    }
+
+    /// The first watched stub that no longer runs, as a message for the user.
+    fn exited(&self) -> Option<String> {
+        self.stubs.iter().find(|(pid, _)| !crate::procfs::is_running(*pid)).map(|(pid, model)| {
+            format!("the Python stub of model {model} (pid {pid}) exited during the measurement; its requests in flight never complete and the model serves nothing until it is loaded again")
+        })
+    }
+}
+
+/// How a load level ended, beyond its numbers.
+struct PointEnd {
+    /// A watched Python stub died: the model is broken, later levels are pointless.
+    stub_exited: bool,
+    /// Warnings already shown to the observer while measuring.
+    shown: Vec<String>,
+}
+
+/// Passes everything on to an observer and remembers the warnings it showed.
+struct Recording<'a> {
+    inner: &'a dyn Observer,
+    shown: std::cell::RefCell<Vec<String>>,
+}
+
+impl Observer for Recording<'_> {
+    fn point_started(&self, label: &str) {
+        self.inner.point_started(label)
+    }
+    fn window(&self, label: &str, index: u32, sample: &WindowSample, stable: bool) {
+        self.inner.window(label, index, sample, stable)
+    }
+    fn warn(&self, message: &str) {
+        self.shown.borrow_mut().push(message.to_string());
+        self.inner.warn(message)
+    }
+}
+
 /// Measures one load level.
 pub fn measure_point(server: &Server, cfg: &BenchConfig, sets: &[DataSet], load: LoadMode, sampler: &resources::Sampler, interrupt: &AtomicBool, obs: &dyn Observer) -> Result<LoadPoint> {
+    measure_point_inner(server, cfg, sets, load, sampler, interrupt, obs).map(|(p, _)| p)
+}
+
+fn measure_point_inner(server: &Server, cfg: &BenchConfig, sets: &[DataSet], load: LoadMode, sampler: &resources::Sampler, interrupt: &AtomicBool, obs: &dyn Observer) -> Result<(LoadPoint, PointEnd)> {
+    let obs = Recording { inner: obs, shown: Default::default() };
     let lbl = label(&load);
     obs.point_started(&lbl);
     let (n_requests, threads) = match load {
         LoadMode::Concurrency(c) => (c.max(1) as usize, cfg.threads.unwrap_or_else(|| (c as usize).clamp(1, 4))),
         LoadMode::RequestRate { rate, .. } => {
-            if !(rate > 0.0 && rate.is_finite()) {
-                return Err(Error::InvalidArgument(format!("request rate must be > 0 (got {rate})")));
-            }
+            limits::check_request_rate(rate, "request rate").map_err(Error::InvalidArgument)?;
             (cfg.max_in_flight.max(1), cfg.threads.unwrap_or(2))
         }
     };
+    if let LoadMode::Concurrency(c) = load {
+        limits::check_concurrency(u64::from(c), "concurrency").map_err(Error::InvalidArgument)?;
+    }
+    if n_requests > limits::MAX_IN_FLIGHT.max(limits::MAX_CONCURRENCY as usize) {
+        return Err(Error::InvalidArgument(format!("{n_requests} prepared requests is above tritium's limit of {}", limits::MAX_IN_FLIGHT)));
+    }
+    if threads == 0 || threads > limits::MAX_THREADS {
+        return Err(Error::InvalidArgument(format!("{threads} worker threads: must be 1..={}", limits::MAX_THREADS)));
+    }
+    cfg.measurement.check()?;
+    if let Some(t) = cfg.request_count_timeout {
+        if t.is_zero() || t.as_secs_f64() > limits::MAX_REQUEST_COUNT_TIMEOUT_S {
+            return Err(Error::InvalidArgument(format!("request-count timeout {t:?}: must be > 0 and at most {} s", limits::MAX_REQUEST_COUNT_TIMEOUT_S)));
+        }
+    }
+    let validate = if cfg.validate {
+        let meta = server.model_metadata(&cfg.model, cfg.version)?;
+        let mcfg = server.model_config(&cfg.model, cfg.version)?;
+        Some(Arc::new(OutputCheck::from_metadata(&meta, mcfg.max_batch_size, cfg.batch_size)))
+    } else {
+        None
+    };
+    let stubs = StubWatch::start(server, cfg);
     let requests = build_requests(server, cfg, sets, n_requests)?;
     let m = &cfg.measurement;
     let interval = Duration::from_millis(m.interval_ms.max(1));
@@ -279,7 +405,7 @@ pub fn measure_point(server: &Server, cfg: &BenchConfig, sets: &[DataSet], load:
     };
     let point_start = Instant::now();
     let cuda_copies = if cfg.trace_cuda_copies && tracer.is_some() { Some(loadgen::CudaCopies::prepare(&requests)?) } else { None };
-    let opts = loadgen::GenOptions { tracer: tracer.clone(), limit: cfg.request_count, cuda_copies };
+    let opts = loadgen::GenOptions { tracer: tracer.clone(), limit: cfg.request_count, cuda_copies, validate };
     let gen = LoadGen::start_with(requests, load, threads, cfg.seed, needs_renew(server, cfg), opts);
     let mut warnings: Vec<String> = Vec::new();
 
@@ -298,6 +424,8 @@ pub fn measure_point(server: &Server, cfg: &BenchConfig, sets: &[DataSet], load:
     let mut samples: Vec<WindowSample> = Vec::new();
     let mut stable = false;
     let mut empty_streak = 0;
+    let mut stub_exited: Option<String> = None;
+    let mut last_stub_check = Instant::now();
     let mut k = if deterministic { 0u64 } else { 1 };
     let mut prev_stats = stats_of(server, cfg);
     let mut prev_cpu = loadgen::threads_cpu_seconds(&gen.tids.lock().map(|t| t.clone()).unwrap_or_default());
@@ -306,9 +434,8 @@ pub fn measure_point(server: &Server, cfg: &BenchConfig, sets: &[DataSet], load:
         let start = Instant::now();
         let start_count = gen.completed();
         let deadline = match (cfg.request_count, m.mode) {
-            // Deterministic: one window holding all N requests; the deadline only guards a hang
-            // (generous: under Nsight Compute every kernel is replayed many times).
-            (Some(_), _) => start + interval.max(Duration::from_secs(1)) * 60,
+            // Deterministic: one window holding all N requests; the deadline guards a hang.
+            (Some(_), _) => start + cfg.deterministic_deadline(),
             (None, MeasurementMode::TimeWindows) => start + interval,
             // A count window also ends at a deadline, so a hung model cannot stall it.
             (None, MeasurementMode::CountWindows) => start + interval.max(Duration::from_secs(1)) * 10,
@@ -316,6 +443,13 @@ pub fn measure_point(server: &Server, cfg: &BenchConfig, sets: &[DataSet], load:
         loop {
             if interrupt.load(Ordering::Relaxed) || Instant::now() >= deadline {
                 break;
+            }
+            if last_stub_check.elapsed() >= Duration::from_millis(50) {
+                last_stub_check = Instant::now();
+                stub_exited = stubs.exited();
+                if stub_exited.is_some() {
+                    break;
+                }
             }
             if let Some(n) = cfg.request_count {
                 if gen.recorded() >= n {
@@ -343,7 +477,14 @@ pub fn measure_point(server: &Server, cfg: &BenchConfig, sets: &[DataSet], load:
         let cpu = loadgen::threads_cpu_seconds(&gen.tids.lock().map(|t| t.clone()).unwrap_or_default());
         let w = Window { acc, duration: end - start, server: delta, resources: sampler.summarize(start, end), loadgen_cpu_s: cpu - prev_cpu };
         prev_cpu = cpu;
-        if w.acc.ok + w.acc.failed.values().sum::<u64>() == 0 {
+        if stub_exited.is_none() {
+            stub_exited = stubs.exited();
+        }
+        if let Some(msg) = &stub_exited {
+            let msg = format!("{lbl}: {msg}");
+            obs.warn(&msg);
+            warnings.push(msg);
+        } else if w.acc.ok + w.acc.failed.values().sum::<u64>() == 0 {
             empty_streak += 1;
             let msg = format!(
                 "{lbl}: no request completed in window {k} ({:.0} ms, {} in flight): the model may be hanging",
@@ -361,11 +502,14 @@ pub fn measure_point(server: &Server, cfg: &BenchConfig, sets: &[DataSet], load:
         stable = samples.len() >= 3 && stats::is_stable(&samples, m.stability_pct, m.percentile.is_some());
         obs.window(&lbl, k as u32, &s, stable);
         k += 1;
-        if stable || interrupt.load(Ordering::Relaxed) || empty_streak >= 2 || deterministic {
+        if stable || interrupt.load(Ordering::Relaxed) || empty_streak >= 2 || deterministic || stub_exited.is_some() {
             break;
         }
     }
-    let left = gen.stop(Duration::from_secs(5));
+    // Requests of a dead stub, or still in flight after the deadline, will not
+    // complete: do not wait long for them.
+    let hopeless = stub_exited.is_some() || empty_streak >= 2 || (deterministic && gen.in_flight() > 0);
+    let left = gen.stop(if hopeless { Duration::from_millis(500) } else { Duration::from_secs(5) });
     if left > 0 {
         warnings.push(format!("{lbl}: {left} request(s) still in flight after the measurement (left to the server's exit timeout)"));
     }
@@ -388,8 +532,11 @@ pub fn measure_point(server: &Server, cfg: &BenchConfig, sets: &[DataSet], load:
         warnings.push(format!("{lbl}: interrupted; the numbers cover the windows finished so far"));
     } else if let Some(n) = cfg.request_count {
         let done = windows.iter().map(|w| w.acc.ok + w.acc.failed.values().sum::<u64>()).sum::<u64>();
-        if done < n {
-            warnings.push(format!("{lbl}: only {done} of the {n} requests completed before the deadline"));
+        if done < n && stub_exited.is_none() {
+            warnings.push(format!(
+                "{lbl}: only {done} of {n} requests completed before the deadline of {:.0} s (--request-count-timeout)",
+                cfg.deterministic_deadline().as_secs_f64()
+            ));
         }
     } else if !stable && windows.len() >= 3 {
         let rep = stats::stability_report(&samples, m.stability_pct, m.percentile.is_some());
@@ -404,11 +551,14 @@ pub fn measure_point(server: &Server, cfg: &BenchConfig, sets: &[DataSet], load:
         warnings.push(format!("{lbl}: fewer than 3 windows; stability not established"));
     }
     let mut point = combine(cfg, load, &windows, stable, warnings);
+    if let Some(msg) = &stub_exited {
+        point.error = Some(msg.clone());
+    }
     if let Some(set) = trace {
         point.phases = Some(crate::trace::phases::PhaseTable::from_timelines(&set.timelines));
         point.trace = Some(set);
     }
-    Ok(point)
+    Ok((point, PointEnd { stub_exited: stub_exited.is_some(), shown: obs.shown.into_inner() }))
 }
 
 /// The reported numbers: the last (up to) 3 windows merged, as perf_analyzer reports the stable windows.
@@ -430,8 +580,22 @@ fn combine(cfg: &BenchConfig, load: LoadMode, windows: &[Window], stable: bool, 
     }
     let secs = dur.as_secs_f64().max(1e-9);
     let latency = LatencySummary::from_histogram(&acc.hist);
-    let breakdown = server.as_ref().map(server_breakdown);
-    let client_overhead_us = breakdown.as_ref().filter(|b| b.request_us > 0.0 && latency.count > 0).map(|b| latency.avg_us - b.request_us);
+    let breakdown = server.as_ref().and_then(server_breakdown);
+    // tritium's own time per request: client-side time from the actual issue
+    // (not the schedule, in request-rate mode) minus Triton's request time.
+    let client_avg_us = (acc.ok > 0).then(|| acc.issue_to_done_ns as f64 / acc.ok as f64 / 1e3);
+    let client_overhead_us = match (breakdown.as_ref().filter(|b| b.request_us > 0.0), client_avg_us) {
+        (Some(b), Some(c)) if c >= b.request_us => Some(c - b.request_us),
+        (Some(b), Some(c)) => {
+            warnings.push(format!(
+                "client overhead not reported: the client-side average from issue to completion ({c:.1} µs) is below Triton's average request time ({:.1} µs), \
+                 so their difference measures no overhead (the windows and Triton's statistics do not cover exactly the same requests)",
+                b.request_us
+            ));
+            None
+        }
+        _ => None,
+    };
     let mut resources = last.last().map(|w| w.resources.clone()).unwrap_or_default();
     // Max memory and average utilisation over the reported windows.
     if last.len() > 1 {
@@ -463,8 +627,18 @@ fn combine(cfg: &BenchConfig, load: LoadMode, windows: &[Window], stable: bool, 
     }
     let failures_total: u64 = acc.failed.values().sum();
     if failures_total > 0 {
-        warnings.push(format!("{failures_total} request(s) failed: {:?}", acc.failed));
+        let kinds: Vec<String> = acc.failed.iter().map(|(k, v)| format!("{v} × {k}")).collect();
+        warnings.push(format!("{failures_total} of {} request(s) failed: {}", acc.ok + failures_total, kinds.join("; ")));
     }
+    let error = if acc.ok > 0 {
+        None
+    } else if failures_total > 0 {
+        Some(format!("every request failed ({failures_total}); no latency or throughput was measured"))
+    } else if cfg.request_count.is_some() {
+        Some(format!("no request completed within the deadline of {:.0} s (--request-count-timeout)", cfg.deterministic_deadline().as_secs_f64()))
+    } else {
+        Some("no request completed in the reported windows: the model may be hanging".to_string())
+    };
     LoadPoint {
         mode: if concurrency.is_some() { "concurrency".into() } else { "request_rate".into() },
         concurrency,
@@ -478,6 +652,8 @@ fn combine(cfg: &BenchConfig, load: LoadMode, windows: &[Window], stable: bool, 
         server: breakdown,
         resources,
         failures: acc.failed.clone(),
+        failure_examples: acc.examples.clone(),
+        error,
         requests: acc.ok + failures_total,
         send_rate_achieved: request_rate.map(|_| send_rate),
         loadgen_cpu_cores: Some(cpu / secs),
@@ -541,11 +717,15 @@ pub fn run(server: &Server, cfg: &BenchConfig, interrupt: &AtomicBool, obs: &dyn
         if interrupt.load(Ordering::Relaxed) {
             break;
         }
-        let p = measure_point(server, cfg, &sets, *load, &sampler, interrupt, obs)?;
-        for w in &p.warnings {
+        let (p, end) = measure_point_inner(server, cfg, &sets, *load, &sampler, interrupt, obs)?;
+        for w in p.warnings.iter().filter(|w| !end.shown.contains(w)) {
             obs.warn(w);
         }
         points.push(p);
+        if end.stub_exited && points.len() < cfg.loads.len() {
+            obs.warn(&format!("{} remaining load level(s) not measured: the model's Python stub is gone", cfg.loads.len() - points.len()));
+            break;
+        }
     }
     sampler.stop();
     let md = server.metadata().ok();
@@ -567,6 +747,8 @@ pub fn run(server: &Server, cfg: &BenchConfig, interrupt: &AtomicBool, obs: &dyn
             "max_in_flight": cfg.max_in_flight,
             "request_count": cfg.request_count,
             "trace": cfg.trace.map(|t| serde_json::json!({"rate": t.rate, "buffer": t.capacity})),
+            "request_count_timeout_s": cfg.request_count.map(|_| cfg.deterministic_deadline().as_secs_f64()),
+            "validate": cfg.validate,
             "seed": cfg.seed,
         }),
         points,
@@ -594,6 +776,37 @@ mod tests {
     fn labels() {
         assert_eq!(label(&LoadMode::Concurrency(4)), "concurrency 4");
         assert!(label(&LoadMode::RequestRate { rate: 100.0, distribution: loadgen::Distribution::Poisson }).contains("Poisson"));
+    }
+
+    #[test]
+    fn measurement_settings_are_checked() {
+        assert!(Measurement::default().check().is_ok());
+        let with = |f: &dyn Fn(&mut Measurement)| {
+            let mut m = Measurement::default();
+            f(&mut m);
+            m.check()
+        };
+        assert!(with(&|m| m.interval_ms = 0).is_err());
+        assert!(with(&|m| m.interval_ms = u64::MAX).is_err());
+        assert!(with(&|m| m.warmup_ms = u64::MAX).is_err());
+        assert!(with(&|m| m.max_trials = 0).is_err());
+        assert!(with(&|m| m.percentile = Some(0)).is_err());
+        assert!(with(&|m| m.percentile = Some(100)).is_err());
+        assert!(with(&|m| m.stability_pct = f64::NAN).is_err());
+        assert!(with(&|m| m.stability_pct = 0.0).is_err());
+        assert!(with(&|m| {
+            m.mode = MeasurementMode::CountWindows;
+            m.request_count = 0
+        })
+        .is_err());
+        // The deterministic deadline never overflows, whatever the interval.
+        let mut c = BenchConfig::new("m");
+        c.measurement.interval_ms = u64::MAX;
+        assert_eq!(c.deterministic_deadline(), Duration::from_secs(3600 * 60));
+        c.measurement.interval_ms = 200;
+        assert_eq!(c.deterministic_deadline(), Duration::from_secs(60));
+        c.request_count_timeout = Some(Duration::from_secs(3));
+        assert_eq!(c.deterministic_deadline(), Duration::from_secs(3));
     }
 
     #[test]

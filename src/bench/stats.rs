@@ -199,7 +199,14 @@ impl LatencyHistogram {
 }
 
 /// Summary of a latency distribution, in microseconds.
+///
+/// With no latency recorded (`count == 0`: no request succeeded) the numbers
+/// are not measurements: they are written to JSON as `null` (and read back
+/// as 0 with `count` 0); use [`LatencySummary::avg`] and friends, which are
+/// `None` then. Files written before this rule (numbers everywhere) read the
+/// same way.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[serde(into = "LatencySummaryWire", from = "LatencySummaryWire")]
 pub struct LatencySummary {
     /// Number of latencies summarised.
     pub count: u64,
@@ -223,8 +230,101 @@ pub struct LatencySummary {
     pub p999_us: f64,
 }
 
+/// [`LatencySummary`] as written: `null` instead of numbers when nothing was measured.
+#[derive(Serialize, Deserialize)]
+struct LatencySummaryWire {
+    #[serde(default)]
+    count: u64,
+    avg_us: Option<f64>,
+    min_us: Option<f64>,
+    max_us: Option<f64>,
+    std_us: Option<f64>,
+    p50_us: Option<f64>,
+    p90_us: Option<f64>,
+    p95_us: Option<f64>,
+    p99_us: Option<f64>,
+    p999_us: Option<f64>,
+}
+
+impl From<LatencySummary> for LatencySummaryWire {
+    fn from(s: LatencySummary) -> Self {
+        let v = |x: f64| (s.count > 0 && x.is_finite()).then_some(x);
+        LatencySummaryWire {
+            count: s.count,
+            avg_us: v(s.avg_us),
+            min_us: v(s.min_us),
+            max_us: v(s.max_us),
+            std_us: v(s.std_us),
+            p50_us: v(s.p50_us),
+            p90_us: v(s.p90_us),
+            p95_us: v(s.p95_us),
+            p99_us: v(s.p99_us),
+            p999_us: v(s.p999_us),
+        }
+    }
+}
+
+impl From<LatencySummaryWire> for LatencySummary {
+    fn from(w: LatencySummaryWire) -> Self {
+        let v = |x: Option<f64>| x.unwrap_or(0.0);
+        LatencySummary {
+            count: w.count,
+            avg_us: v(w.avg_us),
+            min_us: v(w.min_us),
+            max_us: v(w.max_us),
+            std_us: v(w.std_us),
+            p50_us: v(w.p50_us),
+            p90_us: v(w.p90_us),
+            p95_us: v(w.p95_us),
+            p99_us: v(w.p99_us),
+            p999_us: v(w.p999_us),
+        }
+    }
+}
+
 impl LatencySummary {
-    /// Summarises a histogram; an empty histogram gives all zeros.
+    /// Whether any latency was recorded (some request succeeded).
+    pub fn measured(&self) -> bool {
+        self.count > 0
+    }
+
+    /// `v` when something was measured, else `None`.
+    fn value(&self, v: f64) -> Option<f64> {
+        self.measured().then_some(v)
+    }
+
+    /// Mean latency (µs); `None` when no request succeeded.
+    pub fn avg(&self) -> Option<f64> {
+        self.value(self.avg_us)
+    }
+
+    /// Median (µs); `None` when no request succeeded.
+    pub fn p50(&self) -> Option<f64> {
+        self.value(self.p50_us)
+    }
+
+    /// 90th percentile (µs); `None` when no request succeeded.
+    pub fn p90(&self) -> Option<f64> {
+        self.value(self.p90_us)
+    }
+
+    /// 95th percentile (µs); `None` when no request succeeded.
+    pub fn p95(&self) -> Option<f64> {
+        self.value(self.p95_us)
+    }
+
+    /// 99th percentile (µs); `None` when no request succeeded.
+    pub fn p99(&self) -> Option<f64> {
+        self.value(self.p99_us)
+    }
+
+    /// 99.9th percentile (µs); `None` when no request succeeded.
+    pub fn p999(&self) -> Option<f64> {
+        self.value(self.p999_us)
+    }
+
+    /// Summarises a histogram; an empty histogram gives all zeros (written as
+    /// `null`, see the type's docs).
     pub fn from_histogram(h: &LatencyHistogram) -> Self {
         if h.is_empty() {
             return LatencySummary::default();
@@ -562,6 +662,29 @@ mod tests {
         let j = serde_json::to_string(&s).unwrap();
         let back: LatencySummary = serde_json::from_str(&j).unwrap();
         assert_eq!(s, back);
+    }
+
+    #[test]
+    fn empty_summary_is_null_in_json_and_reads_back() {
+        let empty = LatencySummary::from_histogram(&LatencyHistogram::new());
+        let v = serde_json::to_value(empty).unwrap();
+        assert_eq!(v["count"], 0);
+        for k in ["avg_us", "min_us", "max_us", "std_us", "p50_us", "p90_us", "p95_us", "p99_us", "p999_us"] {
+            assert!(v[k].is_null(), "{k}: {v}");
+        }
+        let back: LatencySummary = serde_json::from_value(v).unwrap();
+        assert_eq!(back, empty);
+        assert_eq!((back.avg(), back.p99(), back.p50()), (None, None, None));
+        // Files written before the rule hold numbers; they still read.
+        let old = serde_json::json!({"count": 3, "avg_us": 1.5, "min_us": 1.0, "max_us": 2.0, "std_us": 0.5,
+            "p50_us": 1.5, "p90_us": 2.0, "p95_us": 2.0, "p99_us": 2.0, "p999_us": 2.0});
+        let s: LatencySummary = serde_json::from_value(old).unwrap();
+        assert_eq!((s.count, s.avg(), s.p99()), (3, Some(1.5), Some(2.0)));
+        let old_empty = serde_json::json!({"count": 0, "avg_us": 0.0, "min_us": 0.0, "max_us": 0.0, "std_us": 0.0,
+            "p50_us": 0.0, "p90_us": 0.0, "p95_us": 0.0, "p99_us": 0.0, "p999_us": 0.0});
+        let s: LatencySummary = serde_json::from_value(old_empty).unwrap();
+        assert_eq!(s, LatencySummary::default());
+        assert_eq!(s.avg(), None);
     }
 
     #[test]

@@ -8,8 +8,10 @@ use std::time::Duration;
 use anyhow::{bail, Context};
 use clap::Args;
 
+use super::exit::{self, bad_input};
 use super::RuntimeArgs;
-use crate::bench::export::{self, BenchReport};
+use crate::bench::export::{self, BenchReport, PointOutcome};
+use crate::bench::limits;
 use crate::bench::input_data::{InputSource, ShapeOverrides, StringOptions};
 use crate::bench::loadgen::{Distribution, LoadMode};
 use crate::bench::stats::WindowSample;
@@ -31,22 +33,22 @@ pub struct BenchArgs {
     #[arg(short = 'x', long = "model-version")]
     pub version: Option<i64>,
     /// Batch size of each request.
-    #[arg(short = 'b', long = "batch-size", default_value_t = 1)]
+    #[arg(short = 'b', long = "batch-size", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
     pub batch_size: u32,
-    /// Closed loop: start:end:step (step adds, as perf_analyzer's) or a list 1,4,16. Default 1.
+    /// Closed loop: integers start:end:step (step adds, as perf_analyzer's) or a list 1,4,16; each 1..=16384. Default 1.
     #[arg(long, value_name = "START[:END[:STEP]]")]
     pub concurrency_range: Option<String>,
-    /// Open loop: requests per second, start:end:step or a list.
+    /// Open loop: requests per second (> 0, at most 10^7), start:end:step or a list.
     #[arg(long, value_name = "START[:END[:STEP]]", conflicts_with = "concurrency_range")]
     pub request_rate_range: Option<String>,
     /// Request-rate schedule.
     #[arg(long, value_enum, default_value = "constant")]
     pub request_distribution: Distribution,
-    /// Worker threads issuing requests and taking completions.
-    #[arg(long)]
+    /// Worker threads issuing requests and taking completions (1..=256).
+    #[arg(long, value_parser = parse_threads)]
     pub max_threads: Option<usize>,
-    /// Request-rate mode: prepared requests, i.e. the most in flight at once.
-    #[arg(long, default_value_t = 1024)]
+    /// Request-rate mode: prepared requests, i.e. the most in flight at once (1..=16384).
+    #[arg(long, default_value_t = 1024, value_parser = parse_in_flight)]
     pub max_in_flight: usize,
     /// Input values: random, zero, or a perf_analyzer input-data JSON file.
     #[arg(long, default_value = "random")]
@@ -54,8 +56,8 @@ pub struct BenchArgs {
     /// Shape of a variable input, NAME:d1,d2,... (repeatable; without the batch dimension).
     #[arg(long)]
     pub shape: Vec<String>,
-    /// Length of random BYTES elements.
-    #[arg(long, default_value_t = 128)]
+    /// Length of random BYTES elements (1..=16 MiB).
+    #[arg(long, default_value_t = 128, value_parser = parse_string_length)]
     pub string_length: usize,
     /// Use this string for every BYTES element.
     #[arg(long)]
@@ -69,26 +71,26 @@ pub struct BenchArgs {
     /// Output memory (overrides --memory).
     #[arg(long)]
     pub output_memory: Option<String>,
-    /// Window length in ms (time windows; deadline unit of count windows).
-    #[arg(short = 'p', long, default_value_t = 5000)]
+    /// Window length in ms (time windows; deadline unit of count windows), 1..=3600000.
+    #[arg(short = 'p', long, default_value_t = 5000, value_parser = clap::value_parser!(u64).range(1..=limits::MAX_INTERVAL_MS))]
     pub measurement_interval: u64,
-    /// Requests per count window.
-    #[arg(long, default_value_t = 50)]
+    /// Requests per count window (at least 1).
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u64).range(1..))]
     pub measurement_request_count: u64,
     /// time_windows or count_windows.
     #[arg(long, value_enum, default_value = "time-windows")]
     pub measurement_mode: MeasurementMode,
-    /// Stability threshold in percent (last 3 windows).
-    #[arg(short = 's', long, default_value_t = 10.0)]
+    /// Stability threshold in percent (last 3 windows), > 0.
+    #[arg(short = 's', long, default_value_t = 10.0, value_parser = parse_stability)]
     pub stability_percentage: f64,
-    /// Windows to try before reporting an unstable measurement.
-    #[arg(long, default_value_t = 10)]
+    /// Windows to try before reporting an unstable measurement (1..=10000).
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=10_000))]
     pub max_trials: u32,
-    /// Use this latency percentile for stability instead of the average.
-    #[arg(long)]
+    /// Use this latency percentile (1..=99) for stability instead of the average.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=99))]
     pub percentile: Option<u32>,
-    /// Warm-up before the first window, ms.
-    #[arg(long, default_value_t = 1000)]
+    /// Warm-up before the first window, ms (at most 3600000).
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(0..=limits::MAX_INTERVAL_MS))]
     pub warmup: u64,
     /// Seed for random inputs and Poisson schedules.
     #[arg(long, default_value_t = 0)]
@@ -107,8 +109,8 @@ pub struct BenchArgs {
     /// Trace one request in every N (1 = every request).
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
     pub trace_rate: u32,
-    /// Timelines kept per load level (the newest; older ones are dropped and counted).
-    #[arg(long, value_name = "N", default_value_t = 100_000, value_parser = clap::value_parser!(u64).range(1..))]
+    /// Timelines kept per load level (the newest; older ones are dropped and counted), 1..=10^7.
+    #[arg(long, value_name = "N", default_value_t = 100_000, value_parser = clap::value_parser!(u64).range(1..=limits::MAX_TRACE_BUFFER))]
     pub trace_buffer: u64,
     /// With --trace and CUDA memory: traced requests stage their inputs host→device
     /// before the issue and read GPU outputs back after completion, timed with
@@ -120,41 +122,144 @@ pub struct BenchArgs {
     /// e.g. under Nsight Compute. Stability is not evaluated.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub request_count: Option<u64>,
+    /// Deterministic mode's deadline per load level, seconds: after it the level
+    /// ends with the requests that completed ("only K of N completed", non-zero
+    /// exit). Default: 60 × the measurement interval (-p), at least 60 s.
+    #[arg(long, value_name = "SECONDS", requires = "request_count", value_parser = parse_timeout)]
+    pub request_count_timeout: Option<f64>,
+    /// Check every response against the model's declared outputs (datatype,
+    /// shape with the batch dimension, byte size); a mismatch counts as a
+    /// failed request of kind "output mismatch: ...". Costs some client CPU per request.
+    #[arg(long)]
+    pub validate: bool,
     /// Do not load the model (it must already be loaded; only useful from the library).
     #[arg(long, hide = true)]
     pub no_load: bool,
 }
 
-/// Parses "start[:end[:step]]" (step adds, as perf_analyzer's) or a comma list "1,4,16,64".
-pub fn parse_range(s: &str, what: &str) -> anyhow::Result<Vec<f64>> {
-    if s.contains(',') {
-        let v = s.split(',').map(|p| p.trim().parse::<f64>().with_context(|| format!("{what} {s:?}: {p:?} is not a number"))).collect::<anyhow::Result<Vec<f64>>>()?;
-        if v.iter().any(|x| *x <= 0.0) {
-            bail!("{what} {s:?}: every level must be > 0");
-        }
-        return Ok(v);
-    }
-    let parts: Vec<&str> = s.split(':').collect();
-    let num = |p: &str| p.trim().parse::<f64>().with_context(|| format!("{what} {s:?}: {p:?} is not a number"));
-    let (start, end, step) = match parts.as_slice() {
-        [a] => (num(a)?, num(a)?, 1.0),
-        [a, b] => (num(a)?, num(b)?, 1.0),
-        [a, b, c] => (num(a)?, num(b)?, num(c)?),
-        _ => bail!("{what} {s:?}: expected start[:end[:step]]"),
-    };
-    if start <= 0.0 || end < start || step <= 0.0 {
-        bail!("{what} {s:?}: need 0 < start <= end and step > 0");
-    }
-    let mut v = Vec::new();
-    let mut x = start;
-    while x <= end + 1e-9 {
-        v.push(x);
-        x += step;
-        if v.len() > 10_000 {
-            bail!("{what} {s:?}: more than 10000 levels");
-        }
+fn in_range<T: std::str::FromStr + PartialOrd + std::fmt::Display + Copy>(s: &str, lo: T, hi: T, why: &str) -> Result<T, String> {
+    let v: T = s.trim().parse().map_err(|_| format!("{s:?} is not a whole number"))?;
+    if v < lo || v > hi {
+        return Err(format!("{v} is outside {lo}..={hi} ({why})"));
     }
     Ok(v)
+}
+
+fn parse_threads(s: &str) -> Result<usize, String> {
+    in_range(s, 1, limits::MAX_THREADS, "worker threads; a few suffice, each is a busy OS thread")
+}
+
+fn parse_in_flight(s: &str) -> Result<usize, String> {
+    in_range(s, 1, limits::MAX_IN_FLIGHT, "each prepared request holds its own Triton request and output buffers")
+}
+
+fn parse_string_length(s: &str) -> Result<usize, String> {
+    in_range(s, 1, limits::MAX_STRING_LENGTH, "bytes per random string element, at most 16 MiB")
+}
+
+fn parse_positive_f64(s: &str, max: f64, why: &str) -> Result<f64, String> {
+    let v: f64 = s.trim().parse().map_err(|_| format!("{s:?} is not a number"))?;
+    if !v.is_finite() || v <= 0.0 || v > max {
+        return Err(format!("{s} must be a finite number > 0 and at most {max} ({why})"));
+    }
+    Ok(v)
+}
+
+fn parse_stability(s: &str) -> Result<f64, String> {
+    parse_positive_f64(s, 1000.0, "percent spread allowed between the last 3 windows")
+}
+
+fn parse_timeout(s: &str) -> Result<f64, String> {
+    parse_positive_f64(s, limits::MAX_REQUEST_COUNT_TIMEOUT_S, "seconds")
+}
+
+/// A comma list (or one value) of levels; `num` parses and checks one.
+fn list_levels<T>(s: &str, what: &str, num: &dyn Fn(&str) -> anyhow::Result<T>) -> anyhow::Result<Vec<T>> {
+    let n = s.split(',').count();
+    if n > limits::MAX_LOAD_LEVELS {
+        bail!("{what} {s:?}: {n} levels, more than tritium's limit of {}", limits::MAX_LOAD_LEVELS);
+    }
+    s.split(',').map(num).collect()
+}
+
+/// Parses `--concurrency-range`: "start[:end[:step]]" (step adds, as
+/// perf_analyzer's) or a comma list "1,4,16,64". Every level is a whole
+/// number in 1..=[`limits::MAX_CONCURRENCY`]; at most
+/// [`limits::MAX_LOAD_LEVELS`] levels. Nothing is clamped.
+pub fn parse_concurrency_range(s: &str) -> anyhow::Result<Vec<u32>> {
+    let what = "--concurrency-range";
+    let num = |p: &str| -> anyhow::Result<u32> {
+        let p = p.trim();
+        let v: u64 = p.parse().map_err(|_| {
+            if !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) {
+                anyhow::anyhow!("{what}: concurrency {p} is above tritium's limit of {} concurrent requests per process", limits::MAX_CONCURRENCY)
+            } else if p.parse::<f64>().is_ok_and(|x| x < 1.0) {
+                anyhow::anyhow!("{what} {s:?}: {p} is not a concurrency level; use a whole number of 1 or more")
+            } else if p.parse::<f64>().is_ok() {
+                anyhow::anyhow!("{what} {s:?}: {p} is not a whole number; a concurrency level counts requests in flight")
+            } else {
+                anyhow::anyhow!("{what} {s:?}: {p:?} is not a number")
+            }
+        })?;
+        limits::check_concurrency(v, what).map_err(anyhow::Error::msg)
+    };
+    let step_num = |p: &str| -> anyhow::Result<u32> {
+        let p = p.trim();
+        match p.parse::<u64>() {
+            Ok(v) if v >= 1 => Ok(u32::try_from(v).unwrap_or(u32::MAX)),
+            _ => bail!("{what} {s:?}: step {p:?} must be a whole number >= 1"),
+        }
+    };
+    if s.contains(',') || !s.contains(':') {
+        return list_levels(s, what, &num);
+    }
+    let parts: Vec<&str> = s.split(':').collect();
+    let (start, end, step) = match parts.as_slice() {
+        [a, b] => (num(a)?, num(b)?, 1),
+        [a, b, c] => (num(a)?, num(b)?, step_num(c)?),
+        _ => bail!("{what} {s:?}: expected start[:end[:step]] or a comma list"),
+    };
+    if end < start {
+        bail!("{what} {s:?}: end {end} is below start {start}");
+    }
+    let levels = u64::from(end - start) / u64::from(step) + 1;
+    if levels > limits::MAX_LOAD_LEVELS as u64 {
+        bail!("{what} {s:?}: {levels} levels, more than tritium's limit of {}; use a larger step", limits::MAX_LOAD_LEVELS);
+    }
+    Ok((0..levels).map(|i| start + (i as u32) * step).collect())
+}
+
+/// Parses `--request-rate-range` like [`parse_concurrency_range`]; every
+/// level is a finite rate > 0 and at most [`limits::MAX_REQUEST_RATE`].
+pub fn parse_rate_range(s: &str) -> anyhow::Result<Vec<f64>> {
+    let what = "--request-rate-range";
+    let num = |p: &str| -> anyhow::Result<f64> {
+        let v: f64 = p.trim().parse().map_err(|_| anyhow::anyhow!("{what} {s:?}: {p:?} is not a number"))?;
+        limits::check_request_rate(v, what).map_err(anyhow::Error::msg)
+    };
+    if s.contains(',') || !s.contains(':') {
+        return list_levels(s, what, &num);
+    }
+    let parts: Vec<&str> = s.split(':').collect();
+    let step_num = |p: &str| -> anyhow::Result<f64> {
+        match p.trim().parse::<f64>() {
+            Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
+            _ => bail!("{what} {s:?}: step {p:?} must be a finite number > 0"),
+        }
+    };
+    let (start, end, step) = match parts.as_slice() {
+        [a, b] => (num(a)?, num(b)?, 1.0),
+        [a, b, c] => (num(a)?, num(b)?, step_num(c)?),
+        _ => bail!("{what} {s:?}: expected start[:end[:step]] or a comma list"),
+    };
+    if end < start {
+        bail!("{what} {s:?}: end {end} is below start {start}");
+    }
+    let levels = ((end - start) / step + 1e-9).floor() + 1.0;
+    if levels > limits::MAX_LOAD_LEVELS as f64 {
+        bail!("{what} {s:?}: {levels} levels, more than tritium's limit of {}; use a larger step", limits::MAX_LOAD_LEVELS);
+    }
+    Ok((0..levels as usize).map(|i| start + i as f64 * step).collect())
 }
 
 /// Parses "system|pinned|cuda|cuda:N".
@@ -177,8 +282,8 @@ impl BenchArgs {
         c.version = self.version.unwrap_or(-1);
         c.batch_size = self.batch_size;
         c.loads = match (&self.concurrency_range, &self.request_rate_range) {
-            (_, Some(r)) => parse_range(r, "--request-rate-range")?.into_iter().map(|rate| LoadMode::RequestRate { rate, distribution: self.request_distribution }).collect(),
-            (Some(r), None) => parse_range(r, "--concurrency-range")?.into_iter().map(|x| LoadMode::Concurrency(x as u32)).collect(),
+            (_, Some(r)) => parse_rate_range(r).map_err(|e| bad_input(e.to_string()))?.into_iter().map(|rate| LoadMode::RequestRate { rate, distribution: self.request_distribution }).collect(),
+            (Some(r), None) => parse_concurrency_range(r).map_err(|e| bad_input(e.to_string()))?.into_iter().map(LoadMode::Concurrency).collect(),
             (None, None) => vec![LoadMode::Concurrency(1)],
         };
         c.threads = self.max_threads;
@@ -188,17 +293,33 @@ impl BenchArgs {
             "zero" => InputSource::Zero,
             path => {
                 let p = PathBuf::from(path);
-                if !p.exists() {
-                    bail!("--input-data {path}: no such file (use random, zero or a perf_analyzer input-data JSON file)");
+                if !p.is_file() {
+                    return Err(bad_input(format!("--input-data {path}: no such file (use random, zero or a perf_analyzer input-data JSON file)")));
                 }
                 InputSource::File(p)
             }
         };
-        c.shapes = ShapeOverrides::parse(&self.shape).map_err(|e| anyhow::anyhow!("--shape: {e}"))?;
+        c.shapes = ShapeOverrides::parse(&self.shape).map_err(|e| bad_input(format!("--shape: {e}")))?;
+        // Before the server starts: a shape that cannot fit whatever its datatype
+        // (one byte per element) is refused here; the exact size is checked
+        // against the model's datatypes (and the memory available) after loading.
+        for (name, dims) in c.shapes.iter() {
+            let elements = dims.iter().fold(u128::from(self.batch_size), |acc, &d| acc.saturating_mul(d.max(0) as u128));
+            if elements > u128::from(limits::MAX_INPUT_BYTES) {
+                return Err(bad_input(format!(
+                    "--shape {name}:{}: {elements} elements per request (batch size {} included) take at least {} even at one byte per element, above tritium's cap of {} on input data; use a smaller shape",
+                    dims.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(","),
+                    self.batch_size,
+                    limits::human_bytes(elements),
+                    limits::human_bytes(u128::from(limits::MAX_INPUT_BYTES))
+                )));
+            }
+        }
         c.strings = StringOptions { length: self.string_length, data: self.string_data.clone() };
-        let both = self.memory.as_deref().map(parse_memory).transpose()?.unwrap_or(OutputMemory::System);
-        c.input_memory = self.input_memory.as_deref().map(parse_memory).transpose()?.unwrap_or(both);
-        c.output_memory = self.output_memory.as_deref().map(parse_memory).transpose()?.unwrap_or(both);
+        let mem = |flag: &str, v: &Option<String>| v.as_deref().map(parse_memory).transpose().map_err(|e| bad_input(format!("{flag}: {e}")));
+        let both = mem("--memory", &self.memory)?.unwrap_or(OutputMemory::System);
+        c.input_memory = mem("--input-memory", &self.input_memory)?.unwrap_or(both);
+        c.output_memory = mem("--output-memory", &self.output_memory)?.unwrap_or(both);
         c.measurement = Measurement {
             mode: self.measurement_mode,
             interval_ms: self.measurement_interval,
@@ -210,6 +331,8 @@ impl BenchArgs {
         };
         c.seed = self.seed;
         c.request_count = self.request_count;
+        c.request_count_timeout = self.request_count_timeout.map(Duration::from_secs_f64);
+        c.validate = self.validate;
         c.trace_cuda_copies = self.trace_cuda_copies;
         if self.trace.is_some() {
             c.trace = Some(crate::trace::collect::TraceOptions { rate: self.trace_rate, capacity: self.trace_buffer as usize });
@@ -230,7 +353,11 @@ impl Observer for TermObserver {
         }
     }
     fn window(&self, label: &str, index: u32, s: &WindowSample, stable: bool) {
-        let msg = format!("{label}: window {index}: {:.1} infer/s, avg {:.0} µs, p99 {:.0} µs{}", s.throughput, s.avg_latency_us, s.p99_latency_us, if stable { " (stable)" } else { "" });
+        let msg = if s.throughput > 0.0 {
+            format!("{label}: window {index}: {:.1} infer/s, avg {:.0} µs, p99 {:.0} µs{}", s.throughput, s.avg_latency_us, s.p99_latency_us, if stable { " (stable)" } else { "" })
+        } else {
+            format!("{label}: window {index}: no successful request")
+        };
         match &self.bar {
             Some(b) => {
                 b.set_message(msg);
@@ -263,6 +390,10 @@ pub fn install_interrupt(flag: Arc<AtomicBool>) {
     });
 }
 
+fn fmt_opt_us(us: Option<f64>) -> String {
+    us.map(fmt_us).unwrap_or_else(|| "-".into())
+}
+
 fn fmt_us(us: f64) -> String {
     if us >= 10_000.0 {
         format!("{:.2} ms", us / 1000.0)
@@ -285,27 +416,35 @@ pub fn table(report: &BenchReport) -> String {
     let mut s = format!("model {} (Triton {}), {}\n", report.model, report.triton_version, report.machine);
     // Deterministic runs (--request-count) have one window: stability does not apply.
     let deterministic = report.settings.get("request_count").map(|v| !v.is_null()).unwrap_or(false);
+    let request_count = report.settings.get("request_count").and_then(|v| v.as_u64());
     s += &format!(
-        "{:<18} {:>11} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>8} {:>7}\n",
-        "load", "infer/s", "avg", "p50", "p90", "p99", "p99.9", "srv queue", "srv infer", "overhead", "gen CPU", "stable"
+        "{:<18} {:>11} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>8} {:>12} {:>7}\n",
+        "load", "infer/s", "avg", "p50", "p90", "p99", "p99.9", "srv queue", "srv infer", "overhead", "gen CPU", "failed", "stable"
     );
+    let mut notes = String::new();
     for p in &report.points {
         let load = load_label(p);
         let srv = p.server.as_ref();
+        let l = &p.latency;
+        let failed = p.failed_requests();
+        let outcome = p.outcome(request_count);
         s += &format!(
-            "{:<18} {:>11.1} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>8} {:>7}\n",
+            "{:<18} {:>11.1} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>8} {:>12} {:>7}\n",
             load,
             p.throughput,
-            fmt_us(p.latency.avg_us),
-            fmt_us(p.latency.p50_us),
-            fmt_us(p.latency.p90_us),
-            fmt_us(p.latency.p99_us),
-            fmt_us(p.latency.p999_us),
-            srv.map(|b| fmt_us(b.queue_us)).unwrap_or_default(),
-            srv.map(|b| fmt_us(b.compute_infer_us)).unwrap_or_default(),
-            p.client_overhead_us.map(fmt_us).unwrap_or_default(),
+            fmt_opt_us(l.avg()),
+            fmt_opt_us(l.p50()),
+            fmt_opt_us(l.p90()),
+            fmt_opt_us(l.p99()),
+            fmt_opt_us(l.p999()),
+            srv.map(|b| fmt_us(b.queue_us)).unwrap_or_else(|| "-".into()),
+            srv.map(|b| fmt_us(b.compute_infer_us)).unwrap_or_else(|| "-".into()),
+            fmt_opt_us(p.client_overhead_us),
             p.loadgen_cpu_cores.map(|c| format!("{:.2}", c)).unwrap_or_default(),
-            if deterministic {
+            if failed == 0 { "0".to_string() } else { format!("{failed} ({:.0}%)", 100.0 * failed as f64 / p.requests.max(1) as f64) },
+            if matches!(outcome, PointOutcome::Failed(_)) {
+                "FAILED"
+            } else if deterministic {
                 "n/a"
             } else if p.stable {
                 "yes"
@@ -313,22 +452,74 @@ pub fn table(report: &BenchReport) -> String {
                 "NO"
             }
         );
+        match outcome {
+            PointOutcome::Failed(why) => notes += &format!("{load}: FAILED: {why}\n"),
+            PointOutcome::Partial(why) => notes += &format!("{load}: partial: {why}\n"),
+            PointOutcome::Clean => {}
+        }
+        for (kind, n) in &p.failures {
+            let example = p.failure_examples.get(kind).filter(|e| *e != kind).map(|e| format!(" (e.g. {e})")).unwrap_or_default();
+            notes += &format!("  {n} × {kind}{example}\n");
+        }
+    }
+    if !notes.is_empty() {
+        s += "\n";
+        s += &notes;
     }
     s
 }
 
+/// The exit code a report earns (see `cli::exit`): 0 when every level is a
+/// clean result, 3 (partial) when a level had failed requests, was unstable,
+/// is incomplete or was not measured, 1 (failed) when a level has no
+/// successful request or its model's stub died.
+pub fn exit_code(report: &BenchReport, levels_asked: usize, request_count: Option<u64>) -> i32 {
+    let mut code = exit::SUCCESS;
+    for p in &report.points {
+        code = exit::worst(
+            code,
+            match p.outcome(request_count) {
+                PointOutcome::Clean => exit::SUCCESS,
+                PointOutcome::Partial(_) => exit::PARTIAL,
+                PointOutcome::Failed(_) => exit::FAILED,
+            },
+        );
+    }
+    if report.points.len() < levels_asked {
+        code = exit::worst(code, exit::PARTIAL);
+    }
+    code
+}
+
+/// Checks every output file target before the server starts (exit 2 when one cannot be written).
+fn check_outputs(a: &BenchArgs) -> anyhow::Result<()> {
+    let targets = [("--json", &a.json), ("-f/--latency-report-file", &a.csv), ("--trace", &a.trace)];
+    let mut seen: Vec<(&str, PathBuf)> = Vec::new();
+    for (flag, path) in targets {
+        let Some(p) = path else { continue };
+        export::check_output_target(p).map_err(|e| bad_input(format!("{flag} {}: {e}", p.display())))?;
+        let resolved = export::resolve_output_path(p).unwrap_or_else(|_| p.clone());
+        let resolved = std::path::absolute(&resolved).unwrap_or(resolved);
+        if let Some((other, _)) = seen.iter().find(|(_, q)| *q == resolved) {
+            return Err(bad_input(format!("{flag} {} is the same file as {other}; give each output its own file", p.display())));
+        }
+        seen.push((flag, resolved));
+    }
+    Ok(())
+}
+
 fn write_outputs(a: &BenchArgs, report: &BenchReport) -> anyhow::Result<()> {
     if let Some(p) = &a.json {
-        export::write_json(report, p).with_context(|| format!("writing {}", p.display()))?;
+        export::write_json(report, p).with_context(|| format!("writing --json {}", p.display()))?;
         eprintln!("wrote {}", p.display());
     }
     if let Some(p) = &a.csv {
-        export::write_csv(report, p).with_context(|| format!("writing {}", p.display()))?;
+        export::write_csv(report, p).with_context(|| format!("writing -f {}", p.display()))?;
         eprintln!("wrote {}", p.display());
     }
     if let Some(p) = &a.trace {
         let set = merged_trace(report);
-        crate::trace::chrome::write_chrome(&set, p).with_context(|| format!("writing {}", p.display()))?;
+        crate::trace::chrome::write_chrome(&set, p).with_context(|| format!("writing --trace {}", p.display()))?;
         eprintln!(
             "wrote {} ({} request timelines; {} not sampled, {} dropped) — open it in https://ui.perfetto.dev",
             p.display(),
@@ -355,10 +546,17 @@ pub fn merged_trace(report: &BenchReport) -> crate::trace::TraceSet {
 
 /// Runs `tritium bench`.
 pub fn run(a: BenchArgs) -> anyhow::Result<i32> {
+    // Everything the user gave is checked before the server starts.
     let cfg = a.to_config()?;
+    check_outputs(&a)?;
+    if !a.model_repository.is_dir() {
+        return Err(bad_input(format!("--model-repository {}: not a directory", a.model_repository.display())));
+    }
     let server = a.runtime.start(&a.model_repository)?;
     if !a.no_load {
-        server.load_model(&a.model).with_context(|| format!("loading model '{}'", a.model))?;
+        if let Err(e) = server.load_model(&a.model) {
+            return Err(super::load_error(&server, &a.model, &a.model_repository, e));
+        }
     }
     let interrupt = Arc::new(AtomicBool::new(false));
     install_interrupt(interrupt.clone());
@@ -374,7 +572,12 @@ pub fn run(a: BenchArgs) -> anyhow::Result<i32> {
     if let Some(b) = &obs.bar {
         b.finish_and_clear();
     }
-    let report = report?;
+    let report = match report {
+        Ok(r) => r,
+        // The model's metadata refuses the inputs asked for (shape, size, data file): bad input.
+        Err(crate::Error::InvalidArgument(m)) => return Err(bad_input(m)),
+        Err(e) => return Err(e.into()),
+    };
     print!("{}", table(&report));
     for p in &report.points {
         if let Some(ph) = &p.phases {
@@ -383,13 +586,10 @@ pub fn run(a: BenchArgs) -> anyhow::Result<i32> {
     }
     write_outputs(&a, &report)?;
     if interrupt.load(Ordering::SeqCst) {
-        return Ok(130);
+        return Ok(exit::INTERRUPTED);
     }
-    if let Some(n) = a.request_count {
-        // Deterministic runs have no stability to judge: success = every request completed.
-        return Ok(if report.points.iter().all(|p| p.requests >= n) { 0 } else { 3 });
-    }
-    Ok(if report.points.iter().all(|p| p.stable) { 0 } else { 3 })
+    // Deterministic runs have no stability to judge: success = every request succeeded.
+    Ok(exit_code(&report, cfg.loads.len(), a.request_count))
 }
 
 #[cfg(test)]
@@ -397,15 +597,135 @@ mod tests {
     use super::*;
 
     #[test]
-    fn ranges() {
-        assert_eq!(parse_range("1:4", "x").unwrap(), vec![1.0, 2.0, 3.0, 4.0]);
-        assert_eq!(parse_range("1:64:16", "x").unwrap(), vec![1.0, 17.0, 33.0, 49.0]);
-        assert_eq!(parse_range("8", "x").unwrap(), vec![8.0]);
-        assert!(parse_range("4:1", "x").is_err());
-        assert!(parse_range("a:2", "x").unwrap_err().to_string().contains("not a number"));
-        assert!(parse_range("1:2:3:4", "x").is_err());
-        assert_eq!(parse_range("1,4,16,64", "x").unwrap(), vec![1.0, 4.0, 16.0, 64.0]);
-        assert!(parse_range("1,0", "x").is_err());
+    fn concurrency_ranges() {
+        assert_eq!(parse_concurrency_range("1:4").unwrap(), vec![1, 2, 3, 4]);
+        assert_eq!(parse_concurrency_range("1:64:16").unwrap(), vec![1, 17, 33, 49]);
+        assert_eq!(parse_concurrency_range("8").unwrap(), vec![8]);
+        assert_eq!(parse_concurrency_range("1,4,16,64").unwrap(), vec![1, 4, 16, 64]);
+        assert_eq!(parse_concurrency_range("16384").unwrap(), vec![16384]);
+        assert!(parse_concurrency_range("4:1").unwrap_err().to_string().contains("below start"));
+        assert!(parse_concurrency_range("a:2").unwrap_err().to_string().contains("not a number"));
+        assert!(parse_concurrency_range("1:2:3:4").is_err());
+        assert!(parse_concurrency_range("1,0").unwrap_err().to_string().contains("concurrency 0"));
+        assert!(parse_concurrency_range("1:4:0").unwrap_err().to_string().contains("step"));
+        // Never clamped, never truncated.
+        for (bad, want) in [("10000000", "16384"), ("4294967296", "16384"), ("18446744073709551616", "16384"), ("1e3", "whole number"), ("x", "not a number"), ("0.5", "whole number"), ("1:2.5", "whole number"), ("-1", "1 or more")] {
+            let e = parse_concurrency_range(bad).unwrap_err().to_string();
+            assert!(e.contains(want) && e.contains("--concurrency-range"), "{bad}: {e}");
+        }
+        // Level count is computed, not iterated into memory.
+        let e = parse_concurrency_range("1:16384").unwrap_err().to_string();
+        assert!(e.contains("16384 levels") && e.contains("10000"), "{e}");
+        assert_eq!(parse_concurrency_range("1:16384:2").unwrap().len(), 8192);
+    }
+
+    #[test]
+    fn rate_ranges() {
+        assert_eq!(parse_rate_range("100:300:100").unwrap(), vec![100.0, 200.0, 300.0]);
+        assert_eq!(parse_rate_range("0.5").unwrap(), vec![0.5]);
+        assert_eq!(parse_rate_range("0.5,2.5").unwrap(), vec![0.5, 2.5]);
+        for bad in ["0", "-5", "nan", "inf", "1e8", "1:1e9:1", "1:2:0", "1:1000000:1"] {
+            assert!(parse_rate_range(bad).is_err(), "{bad}");
+        }
+        assert!(parse_rate_range("1:1000000:1").unwrap_err().to_string().contains("levels"));
+    }
+
+    #[test]
+    fn flag_parsers_refuse_absurd_values() {
+        use clap::Parser;
+        #[derive(Parser)]
+        struct T {
+            #[command(flatten)]
+            b: BenchArgs,
+        }
+        let parse = |extra: &[&str]| {
+            let mut v = vec!["t", "--model-repository", "r", "-m", "m"];
+            v.extend_from_slice(extra);
+            T::try_parse_from(v).map(|t| t.b)
+        };
+        assert!(parse(&[]).is_ok());
+        for bad in [
+            &["--percentile", "0"][..],
+            &["--percentile", "1000"],
+            &["--max-trials", "0"],
+            &["-p", "0"],
+            &["-p", "18446744073709551615"],
+            &["--max-threads", "0"],
+            &["--max-threads", "100000"],
+            &["--max-in-flight", "0"],
+            &["--max-in-flight", "16385"],
+            &["--measurement-request-count", "0"],
+            &["-s", "0"],
+            &["-s", "-1"],
+            &["-s", "nan"],
+            &["-s", "inf"],
+            &["--string-length", "0"],
+            &["--string-length", "100000000000"],
+            &["-b", "0"],
+            &["--warmup", "99999999999"],
+            &["--request-count-timeout", "5"],
+            &["--request-count", "2", "--request-count-timeout", "0"],
+        ] {
+            assert!(parse(bad).is_err(), "{bad:?} was accepted");
+        }
+        assert_eq!(parse(&["--percentile", "99"]).unwrap().percentile, Some(99));
+        assert_eq!(parse(&["--request-count", "2", "--request-count-timeout", "1.5"]).unwrap().request_count_timeout, Some(1.5));
+    }
+
+    #[test]
+    fn huge_shapes_are_bad_input_before_the_server() {
+        use clap::Parser;
+        #[derive(Parser)]
+        struct T {
+            #[command(flatten)]
+            b: BenchArgs,
+        }
+        let t = T::try_parse_from(["t", "--model-repository", "r", "-m", "m", "--shape", "IN:100000000000"]).unwrap();
+        let e = t.b.to_config().unwrap_err();
+        assert_eq!(exit::code_of(&e), exit::BAD_INPUT);
+        assert!(e.to_string().contains("IN:100000000000"), "{e}");
+        let t = T::try_parse_from(["t", "--model-repository", "r", "-m", "m", "--concurrency-range", "4294967296"]).unwrap();
+        assert_eq!(exit::code_of(&t.b.to_config().unwrap_err()), exit::BAD_INPUT);
+    }
+
+    #[test]
+    fn exit_codes_follow_the_points() {
+        let point = |ok: u64, failed: u64, stable: bool| {
+            let mut p = export::LoadPoint { requests: ok + failed, stable, ..Default::default() };
+            if failed > 0 {
+                p.failures.insert("boom".into(), failed);
+            }
+            p
+        };
+        let report = |points: Vec<export::LoadPoint>| BenchReport {
+            schema_version: export::SCHEMA_VERSION,
+            tool: "tritium".into(),
+            tool_version: String::new(),
+            triton_version: String::new(),
+            model: "m".into(),
+            model_version: "1".into(),
+            started_at: String::new(),
+            machine: String::new(),
+            settings: serde_json::json!({}),
+            points,
+        };
+        assert_eq!(exit_code(&report(vec![point(10, 0, true)]), 1, None), exit::SUCCESS);
+        assert_eq!(exit_code(&report(vec![point(10, 0, false)]), 1, None), exit::PARTIAL);
+        assert_eq!(exit_code(&report(vec![point(9, 1, true)]), 1, None), exit::PARTIAL);
+        assert_eq!(exit_code(&report(vec![point(9, 1, true), point(0, 50, true)]), 2, None), exit::FAILED);
+        assert_eq!(exit_code(&report(vec![point(10, 0, true)]), 2, None), exit::PARTIAL);
+        // Deterministic: every request must succeed; none succeeding is a failure.
+        assert_eq!(exit_code(&report(vec![point(50, 0, false)]), 1, Some(50)), exit::SUCCESS);
+        assert_eq!(exit_code(&report(vec![point(0, 50, false)]), 1, Some(50)), exit::FAILED);
+        assert_eq!(exit_code(&report(vec![point(1, 0, false)]), 1, Some(2)), exit::PARTIAL);
+        assert_eq!(exit_code(&report(vec![point(0, 0, false)]), 1, Some(2)), exit::FAILED);
+        let mut dead = point(10, 0, true);
+        dead.error = Some("stub died".into());
+        assert_eq!(exit_code(&report(vec![dead.clone()]), 1, None), exit::FAILED);
+        // The table says so.
+        let t = table(&report(vec![dead, point(0, 50, true), point(9, 1, true)]));
+        assert!(t.contains("FAILED: stub died") && t.contains("50 (100%)") && t.contains("1 of 10 requests failed") && t.contains("1 × boom"), "{t}");
+        assert!(t.lines().nth(3).unwrap().contains(" - "), "no latency shown as -: {t}");
     }
 
     #[test]

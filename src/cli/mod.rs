@@ -3,6 +3,8 @@
 
 use std::path::PathBuf;
 
+use std::time::Duration;
+
 use anyhow::{bail, Context};
 use clap::{Args, Parser, Subcommand};
 
@@ -108,9 +110,30 @@ struct ModelsArgs {
     /// Models to load and describe (default: list the repository only).
     #[arg(long, short = 'm', value_delimiter = ',')]
     load: Vec<String>,
-    /// Also run one inference with zero-filled inputs on each loaded model (fixed-shape FP32/INT models).
+    /// Also run one inference with zero-filled inputs on each loaded model (fixed-shape
+    /// FP32/INT models) and check its outputs against the model's metadata.
     #[arg(long)]
     infer: bool,
+    /// Give up on an inference that has not completed after this many seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60.0, value_parser = parse_infer_timeout)]
+    infer_timeout: f64,
+}
+
+fn parse_infer_timeout(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 && v <= 86_400.0 => Ok(v),
+        _ => Err(format!("{s} is not a number of seconds in (0, 86400]")),
+    }
+}
+
+/// The error for a model that failed to load: bad input (exit 2) when the
+/// repository has no such model, a failure (exit 1) otherwise.
+pub(crate) fn load_error(server: &crate::triton::Server, model: &str, repo: &std::path::Path, e: crate::Error) -> anyhow::Error {
+    let known: Vec<String> = server.model_index(false).map(|v| v.into_iter().map(|m| m.name).collect()).unwrap_or_default();
+    if !known.is_empty() && !known.iter().any(|m| m == model) {
+        return exit::bad_input(format!("model '{model}' is not in the repository {} (it holds: {})", repo.display(), known.join(", ")));
+    }
+    anyhow::Error::new(e).context(format!("loading model '{model}'"))
 }
 
 /// Entry point: parses the arguments, runs the command, prints errors; returns the exit code.
@@ -184,6 +207,9 @@ impl RuntimeArgs {
 }
 
 fn models(a: ModelsArgs) -> anyhow::Result<i32> {
+    if !a.model_repository.is_dir() {
+        return Err(exit::bad_input(format!("--model-repository {}: not a directory", a.model_repository.display())));
+    }
     let server = a.runtime.start(&a.model_repository)?;
     println!("{:<32} {:<8} {:<12} reason", "model", "version", "state");
     for m in server.model_index(false)? {
@@ -192,7 +218,7 @@ fn models(a: ModelsArgs) -> anyhow::Result<i32> {
     let mut failures = 0;
     for name in &a.load {
         if let Err(e) = server.load_model(name) {
-            eprintln!("model '{name}': {e}");
+            eprintln!("model '{name}': {:#}", load_error(&server, name, &a.model_repository, e));
             failures += 1;
             continue;
         }
@@ -206,31 +232,63 @@ fn models(a: ModelsArgs) -> anyhow::Result<i32> {
             println!("   output {:<16} {:<6} {:?}", t.name, t.datatype, t.shape);
         }
         if a.infer {
-            let mut b = server.request(name, -1);
-            for t in &meta.inputs {
-                let mut shape = t.shape.clone();
-                if cfg.max_batch_size > 0 && !shape.is_empty() {
-                    shape[0] = 1;
-                }
-                if shape.iter().any(|d| *d < 0) {
-                    bail!("model '{name}': input '{}' has a variable dimension {:?}; `models --infer` only handles fixed shapes (use `tritium bench --shape`)", t.name, t.shape);
-                }
-                let size = t.data_type().and_then(|d| d.byte_size()).with_context(|| format!("input '{}' of '{name}' is {}", t.name, t.datatype))?;
-                let n: i64 = shape.iter().product();
-                b = b.input(&t.name, &t.datatype, &shape, InputBuffer::host(vec![0u8; n as usize * size]));
+            if let Err(e) = infer_once(&server, name, &meta, cfg.max_batch_size, Duration::from_secs_f64(a.infer_timeout)) {
+                eprintln!("model '{name}': {e:#}");
+                failures += 1;
             }
-            let t0 = std::time::Instant::now();
-            let (_req, resp) = b.build()?.infer().map_err(|(e, _)| e)?;
-            let took = t0.elapsed();
-            for o in resp.outputs()? {
-                println!("   result {:<16} {:<6} {:?} {} bytes ({:?})", o.name, o.datatype, o.shape, o.byte_size(), o.memory);
-            }
-            println!("   one inference took {:.3} ms", took.as_secs_f64() * 1e3);
         }
         let stats = server.model_statistics(name, -1)?;
         if let Some(s) = stats.model_stats.first() {
             println!("   statistics: {} inferences, {} executions, {} successes", s.inference_count, s.execution_count, s.inference_stats.success.count);
         }
     }
-    Ok(if failures > 0 { 1 } else { 0 })
+    Ok(if failures > 0 { exit::FAILED } else { exit::SUCCESS })
+}
+
+/// One inference with zero-filled inputs, given up after `timeout`; its
+/// outputs are checked against the model's metadata.
+fn infer_once(server: &crate::triton::Server, name: &str, meta: &crate::model::ModelMetadata, max_batch_size: u32, timeout: Duration) -> anyhow::Result<()> {
+    let mut b = server.request(name, -1);
+    for t in &meta.inputs {
+        let mut shape = t.shape.clone();
+        if max_batch_size > 0 && !shape.is_empty() {
+            shape[0] = 1;
+        }
+        if shape.iter().any(|d| *d < 0) {
+            bail!("input '{}' has a variable dimension {:?}; `models --infer` only handles fixed shapes (use `tritium bench --shape`)", t.name, t.shape);
+        }
+        let size = t.data_type().and_then(|d| d.byte_size()).with_context(|| format!("input '{}' is {}; `models --infer` only fills fixed-size types", t.name, t.datatype))?;
+        let bytes = shape.iter().try_fold(size as u64, |acc, &d| acc.checked_mul(d as u64)).filter(|b| *b <= crate::bench::limits::input_budget_bytes());
+        let Some(bytes) = bytes else {
+            bail!("input '{}' of shape {:?} is too large for a probe inference", t.name, shape);
+        };
+        b = b.input(&t.name, &t.datatype, &shape, InputBuffer::host(vec![0u8; bytes as usize]));
+    }
+    let (tx, rx) = crossbeam::channel::bounded::<crate::triton::Completion>(1);
+    let handler: std::sync::Arc<dyn crate::triton::CompletionHandler> = std::sync::Arc::new(move |c: crate::triton::Completion| {
+        let _ = tx.send(c);
+    });
+    let t0 = std::time::Instant::now();
+    b.on_complete(handler).build()?.issue().map_err(|e| e.error)?;
+    let c = match rx.recv_timeout(timeout) {
+        Ok(c) => c,
+        Err(_) => bail!(
+            "the inference did not complete within {:.1} s (--infer-timeout); giving up (the model may be hanging; the request is left to the server's exit timeout)",
+            timeout.as_secs_f64()
+        ),
+    };
+    let took = t0.elapsed();
+    let resp = c.response?;
+    for o in resp.outputs()? {
+        println!("   result {:<16} {:<6} {:?} {} bytes ({:?})", o.name, o.datatype, o.shape, o.byte_size(), o.memory);
+    }
+    println!("   one inference took {:.3} ms", took.as_secs_f64() * 1e3);
+    let check = crate::bench::validate::OutputCheck::from_metadata(meta, max_batch_size, 1);
+    match check.check(&resp) {
+        Ok(()) => {
+            println!("   outputs match the model's metadata");
+            Ok(())
+        }
+        Err(m) => bail!("OUTPUT MISMATCH: {m} (Triton does not check what a backend returns)"),
+    }
 }

@@ -609,13 +609,19 @@ impl Server {
         self.shared.mark_dead();
         // SAFETY: no other code touches `raw` once `alive` is false; deleted exactly once.
         let deleted = check(api, unsafe { (api.TRITONSERVER_ServerDelete)(raw) }, "ServerDelete");
-        // SAFETY: the server that used the allocator is gone; deleted exactly once.
-        let _ = check(api, unsafe { (api.TRITONSERVER_ResponseAllocatorDelete)(self.shared.allocator) }, "ResponseAllocatorDelete");
         if stopped.is_err() || deleted.is_err() {
             // After an exit timeout Triton leaves Python stub processes behind; they
             // wait for this process's death, which its parent may only notice once the
             // stubs close their copies of its stdout: end them instead of hanging.
+            // Requests are still in flight then: when their stub ends, the backend
+            // thread creates their (error) responses with our allocator. It is left
+            // alive (a few bytes, leaked) — deleting it made that thread call freed
+            // memory (SIGSEGV in InferenceResponse's constructor, ~1 run in 5).
             kill_leftover_stubs();
+        } else {
+            // SAFETY: the server stopped with nothing in flight and is deleted, so no
+            // response will be created with the allocator again; deleted exactly once.
+            let _ = check(api, unsafe { (api.TRITONSERVER_ResponseAllocatorDelete)(self.shared.allocator) }, "ResponseAllocatorDelete");
         }
         if let Some(prefix) = &self.shm_prefix {
             let left = crate::shm::remove_regions(prefix);
