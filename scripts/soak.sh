@@ -44,10 +44,12 @@ JSON=$OUT/bench.json
 rm -f "$JSON"
 echo "t_s,rss_kb,children_rss_kb" > "$CSV"
 
-echo "soak: $BIN bench -m $MODEL --concurrency-range $CONCURRENCY --request-count $REQUESTS (repository $REPO)"
+echo "soak: $BIN bench -m $MODEL --concurrency-range $CONCURRENCY --request-count $REQUESTS (repository $REPO, at most $MAX_SECONDS s)"
 start=$(date +%s.%N)
+# With --request-count, bench gives up after 60 x -p (a hang guard; 300 s at the
+# default -p 5000): -p is set so that this deadline is MAX_SECONDS.
 "$BIN" bench --model-repository "$REPO" -m "$MODEL" --concurrency-range "$CONCURRENCY" \
-  --request-count "$REQUESTS" --json "$JSON" > "$OUT/bench.log" 2>&1 &
+  --request-count "$REQUESTS" -p $(( (MAX_SECONDS * 1000 + 59) / 60 )) --json "$JSON" > "$OUT/bench.log" 2>&1 &
 pid=$!
 stopped=""
 # Sample until the process is gone; VmRSS disappears from status once it is a zombie.
