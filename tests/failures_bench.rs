@@ -171,6 +171,7 @@ fn every_request_failing_is_exit_1_with_one_failure_kind() {
         assert!(p.requests > 100, "{model}: {p:?}");
         assert_eq!(p.failures.len(), 1, "{model}: one kind for one cause: {:?}", p.failures);
         assert_eq!(p.failed_requests(), p.requests);
+        assert_eq!(p.windows, 2, "{model}: two windows of nothing but failures end the level (not --max-trials of them)");
         assert_eq!(p.latency.avg(), None);
         assert!(p.error.is_some());
         let text = std::fs::read_to_string(&j).unwrap();

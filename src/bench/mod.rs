@@ -424,6 +424,7 @@ fn measure_point_inner(server: &Server, cfg: &BenchConfig, sets: &[DataSet], loa
     let mut samples: Vec<WindowSample> = Vec::new();
     let mut stable = false;
     let mut empty_streak = 0;
+    let mut failed_streak = 0;
     let mut stub_exited: Option<String> = None;
     let mut last_stub_check = Instant::now();
     let mut k = if deterministic { 0u64 } else { 1 };
@@ -484,6 +485,13 @@ fn measure_point_inner(server: &Server, cfg: &BenchConfig, sets: &[DataSet], loa
             let msg = format!("{lbl}: {msg}");
             obs.warn(&msg);
             warnings.push(msg);
+        } else if interrupt.load(Ordering::Relaxed) {
+            // A window cut short by Ctrl-C says nothing about the model.
+        } else if w.acc.ok == 0 && !w.acc.failed.is_empty() {
+            // Every request of the window failed: more windows only repeat it
+            // (and a Python model whose execute() raises a few thousand times
+            // cannot be unloaded by Triton 2.51 any more).
+            failed_streak += 1;
         } else if w.acc.ok + w.acc.failed.values().sum::<u64>() == 0 {
             empty_streak += 1;
             let msg = format!(
@@ -495,6 +503,7 @@ fn measure_point_inner(server: &Server, cfg: &BenchConfig, sets: &[DataSet], loa
             warnings.push(msg);
         } else {
             empty_streak = 0;
+            failed_streak = 0;
         }
         let s = window_sample(&w, cfg.batch_size, m.percentile);
         samples.push(s);
@@ -502,7 +511,7 @@ fn measure_point_inner(server: &Server, cfg: &BenchConfig, sets: &[DataSet], loa
         stable = samples.len() >= 3 && stats::is_stable(&samples, m.stability_pct, m.percentile.is_some());
         obs.window(&lbl, k as u32, &s, stable);
         k += 1;
-        if stable || interrupt.load(Ordering::Relaxed) || empty_streak >= 2 || deterministic || stub_exited.is_some() {
+        if stable || interrupt.load(Ordering::Relaxed) || empty_streak >= 2 || failed_streak >= 2 || deterministic || stub_exited.is_some() {
             break;
         }
     }
