@@ -14,7 +14,7 @@ for l in sys.stdin:
     m=json.loads(l)
     if m.get("reason")=="compiler-artifact" and m.get("executable"): print(m["executable"])' | tail -1)
 cp "$bench" .gpu/bin/hot_path && strip .gpu/bin/hot_path
-for t in embedded shutdown gpu trace; do
+for t in ${PACK_TESTS:-embedded shutdown gpu trace}; do
   exe=$(cargo test --release --no-run --test "$t" --message-format=json 2>/dev/null | python3 -c 'import json,sys
 for l in sys.stdin:
     m=json.loads(l)

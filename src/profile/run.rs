@@ -176,12 +176,7 @@ pub fn profile(cfg: &ProfileConfig, server: &Server, resume: Option<ProfileResul
             Ok(b) => b,
             Err(e) => {
                 let why = format!("model '{}' could not be read from {}: {e}", spec.name, cfg.model_repository.display());
-                obs.warn(&format!("FAILED: {why}"));
-                let m = results.model_mut(&spec.name);
-                m.search.strategy = "not searched".into();
-                m.complete = true;
-                m.status = Some(ModelStatus::Failed);
-                m.reason = Some(why);
+                not_searched(&mut results, &spec.name, why, obs);
                 results.write(&paths.checkpoint)?;
                 continue;
             }
@@ -212,12 +207,7 @@ pub fn profile(cfg: &ProfileConfig, server: &Server, resume: Option<ProfileResul
             }
         };
         if let Some(why) = composing_error {
-            obs.warn(&format!("FAILED: {why}"));
-            let m = results.model_mut(&spec.name);
-            m.search.strategy = "not searched".into();
-            m.complete = true;
-            m.status = Some(ModelStatus::Failed);
-            m.reason = Some(why);
+            not_searched(&mut results, &spec.name, why, obs);
             results.write(&paths.checkpoint)?;
             continue;
         }
@@ -375,6 +365,16 @@ fn add_problems(m: &mut ModelResults, problems: Vec<String>) {
     let mut reasons: Vec<String> = m.reason.take().into_iter().collect();
     reasons.extend(problems);
     m.reason = Some(reasons.join("; "));
+}
+
+/// Records `model` as failed before its search started (complete: `--resume` does not retry it).
+fn not_searched(results: &mut ProfileResults, model: &str, why: String, obs: &dyn Observer) {
+    obs.warn(&format!("FAILED: {why}"));
+    let m = results.model_mut(model);
+    m.search.strategy = "not searched".into();
+    m.complete = true;
+    m.status = Some(ModelStatus::Failed);
+    m.reason = Some(why);
 }
 
 /// Sets a searched model's `status` and `reason` from its records: `failed`
