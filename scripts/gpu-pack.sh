@@ -24,7 +24,7 @@ done
 # Binaries travel compressed (one device call carries at most 64 MiB).
 tar -cJf .gpu/bins.tar.xz -C .gpu bin tests && rm -rf .gpu/bin .gpu/tests
 if [ ! -f .gpu/runtime312.tar.xz ]; then
-  wheel=${WHEEL:-$(ls /tmp/wheel/nvidia_pytriton-0.7.0-*.whl 2>/dev/null | head -1)}
+  wheel=${WHEEL:-$(ls /tmp/wheel/nvidia_pytriton-0.7.0-*.whl 2>/dev/null | head -1 || true)}
   [ -n "$wheel" ] || { python3 -m pip download --no-deps nvidia-pytriton==0.7.0 -d /tmp/wheel; wheel=$(ls /tmp/wheel/*.whl | head -1); }
   rm -rf /tmp/rt312 && target/release/tritium runtime install --wheel "$wheel" --dest /tmp/rt312 --target-python-version 3.12
   tar -cJf .gpu/runtime312.tar.xz -C /tmp/rt312 triton-2.51.0
