@@ -21,6 +21,7 @@ pub mod report;
 pub mod runtime;
 pub mod shm;
 pub mod trace;
+pub mod util;
 pub mod triton;
 
 pub use error::{Error, Result};

@@ -794,17 +794,9 @@ impl SplitMix64 {
     }
 }
 
-fn fnv1a(s: &str) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in s.bytes() {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    h
-}
 
 fn rng_for(seed: u64, name: &str, stream: u64) -> SplitMix64 {
-    let mut pre = SplitMix64(seed ^ fnv1a(name).rotate_left(21));
+    let mut pre = SplitMix64(seed ^ crate::util::fnv1a(name.as_bytes()).rotate_left(21));
     let a = pre.next_u64();
     SplitMix64(a ^ stream.wrapping_mul(0xD1B5_4A32_D192_ED03))
 }

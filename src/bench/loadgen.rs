@@ -32,7 +32,7 @@ use super::validate::OutputCheck;
 use crate::gpu::{DeviceBuffer, PinnedBuffer};
 use crate::gpu::cuda::CopyTiming;
 use crate::trace::collect::{ClientRecord, Collector};
-use crate::trace::monotonic_ns;
+use crate::util::monotonic_ns;
 use crate::triton::{Completion, InferRequest};
 
 /// How load is applied.

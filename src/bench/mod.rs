@@ -720,7 +720,7 @@ pub fn run(server: &Server, cfg: &BenchConfig, interrupt: &AtomicBool, obs: &dyn
     if let Some(note) = &sampler.gpu_note {
         obs.warn(&format!("GPU metrics unavailable: {note}"));
     }
-    let started_at = export::now_rfc3339();
+    let started_at = crate::util::now_rfc3339();
     let mut points = Vec::new();
     for load in &cfg.loads {
         if interrupt.load(Ordering::Relaxed) {

@@ -497,8 +497,8 @@ fn check_outputs(a: &BenchArgs) -> anyhow::Result<()> {
     let mut seen: Vec<(&str, PathBuf)> = Vec::new();
     for (flag, path) in targets {
         let Some(p) = path else { continue };
-        export::check_output_target(p).map_err(|e| bad_input(format!("{flag} {}: {e}", p.display())))?;
-        let resolved = export::resolve_output_path(p).unwrap_or_else(|_| p.clone());
+        crate::util::fs::check_output_target(p).map_err(|e| bad_input(format!("{flag} {}: {e}", p.display())))?;
+        let resolved = crate::util::fs::resolve_output_path(p).unwrap_or_else(|_| p.clone());
         let resolved = std::path::absolute(&resolved).unwrap_or(resolved);
         if let Some((other, _)) = seen.iter().find(|(_, q)| *q == resolved) {
             return Err(bad_input(format!("{flag} {} is the same file as {other}; give each output its own file", p.display())));

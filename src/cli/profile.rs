@@ -83,7 +83,7 @@ fn check_outputs(cfg: &ProfileConfig) -> anyhow::Result<()> {
 
 /// `<checkpoint>.<UTC timestamp>.bak`, not yet taken.
 fn backup_name(ckpt: &std::path::Path) -> PathBuf {
-    let stamp: String = crate::bench::export::now_rfc3339().chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+    let stamp: String = crate::util::now_rfc3339().chars().filter(|c| c.is_ascii_alphanumeric()).collect();
     let name = ckpt.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "checkpoint".into());
     let mut p = ckpt.with_file_name(format!("{name}.{stamp}.bak"));
     let mut n = 1;

@@ -299,7 +299,7 @@ impl Stream {
     pub fn time<T>(&self, enqueue: impl FnOnce(&Stream) -> Result<T>) -> Result<(T, StreamTiming)> {
         let start = Event::new(self.device)?;
         let end = Event::new(self.device)?;
-        let start_ns = crate::trace::monotonic_ns();
+        let start_ns = crate::util::monotonic_ns();
         start.record(self)?;
         let out = match enqueue(self).and_then(|v| end.record(self).map(|()| v)) {
             Ok(v) => v,
@@ -309,7 +309,7 @@ impl Stream {
             }
         };
         end.synchronize()?;
-        let end_ns = crate::trace::monotonic_ns();
+        let end_ns = crate::util::monotonic_ns();
         let device = end.elapsed_since(&start)?;
         Ok((out, StreamTiming { start_ns, end_ns, device_ns: duration_ns(device) }))
     }

@@ -29,7 +29,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::search::{Measurement, ModelConfigVariant};
-use crate::bench::export::{write_atomic, LoadPoint};
+use crate::bench::export::LoadPoint;
+use crate::util::write_atomic;
 use crate::error::{Error, Result};
 
 /// Version of `results.json` / the checkpoint written by this tritium.

@@ -147,7 +147,7 @@ pub fn profile(cfg: &ProfileConfig, server: &Server, resume: Option<ProfileResul
         schema_version: results::SCHEMA_VERSION,
         tool: "tritium".into(),
         tool_version: env!("CARGO_PKG_VERSION").into(),
-        started_at: bench::export::now_rfc3339(),
+        started_at: crate::util::now_rfc3339(),
         ..Default::default()
     });
     results.triton_version = server.metadata().map(|m| m.version).unwrap_or_default();

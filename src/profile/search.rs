@@ -245,7 +245,7 @@ impl ModelConfigVariant {
                 &Value::Object(self.manual.clone().into_iter().collect()),
                 &mut text,
             );
-            s.push_str(&format!("_m{:08x}", fnv1a(text.as_bytes()) as u32));
+            s.push_str(&format!("_m{:08x}", crate::util::fnv1a(text.as_bytes()) as u32));
         }
         s
     }
@@ -363,14 +363,6 @@ fn canonical_json(v: &Value, out: &mut String) {
     }
 }
 
-fn fnv1a(bytes: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in bytes {
-        h ^= u64::from(*b);
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    h
-}
 
 /// One measurement of a variant at one concurrency.
 #[derive(Debug, Clone, PartialEq, Default)]

@@ -132,7 +132,7 @@ fn write(path: &Path, bytes: &[u8]) -> Result<()> {
     if let Some(d) = path.parent() {
         std::fs::create_dir_all(d).map_err(|e| Error::io(d, e))?;
     }
-    crate::bench::export::write_atomic(path, bytes).map_err(|e| Error::io(path, e))
+    crate::util::write_atomic(path, bytes).map_err(|e| Error::io(path, e))
 }
 
 /// A model or config name as one path component.

@@ -411,7 +411,7 @@ pub fn write_chrome(set: &TraceSet, path: &Path) -> Result<()> {
         source,
     })?;
     bytes.push(b'\n');
-    crate::bench::export::write_atomic(path, &bytes).map_err(|e| Error::io(path, e))
+    crate::util::write_atomic(path, &bytes).map_err(|e| Error::io(path, e))
 }
 
 #[cfg(test)]

@@ -170,4 +170,4 @@ pub struct TraceSet {
     pub counters: Vec<CounterSample>,
 }
 
-pub use crate::triton::trace::monotonic_ns;
+pub use crate::util::monotonic_ns;

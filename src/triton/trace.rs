@@ -191,15 +191,3 @@ unsafe extern "C" fn release_cb(trace: *mut sys::TRITONSERVER_InferenceTrace, _u
     });
 }
 
-/// CLOCK_MONOTONIC now, ns: the clock of Triton's trace timestamps
-/// (`std::chrono::steady_clock` on Linux).
-pub fn monotonic_ns() -> u64 {
-    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
-    // SAFETY: clock_gettime writes one timespec into the valid, owned `ts`;
-    // CLOCK_MONOTONIC is always supported on Linux.
-    let rc = unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
-    if rc != 0 {
-        return 0;
-    }
-    ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
-}
