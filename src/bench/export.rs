@@ -714,13 +714,6 @@ mod tests {
         assert_eq!(only_file(dir.path()), vec!["report.json"]);
     }
 
-
-    #[cfg(unix)]
-
-    #[cfg(unix)]
-
-    #[cfg(unix)]
-
     #[test]
     fn failed_points_have_null_latency_and_read_back() {
         let mut p = sample_point(4);

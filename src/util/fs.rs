@@ -185,6 +185,7 @@ mod tests {
         assert!(write_atomic(&dir.path().join("no/such/r.json"), b"{}").is_err());
     }
 
+    #[cfg(unix)]
     #[test]
     fn atomic_write_gives_normal_permissions() {
         use std::os::unix::fs::PermissionsExt;
@@ -195,6 +196,7 @@ mod tests {
         assert_eq!(mode, 0o644);
     }
 
+    #[cfg(unix)]
     #[test]
     fn atomic_write_follows_symlinks_and_keeps_them() {
         let dir = tempfile::tempdir().unwrap();
@@ -229,6 +231,7 @@ mod tests {
         assert!(e.contains("symbolic links") && e.contains(&*a.to_string_lossy()), "{e}");
     }
 
+    #[cfg(unix)]
     #[test]
     fn atomic_write_refuses_fifos_directories_and_devices() {
         let dir = tempfile::tempdir().unwrap();
