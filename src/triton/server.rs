@@ -290,7 +290,7 @@ impl Server {
         if let Some(p) = &shm_prefix {
             backend_config.push(("python".into(), SHM_PREFIX_SETTING.into(), p.clone()));
         }
-        // SAFETY (this whole block): `o` is a live options object owned by `g`;
+        // SAFETY: (this whole block) `o` is a live options object owned by `g`;
         // every string argument is a CString that outlives its call; Triton copies values.
         unsafe {
             check(api, (api.TRITONSERVER_ServerOptionsSetServerId)(o, c"tritium".as_ptr()), "SetServerId")?;
