@@ -106,8 +106,8 @@ fn cuda_copy(c: &mut Criterion) {
     g.sample_size(10); // 64 MiB pageable copies take milliseconds each
     g.bench_function("h2d_64MiB_pinned", |b| b.iter_custom(|n| device_time(n, || timed_h2d(&dev, pinned.as_slice()).unwrap().device_ns)));
     g.bench_function("h2d_64MiB_pageable", |b| b.iter_custom(|n| device_time(n, || timed_h2d(&dev, &pageable).unwrap().device_ns)));
-    g.bench_function("d2h_64MiB_pinned", |b| b.iter_custom(|n| device_time(n, || timed_d2h(0, dev.device_ptr(), BYTES, pinned_out.as_mut_slice()).unwrap().device_ns)));
-    g.bench_function("d2h_64MiB_pageable", |b| b.iter_custom(|n| device_time(n, || timed_d2h(0, dev.device_ptr(), BYTES, &mut pageable_out).unwrap().device_ns)));
+    g.bench_function("d2h_64MiB_pinned", |b| b.iter_custom(|n| device_time(n, || timed_d2h(dev.as_slice(), pinned_out.as_mut_slice()).unwrap().device_ns)));
+    g.bench_function("d2h_64MiB_pageable", |b| b.iter_custom(|n| device_time(n, || timed_d2h(dev.as_slice(), &mut pageable_out).unwrap().device_ns)));
     g.finish();
 }
 

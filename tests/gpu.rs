@@ -131,15 +131,15 @@ fn timed_d2h_round_trip() {
     let dev = DeviceBuffer::from_host(0, &vec![0u8; MIB64]).unwrap();
     let up = timed_h2d(&dev, &data).unwrap();
     let mut back = vec![0u8; MIB64];
-    let down = timed_d2h(0, dev.device_ptr(), dev.len(), &mut back).unwrap();
+    let down = timed_d2h(dev.as_slice(), &mut back).unwrap();
     assert_eq!(back, data, "pageable round trip");
     assert_eq!(down.bytes, MIB64 as u64);
     assert!(down.device_ns > 0 && down.start_ns < down.end_ns, "{down:?}");
     assert!(up.end_ns <= down.start_ns, "the copies ran one after the other: {up:?} {down:?}");
     let mut pinned = PinnedBuffer::from_slice(&vec![0u8; MIB64]).unwrap();
-    let down_pinned = timed_d2h(0, dev.device_ptr(), dev.len(), pinned.as_mut_slice()).unwrap();
+    let down_pinned = timed_d2h(dev.as_slice(), pinned.as_mut_slice()).unwrap();
     assert_eq!(pinned.as_slice(), &data[..], "pinned round trip");
-    assert!(timed_d2h(0, dev.device_ptr(), MIB64, &mut [0u8; 16]).is_err(), "a too small destination is refused");
+    assert!(timed_d2h(dev.as_slice(), &mut [0u8; 16]).is_err(), "a too small destination is refused");
     eprintln!(
         "D2H 64 MiB: pageable {} µs ({:.1} GB/s), pinned {} µs ({:.1} GB/s)",
         down.device_ns / 1000,
@@ -185,7 +185,11 @@ fn cuda_timing_without_cuda_is_a_clear_error() {
     if cuda_available() {
         return;
     }
-    let e = tritium::gpu::cuda::timed_d2h(0, 0, 4, &mut [0u8; 4]).unwrap_err();
+    let e = {
+        // SAFETY: a null slice is the documented exception: the copy refuses it.
+        let null = unsafe { tritium::gpu::cuda::DeviceSlice::from_raw(0, 0, 4) };
+        tritium::gpu::cuda::timed_d2h(null, &mut [0u8; 4])
+    }.unwrap_err();
     assert!(matches!(e, tritium::Error::Cuda(_)), "{e}");
     eprintln!("without CUDA: {e}");
 }

@@ -675,12 +675,12 @@ fn read_back(st: &Staging, resp: &crate::triton::Response) -> Option<CopyTiming>
     let mut scratch = st.scratch.lock().ok()?;
     let mut span = None;
     for o in outs {
-        if let crate::triton::response::MemoryKind::Gpu(dev) = o.memory {
-            let len = o.byte_size();
+        if let Some(src) = o.device_slice() {
+            let len = src.len();
             if scratch.len() < len {
                 scratch.resize(len, 0);
             }
-            if let Ok(t) = crate::gpu::cuda::timed_d2h(dev as i32, o.ptr() as u64, len, &mut scratch) {
+            if let Ok(t) = crate::gpu::cuda::timed_d2h(src, &mut scratch) {
                 span = Some(CopyTiming::merged(span, &t));
             }
         }

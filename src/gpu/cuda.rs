@@ -162,7 +162,12 @@ impl DeviceBuffer {
 
     /// Copies the buffer back to the host.
     pub fn to_host(&self) -> Result<Vec<u8>> {
-        copy_device_to_host(self.device, self.ptr, self.len)
+        copy_device_to_host(self.as_slice())
+    }
+
+    /// The whole buffer as a borrowed [`DeviceSlice`].
+    pub fn as_slice(&self) -> DeviceSlice<'_> {
+        DeviceSlice { device: self.device, ptr: self.ptr, len: self.len, _owner: std::marker::PhantomData }
     }
 
     /// Raw device pointer.
@@ -189,13 +194,65 @@ impl Drop for DeviceBuffer {
     }
 }
 
-/// Copies `len` bytes of device memory at `ptr` to a new host vector.
-pub fn copy_device_to_host(device: i32, ptr: u64, len: usize) -> Result<Vec<u8>> {
+/// Device memory borrowed for `'a`: `len` readable bytes at `ptr` on
+/// `device`. Safe code gets one only from something that owns the memory
+/// ([`DeviceBuffer::as_slice`], a GPU output of a live response), so the
+/// copy functions below need no caller promises.
+#[derive(Debug, Clone, Copy)]
+pub struct DeviceSlice<'a> {
+    device: i32,
+    ptr: u64,
+    len: usize,
+    _owner: std::marker::PhantomData<&'a ()>,
+}
+
+impl DeviceSlice<'_> {
+    /// A slice over raw device memory.
+    ///
+    /// # Safety
+    /// `ptr` must address `len` bytes of device memory on `device` that stay
+    /// allocated and readable for the returned lifetime. (A null `ptr` is the
+    /// one exception: the copy functions refuse it with an error.)
+    pub unsafe fn from_raw(device: i32, ptr: u64, len: usize) -> Self {
+        DeviceSlice { device, ptr, len, _owner: std::marker::PhantomData }
+    }
+
+    /// The CUDA device holding it.
+    pub fn device(&self) -> i32 {
+        self.device
+    }
+    /// Raw device pointer.
+    pub fn device_ptr(&self) -> u64 {
+        self.ptr
+    }
+    /// Length in bytes.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+    /// Whether the slice is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+}
+
+fn refuse_null(src: &DeviceSlice<'_>, what: &str) -> Result<()> {
+    if src.ptr == 0 && src.len > 0 {
+        return Err(Error::Cuda(format!("{what}: null device pointer ({} bytes on device {})", src.len, src.device)));
+    }
+    Ok(())
+}
+
+/// Copies device memory to a new host vector.
+pub fn copy_device_to_host(src: DeviceSlice<'_>) -> Result<Vec<u8>> {
+    let (device, len) = (src.device, src.len);
     context(device)?;
+    refuse_null(&src, "copy from device")?;
     let mut out = vec![0u8; len];
     if len > 0 {
-        // SAFETY: the caller guarantees `ptr` addresses `len` readable bytes on `device`; the context is current.
-        unsafe { result::memcpy_dtoh_sync(&mut out, ptr) }.map_err(|e| Error::Cuda(format!("copy from device {device}: {e}")))?;
+        // SAFETY: a `DeviceSlice` addresses `len` readable bytes on `device`
+        // for its lifetime (its constructors promise it; null was refused
+        // above); the context is current.
+        unsafe { result::memcpy_dtoh_sync(&mut out, src.ptr) }.map_err(|e| Error::Cuda(format!("copy from device {device}: {e}")))?;
     }
     Ok(out)
 }
@@ -488,19 +545,20 @@ pub fn timed_h2d(dst: &DeviceBuffer, src: &[u8]) -> Result<CopyTiming> {
     .map(copy_timing)
 }
 
-/// Copies `len` bytes of device memory at `ptr` on `device` into
-/// `dst[..len]` (pinned or pageable) on a stream of its own, timed with CUDA
-/// events. The caller guarantees `ptr` addresses `len` readable bytes on
-/// `device` (as for [`copy_device_to_host`]).
-pub fn timed_d2h(device: i32, ptr: u64, len: usize, dst: &mut [u8]) -> Result<CopyTiming> {
+/// Copies `src` into `dst[..src.len()]` (pinned or pageable) on a stream of
+/// its own, timed with CUDA events.
+pub fn timed_d2h(src: DeviceSlice<'_>, dst: &mut [u8]) -> Result<CopyTiming> {
+    let (device, ptr, len) = (src.device, src.ptr, src.len);
     if dst.len() < len {
         return Err(Error::InvalidArgument(format!("timed_d2h: {len} bytes do not fit a host buffer of {} bytes", dst.len())));
     }
+    refuse_null(&src, "timed_d2h")?;
     let dst = &mut dst[..len];
     time_on_stream(device, |s| {
         if len > 0 {
-            // SAFETY: the caller guarantees `ptr` addresses `len` readable bytes on `device`;
-            // `dst` (exactly `len` bytes) stays borrowed until `time` has drained the stream.
+            // SAFETY: a `DeviceSlice` addresses `len` readable bytes on `device`
+            // for its lifetime (null was refused above); `dst` (exactly `len`
+            // bytes) stays borrowed until `time` has drained the stream.
             unsafe { result::memcpy_dtoh_async(dst, ptr, s.raw) }.map_err(|e| Error::Cuda(format!("cuMemcpyDtoHAsync({len} B) on device {device}: {e}")))?;
         }
         Ok(len)
@@ -534,8 +592,10 @@ mod tests {
             assert!(matches!(e, Error::Cuda(_)), "{e}");
         }
         let mut host = [0u8; 16];
-        assert!(matches!(timed_d2h(0, 0, 16, &mut host), Err(Error::Cuda(_))));
-        assert!(matches!(timed_d2h(0, 0, 32, &mut host), Err(Error::InvalidArgument(_))));
+        // SAFETY: null slices are the documented exception: the copies refuse them.
+        let (null16, null32) = unsafe { (DeviceSlice::from_raw(0, 0, 16), DeviceSlice::from_raw(0, 0, 32)) };
+        assert!(matches!(timed_d2h(null16, &mut host), Err(Error::Cuda(_))));
+        assert!(matches!(timed_d2h(null32, &mut host), Err(Error::InvalidArgument(_))));
     }
 
     #[test]

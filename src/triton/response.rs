@@ -76,11 +76,21 @@ impl<'a> Output<'a> {
         self.base
     }
 
+    /// The bytes, when they are in device memory.
+    pub fn device_slice(&self) -> Option<cuda::DeviceSlice<'a>> {
+        match self.memory {
+            // SAFETY: Triton guarantees `base[..byte_size]` is valid device memory on
+            // device `d` while the response lives ('a).
+            MemoryKind::Gpu(d) => Some(unsafe { cuda::DeviceSlice::from_raw(d as i32, self.base as u64, self.byte_size) }),
+            _ => None,
+        }
+    }
+
     /// A host copy of the bytes, wherever they are.
     pub fn to_host(&self) -> Result<Vec<u8>> {
-        match self.memory {
-            MemoryKind::Gpu(d) => cuda::copy_device_to_host(d as i32, self.base as u64, self.byte_size),
-            _ => Ok(self.host_bytes().unwrap_or(&[]).to_vec()),
+        match self.device_slice() {
+            Some(d) => cuda::copy_device_to_host(d),
+            None => Ok(self.host_bytes().unwrap_or(&[]).to_vec()),
         }
     }
 
