@@ -16,6 +16,7 @@ mod message;
 pub mod request;
 pub mod response;
 pub mod server;
+mod send_sync;
 pub mod trace;
 
 pub use allocator::OutputMemory;
