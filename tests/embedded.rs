@@ -153,7 +153,7 @@ fn variable_dimension_and_bytes() {
 
     s.load_model("bytes_echo").unwrap();
     let items: Vec<&[u8]> = vec![b"ab", b"", "h\u{e9}llo".as_bytes(), b"xyz1"];
-    let data = tritium::triton::request::encode_bytes_tensor(&items);
+    let data = tritium::model::tensor::encode_bytes(&items);
     let (_r, resp) = s.request("bytes_echo", -1).input("TEXT", "BYTES", &[4], InputBuffer::host(data)).build().unwrap().infer().map_err(|(e, _)| e).unwrap();
     let up = resp.output_named("UPPER").unwrap().to_byte_strings().unwrap();
     assert_eq!(up, vec![b"AB".to_vec(), vec![], "H\u{e9}LLO".as_bytes().to_vec(), b"XYZ1".to_vec()]);

@@ -3,7 +3,7 @@
 //! Model Analyzer YAML config (`ProfileConfig::from_yaml_str_with_overrides`,
 //! then `validate`) and perf_analyzer `--input-data` JSON files
 //! (`bench::input_data::load_input_data_batched`, `ShapeOverrides::parse`,
-//! `decode_base64`). Inputs are random text/bytes, structure-aware mutations
+//! `model::tensor::decode_base64`). Inputs are random text/bytes, structure-aware mutations
 //! of the valid files in the repository (tests/models, tests/failure_models,
 //! examples) and generated valid documents. Every property asserts: no panic
 //! (a `Result` either way), and valid input round-trips where it should.
@@ -28,6 +28,7 @@ use proptest::sample::Index;
 use serde_json::{json, Value};
 
 use tritium::bench::input_data::{self, ShapeOverrides, TensorSpec};
+use tritium::model::{tensor, DataType};
 use tritium::profile::config::{ProfileConfig, MAX_MODEL_CONFIG_PARAMETER_DEPTH};
 use tritium::profile::pbtxt::{self, PbMessage, PbValue};
 use tritium::profile::results::{ConfigRecord, ModelResults, ProfileResults, VariantRecord, SCHEMA_VERSION};
@@ -612,7 +613,7 @@ fn check_input_data(m: usize, text: &str) {
             assert_eq!(name, &spec.name);
             assert!(shape.iter().all(|&d| d >= 0), "{name}: shape {shape:?} from {text}");
             let n = input_data::element_count(shape).expect("element count") as usize;
-            match input_data::DataType::from_wire(&spec.datatype).and_then(|d| d.element_size()) {
+            match DataType::from_wire_or_alias(&spec.datatype).and_then(|d| d.byte_size()) {
                 Some(size) => assert_eq!(bytes.len(), n * size, "{name} {shape:?} from {text}"),
                 None => {
                     let (mut at, mut count) = (0usize, 0usize);
@@ -664,8 +665,8 @@ proptest! {
             let _ = input_data::resolve_shapes(&model.inputs, model.max_batch_size, 1, &ov);
             let _ = input_data::resolve_shapes_allow_variable(&model.inputs, model.max_batch_size, 1, &ov);
         }
-        if let Ok(bytes) = input_data::decode_base64(&b) {
-            prop_assert_eq!(input_data::decode_base64(&b64_encode(&bytes)).unwrap(), bytes);
+        if let Ok(bytes) = tensor::decode_base64(&b) {
+            prop_assert_eq!(tensor::decode_base64(&b64_encode(&bytes)).unwrap(), bytes);
         }
     }
 }

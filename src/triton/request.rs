@@ -71,28 +71,6 @@ impl InputBuffer {
     }
 }
 
-/// Encodes strings as a Triton BYTES tensor (4-byte little-endian length + bytes each).
-pub fn encode_bytes_tensor<T: AsRef<[u8]>>(items: &[T]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(items.iter().map(|i| 4 + i.as_ref().len()).sum());
-    for i in items {
-        let b = i.as_ref();
-        out.extend_from_slice(&(b.len() as u32).to_le_bytes());
-        out.extend_from_slice(b);
-    }
-    out
-}
-
-/// Decodes a Triton BYTES tensor; `None` if the framing is broken.
-pub fn decode_bytes_tensor(mut data: &[u8]) -> Option<Vec<Vec<u8>>> {
-    let mut out = Vec::new();
-    while !data.is_empty() {
-        let len = u32::from_le_bytes(data.get(..4)?.try_into().ok()?) as usize;
-        out.push(data.get(4..4 + len)?.to_vec());
-        data = &data[4 + len..];
-    }
-    Some(out)
-}
-
 /// What a finished request hands back: the request itself (ready to be issued
 /// again) and its response or the error that replaced it.
 pub struct Completion {
@@ -551,26 +529,5 @@ fn deliver(inner: Box<Inner>) {
     let completion = Completion { request: InferRequest { inner }, response };
     if let Some(h) = handler {
         h.complete(completion);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn bytes_tensor_round_trip() {
-        let items: Vec<&[u8]> = vec![b"ab", b"", b"Cd\xff"];
-        let enc = encode_bytes_tensor(&items);
-        assert_eq!(enc.len(), 4 * 3 + 2 + 3); // three length prefixes + "hi" + "" + "abc"
-        assert_eq!(&enc[..4], &2u32.to_le_bytes());
-        let dec = decode_bytes_tensor(&enc).unwrap();
-        assert_eq!(dec, vec![b"ab".to_vec(), vec![], b"Cd\xff".to_vec()]);
-    }
-
-    #[test]
-    fn broken_bytes_tensor_is_none() {
-        assert!(decode_bytes_tensor(&[5, 0, 0, 0, b'a']).is_none());
-        assert!(decode_bytes_tensor(&[1, 0]).is_none());
     }
 }

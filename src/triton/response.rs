@@ -115,7 +115,7 @@ impl<'a> Output<'a> {
     /// The elements of a BYTES tensor.
     pub fn to_byte_strings(&self) -> Result<Vec<Vec<u8>>> {
         self.expect_type("BYTES")?;
-        super::request::decode_bytes_tensor(&self.to_host()?)
+        crate::model::tensor::decode_bytes(&self.to_host()?)
             .ok_or_else(|| Error::InvalidArgument(format!("output '{}' is not a well-formed BYTES tensor", self.name)))
     }
 

@@ -1,0 +1,7 @@
+//! Unit tests of the model views, one file per concern.
+
+mod config;
+mod datatype;
+mod metadata;
+mod statistics;
+mod tensor;
