@@ -9,6 +9,7 @@ use anyhow::{bail, Context};
 use clap::{Args, Parser, Subcommand};
 
 pub mod bench;
+mod choice;
 pub mod exit;
 pub mod profile;
 
@@ -50,7 +51,7 @@ pub struct RuntimeArgs {
     #[arg(long, value_name = "DIR")]
     pub triton_install_path: Option<PathBuf>,
     /// Triton log level inside the embedded server.
-    #[arg(long, value_enum, default_value = "error")]
+    #[arg(long, value_parser = choice::choice::<LogLevel>(), default_value = "error")]
     pub triton_log: LogLevel,
 }
 

@@ -14,6 +14,7 @@ use crate::profile::config::{LaunchMode, ProfileConfig};
 use crate::profile::output;
 use crate::profile::results::ProfileResults;
 use crate::profile::run;
+use super::choice;
 use crate::triton::LogLevel;
 
 /// Flags of `tritium profile`; any other `--option value` pair is a Model
@@ -31,7 +32,7 @@ pub struct ProfileArgs {
     #[arg(long)]
     pub fresh: bool,
     /// Triton log level inside the embedded server.
-    #[arg(long, value_enum, default_value = "error")]
+    #[arg(long, value_parser = choice::choice::<LogLevel>(), default_value = "error")]
     pub triton_log: LogLevel,
     /// Model Analyzer options overriding the YAML, e.g. --run-config-search-max-concurrency 16.
     #[arg(trailing_var_arg = true, allow_hyphen_values = true, value_name = "--KEY VALUE")]

@@ -32,7 +32,7 @@ pub struct LogOptions {
 }
 
 /// How much the embedded Triton logs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogLevel {
     /// Nothing.
     Off,
@@ -44,6 +44,28 @@ pub enum LogLevel {
     Info,
     /// Everything, verbose level 1.
     Verbose,
+}
+
+impl crate::util::Choice for LogLevel {
+    const ALL: &'static [Self] = &[LogLevel::Off, LogLevel::Error, LogLevel::Warn, LogLevel::Info, LogLevel::Verbose];
+    fn name(self) -> &'static str {
+        match self {
+            LogLevel::Off => "off",
+            LogLevel::Error => "error",
+            LogLevel::Warn => "warn",
+            LogLevel::Info => "info",
+            LogLevel::Verbose => "verbose",
+        }
+    }
+    fn help(self) -> &'static str {
+        match self {
+            LogLevel::Off => "Nothing",
+            LogLevel::Error => "Errors only (tritium's default)",
+            LogLevel::Warn => "Errors and warnings",
+            LogLevel::Info => "Errors, warnings and info",
+            LogLevel::Verbose => "Everything, verbose level 1",
+        }
+    }
 }
 
 static DEFAULT_LOG: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(1);

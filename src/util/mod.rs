@@ -2,11 +2,13 @@
 //! traces use, atomic file writes, UTC timestamps and a stable string hash.
 //! Nothing here knows about Triton, models or measurements.
 
+pub mod choice;
 pub mod clock;
 pub mod fs;
 pub mod hash;
 pub mod time;
 
+pub use choice::Choice;
 pub use clock::monotonic_ns;
 pub use fs::write_atomic;
 pub use hash::fnv1a;
