@@ -13,9 +13,9 @@ use super::output;
 use super::pbtxt;
 use super::config::{Constraints, Objectives};
 use super::results::{self, ModelResults, ModelStatus, ProfileResults, SearchStats, TopConfigRecord};
-use super::search::{self, Measurement, ModelConfigVariant, SearchEvent, SearchSpace};
+use super::search::{self, VariantMeasurement, ModelConfigVariant, SearchEvent, SearchSpace};
 use crate::bench::input_data::{InputSource, ShapeOverrides};
-use crate::bench::{self, BenchConfig, Measurement as BenchMeasurement, MeasurementMode, Observer};
+use crate::bench::{self, BenchConfig, MeasurementMode, Observer};
 use crate::error::{Error, Result};
 use crate::triton::Server;
 
@@ -60,7 +60,7 @@ pub fn bench_config(cfg: &ProfileConfig, spec: &ProfileModelSpec) -> Result<Benc
         _ => MeasurementMode::TimeWindows,
     };
     let interval = flags.measurement_interval_ms().unwrap_or(5000);
-    b.measurement = BenchMeasurement {
+    b.measurement = bench::Measurement {
         mode,
         interval_ms: interval,
         request_count: flags.measurement_request_count().unwrap_or(50),
@@ -619,7 +619,7 @@ pub fn top_model_configs(results: &ProfileResults, objectives: &Objectives, n: u
     for m in &results.models {
         for c in &m.configs {
             let recs: Vec<_> = m.points_of(&c.name).collect();
-            let ms: Vec<(Measurement, bool)> = recs
+            let ms: Vec<(VariantMeasurement, bool)> = recs
                 .iter()
                 .map(|(r, p)| {
                     let mut x = results::to_measurement(&c.key, r.concurrency, p);

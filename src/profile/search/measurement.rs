@@ -1,11 +1,11 @@
-//! [`Measurement`]: one measurement of a variant at one client batch size
+//! [`VariantMeasurement`]: one measurement of a variant at one client batch size
 //! and concurrency, with its metrics in Model Analyzer's units.
 
 use crate::profile::config::Metric;
 
 /// One measurement of a variant at one concurrency.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct Measurement {
+pub struct VariantMeasurement {
     /// [`ModelConfigVariant::key`](super::ModelConfigVariant::key) of the measured variant (set by the search).
     pub variant_key: String,
     /// Concurrency (requests in flight).
@@ -34,10 +34,10 @@ pub struct Measurement {
     pub failed: Option<String>,
 }
 
-impl Measurement {
+impl VariantMeasurement {
     /// A failed measurement.
     pub fn failure(concurrency: u32, reason: impl Into<String>) -> Self {
-        Measurement {
+        VariantMeasurement {
             concurrency,
             failed: Some(reason.into()),
             ..Default::default()

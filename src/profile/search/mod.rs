@@ -4,7 +4,7 @@
 //! A [`SearchStrategy`] walks a [`SearchSpace`] and asks a [`Measurer`] for
 //! one measurement per (model config variant, client batch size,
 //! concurrency). The caller implements [`Measurer`] with the embedded server;
-//! a failed load or run comes back as a [`Measurement`] with
+//! a failed load or run comes back as a [`VariantMeasurement`] with
 //! `failed: Some(reason)` and the search goes on. Two strategies mirror
 //! Model Analyzer:
 //!
@@ -39,9 +39,9 @@
 //! before failing ones (`SortedResults`). [`rank_candidates`] ranks
 //! representatives of several models together (`num_top_model_configs`).
 //!
-//! Units: [`Measurement`] latencies are in microseconds; constraints use
+//! Units: [`VariantMeasurement`] latencies are in microseconds; constraints use
 //! Model Analyzer's units (ms, MB, infer/s), converted by
-//! [`Measurement::metric`]. Throughput counts inferences: batch size x
+//! [`VariantMeasurement::metric`]. Throughput counts inferences: batch size x
 //! completed requests per second.
 //!
 //! # Deviations from Model Analyzer
@@ -81,7 +81,7 @@
 //! # Layout
 //!
 //! * `variants`: [`ModelConfigVariant`], one model config to load.
-//! * `measurement`: [`Measurement`], one measurement of a variant.
+//! * `measurement`: [`VariantMeasurement`], one measurement of a variant.
 //! * `scoring`: constraints and objectives on one measurement.
 //! * `ranking`: best per variant, top configs, cross-model ranking.
 //! * `manual`: the manual sweep of `model_config_parameters`.
@@ -109,7 +109,7 @@ mod tests;
 
 pub use brute::BruteSearch;
 pub use manual::{expand_model_config_parameters, instance_kind_from_parameters, manual_variant_groups};
-pub use measurement::Measurement;
+pub use measurement::VariantMeasurement;
 pub use quick::QuickSearch;
 pub use ranking::{best_per_variant, rank_candidates, representative, sort_ranked, top_configs, RankedConfig};
 pub use scoring::{compare_constraints, compare_measurements, constraint_applicable, constraint_failure_percentage, is_better_than, objective_score, passes_constraints, unapplied_constraints};
@@ -144,7 +144,7 @@ pub const TRANSLATION_LIST: [f64; 3] = [0.09, 0.3, 1.0];
 /// Measures a variant at a client batch size and a concurrency.
 /// Implementations load the variant (or reuse it when already loaded), run
 /// the load, and return the metrics; failures are reported in
-/// [`Measurement::failed`], never by panicking.
+/// [`VariantMeasurement::failed`], never by panicking.
 pub trait Measurer {
     /// Measures `variant` with requests of `batch_size` inferences each,
     /// `concurrency` requests in flight.
@@ -153,7 +153,7 @@ pub trait Measurer {
         variant: &ModelConfigVariant,
         batch_size: u32,
         concurrency: u32,
-    ) -> Measurement;
+    ) -> VariantMeasurement;
 
     /// `batch_size` is not measured for `variant` (it exceeds the config's
     /// `max_batch_size`); called once per (variant, batch size). The default

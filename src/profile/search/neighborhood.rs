@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use crate::profile::config::{Constraints, Objectives};
 
-use super::{compare_constraints, compare_measurements, objective_score, passes_constraints, Measurement, COMPARISON_SCORE_THRESHOLD, MIN_INITIALIZED, RADIUS, TRANSLATION_LIST};
+use super::{compare_constraints, compare_measurements, objective_score, passes_constraints, VariantMeasurement, COMPARISON_SCORE_THRESHOLD, MIN_INITIALIZED, RADIUS, TRANSLATION_LIST};
 
 pub(super) type Coord = Vec<i64>;
 
@@ -31,12 +31,12 @@ impl Dim {
 /// `CoordinateData`: measurements (None: measured but failed) and visit counts.
 #[derive(Default)]
 pub(super) struct CoordinateData {
-    pub(super) measurements: HashMap<Coord, Option<Measurement>>,
+    pub(super) measurements: HashMap<Coord, Option<VariantMeasurement>>,
     pub(super) visits: HashMap<Coord, u32>,
 }
 
 impl CoordinateData {
-    pub(super) fn get(&self, c: &Coord) -> Option<&Measurement> {
+    pub(super) fn get(&self, c: &Coord) -> Option<&VariantMeasurement> {
         self.measurements.get(c).and_then(Option::as_ref)
     }
     pub(super) fn is_measured(&self, c: &Coord) -> bool {
@@ -55,7 +55,7 @@ pub(super) struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    pub(super) fn passes(&self, m: &Measurement) -> bool {
+    pub(super) fn passes(&self, m: &VariantMeasurement) -> bool {
         passes_constraints(self.constraints, m)
     }
 }
@@ -136,7 +136,7 @@ impl Neighborhood {
         }
     }
 
-    pub(super) fn home_measurement<'c>(&self, ctx: &'c Ctx) -> Option<&'c Measurement> {
+    pub(super) fn home_measurement<'c>(&self, ctx: &'c Ctx) -> Option<&'c VariantMeasurement> {
         ctx.data.get(&self.home)
     }
 
@@ -204,7 +204,7 @@ impl Neighborhood {
 
     /// `_get_best_coordinate_found`: the best passing neighbour (or home).
     pub(super) fn best_coordinate_found(&self, ctx: &Ctx) -> Coord {
-        let mut candidates: Vec<(Coord, &Measurement)> = self
+        let mut candidates: Vec<(Coord, &VariantMeasurement)> = self
             .valid_neighbors(ctx)
             .into_iter()
             .filter_map(|c| ctx.data.get(&c).filter(|m| ctx.passes(m)).map(|m| (c, m)))

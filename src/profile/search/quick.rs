@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use super::neighborhood::{Coord, CoordinateData, Ctx, Dim, Neighborhood};
 use super::runner::Runner;
 use super::sweep::floor_log2;
-use super::{compare_constraints, compare_measurements, expand_model_config_parameters, passes_constraints, Measurement, Measurer, SearchOutcome, SearchPhase, SearchSpace, SearchStrategy, SearchEvent};
+use super::{compare_constraints, compare_measurements, expand_model_config_parameters, passes_constraints, VariantMeasurement, Measurer, SearchOutcome, SearchPhase, SearchSpace, SearchStrategy, SearchEvent};
 
 /// Model Analyzer's quick search (`QuickPlusConcurrencySweepRunConfigGenerator`).
 ///
@@ -37,7 +37,7 @@ struct Climb {
     home: Coord,
     to_measure: Coord,
     best_coord: Coord,
-    best: Option<Measurement>,
+    best: Option<VariantMeasurement>,
     neighborhood: Neighborhood,
     home_has_passed: bool,
     done: bool,
@@ -90,7 +90,7 @@ impl Climb {
     }
 
     /// `_update_best_measurement`.
-    fn update_best(&mut self, space: &SearchSpace, m: &Measurement) {
+    fn update_best(&mut self, space: &SearchSpace, m: &VariantMeasurement) {
         let c = &space.constraints;
         let replace = match &self.best {
             None => true,

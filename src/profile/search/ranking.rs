@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use crate::profile::config::{Constraints, Objectives};
 
-use super::{is_better_than, passes_constraints, Measurement, ModelConfigVariant};
+use super::{is_better_than, passes_constraints, VariantMeasurement, ModelConfigVariant};
 
 /// A variant with its representative measurement.
 #[derive(Debug, Clone, PartialEq)]
@@ -13,7 +13,7 @@ pub struct RankedConfig {
     /// The variant.
     pub variant: ModelConfigVariant,
     /// Its best passing measurement, or its best measurement when none passes.
-    pub best: Measurement,
+    pub best: VariantMeasurement,
     /// Whether `best` satisfies the constraints.
     pub passes: bool,
     /// How many valid measurements the variant has.
@@ -26,7 +26,7 @@ pub struct RankedConfig {
 /// `max`). Failed measurements are ignored; variants with only failures are
 /// omitted.
 pub fn best_per_variant(
-    measurements: &[(ModelConfigVariant, Measurement)],
+    measurements: &[(ModelConfigVariant, VariantMeasurement)],
     constraints: &Constraints,
     objectives: &Objectives,
 ) -> Vec<RankedConfig> {
@@ -79,7 +79,7 @@ pub fn sort_ranked(ranked: &mut [RankedConfig], objectives: &Objectives) {
     sort_best_first(ranked, |r| &r.best, objectives);
 }
 
-fn sort_best_first<T>(items: &mut [T], m: impl Fn(&T) -> &Measurement, objectives: &Objectives) {
+fn sort_best_first<T>(items: &mut [T], m: impl Fn(&T) -> &VariantMeasurement, objectives: &Objectives) {
     for i in 1..items.len() {
         let mut j = i;
         while j > 0 && is_better_than(objectives, m(&items[j]), m(&items[j - 1])) {
@@ -94,7 +94,7 @@ fn sort_best_first<T>(items: &mut [T], m: impl Fn(&T) -> &Measurement, objective
 /// best one; failed measurements are ignored (None when all failed). Ties
 /// keep the first.
 pub fn representative(
-    measurements: &[(Measurement, bool)],
+    measurements: &[(VariantMeasurement, bool)],
     objectives: &Objectives,
 ) -> Option<usize> {
     let mut best: Option<usize> = None;
@@ -125,10 +125,10 @@ pub fn representative(
 /// constraint verdict, as [`top_configs`] does: the passing ones best first,
 /// or when none passes the failing ones; at most `n`.
 pub fn rank_candidates<T>(
-    candidates: Vec<(T, Measurement, bool)>,
+    candidates: Vec<(T, VariantMeasurement, bool)>,
     objectives: &Objectives,
     n: usize,
-) -> Vec<(T, Measurement, bool)> {
+) -> Vec<(T, VariantMeasurement, bool)> {
     let (mut passing, mut failing): (Vec<_>, Vec<_>) = candidates
         .into_iter()
         .filter(|c| c.1.is_valid())
@@ -146,7 +146,7 @@ pub fn rank_candidates<T>(
 /// The `n` best variants (`SortedResults.top_n_results`): passing variants
 /// only, best first; when none passes, the best `n` failing ones.
 pub fn top_configs(
-    measurements: &[(ModelConfigVariant, Measurement)],
+    measurements: &[(ModelConfigVariant, VariantMeasurement)],
     constraints: &Constraints,
     objectives: &Objectives,
     n: usize,

@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 
 use super::sweep::{doubled_list, floor_log2};
 use super::{
-    best_per_variant, compare_measurements, is_better_than, passes_constraints, throughput_gain_valid, top_configs, Measurement, Measurer, ModelConfigVariant, RankedConfig,
+    best_per_variant, compare_measurements, is_better_than, passes_constraints, throughput_gain_valid, top_configs, VariantMeasurement, Measurer, ModelConfigVariant, RankedConfig,
     SearchEvent, SearchOutcome, SearchPhase, SearchSpace, THROUGHPUT_MINIMUM_CONSECUTIVE_BATCH_SIZE_TRIES, THROUGHPUT_MINIMUM_CONSECUTIVE_PARAMETER_TRIES, THROUGHPUT_MINIMUM_GAIN,
 };
 
@@ -13,9 +13,9 @@ pub(super) struct Runner<'a> {
     space: &'a SearchSpace,
     measurer: &'a mut dyn Measurer,
     on_event: &'a mut dyn FnMut(SearchEvent),
-    cache: HashMap<(String, u32, u32), Measurement>,
+    cache: HashMap<(String, u32, u32), VariantMeasurement>,
     skipped: HashSet<(String, u32)>,
-    measurements: Vec<(ModelConfigVariant, Measurement)>,
+    measurements: Vec<(ModelConfigVariant, VariantMeasurement)>,
     phase: SearchPhase,
 }
 
@@ -67,7 +67,7 @@ impl<'a> Runner<'a> {
         });
     }
 
-    pub(super) fn passes(&self, m: &Measurement) -> bool {
+    pub(super) fn passes(&self, m: &VariantMeasurement) -> bool {
         passes_constraints(&self.space.constraints, m)
     }
 
@@ -76,9 +76,9 @@ impl<'a> Runner<'a> {
         variant: &ModelConfigVariant,
         batch_size: u32,
         concurrency: u32,
-    ) -> Measurement {
+    ) -> VariantMeasurement {
         if self.stopped() {
-            return Measurement::failure(concurrency, "interrupted");
+            return VariantMeasurement::failure(concurrency, "interrupted");
         }
         let key = variant.key();
         if let Some(m) = self.cache.get(&(key.clone(), batch_size, concurrency)) {
@@ -96,7 +96,7 @@ impl<'a> Runner<'a> {
         let mut m = self.measurer.measure(variant, batch_size, concurrency);
         if self.stopped() {
             // Interrupted during this measurement: it is not a result, and nothing more is reported.
-            return Measurement::failure(concurrency, "interrupted");
+            return VariantMeasurement::failure(concurrency, "interrupted");
         }
         m.variant_key = key.clone();
         m.batch_size = batch_size;
@@ -121,12 +121,12 @@ impl<'a> Runner<'a> {
         variant: &ModelConfigVariant,
         batch_size: u32,
         concurrency: u32,
-    ) -> Measurement {
+    ) -> VariantMeasurement {
         if batch_size <= self.space.client_batch_limit(variant) {
             return self.measure(variant, batch_size, concurrency);
         }
         self.allowed_batch_sizes(variant, &[batch_size]);
-        Measurement::failure(
+        VariantMeasurement::failure(
             concurrency,
             format!("client batch size {batch_size} exceeds the config's max_batch_size"),
         )
@@ -321,7 +321,7 @@ impl<'a> Runner<'a> {
         let min_idx = floor_log2(self.space.min_concurrency.max(1));
         let max_idx = floor_log2(self.space.max_concurrency.max(1));
         let mut params: Vec<u32> = Vec::new();
-        let mut results: Vec<Option<Measurement>> = Vec::new();
+        let mut results: Vec<Option<VariantMeasurement>> = Vec::new();
         for i in min_idx..=max_idx {
             if self.stopped() {
                 return;
@@ -366,10 +366,10 @@ impl<'a> Runner<'a> {
 
     /// `ParameterSearch._calculate_gain`: the first of the last 4 points
     /// compared with the best of them (by objectives).
-    pub(super) fn objective_gain(&self, results: &[Option<Measurement>]) -> f64 {
+    pub(super) fn objective_gain(&self, results: &[Option<VariantMeasurement>]) -> f64 {
         let window = &results[results.len() - THROUGHPUT_MINIMUM_CONSECUTIVE_PARAMETER_TRIES..];
         let first = window[0].as_ref();
-        let mut best: Option<&Measurement> = None;
+        let mut best: Option<&VariantMeasurement> = None;
         for m in window.iter().flatten() {
             if best.is_none_or(|b| is_better_than(&self.space.objectives, m, b)) {
                 best = Some(m);
@@ -389,7 +389,7 @@ impl<'a> Runner<'a> {
     pub(super) fn constraint_boundary(
         &self,
         params: &[u32],
-        results: &[Option<Measurement>],
+        results: &[Option<VariantMeasurement>],
     ) -> Option<(u32, u32)> {
         for i in (1..results.len()).rev() {
             if let (Some(cur), Some(prev)) = (&results[i], &results[i - 1]) {

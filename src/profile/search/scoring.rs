@@ -3,19 +3,19 @@
 
 use crate::profile::config::{Constraints, Metric, Objectives};
 
-use super::{Measurement, COMPARISON_SCORE_THRESHOLD};
+use super::{VariantMeasurement, COMPARISON_SCORE_THRESHOLD};
 
 /// False when `constraint` (a constraint name such as `gpu_used_memory`)
 /// cannot be evaluated on `m` because the metric was not measured; such a
 /// constraint is not applied (as in Model Analyzer, where the metric record
 /// is absent) and the caller should say so.
-pub fn constraint_applicable(constraint: &str, m: &Measurement) -> bool {
+pub fn constraint_applicable(constraint: &str, m: &VariantMeasurement) -> bool {
     Metric::from_name(constraint).is_some_and(|metric| m.metric(metric).is_some())
 }
 
 /// The set constraints that could not be applied to `m` (see
 /// [`constraint_applicable`]); empty for a failed measurement.
-pub fn unapplied_constraints(c: &Constraints, m: &Measurement) -> Vec<&'static str> {
+pub fn unapplied_constraints(c: &Constraints, m: &VariantMeasurement) -> Vec<&'static str> {
     if !m.is_valid() {
         return Vec::new();
     }
@@ -28,7 +28,7 @@ pub fn unapplied_constraints(c: &Constraints, m: &Measurement) -> Vec<&'static s
 /// Model Analyzer's `ConstraintManager._get_failure_percentage` summed over
 /// the constraints (`constraint_failure_percentage`), in percent: 0 when
 /// every applicable constraint holds.
-pub fn constraint_failure_percentage(c: &Constraints, m: &Measurement) -> f64 {
+pub fn constraint_failure_percentage(c: &Constraints, m: &VariantMeasurement) -> f64 {
     let mut total = 0.0;
     for (name, bound) in c.iter() {
         let Some(value) = Metric::from_name(name).and_then(|metric| m.metric(metric)) else {
@@ -56,7 +56,7 @@ pub fn constraint_failure_percentage(c: &Constraints, m: &Measurement) -> f64 {
 
 /// True when `m` did not fail and satisfies every applicable constraint
 /// (`ConstraintManager.satisfies_constraints`).
-pub fn passes_constraints(c: &Constraints, m: &Measurement) -> bool {
+pub fn passes_constraints(c: &Constraints, m: &VariantMeasurement) -> bool {
     m.is_valid() && constraint_failure_percentage(c, m) <= 0.0
 }
 
@@ -69,7 +69,7 @@ pub fn passes_constraints(c: &Constraints, m: &Measurement) -> bool {
 /// decides at once (`1.0` / `-1.0`). Deviation: a metric missing on both
 /// sides is skipped (Model Analyzer returns 0 for the whole comparison), and
 /// a zero mean contributes nothing (Model Analyzer divides by zero).
-pub fn objective_score(objectives: &Objectives, a: &Measurement, b: &Measurement) -> f64 {
+pub fn objective_score(objectives: &Objectives, a: &VariantMeasurement, b: &VariantMeasurement) -> f64 {
     let mut score = 0.0;
     for (metric, weight) in objectives.normalized() {
         match (a.metric(metric), b.metric(metric)) {
@@ -94,7 +94,7 @@ pub fn objective_score(objectives: &Objectives, a: &Measurement, b: &Measurement
 
 /// `RunConfigMeasurement.is_better_than`: the weighted score exceeds
 /// [`COMPARISON_SCORE_THRESHOLD`].
-pub fn is_better_than(objectives: &Objectives, a: &Measurement, b: &Measurement) -> bool {
+pub fn is_better_than(objectives: &Objectives, a: &VariantMeasurement, b: &VariantMeasurement) -> bool {
     objective_score(objectives, a, b) > COMPARISON_SCORE_THRESHOLD
 }
 
@@ -102,15 +102,15 @@ pub fn is_better_than(objectives: &Objectives, a: &Measurement, b: &Measurement)
 /// when `other` is better than `home`.
 pub fn compare_measurements(
     objectives: &Objectives,
-    home: &Measurement,
-    other: &Measurement,
+    home: &VariantMeasurement,
+    other: &VariantMeasurement,
 ) -> f64 {
     -objective_score(objectives, home, other)
 }
 
 /// `RunConfigMeasurement.compare_constraints(self=a, other=b)`: None when
 /// either passes; otherwise positive when `b` is closer to passing.
-pub fn compare_constraints(c: &Constraints, a: &Measurement, b: &Measurement) -> Option<f64> {
+pub fn compare_constraints(c: &Constraints, a: &VariantMeasurement, b: &VariantMeasurement) -> Option<f64> {
     if passes_constraints(c, a) || passes_constraints(c, b) {
         return None;
     }

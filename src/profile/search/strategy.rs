@@ -3,7 +3,7 @@
 
 use crate::profile::config::SearchMode;
 
-use super::{BruteSearch, Measurement, Measurer, ModelConfigVariant, QuickSearch, RankedConfig, SearchSpace};
+use super::{BruteSearch, VariantMeasurement, Measurer, ModelConfigVariant, QuickSearch, RankedConfig, SearchSpace};
 
 /// A stage of a search.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,7 +32,7 @@ pub enum SearchEvent {
         /// The measured variant.
         variant: Box<ModelConfigVariant>,
         /// The measurement.
-        measurement: Box<Measurement>,
+        measurement: Box<VariantMeasurement>,
         /// Whether it satisfies the constraints.
         passes: bool,
         /// True when reused from an earlier identical measurement.
@@ -67,7 +67,7 @@ pub enum SearchEvent {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SearchOutcome {
     /// Every measurement taken, in order (each measurer call once).
-    pub measurements: Vec<(ModelConfigVariant, Measurement)>,
+    pub measurements: Vec<(ModelConfigVariant, VariantMeasurement)>,
     /// The top `num_configs_per_model` variants (see [`top_configs`](super::top_configs)).
     pub top: Vec<RankedConfig>,
     /// The default config's best measurement, always reported separately.

@@ -119,7 +119,7 @@ fn failed_measurements_stop_the_sweep_and_the_search_goes_on() {
     let mut sim = SimModel::new();
     sim.fail_above_instances = Some(2);
     let (out, events) = run(&mut BruteSearch, &space, &mut sim);
-    let failed: Vec<&Measurement> = out
+    let failed: Vec<&VariantMeasurement> = out
         .measurements
         .iter()
         .map(|(_, m)| m)

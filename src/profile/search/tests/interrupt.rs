@@ -13,12 +13,12 @@ struct Interrupted {
 }
 
 impl Measurer for Interrupted {
-    fn measure(&mut self, v: &ModelConfigVariant, bc: u32, c: u32) -> Measurement {
+    fn measure(&mut self, v: &ModelConfigVariant, bc: u32, c: u32) -> VariantMeasurement {
         self.calls += 1;
         let m = self.sim.measure(v, bc, c);
         if self.calls >= self.stop_after {
             self.events_at_interrupt = self.events.borrow().len();
-            return Measurement::failure(c, "interrupted");
+            return VariantMeasurement::failure(c, "interrupted");
         }
         m
     }

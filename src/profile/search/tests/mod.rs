@@ -47,17 +47,17 @@ impl SimModel {
 }
 
 impl Measurer for SimModel {
-    fn measure(&mut self, v: &ModelConfigVariant, bc: u32, c: u32) -> Measurement {
+    fn measure(&mut self, v: &ModelConfigVariant, bc: u32, c: u32) -> VariantMeasurement {
         self.calls.push((v.key(), c));
         self.points.push((v.key(), bc, c));
         if self
             .fail_above_instances
             .is_some_and(|max| v.instance_count > max)
         {
-            return Measurement::failure(c, "out of memory");
+            return VariantMeasurement::failure(c, "out of memory");
         }
         if self.fail_batch_size == Some(bc) {
-            return Measurement::failure(c, "batch too large for memory");
+            return VariantMeasurement::failure(c, "batch too large for memory");
         }
         let b = if v.dynamic_batching && v.max_batch_size > 0 && self.batching_helps {
             f64::from(v.max_batch_size)
@@ -76,7 +76,7 @@ impl Measurer for SimModel {
         let c = f64::from(c);
         let rounds = (c / cap).ceil();
         let p99 = rounds * self.exec_us + 100.0;
-        Measurement {
+        VariantMeasurement {
             batch_size: bc as u32,
             throughput: c.min(cap) * bc / (self.exec_us / 1e6),
             latency_p99_us: p99,
@@ -126,8 +126,8 @@ fn run(
     (out, events)
 }
 
-fn m(tp: f64, p99_ms: f64) -> Measurement {
-    Measurement {
+fn m(tp: f64, p99_ms: f64) -> VariantMeasurement {
+    VariantMeasurement {
         throughput: tp,
         latency_p99_us: p99_ms * 1000.0,
         latency_p95_us: p99_ms * 1000.0,

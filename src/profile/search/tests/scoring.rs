@@ -32,7 +32,7 @@ fn constraint_filtering() {
     // failed measurements never pass
     assert!(!passes_constraints(
         &Constraints::default(),
-        &Measurement::failure(1, "x")
+        &VariantMeasurement::failure(1, "x")
     ));
     // perf_latency is applied to p99
     let legacy = Constraints {
@@ -94,7 +94,7 @@ fn ranking_with_weights_and_constraints() {
         (v2.clone(), m(300.0, 30.0)),
         (v2.clone(), m(200.0, 9.0)),
         (v3.clone(), m(400.0, 50.0)),
-        (v3.clone(), Measurement::failure(8, "boom")),
+        (v3.clone(), VariantMeasurement::failure(8, "boom")),
     ];
     let c = Constraints {
         perf_latency_p99: Some(Bound::max(10.0)),
@@ -172,7 +172,7 @@ fn representative_and_cross_candidate_ranking() {
         (m(100.0, 5.0), true),
         (m(300.0, 30.0), false),
         (m(200.0, 9.0), true),
-        (Measurement::failure(4, "x"), true),
+        (VariantMeasurement::failure(4, "x"), true),
     ];
     assert_eq!(
         representative(&ms, &o),
@@ -211,7 +211,7 @@ fn failed_measurements_never_pass_represent_or_rank() {
     // The reject_all case: every request failed, so no latency (0 ms) and no throughput.
     let o = Objectives::default();
     let mut c = Constraints::default();
-    let failed = Measurement::failure(1, "every request failed: 10 of 10 requests failed");
+    let failed = VariantMeasurement::failure(1, "every request failed: 10 of 10 requests failed");
     assert!(!passes_constraints(&c, &failed), "no constraints: still not passing");
     c.perf_latency_p99 = Some(Bound::max(50.0));
     assert!(!passes_constraints(&c, &failed), "a p99 bound is not met by a failed point's 0 ms");
