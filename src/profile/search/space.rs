@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use crate::profile::config::{Constraints, Objectives, ProfileConfig, ProfileModelSpec};
+use crate::profile::config::{Constraints, Objectives};
+use crate::profile::plan::ModelPlan;
 
 use super::sweep::{doubled_list, floor_log2};
 use super::{instance_kind_from_parameters, manual_variant_groups, ModelConfigVariant};
@@ -103,57 +104,56 @@ impl SearchSpace {
         }
     }
 
-    /// The space of `model` under `cfg`. `supports_batching` /
+    /// The space of a model's [`ModelPlan`]. `supports_batching` /
     /// `supports_dynamic_batching` come from the model's own config;
     /// `cpu_only` is true when the machine has no usable GPU (the model's own
     /// `cpu_only` is honoured too, and an explicit `kind` in
     /// `model_config_parameters.instance_group` wins over both).
-    pub fn from_config(
-        cfg: &ProfileConfig,
-        model: &ProfileModelSpec,
+    pub fn from_plan(
+        plan: &ModelPlan,
         default_variant: ModelConfigVariant,
         supports_batching: bool,
         supports_dynamic_batching: bool,
         cpu_only: bool,
     ) -> Self {
-        let params = cfg.effective_parameters(model);
-        let mut kind = if cpu_only || model.cpu_only {
+        let search = &plan.search;
+        let mut kind = if cpu_only || plan.cpu_only {
             "KIND_CPU"
         } else {
             "KIND_GPU"
         }
         .to_string();
-        if let Some(k) = model
+        if let Some(k) = plan
             .model_config_parameters
             .as_ref()
             .and_then(instance_kind_from_parameters)
         {
             kind = k;
         }
-        let mut concurrency_list = params.concurrency;
-        if concurrency_list.is_empty() && cfg.run_config_search_disable {
+        let mut concurrency_list = plan.parameters.concurrency.clone();
+        if concurrency_list.is_empty() && search.disabled {
             // _preprocess_and_verify_arguments: search disabled and no load given
             concurrency_list = vec![1];
         }
         // perf_analyzer_flags are applied after the batch sizes
         // (`_update_perf_config_based_on_perf_analyzer_flags`): `batch-size`
         // there wins for every measurement.
-        let flag_batch = cfg
-            .effective_perf_analyzer_flags(model)
+        let flag_batch = plan
+            .perf_analyzer_flags
             .batch_size()
             .filter(|b| *b > 0);
         let batch_sizes = match flag_batch {
             Some(b) => vec![b],
-            None => normalized_batch_sizes(&params.batch_sizes),
+            None => normalized_batch_sizes(&plan.parameters.batch_sizes),
         };
         SearchSpace {
-            model_name: model.name.clone(),
-            min_model_batch_size: cfg.run_config_search_min_model_batch_size,
-            max_model_batch_size: cfg.run_config_search_max_model_batch_size,
-            min_instance_count: cfg.run_config_search_min_instance_count,
-            max_instance_count: cfg.run_config_search_max_instance_count,
-            min_concurrency: cfg.run_config_search_min_concurrency,
-            max_concurrency: cfg.run_config_search_max_concurrency,
+            model_name: plan.name.clone(),
+            min_model_batch_size: search.min_model_batch_size,
+            max_model_batch_size: search.max_model_batch_size,
+            min_instance_count: search.min_instance_count,
+            max_instance_count: search.max_instance_count,
+            min_concurrency: search.min_concurrency,
+            max_concurrency: search.max_concurrency,
             concurrency_list,
             batch_sizes,
             search_batch_size: flag_batch.unwrap_or(1),
@@ -162,14 +162,14 @@ impl SearchSpace {
             supports_dynamic_batching,
             default_variant,
             instance_kind: kind,
-            constraints: cfg.effective_constraints(model),
-            objectives: cfg.effective_objectives(model),
-            num_configs_per_model: cfg.num_configs_per_model,
-            max_binary_search_steps: cfg.run_config_search_max_binary_search_steps,
-            early_exit_enable: cfg.early_exit_enable,
-            search_disabled: cfg.run_config_search_disable,
-            concurrency_sweep_disable: cfg.concurrency_sweep_disable,
-            model_config_parameters: model
+            constraints: plan.constraints.clone(),
+            objectives: plan.objectives.clone(),
+            num_configs_per_model: search.num_configs_per_model,
+            max_binary_search_steps: search.max_binary_search_steps,
+            early_exit_enable: search.early_exit_enable,
+            search_disabled: search.disabled,
+            concurrency_sweep_disable: search.concurrency_sweep_disable,
+            model_config_parameters: plan
                 .model_config_parameters
                 .clone()
                 .filter(|p| !p.is_empty()),

@@ -1,9 +1,10 @@
-//! The search space from a config, client batch limits and the brute worst case.
+//! The search space from a model's plan, client batch limits and the brute worst case.
 
 use serde_json::json;
 
 use super::*;
 use crate::profile::config::{ProfileConfig, SearchMode};
+use crate::profile::plan::ModelPlan;
 
 #[test]
 fn space_from_config() {
@@ -17,9 +18,8 @@ run_config_search_max_instance_count: 3
 latency_budget: 9
 "#;
     let cfg = ProfileConfig::from_yaml_str(text, std::path::Path::new("c.yaml")).unwrap();
-    let s = SearchSpace::from_config(
-        &cfg,
-        &cfg.profile_models[0],
+    let s = SearchSpace::from_plan(
+        &ModelPlan::resolve(&cfg, &cfg.profile_models[0]),
         default_variant(),
         true,
         true,
@@ -105,9 +105,8 @@ batch_sizes: [1, 16]
 "#;
     let cfg = ProfileConfig::from_yaml_str(text, std::path::Path::new("c.yaml")).unwrap();
     let sp = |i: usize| {
-        SearchSpace::from_config(
-            &cfg,
-            &cfg.profile_models[i],
+        SearchSpace::from_plan(
+            &ModelPlan::resolve(&cfg, &cfg.profile_models[i]),
             default_variant(),
             true,
             true,
