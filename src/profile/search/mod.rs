@@ -85,7 +85,8 @@
 //! * `scoring`: constraints and objectives on one measurement.
 //! * `ranking`: best per variant, top configs, cross-model ranking.
 //! * `manual`: the manual sweep of `model_config_parameters`.
-//! * `space`: [`SearchSpace`], the bounds of one model's search.
+//! * `space`: [`SearchSpace`], the bounds of one model's search (built from
+//!   its [`ModelPlan`](crate::profile::plan::ModelPlan)).
 //! * `strategy`: the [`SearchStrategy`] trait, events and outcome.
 //! * `sweep`: doubled lists and the early-exit gain rules.
 //! * `runner`: measurement cache and the concurrency sweeps the strategies share.
