@@ -12,6 +12,7 @@ use super::exit::{self, bad_input};
 use crate::bench::Observer;
 use crate::profile::config::{LaunchMode, ProfileConfig};
 use crate::profile::output;
+use crate::profile::plan::Plan;
 use crate::profile::results::ProfileResults;
 use crate::profile::run;
 use super::choice;
@@ -97,7 +98,7 @@ fn backup_name(ckpt: &std::path::Path) -> PathBuf {
 
 /// What to do with an existing checkpoint: read it (`--resume`), move it
 /// aside (`--fresh`), or refuse.
-fn handle_checkpoint(cfg: &ProfileConfig, a: &ProfileArgs, ckpt: &std::path::Path) -> anyhow::Result<Option<ProfileResults>> {
+fn handle_checkpoint(cfg: &ProfileConfig, plan: &Plan, a: &ProfileArgs, ckpt: &std::path::Path) -> anyhow::Result<Option<ProfileResults>> {
     let exists = std::fs::symlink_metadata(ckpt).is_ok();
     if exists {
         let m = std::fs::metadata(ckpt);
@@ -118,7 +119,7 @@ fn handle_checkpoint(cfg: &ProfileConfig, a: &ProfileArgs, ckpt: &std::path::Pat
             )));
         }
         let r = ProfileResults::read(ckpt).map_err(|e| bad_input(format!("--resume: cannot read the checkpoint: {e}; start over with --fresh (it moves the checkpoint aside)")))?;
-        run::check_resume(cfg, &r).map_err(|e| {
+        run::check_resume(plan, &r).map_err(|e| {
             bad_input(format!(
                 "--resume: {} does not belong to this config ({}): {e}\nRun with the config that wrote it, or start over with --fresh (the checkpoint is moved aside, not deleted)",
                 ckpt.display(),
@@ -147,6 +148,7 @@ pub fn run(a: ProfileArgs) -> anyhow::Result<i32> {
     let text = std::fs::read_to_string(&a.config_file).map_err(|e| bad_input(format!("reading {}: {e}", a.config_file.display())))?;
     let cfg = ProfileConfig::from_yaml_str_with_overrides(&text, &a.config_file, &overrides)?;
     cfg.validate()?;
+    let plan = Plan::resolve(&cfg);
     for k in &cfg.ignored_keys {
         eprintln!("[profile] notice: {k} is a Model Analyzer option tritium does not use; ignored");
     }
@@ -162,7 +164,7 @@ pub fn run(a: ProfileArgs) -> anyhow::Result<i32> {
     }
     check_outputs(&cfg)?;
     let paths = run::Paths::of(&cfg);
-    let resume = handle_checkpoint(&cfg, &a, &paths.checkpoint)?;
+    let resume = handle_checkpoint(&cfg, &plan, &a, &paths.checkpoint)?;
     match cfg.triton_launch_mode {
         LaunchMode::Docker | LaunchMode::Remote => eprintln!(
             "[profile] notice: triton_launch_mode {:?}: tritium runs Triton embedded in its own process (no Docker, no remote server); triton_docker_* keys are accepted and unused",
@@ -185,7 +187,7 @@ pub fn run(a: ProfileArgs) -> anyhow::Result<i32> {
     let interrupt = Arc::new(AtomicBool::new(false));
     install_interrupt(interrupt.clone());
     let t0 = std::time::Instant::now();
-    let mut results = run::profile(&cfg, &server, resume, &interrupt, &Printer)?;
+    let mut results = run::profile(&cfg, &plan, &server, resume, &interrupt, &Printer)?;
     if interrupt.load(Ordering::SeqCst) {
         print!("{}", run::summary(&results));
         eprintln!("[profile] interrupted: checkpoint written to {}; continue with --resume", paths.checkpoint.display());

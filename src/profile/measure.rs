@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use super::results::{point_failure, to_measurement, MeasurementRecord, ProfileResults, SkippedRecord};
-use super::search::{Measurement, Measurer, ModelConfigVariant};
+use super::search::{VariantMeasurement, Measurer, ModelConfigVariant};
 use crate::bench::loadgen::LoadMode;
 use crate::bench::resources::Sampler;
 use crate::bench::{self, BenchConfig, Observer};
@@ -187,7 +187,7 @@ impl<'a> EmbeddedMeasurer<'a> {
 }
 
 impl Measurer for EmbeddedMeasurer<'_> {
-    fn measure(&mut self, v: &ModelConfigVariant, batch_size: u32, concurrency: u32) -> Measurement {
+    fn measure(&mut self, v: &ModelConfigVariant, batch_size: u32, concurrency: u32) -> VariantMeasurement {
         let key = v.key();
         if let Some(rec) = self.results.model_mut(&self.model).cached(&key, batch_size, concurrency) {
             if let Some(p) = &rec.point {
@@ -195,7 +195,7 @@ impl Measurer for EmbeddedMeasurer<'_> {
             }
         }
         if self.interrupt.load(Ordering::Relaxed) {
-            return Measurement::failure(concurrency, "interrupted");
+            return VariantMeasurement::failure(concurrency, "interrupted");
         }
         let config = self.config_json(v);
         let record = |config: String, passes, point, error| MeasurementRecord { config, batch_size, concurrency, passes, point, error };
@@ -204,7 +204,7 @@ impl Measurer for EmbeddedMeasurer<'_> {
             let name = self.results.model_mut(&self.model).config_for(v, &config).name.clone();
             self.results.model_mut(&self.model).record(record(name, Some(false), None, Some(format!("load failed: {e}"))));
             self.save();
-            return Measurement::failure(concurrency, format!("load failed: {e}"));
+            return VariantMeasurement::failure(concurrency, format!("load failed: {e}"));
         }
         if self.sets.as_ref().map(|(b, _)| *b) != Some(batch_size) {
             self.sets = None;
@@ -216,7 +216,7 @@ impl Measurer for EmbeddedMeasurer<'_> {
                     let why = format!("inputs for batch size {batch_size}: {e}");
                     self.results.model_mut(&self.model).record(record(name, Some(false), None, Some(why.clone())));
                     self.save();
-                    return Measurement::failure(concurrency, why);
+                    return VariantMeasurement::failure(concurrency, why);
                 }
             }
         }
@@ -236,18 +236,18 @@ impl Measurer for EmbeddedMeasurer<'_> {
             if let Ok(p) = &r {
                 self.observer.warn(&format!("{}: {key} @ batch {batch_size}, concurrency {concurrency}: interrupted; the partial measurement ({:.1} infer/s) is discarded", self.model, p.throughput));
             }
-            return Measurement::failure(concurrency, "interrupted");
+            return VariantMeasurement::failure(concurrency, "interrupted");
         }
         let (rec, m) = match r {
             Ok(p) => match point_failure(&p) {
                 // A failed request, or none succeeded: a failed measurement, never a result.
-                Some(why) => (record(name, Some(false), None, Some(why.clone())), Measurement::failure(concurrency, why)),
+                Some(why) => (record(name, Some(false), None, Some(why.clone())), VariantMeasurement::failure(concurrency, why)),
                 None => {
                     let m = to_measurement(&key, concurrency, &p);
                     (record(name, None, Some(p), None), m)
                 }
             },
-            Err(e) => (record(name, Some(false), None, Some(e.to_string())), Measurement::failure(concurrency, e.to_string())),
+            Err(e) => (record(name, Some(false), None, Some(e.to_string())), VariantMeasurement::failure(concurrency, e.to_string())),
         };
         self.results.model_mut(&self.model).record(rec);
         self.save();

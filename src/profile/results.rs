@@ -28,7 +28,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::search::{Measurement, ModelConfigVariant};
+use super::search::{VariantMeasurement, ModelConfigVariant};
 use crate::bench::export::LoadPoint;
 use crate::util::write_atomic;
 use crate::error::{Error, Result};
@@ -451,16 +451,16 @@ impl ModelResults {
 }
 
 /// The search's view of a bench point. A point with a failed request, or
-/// without a successful one, is a failed [`Measurement`] (see
+/// without a successful one, is a failed [`VariantMeasurement`] (see
 /// [`point_failure`]): it never satisfies constraints and never ranks.
-pub fn to_measurement(key: &str, concurrency: u32, p: &LoadPoint) -> Measurement {
+pub fn to_measurement(key: &str, concurrency: u32, p: &LoadPoint) -> VariantMeasurement {
     if let Some(why) = point_failure(p) {
-        let mut m = Measurement::failure(concurrency, why);
+        let mut m = VariantMeasurement::failure(concurrency, why);
         m.variant_key = key.to_string();
         m.batch_size = p.batch_size;
         return m;
     }
-    Measurement {
+    VariantMeasurement {
         variant_key: key.to_string(),
         concurrency,
         request_rate: p.request_rate,

@@ -7,15 +7,16 @@ use std::time::Instant;
 
 use serde_json::Value;
 
-use super::config::{ProfileConfig, ProfileModelSpec, SearchMode};
+use super::config::{ProfileConfig, SearchMode};
 use super::measure::EmbeddedMeasurer;
 use super::output;
 use super::pbtxt;
+use super::plan::{ModelPlan, Plan};
 use super::config::{Constraints, Objectives};
 use super::results::{self, ModelResults, ModelStatus, ProfileResults, SearchStats, TopConfigRecord};
-use super::search::{self, Measurement, ModelConfigVariant, SearchEvent, SearchSpace};
+use super::search::{self, VariantMeasurement, ModelConfigVariant, SearchEvent, SearchSpace};
 use crate::bench::input_data::{InputSource, ShapeOverrides};
-use crate::bench::{self, BenchConfig, Measurement as BenchMeasurement, MeasurementMode, Observer};
+use crate::bench::{self, BenchConfig, MeasurementMode, Observer};
 use crate::error::{Error, Result};
 use crate::triton::Server;
 
@@ -41,13 +42,13 @@ impl Paths {
     }
 }
 
-/// The bench settings `perf_analyzer_flags` describe for a model.
-pub fn bench_config(cfg: &ProfileConfig, spec: &ProfileModelSpec) -> Result<BenchConfig> {
-    let flags = cfg.effective_perf_analyzer_flags(spec);
-    let mut b = BenchConfig::new(&spec.name);
+/// The bench settings a model's `perf_analyzer_flags` describe.
+pub fn bench_config(model: &ModelPlan) -> Result<BenchConfig> {
+    let flags = &model.perf_analyzer_flags;
+    let mut b = BenchConfig::new(&model.name);
     b.batch_size = flags.batch_size().unwrap_or(1);
     let shapes: Vec<String> = flags.shapes().iter().map(|s| format!("{}:{}", s.name, s.dims.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(","))).collect();
-    b.shapes = ShapeOverrides::parse(&shapes).map_err(|e| Error::InvalidArgument(format!("perf_analyzer_flags.shape of model '{}': {e}", spec.name)))?;
+    b.shapes = ShapeOverrides::parse(&shapes).map_err(|e| Error::InvalidArgument(format!("perf_analyzer_flags.shape of model '{}': {e}", model.name)))?;
     if let Some(d) = flags.input_data().first() {
         b.input = match d.as_str() {
             "random" => InputSource::Random { seed: 0 },
@@ -60,7 +61,7 @@ pub fn bench_config(cfg: &ProfileConfig, spec: &ProfileModelSpec) -> Result<Benc
         _ => MeasurementMode::TimeWindows,
     };
     let interval = flags.measurement_interval_ms().unwrap_or(5000);
-    b.measurement = BenchMeasurement {
+    b.measurement = bench::Measurement {
         mode,
         interval_ms: interval,
         request_count: flags.measurement_request_count().unwrap_or(50),
@@ -137,9 +138,10 @@ fn describe(e: &SearchEvent) -> Option<String> {
     }
 }
 
-/// Profiles every model; writes the checkpoint after each measurement and,
-/// at the end, results.json, the CSV tables and the output model configs.
-pub fn profile(cfg: &ProfileConfig, server: &Server, resume: Option<ProfileResults>, interrupt: &AtomicBool, obs: &dyn Observer) -> Result<ProfileResults> {
+/// Profiles every model of `plan` (resolved from `cfg`, which says where
+/// results go); writes the checkpoint after each measurement and, at the end,
+/// results.json, the CSV tables and the output model configs.
+pub fn profile(cfg: &ProfileConfig, plan: &Plan, server: &Server, resume: Option<ProfileResults>, interrupt: &AtomicBool, obs: &dyn Observer) -> Result<ProfileResults> {
     let paths = Paths::of(cfg);
     output::check_output_repository(&paths.output_repository, cfg.override_output_model_repository)?;
     let cuda = crate::gpu::cuda_available();
@@ -153,35 +155,35 @@ pub fn profile(cfg: &ProfileConfig, server: &Server, resume: Option<ProfileResul
     results.triton_version = server.metadata().map(|m| m.version).unwrap_or_default();
     results.machine = bench::machine_description();
     results.config_file = cfg.config_file.display().to_string();
-    results.search_mode = format!("{:?}", cfg.run_config_search_mode).to_lowercase();
+    results.search_mode = format!("{:?}", plan.search.mode).to_lowercase();
     results.constraints = constraints_json(&cfg.constraints);
     results.objectives = objectives_json(&cfg.objectives);
-    results.fingerprint = fingerprint(cfg);
+    results.fingerprint = fingerprint(plan);
     results.problems.clear();
     let sampler = bench::resources::Sampler::start(std::time::Duration::from_millis(50));
-    for spec in &cfg.profile_models {
+    for model in &plan.models {
         if interrupt.load(Ordering::Relaxed) {
             break;
         }
-        if results.models.iter().any(|m| m.model == spec.name && m.complete) {
-            obs.warn(&format!("{}: already complete in the checkpoint, skipped", spec.name));
-            let m = results.model_mut(&spec.name);
+        if results.models.iter().any(|m| m.model == model.name && m.complete) {
+            obs.warn(&format!("{}: already complete in the checkpoint, skipped", model.name));
+            let m = results.model_mut(&model.name);
             if m.status.is_none() {
                 set_status(m);
             }
             continue;
         }
         let t_model = Instant::now();
-        let base = match base_config(server, &cfg.model_repository, &spec.name) {
+        let base = match base_config(server, &plan.model_repository, &model.name) {
             Ok(b) => b,
             Err(e) => {
-                let why = format!("model '{}' could not be read from {}: {e}", spec.name, cfg.model_repository.display());
-                not_searched(&mut results, &spec.name, why, obs);
+                let why = format!("model '{}' could not be read from {}: {e}", model.name, plan.model_repository.display());
+                not_searched(&mut results, &model.name, why, obs);
                 results.write(&paths.checkpoint)?;
                 continue;
             }
         };
-        results.model_mut(&spec.name).base_config = base.clone();
+        results.model_mut(&model.name).base_config = base.clone();
         // An ensemble is measured end to end while its composing models' configs are searched.
         let mut composing_error = None;
         let composing = match composing_models(&base) {
@@ -190,24 +192,24 @@ pub fn profile(cfg: &ProfileConfig, server: &Server, resume: Option<ProfileResul
                 let mut v = Vec::new();
                 for n in names {
                     if let Err(e) = super::config::check_model_name(&n) {
-                        composing_error.get_or_insert(format!("ensemble '{}': composing {e}", spec.name));
+                        composing_error.get_or_insert(format!("ensemble '{}': composing {e}", model.name));
                         continue;
                     }
-                    match base_config(server, &cfg.model_repository, &n) {
+                    match base_config(server, &plan.model_repository, &n) {
                         Ok(b) => v.push((n, b)),
                         Err(e) => {
-                            composing_error.get_or_insert(format!("ensemble '{}': composing model '{n}': {e}", spec.name));
+                            composing_error.get_or_insert(format!("ensemble '{}': composing model '{n}': {e}", model.name));
                         }
                     }
                 }
                 if composing_error.is_none() {
-                    obs.warn(&format!("{}: ensemble; searching the configs of {}", spec.name, v.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(", ")));
+                    obs.warn(&format!("{}: ensemble; searching the configs of {}", model.name, v.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(", ")));
                 }
                 v
             }
         };
         if let Some(why) = composing_error {
-            not_searched(&mut results, &spec.name, why, obs);
+            not_searched(&mut results, &model.name, why, obs);
             results.write(&paths.checkpoint)?;
             continue;
         }
@@ -216,32 +218,32 @@ pub fn profile(cfg: &ProfileConfig, server: &Server, resume: Option<ProfileResul
         let default_kind = if cuda { "KIND_GPU" } else { "KIND_CPU" };
         let default_variant = ModelConfigVariant::default_from_config(&search_base, default_kind);
         let (batching, dyn_batching) = search::model_batching_support(&search_base);
-        let mut space = SearchSpace::from_config(cfg, spec, default_variant, batching, dyn_batching, !cuda);
+        let mut space = SearchSpace::from_plan(model, default_variant, batching, dyn_batching, !cuda);
         if !composing.is_empty() {
             // The client batch is bounded by the ensemble's own max batch size.
             space.ensemble_max_batch_size = Some(base.get("max_batch_size").and_then(Value::as_u64).map_or(0, |m| u32::try_from(m).unwrap_or(u32::MAX)));
         }
-        let asked = search::normalized_batch_sizes(&cfg.effective_parameters(spec).batch_sizes);
+        let asked = search::normalized_batch_sizes(&model.parameters.batch_sizes);
         if space.batch_sizes != asked {
-            obs.warn(&format!("{}: perf_analyzer_flags batch-size {} replaces batch_sizes {asked:?} (as in Model Analyzer)", spec.name, space.search_batch_size));
+            obs.warn(&format!("{}: perf_analyzer_flags batch-size {} replaces batch_sizes {asked:?} (as in Model Analyzer)", model.name, space.search_batch_size));
         }
-        let mut strategy = search::strategy_for(cfg.run_config_search_mode).ok_or_else(|| {
-            Error::InvalidArgument(format!("run_config_search_mode {:?} is not supported by tritium (use brute or quick)", cfg.run_config_search_mode))
+        let mut strategy = search::strategy_for(plan.search.mode).ok_or_else(|| {
+            Error::InvalidArgument(format!("run_config_search_mode {:?} is not supported by tritium (use brute or quick)", plan.search.mode))
         })?;
-        let bcfg = bench_config(cfg, spec)?;
-        if let Some(notice) = search_space_notice(&space, cfg.run_config_search_mode, &bcfg) {
-            obs.warn(&format!("{}: {notice}", spec.name));
+        let bcfg = bench_config(model)?;
+        if let Some(notice) = search_space_notice(&space, plan.search.mode, &bcfg) {
+            obs.warn(&format!("{}: {notice}", model.name));
         }
         let outcome;
         let stats;
         let wedged;
         {
-            let mut measurer = EmbeddedMeasurer::new(server, &spec.name, base.clone(), bcfg, &mut results, paths.checkpoint.clone(), interrupt, &sampler, obs);
+            let mut measurer = EmbeddedMeasurer::new(server, &model.name, base.clone(), bcfg, &mut results, paths.checkpoint.clone(), interrupt, &sampler, obs);
             measurer.composing = composing.clone();
-            measurer.cpu_only_composing = cfg.cpu_only_composing_models.clone();
+            measurer.cpu_only_composing = plan.cpu_only_composing_models.clone();
             let mut on_event = |e: SearchEvent| {
                 if let Some(line) = describe(&e) {
-                    obs.warn(&format!("{}: {line}", spec.name));
+                    obs.warn(&format!("{}: {line}", model.name));
                 }
             };
             outcome = strategy.run(&space, &mut measurer, &mut on_event);
@@ -259,7 +261,7 @@ pub fn profile(cfg: &ProfileConfig, server: &Server, resume: Option<ProfileResul
             };
         }
         let interrupted = interrupt.load(Ordering::Relaxed);
-        let m = results.model_mut(&spec.name);
+        let m = results.model_mut(&model.name);
         m.search = stats;
         // Constraint verdicts and what could not be applied.
         let mut unapplied = std::collections::BTreeSet::new();
@@ -289,7 +291,7 @@ pub fn profile(cfg: &ProfileConfig, server: &Server, resume: Option<ProfileResul
                     Some(r) => format!("search stopped: {why}; {r}"),
                     None => format!("search stopped: {why}"),
                 });
-                obs.warn(&format!("{}: search stopped: {why}", spec.name));
+                obs.warn(&format!("{}: search stopped: {why}", model.name));
             }
         }
         results.write(&paths.checkpoint)?;
@@ -298,7 +300,7 @@ pub fn profile(cfg: &ProfileConfig, server: &Server, resume: Option<ProfileResul
         }
         // Deployable configs: the top ones and the default — only configs that
         // loaded and have a successful measurement.
-        let m = results.model_mut(&spec.name);
+        let m = results.model_mut(&model.name);
         let mut names: Vec<String> = m.top.clone();
         if !names.contains(&m.default_config) {
             names.push(m.default_config.clone());
@@ -306,7 +308,7 @@ pub fn profile(cfg: &ProfileConfig, server: &Server, resume: Option<ProfileResul
         let mut write_errors = Vec::new();
         for name in names {
             if let Some(c) = m.configs.iter().find(|c| c.name == name && deployable(m, c)) {
-                if let Err(e) = output::write_config(&paths.output_repository, &cfg.model_repository, &spec.name, &name, &c.config, cfg.override_output_model_repository) {
+                if let Err(e) = output::write_config(&paths.output_repository, &cfg.model_repository, &model.name, &name, &c.config, cfg.override_output_model_repository) {
                     obs.warn(&format!("writing {name}: {e}"));
                     write_errors.push(format!("writing {name}: {e}"));
                 }
@@ -472,20 +474,20 @@ fn number(v: f64) -> Value {
     }
 }
 
-/// Everything in `cfg` that affects what is measured, as JSON: the model
-/// repository, the profiled models with their settings, the search mode and
-/// bounds, load lists, perf_analyzer_flags, constraints and objectives.
-/// Stored in the checkpoint; `--resume` refuses a different one.
-pub fn fingerprint(cfg: &ProfileConfig) -> Value {
-    let repo = std::fs::canonicalize(&cfg.model_repository).unwrap_or_else(|_| cfg.model_repository.clone());
+/// The plan as JSON: everything that affects what is measured (the model
+/// repository, the profiled models with their resolved settings, the search
+/// mode and bounds, load lists, perf_analyzer_flags, constraints and
+/// objectives). Stored in the checkpoint; `--resume` refuses a different one.
+pub fn fingerprint(plan: &Plan) -> Value {
+    let repo = std::fs::canonicalize(&plan.model_repository).unwrap_or_else(|_| plan.model_repository.clone());
     let flags = |f: &super::config::PerfAnalyzerFlags| -> Value {
         Value::Object(f.0.iter().map(|(k, v)| (k.clone(), super::config::yaml_to_json(v).unwrap_or(Value::Null))).collect())
     };
-    let models: serde_json::Map<String, Value> = cfg
-        .profile_models
+    let models: serde_json::Map<String, Value> = plan
+        .models
         .iter()
         .map(|m| {
-            let p = cfg.effective_parameters(m);
+            let p = &m.parameters;
             (
                 m.name.clone(),
                 serde_json::json!({
@@ -493,31 +495,32 @@ pub fn fingerprint(cfg: &ProfileConfig) -> Value {
                     "concurrency": p.concurrency,
                     "batch_sizes": p.batch_sizes,
                     "request_rate": p.request_rate,
-                    "perf_analyzer_flags": flags(&cfg.effective_perf_analyzer_flags(m)),
+                    "perf_analyzer_flags": flags(&m.perf_analyzer_flags),
                     "model_config_parameters": m.model_config_parameters.clone().map(|x| Value::Object(x.into_iter().collect())).unwrap_or(Value::Null),
-                    "constraints": constraints_json(&cfg.effective_constraints(m)),
-                    "objectives": objectives_json(&cfg.effective_objectives(m)),
+                    "constraints": constraints_json(&m.constraints),
+                    "objectives": objectives_json(&m.objectives),
                 }),
             )
         })
         .collect();
+    let s = &plan.search;
     serde_json::json!({
         "model_repository": repo.display().to_string(),
-        "profile_models": cfg.profile_models.iter().map(|m| m.name.clone()).collect::<Vec<_>>(),
+        "profile_models": plan.models.iter().map(|m| m.name.clone()).collect::<Vec<_>>(),
         "models": models,
-        "cpu_only_composing_models": cfg.cpu_only_composing_models,
-        "run_config_search_mode": mode_name(cfg.run_config_search_mode),
-        "run_config_search_disable": cfg.run_config_search_disable,
-        "run_config_search_min_concurrency": cfg.run_config_search_min_concurrency,
-        "run_config_search_max_concurrency": cfg.run_config_search_max_concurrency,
-        "run_config_search_min_model_batch_size": cfg.run_config_search_min_model_batch_size,
-        "run_config_search_max_model_batch_size": cfg.run_config_search_max_model_batch_size,
-        "run_config_search_min_instance_count": cfg.run_config_search_min_instance_count,
-        "run_config_search_max_instance_count": cfg.run_config_search_max_instance_count,
-        "run_config_search_max_binary_search_steps": cfg.run_config_search_max_binary_search_steps,
-        "num_configs_per_model": cfg.num_configs_per_model,
-        "early_exit_enable": cfg.early_exit_enable,
-        "concurrency_sweep_disable": cfg.concurrency_sweep_disable,
+        "cpu_only_composing_models": plan.cpu_only_composing_models,
+        "run_config_search_mode": mode_name(s.mode),
+        "run_config_search_disable": s.disabled,
+        "run_config_search_min_concurrency": s.min_concurrency,
+        "run_config_search_max_concurrency": s.max_concurrency,
+        "run_config_search_min_model_batch_size": s.min_model_batch_size,
+        "run_config_search_max_model_batch_size": s.max_model_batch_size,
+        "run_config_search_min_instance_count": s.min_instance_count,
+        "run_config_search_max_instance_count": s.max_instance_count,
+        "run_config_search_max_binary_search_steps": s.max_binary_search_steps,
+        "num_configs_per_model": s.num_configs_per_model,
+        "early_exit_enable": s.early_exit_enable,
+        "concurrency_sweep_disable": s.concurrency_sweep_disable,
     })
 }
 
@@ -546,19 +549,19 @@ pub fn fingerprint_diff(checkpoint: &Value, current: &Value) -> Vec<String> {
         .collect()
 }
 
-/// Refuses to resume from `checkpoint` with `cfg` when the checkpoint holds a
-/// model `cfg` does not profile, or when its fingerprint (absent in
+/// Refuses to resume from `checkpoint` with `plan` when the checkpoint holds
+/// a model `plan` does not profile, or when its fingerprint (absent in
 /// checkpoints of older tritium, which are accepted) differs. The error says
 /// what differs.
-pub fn check_resume(cfg: &ProfileConfig, checkpoint: &ProfileResults) -> std::result::Result<(), String> {
-    let foreign: Vec<&str> = checkpoint.models.iter().map(|m| m.model.as_str()).filter(|n| !cfg.profile_models.iter().any(|s| s.name == *n)).collect();
+pub fn check_resume(plan: &Plan, checkpoint: &ProfileResults) -> std::result::Result<(), String> {
+    let foreign: Vec<&str> = checkpoint.models.iter().map(|m| m.model.as_str()).filter(|n| plan.model(n).is_none()).collect();
     if !foreign.is_empty() {
-        return Err(format!("the checkpoint holds model(s) {} that this config does not profile (profile_models: {})", foreign.join(", "), cfg.profile_models.iter().map(|m| m.name.as_str()).collect::<Vec<_>>().join(", ")));
+        return Err(format!("the checkpoint holds model(s) {} that this config does not profile (profile_models: {})", foreign.join(", "), plan.models.iter().map(|m| m.name.as_str()).collect::<Vec<_>>().join(", ")));
     }
     if checkpoint.fingerprint.is_null() {
         return Ok(());
     }
-    let diff = fingerprint_diff(&checkpoint.fingerprint, &fingerprint(cfg));
+    let diff = fingerprint_diff(&checkpoint.fingerprint, &fingerprint(plan));
     if diff.is_empty() {
         return Ok(());
     }
@@ -619,7 +622,7 @@ pub fn top_model_configs(results: &ProfileResults, objectives: &Objectives, n: u
     for m in &results.models {
         for c in &m.configs {
             let recs: Vec<_> = m.points_of(&c.name).collect();
-            let ms: Vec<(Measurement, bool)> = recs
+            let ms: Vec<(VariantMeasurement, bool)> = recs
                 .iter()
                 .map(|(r, p)| {
                     let mut x = results::to_measurement(&c.key, r.concurrency, p);
@@ -762,205 +765,4 @@ pub fn mode_name(m: SearchMode) -> &'static str {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use std::collections::BTreeMap;
-
-    fn fixture(name: &str) -> ProfileResults {
-        ProfileResults::read(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/results").join(name)).unwrap()
-    }
-
-    fn throughput_only() -> Objectives {
-        let mut weights = BTreeMap::new();
-        weights.insert("perf_throughput".to_string(), 10.0);
-        Objectives { weights }
-    }
-
-    #[test]
-    fn top_model_configs_rank_configs_of_every_model() {
-        let mut r = fixture("gpu.json");
-        let top = top_model_configs(&r, &throughput_only(), 4);
-        assert_eq!(top.len(), 4);
-        assert_eq!(top.iter().map(|t| t.rank).collect::<Vec<_>>(), vec![1, 2, 3, 4]);
-        assert!(top.iter().all(|t| t.passes));
-        assert!(top.windows(2).all(|w| w[0].throughput >= w[1].throughput), "{top:?}");
-        // Each entry is its config's best passing measurement.
-        for t in &top {
-            let m = r.models.iter().find(|m| m.model == t.model).unwrap();
-            let (rec, p) = m.best_point(&t.config).unwrap();
-            assert_eq!((rec.batch_size, rec.concurrency, p.throughput), (t.batch_size, t.concurrency, t.throughput));
-        }
-        // The overall best passing config of both models comes first.
-        let best = r
-            .models
-            .iter()
-            .flat_map(|m| m.measurements.iter().filter(|x| x.passes == Some(true)).filter_map(|x| x.point.as_ref()))
-            .map(|p| p.throughput)
-            .fold(0.0, f64::max);
-        assert_eq!(top[0].throughput, best);
-        // Configs of both models compete: with n = every config, both appear.
-        let all = top_model_configs(&r, &throughput_only(), 100);
-        assert!(all.iter().any(|t| t.model == "add_sub") && all.iter().any(|t| t.model == "sleep_fixed"));
-        let measured: usize = r.models.iter().map(|m| m.configs.iter().filter(|c| m.points_of(&c.name).next().is_some()).count()).sum();
-        assert_eq!(all.len(), measured, "every measured config of every model is a candidate");
-        // The summary prints the list.
-        r.num_top_model_configs = 4;
-        r.top_model_configs = top;
-        let s = summary(&r);
-        assert!(s.contains("Best configs across all models (num_top_model_configs 4)"), "{s}");
-        assert!(s.contains(&r.top_model_configs[0].config));
-    }
-
-    /// Makes every measurement of `config` fail as reject_all's did (an error
-    /// response to every request: empty histogram, 0 ms), stored as an older
-    /// tritium stored it (point kept, `passes: true`).
-    fn reject_all(m: &mut ModelResults, config: &str) {
-        for r in m.measurements.iter_mut().filter(|r| r.config == config) {
-            if let Some(p) = &mut r.point {
-                p.failures.insert("request rejected".into(), p.requests.max(1));
-                p.latency = Default::default();
-                p.throughput = 1e9;
-                r.passes = Some(true);
-            }
-        }
-    }
-
-    #[test]
-    fn failed_configs_never_rank_across_models_or_against_the_default() {
-        let mut r = fixture("gpu.json");
-        // The best config of every model, and add_sub's default, fail every request
-        // (with an absurd throughput, so only the failure rule can keep them out).
-        let best: Vec<(String, String)> = r.models.iter().map(|m| (m.model.clone(), m.top[0].clone())).collect();
-        for (model, config) in &best {
-            let m = r.models.iter_mut().find(|m| &m.model == model).unwrap();
-            reject_all(m, config);
-            set_status(m);
-            assert_eq!(m.status, Some(ModelStatus::Partial), "{:?}", m.reason);
-            assert!(m.reason.as_deref().unwrap().contains("request rejected"), "{:?}", m.reason);
-        }
-        let add_sub = r.models.iter_mut().find(|m| m.model == "add_sub").unwrap();
-        let d = add_sub.default_config.clone();
-        reject_all(add_sub, &d);
-        let top = top_model_configs(&r, &throughput_only(), 100);
-        for t in &top {
-            assert!(!best.iter().any(|(m, c)| m == &t.model && c == &t.config), "{} of {} failed and ranked #{}", t.config, t.model, t.rank);
-            assert!(!(t.model == "add_sub" && t.config == d));
-            assert!(t.latency_p99_ms > 0.0);
-        }
-        // The summary shows the failed ones as FAILED, and no "x the default" line for add_sub.
-        for m in r.models.iter_mut() {
-            let keep: Vec<String> = m.top.iter().filter(|n| m.has_result(n)).cloned().collect();
-            m.top = keep;
-        }
-        let s = summary(&r);
-        assert!(s.lines().any(|l| l.trim_start().starts_with(&d) && l.contains("FAILED: every request failed")), "{s}");
-        let add_sub_part = &s[s.find("== add_sub").unwrap()..];
-        assert!(!add_sub_part.contains("the default's throughput"), "{s}");
-        assert!(!s.contains(" 0.00\n"), "no 0 ms latency for a failed config: {s}");
-    }
-
-    #[test]
-    fn a_model_without_a_usable_measurement_failed_and_the_run_too() {
-        let mut r = fixture("cpu_only.json");
-        let m = &mut r.models[0];
-        let names: Vec<String> = m.configs.iter().map(|c| c.name.clone()).collect();
-        for n in &names {
-            reject_all(m, n);
-        }
-        set_status(m);
-        assert_eq!(m.status, Some(ModelStatus::Failed));
-        assert!(m.reason.as_deref().unwrap().starts_with("no usable measurement"), "{:?}", m.reason);
-        assert_eq!(run_outcome(&r), RunOutcome::Failed);
-        let s = summary(&r);
-        assert!(s.contains("FAILED: no usable measurement"), "{s}");
-        // A second model that worked: partial.
-        let mut ok = fixture("cpu_only.json").models.remove(0);
-        ok.model = "other".into();
-        set_status(&mut ok);
-        assert_eq!(ok.status, Some(ModelStatus::Ok));
-        r.models.push(ok);
-        assert_eq!(run_outcome(&r), RunOutcome::Partial);
-        r.models.remove(0);
-        assert_eq!(run_outcome(&r), RunOutcome::Ok);
-        r.problems.push("reports: disk full".into());
-        assert_eq!(run_outcome(&r), RunOutcome::Partial);
-        // A model that could not even be read.
-        let mut missing = ModelResults { model: "missing".into(), status: Some(ModelStatus::Failed), reason: Some("model 'missing' could not be read".into()), complete: true, ..Default::default() };
-        set_status(&mut missing);
-        assert_eq!((missing.status, missing.reason.as_deref()), (Some(ModelStatus::Failed), Some("model 'missing' could not be read")));
-    }
-
-    #[test]
-    fn constraints_and_objectives_are_json_objects() {
-        let cfg = ProfileConfig::from_yaml_str(
-            "model_repository: /r\nprofile_models: [a]\nconstraints:\n  perf_latency_p99: {max: 50}\n  perf_throughput: {min: 12.5}\nobjectives: {perf_throughput: 10, perf_latency_p99: 2}\n",
-            Path::new("c.yaml"),
-        )
-        .unwrap();
-        assert_eq!(constraints_json(&cfg.constraints), serde_json::json!({"perf_latency_p99": {"max": 50}, "perf_throughput": {"min": 12.5}}));
-        assert_eq!(objectives_json(&cfg.objectives), serde_json::json!({"perf_throughput": 10, "perf_latency_p99": 2}));
-        // The report reads them, as it reads the debug strings of older files.
-        assert_eq!(crate::report::constraints_text(&constraints_json(&cfg.constraints), &[]), "p99 latency ≤ 50 ms; throughput ≥ 12.5 infer/s");
-        assert_eq!(crate::report::objectives_text(&objectives_json(&cfg.objectives)), "minimize p99 latency (weight 2), maximize throughput (weight 10)");
-    }
-
-    #[test]
-    fn resume_refuses_a_different_config_and_foreign_models() {
-        let yaml = "model_repository: /r\nprofile_models: [a, b]\nrun_config_search_max_instance_count: 3\nperf_analyzer_flags: {measurement-interval: 200}\n";
-        let cfg = ProfileConfig::from_yaml_str(yaml, Path::new("c.yaml")).unwrap();
-        let mut ck = ProfileResults { fingerprint: fingerprint(&cfg), ..Default::default() };
-        ck.model_mut("a");
-        assert_eq!(check_resume(&cfg, &ck), Ok(()));
-        // A changed bound and a changed flag: both named.
-        let changed = ProfileConfig::from_yaml_str(&yaml.replace("count: 3", "count: 4").replace("interval: 200", "interval: 500"), Path::new("c.yaml")).unwrap();
-        let e = check_resume(&changed, &ck).unwrap_err();
-        assert!(e.contains("3 differences"), "two models' flags and a bound: {e}");
-        assert!(e.contains("run_config_search_max_instance_count: checkpoint 3, this config 4"), "{e}");
-        assert!(e.contains("models.a.perf_analyzer_flags.measurement-interval: checkpoint 200, this config 500"), "{e}");
-        // Another model list.
-        let other = ProfileConfig::from_yaml_str(&yaml.replace("[a, b]", "[a]"), Path::new("c.yaml")).unwrap();
-        assert!(check_resume(&other, &ck).unwrap_err().contains("profile_models"));
-        // A model in the checkpoint the config does not profile (a checkpoint without fingerprint too).
-        ck.model_mut("victim");
-        ck.fingerprint = Value::Null;
-        let e = check_resume(&cfg, &ck).unwrap_err();
-        assert!(e.contains("victim") && e.contains("does not profile"), "{e}");
-        ck.models.retain(|m| m.model != "victim");
-        assert_eq!(check_resume(&cfg, &ck), Ok(()), "an older checkpoint without fingerprint is accepted");
-        // Output paths do not matter.
-        let moved = ProfileConfig::from_yaml_str(&format!("{yaml}export_path: /elsewhere\n"), Path::new("other.yaml")).unwrap();
-        assert_eq!(fingerprint_diff(&fingerprint(&cfg), &fingerprint(&moved)), Vec::<String>::new());
-    }
-
-    #[test]
-    fn large_search_spaces_are_announced_with_their_size() {
-        let cfg = ProfileConfig::from_yaml_str("model_repository: /r\nprofile_models: [a]\nperf_analyzer_flags: {measurement-interval: 1000}\n", Path::new("c.yaml")).unwrap();
-        let spec = &cfg.profile_models[0];
-        let bcfg = bench_config(&cfg, spec).unwrap();
-        let d = ModelConfigVariant::default_from_config(&serde_json::json!({"max_batch_size": 8}), "KIND_CPU");
-        let mut space = SearchSpace::from_config(&cfg, spec, d, true, true, true);
-        assert_eq!(search_space_notice(&space, SearchMode::Brute, &bcfg), None, "Model Analyzer's defaults: 5 x 8 configs");
-        space.max_instance_count = 256;
-        let n = search_space_notice(&space, SearchMode::Brute, &bcfg).unwrap();
-        let (configs, measurements) = search::brute_worst_case(&space);
-        assert_eq!(configs, 256 * 8 + 1);
-        assert!(n.contains(&format!("{configs} configs")) && n.contains(&format!("{measurements} measurements")) && n.contains("days"), "{n}");
-        assert!(search_space_notice(&space, SearchMode::Quick, &bcfg).unwrap().contains("quick search"));
-        assert_eq!(duration_text(30.0), "30 s");
-        assert_eq!(duration_text(600.0), "10.0 min");
-        assert_eq!(duration_text(3.0 * 86_400.0), "3.0 days");
-    }
-
-    #[test]
-    fn summary_names_batch_sizes_and_skipped_ones() {
-        let mut r = fixture("cpu_only.json");
-        let m = &mut r.models[0];
-        let name = m.configs[1].name.clone();
-        m.skipped.push(results::SkippedRecord { config: name.clone(), batch_size: 16, reason: "above".into() });
-        m.skipped.push(results::SkippedRecord { config: name.clone(), batch_size: 32, reason: "above".into() });
-        let s = summary(&r);
-        assert!(s.contains("max batch") && s.contains("batch") && s.contains("concurrency"), "{s}");
-        assert!(s.contains(&format!("{name}: client batch size 16, 32 skipped")), "{s}");
-        assert!(!s.contains("Best configs across all models"));
-    }
-}
+mod tests;

@@ -1,0 +1,128 @@
+//! [`BruteSearch`]: Model Analyzer's brute search.
+
+use super::runner::Runner;
+use super::{last_increased_throughput, manual_variant_groups, Measurer, SearchEvent, SearchOutcome, SearchPhase, SearchSpace, SearchStrategy};
+
+/// Model Analyzer's brute search (`BrutePlusBinaryParameterSearchRunConfigGenerator`).
+///
+/// 1. The default config, with the concurrency sweep.
+/// 2. Automatic mode (no `model_config_parameters`): for each instance count
+///    from min to max, `max_batch_size` doubling from min to max (a single
+///    config when the model does not batch), `dynamic_batching` on when the
+///    model supports it (`AutomaticModelConfigGenerator`); each config gets
+///    the concurrency sweep. Growing `max_batch_size` stops when every
+///    measurement of a config failed, when the next size exceeds the max, or
+///    when the config's best throughput did not beat every smaller size of
+///    the same instance count. Manual mode: the combinations of
+///    [`manual_variant_groups`] (`ManualModelConfigGenerator`; its
+///    `max_batch_size` early exit only with `early_exit_enable`).
+/// 3. When concurrency was searched (not given), a `ParameterSearch`-style
+///    sweep with binary search on the constraint boundary for the top
+///    `num_configs_per_model` configs and the default; points already
+///    measured are reused.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct BruteSearch;
+
+impl SearchStrategy for BruteSearch {
+    fn name(&self) -> &'static str {
+        "brute"
+    }
+
+    fn run(
+        &mut self,
+        space: &SearchSpace,
+        measurer: &mut dyn Measurer,
+        on_event: &mut dyn FnMut(SearchEvent),
+    ) -> SearchOutcome {
+        let mut r = Runner::new(space, measurer, on_event);
+        let (concurrencies, pa_early_exit) = r.brute_concurrencies();
+
+        r.phase(SearchPhase::Baseline);
+        r.perf_sweep(&space.default_variant, &concurrencies, pa_early_exit);
+
+        if let Some(params) = &space.model_config_parameters {
+            r.phase(SearchPhase::Manual);
+            let mcg_early_exit = space.early_exit_enable;
+            for group in manual_variant_groups(params, &space.default_variant) {
+                if r.stopped() {
+                    break;
+                }
+                let mut best_throughputs: Vec<f64> = Vec::new();
+                for (i, variant) in group.iter().enumerate() {
+                    if r.stopped() {
+                        break;
+                    }
+                    let max_tp = r.perf_sweep(variant, &concurrencies, pa_early_exit);
+                    if let Some(t) = max_tp.filter(|t| *t != 0.0) {
+                        best_throughputs.push(t);
+                    }
+                    if i + 1 == group.len() {
+                        break;
+                    }
+                    if mcg_early_exit && max_tp.is_none() {
+                        r.early_exit(
+                            variant,
+                            "every measurement failed; no larger max_batch_size",
+                        );
+                        break;
+                    }
+                    if mcg_early_exit && !last_increased_throughput(&best_throughputs) {
+                        r.early_exit(
+                            variant,
+                            "throughput plateaued; no longer increasing max_batch_size",
+                        );
+                        break;
+                    }
+                }
+            }
+        } else if !space.search_disabled {
+            r.phase(SearchPhase::Brute);
+            for instances in space.min_instance_count..=space.max_instance_count {
+                if r.stopped() {
+                    break;
+                }
+                let mut mbs = if space.supports_batching {
+                    space.min_model_batch_size
+                } else {
+                    space.max_model_batch_size
+                };
+                let mut best_throughputs: Vec<f64> = Vec::new();
+                loop {
+                    if r.stopped() {
+                        break;
+                    }
+                    let variant = space.automatic_variant(mbs, instances);
+                    let max_tp = r.perf_sweep(&variant, &concurrencies, pa_early_exit);
+                    // _step_max_batch_size, then _done_walking_max_batch_size
+                    let next = mbs.checked_mul(2);
+                    if let Some(t) = max_tp.filter(|t| *t != 0.0) {
+                        best_throughputs.push(t);
+                    }
+                    if max_tp.is_none() {
+                        r.early_exit(
+                            &variant,
+                            "every measurement failed; no larger max_batch_size",
+                        );
+                        break;
+                    }
+                    match next {
+                        Some(n) if n <= space.max_model_batch_size => mbs = n,
+                        _ => break,
+                    }
+                    if !last_increased_throughput(&best_throughputs) {
+                        r.early_exit(
+                            &variant,
+                            "throughput plateaued; no longer increasing max_batch_size",
+                        );
+                        break;
+                    }
+                }
+            }
+        }
+
+        if space.concurrency_list.is_empty() && !space.search_disabled && !r.stopped() {
+            r.sweep_top_configs();
+        }
+        r.finish()
+    }
+}

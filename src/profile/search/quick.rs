@@ -1,0 +1,264 @@
+//! [`QuickSearch`]: Model Analyzer's hill-climbing quick search.
+
+use std::collections::BTreeMap;
+
+use super::neighborhood::{Coord, CoordinateData, Ctx, Dim, Neighborhood};
+use super::runner::Runner;
+use super::sweep::floor_log2;
+use super::{compare_constraints, compare_measurements, expand_model_config_parameters, passes_constraints, VariantMeasurement, Measurer, SearchOutcome, SearchPhase, SearchSpace, SearchStrategy, SearchEvent};
+
+/// Model Analyzer's quick search (`QuickPlusConcurrencySweepRunConfigGenerator`).
+///
+/// The default config is measured first at concurrency
+/// `2 * max_batch_size * instance_count`. The climb
+/// (`QuickRunConfigGenerator` + `Neighborhood`) runs over coordinates
+/// `[log2(max_batch_size), instance_count - 1]` (only the instance dimension
+/// when the model does not batch), starting at the minimum. Each coordinate
+/// is measured once at concurrency `2 * max_batch_size * instance_count`
+/// (`_calculate_concurrency`), clamped to the concurrency bounds. From the
+/// home coordinate it measures neighbours within radius 3 (preferring
+/// uncovered dimension values) until 3 have valid measurements, then steps
+/// along the weighted gain vector (by objectives when home passes the
+/// constraints, by closeness to passing otherwise; magnitudes above 0.09,
+/// 0.3, 1.0 step 1, 2, 3). When passing and failing points meet, it switches
+/// to slow mode: measure the adjacent neighbours and move to the best passing
+/// one. It steps back toward the best coordinate seen when a home fails
+/// after a passing one (or has no valid measurement), and stops when the new
+/// home equals the old one, was visited twice, or nothing is left to
+/// measure. Then the top `num_configs_per_model` configs and the default get
+/// the concurrency sweep with binary search (unless
+/// `concurrency_sweep_disable`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct QuickSearch;
+
+struct Climb {
+    dims: Vec<Dim>,
+    data: CoordinateData,
+    home: Coord,
+    to_measure: Coord,
+    best_coord: Coord,
+    best: Option<VariantMeasurement>,
+    neighborhood: Neighborhood,
+    home_has_passed: bool,
+    done: bool,
+}
+
+impl QuickSearch {
+    fn dims(space: &SearchSpace) -> Vec<Dim> {
+        let mut dims = Vec::new();
+        if space.supports_batching {
+            let min = i64::from(floor_log2(space.min_model_batch_size.max(1)));
+            let min = if 1u32 << min < space.min_model_batch_size {
+                min + 1
+            } else {
+                min
+            };
+            let max = i64::from(floor_log2(space.max_model_batch_size.max(1)));
+            dims.push(Dim {
+                min,
+                max: max.max(min),
+                exponential: true,
+            });
+        }
+        let imin = i64::from(space.min_instance_count.max(1)) - 1;
+        let imax = i64::from(space.max_instance_count.max(1)) - 1;
+        dims.push(Dim {
+            min: imin,
+            max: imax.max(imin),
+            exponential: false,
+        });
+        dims
+    }
+
+    fn clamp_concurrency(space: &SearchSpace, c: u64) -> u32 {
+        let c = c.clamp(
+            u64::from(space.min_concurrency.max(1)),
+            u64::from(space.max_concurrency.max(1)),
+        );
+        u32::try_from(c).unwrap_or(u32::MAX)
+    }
+}
+
+impl Climb {
+    fn ctx<'a>(&'a self, space: &'a SearchSpace) -> Ctx<'a> {
+        Ctx {
+            dims: &self.dims,
+            data: &self.data,
+            constraints: &space.constraints,
+            objectives: &space.objectives,
+        }
+    }
+
+    /// `_update_best_measurement`.
+    fn update_best(&mut self, space: &SearchSpace, m: &VariantMeasurement) {
+        let c = &space.constraints;
+        let replace = match &self.best {
+            None => true,
+            Some(b) => match (passes_constraints(c, b), passes_constraints(c, m)) {
+                (false, true) => true,
+                (false, false) => compare_constraints(c, b, m).is_some_and(|x| x > 0.0),
+                (true, true) => compare_measurements(&space.objectives, b, m) > 0.0,
+                (true, false) => false,
+            },
+        };
+        if replace {
+            self.best = Some(m.clone());
+            self.best_coord = self.to_measure.clone();
+        }
+    }
+
+    fn recreate_neighborhood(&mut self, force_slow: bool) {
+        self.neighborhood = Neighborhood::new(self.home.clone(), &self.dims);
+        *self.data.visits.entry(self.home.clone()).or_insert(0) += 1;
+        self.neighborhood.force_slow = force_slow;
+    }
+
+    /// `_should_step_back`.
+    fn should_step_back(&self, space: &SearchSpace) -> bool {
+        if self.to_measure != self.home {
+            return false;
+        }
+        match self.data.get(&self.to_measure) {
+            None => true,
+            Some(m) => !passes_constraints(&space.constraints, m) && self.home_has_passed,
+        }
+    }
+
+    fn step(&mut self, space: &SearchSpace) -> Option<String> {
+        if self.should_step_back(space) {
+            let new = self.neighborhood.nearest_neighbor(&self.best_coord);
+            let note = format!("quick: stepping back {:?} -> {:?}", self.home, new);
+            if new == self.home {
+                self.done = true;
+            }
+            self.home = new.clone();
+            self.to_measure = new;
+            self.recreate_neighborhood(true);
+            Some(note)
+        } else if self
+            .neighborhood
+            .enough_coordinates_initialized(&self.ctx(space))
+        {
+            let new = self.neighborhood.determine_new_home(&self.ctx(space));
+            if new == self.home || self.data.visits(&new) >= 2 {
+                self.done = true;
+            }
+            let note = format!("quick: stepping {:?} -> {:?}", self.home, new);
+            self.home = new.clone();
+            self.to_measure = new;
+            self.recreate_neighborhood(false);
+            Some(note)
+        } else {
+            match self
+                .neighborhood
+                .pick_coordinate_to_initialize(&self.ctx(space))
+            {
+                Some(c) => self.to_measure = c,
+                None => self.done = true,
+            }
+            None
+        }
+    }
+}
+
+impl SearchStrategy for QuickSearch {
+    fn name(&self) -> &'static str {
+        "quick"
+    }
+
+    fn run(
+        &mut self,
+        space: &SearchSpace,
+        measurer: &mut dyn Measurer,
+        on_event: &mut dyn FnMut(SearchEvent),
+    ) -> SearchOutcome {
+        let mut r = Runner::new(space, measurer, on_event);
+
+        r.phase(SearchPhase::Baseline);
+        let d = &space.default_variant;
+        let default_concurrency = Self::clamp_concurrency(
+            space,
+            2 * u64::from(d.max_batch_size.max(1)) * u64::from(d.instance_count.max(1)),
+        );
+        r.measure_checked(d, space.search_batch_size, default_concurrency);
+
+        // Parameters other than the searched ones are fixed; quick search
+        // allows a single combination of them.
+        let mut fixed = BTreeMap::new();
+        if let Some(params) = &space.model_config_parameters {
+            let mut rest = params.clone();
+            rest.remove("max_batch_size");
+            rest.remove("instance_group");
+            if !rest.is_empty() {
+                let combos = expand_model_config_parameters(&rest);
+                if combos.len() > 1 {
+                    r.note(format!(
+                        "quick search supports one combination of model_config_parameters; using the first of {}",
+                        combos.len()
+                    ));
+                }
+                fixed = combos.into_iter().next().unwrap_or_default();
+            }
+        }
+
+        r.phase(SearchPhase::Quick);
+        let dims = Self::dims(space);
+        let start: Coord = dims.iter().map(|d| d.min).collect();
+        let mut climb = Climb {
+            neighborhood: Neighborhood::new(start.clone(), &dims),
+            dims,
+            data: CoordinateData::default(),
+            home: start.clone(),
+            to_measure: start.clone(),
+            best_coord: start,
+            best: None,
+            home_has_passed: false,
+            done: false,
+        };
+        let space_size: usize = climb
+            .dims
+            .iter()
+            .map(|d| (d.max - d.min + 1).max(1) as usize)
+            .product();
+        let max_iterations = 10 * space_size + 100;
+        let mut iterations = 0;
+        while !climb.done {
+            if r.stopped() {
+                break;
+            }
+            iterations += 1;
+            if iterations > max_iterations {
+                r.note("quick: iteration limit reached; stopping the climb".into());
+                break;
+            }
+            let coord = climb.to_measure.clone();
+            let (mbs, instances) = if space.supports_batching {
+                (climb.dims[0].value(coord[0]), climb.dims[1].value(coord[1]))
+            } else {
+                (1, climb.dims[0].value(coord[0]))
+            };
+            let mut variant = space.automatic_variant(mbs, instances);
+            variant.manual = fixed.clone();
+            let concurrency =
+                Self::clamp_concurrency(space, 2 * u64::from(mbs) * u64::from(instances));
+            let m = r.measure_checked(&variant, space.search_batch_size, concurrency);
+            // set_last_results
+            let valid = m.is_valid().then_some(m);
+            climb.data.measurements.insert(coord.clone(), valid.clone());
+            if let Some(m) = &valid {
+                climb.update_best(space, m);
+                if coord == climb.home && passes_constraints(&space.constraints, m) {
+                    climb.home_has_passed = true;
+                }
+            }
+            if let Some(note) = climb.step(space) {
+                r.note(note);
+            }
+        }
+
+        if !space.concurrency_sweep_disable && !r.stopped() {
+            r.sweep_top_configs();
+        }
+        r.finish()
+    }
+}

@@ -1,0 +1,421 @@
+//! The runner: measurement cache, event bookkeeping and the concurrency
+//! sweeps shared by the strategies.
+
+use std::collections::{HashMap, HashSet};
+
+use super::sweep::{doubled_list, floor_log2};
+use super::{
+    best_per_variant, compare_measurements, is_better_than, passes_constraints, throughput_gain_valid, top_configs, VariantMeasurement, Measurer, ModelConfigVariant, RankedConfig,
+    SearchEvent, SearchOutcome, SearchPhase, SearchSpace, THROUGHPUT_MINIMUM_CONSECUTIVE_BATCH_SIZE_TRIES, THROUGHPUT_MINIMUM_CONSECUTIVE_PARAMETER_TRIES, THROUGHPUT_MINIMUM_GAIN,
+};
+
+pub(super) struct Runner<'a> {
+    space: &'a SearchSpace,
+    measurer: &'a mut dyn Measurer,
+    on_event: &'a mut dyn FnMut(SearchEvent),
+    cache: HashMap<(String, u32, u32), VariantMeasurement>,
+    skipped: HashSet<(String, u32)>,
+    measurements: Vec<(ModelConfigVariant, VariantMeasurement)>,
+    phase: SearchPhase,
+}
+
+impl<'a> Runner<'a> {
+    pub(super) fn new(
+        space: &'a SearchSpace,
+        measurer: &'a mut dyn Measurer,
+        on_event: &'a mut dyn FnMut(SearchEvent),
+    ) -> Self {
+        Runner {
+            space,
+            measurer,
+            on_event,
+            cache: HashMap::new(),
+            skipped: HashSet::new(),
+            measurements: Vec::new(),
+            phase: SearchPhase::Baseline,
+        }
+    }
+
+    /// The run was interrupted: measure nothing more, report nothing more.
+    pub(super) fn stopped(&self) -> bool {
+        self.measurer.interrupted()
+    }
+
+    pub(super) fn phase(&mut self, phase: SearchPhase) {
+        self.phase = phase;
+        if self.stopped() {
+            return;
+        }
+        (self.on_event)(SearchEvent::PhaseStarted(phase));
+    }
+
+    pub(super) fn note(&mut self, text: String) {
+        if self.stopped() {
+            return;
+        }
+        (self.on_event)(SearchEvent::Note(text));
+    }
+
+    pub(super) fn early_exit(&mut self, variant: &ModelConfigVariant, reason: &str) {
+        if self.stopped() {
+            return;
+        }
+        (self.on_event)(SearchEvent::EarlyExit {
+            phase: self.phase,
+            variant_key: variant.key(),
+            reason: reason.to_string(),
+        });
+    }
+
+    pub(super) fn passes(&self, m: &VariantMeasurement) -> bool {
+        passes_constraints(&self.space.constraints, m)
+    }
+
+    pub(super) fn measure(
+        &mut self,
+        variant: &ModelConfigVariant,
+        batch_size: u32,
+        concurrency: u32,
+    ) -> VariantMeasurement {
+        if self.stopped() {
+            return VariantMeasurement::failure(concurrency, "interrupted");
+        }
+        let key = variant.key();
+        if let Some(m) = self.cache.get(&(key.clone(), batch_size, concurrency)) {
+            let m = m.clone();
+            let passes = self.passes(&m);
+            (self.on_event)(SearchEvent::Measured {
+                phase: self.phase,
+                variant: Box::new(variant.clone()),
+                measurement: Box::new(m.clone()),
+                passes,
+                cached: true,
+            });
+            return m;
+        }
+        let mut m = self.measurer.measure(variant, batch_size, concurrency);
+        if self.stopped() {
+            // Interrupted during this measurement: it is not a result, and nothing more is reported.
+            return VariantMeasurement::failure(concurrency, "interrupted");
+        }
+        m.variant_key = key.clone();
+        m.batch_size = batch_size;
+        m.concurrency = concurrency;
+        self.cache.insert((key, batch_size, concurrency), m.clone());
+        self.measurements.push((variant.clone(), m.clone()));
+        let passes = self.passes(&m);
+        (self.on_event)(SearchEvent::Measured {
+            phase: self.phase,
+            variant: Box::new(variant.clone()),
+            measurement: Box::new(m.clone()),
+            passes,
+            cached: false,
+        });
+        m
+    }
+
+    /// [`Runner::measure`] when `variant` accepts `batch_size`; otherwise the
+    /// size is reported as skipped and a failure is returned (not measured).
+    pub(super) fn measure_checked(
+        &mut self,
+        variant: &ModelConfigVariant,
+        batch_size: u32,
+        concurrency: u32,
+    ) -> VariantMeasurement {
+        if batch_size <= self.space.client_batch_limit(variant) {
+            return self.measure(variant, batch_size, concurrency);
+        }
+        self.allowed_batch_sizes(variant, &[batch_size]);
+        VariantMeasurement::failure(
+            concurrency,
+            format!("client batch size {batch_size} exceeds the config's max_batch_size"),
+        )
+    }
+
+    /// The sizes of `sizes` `variant` accepts; the others are reported as
+    /// skipped (once per variant and size).
+    pub(super) fn allowed_batch_sizes(&mut self, variant: &ModelConfigVariant, sizes: &[u32]) -> Vec<u32> {
+        let limit = self.space.client_batch_limit(variant);
+        let mut allowed = Vec::new();
+        for &b in sizes {
+            if b <= limit {
+                allowed.push(b);
+                continue;
+            }
+            if !self.stopped() && self.skipped.insert((variant.key(), b)) {
+                let reason = if limit == 1
+                    && variant.max_batch_size == 0
+                    && self.space.ensemble_max_batch_size.is_none()
+                {
+                    format!("client batch size {b} exceeds the config's max_batch_size 0 (no batching: batch size 1 only)")
+                } else {
+                    format!("client batch size {b} exceeds the config's max_batch_size {limit}")
+                };
+                self.measurer.skipped(variant, b, &reason);
+                (self.on_event)(SearchEvent::Skipped {
+                    phase: self.phase,
+                    variant_key: variant.key(),
+                    batch_size: b,
+                    reason,
+                });
+            }
+        }
+        allowed
+    }
+
+    pub(super) fn top(&self, n: usize) -> Vec<RankedConfig> {
+        top_configs(
+            &self.measurements,
+            &self.space.constraints,
+            &self.space.objectives,
+            n,
+        )
+    }
+
+    /// The top `num_configs_per_model` variants plus the default
+    /// (`ResultManager.top_n_results(include_default=True)`).
+    pub(super) fn top_with_default(&self) -> Vec<ModelConfigVariant> {
+        let mut out: Vec<ModelConfigVariant> = self
+            .top(self.space.num_configs_per_model as usize)
+            .into_iter()
+            .map(|r| r.variant)
+            .collect();
+        let dkey = self.space.default_variant.key();
+        if !out.iter().any(|v| v.key() == dkey) {
+            out.push(self.space.default_variant.clone());
+        }
+        out
+    }
+
+    pub(super) fn finish(self) -> SearchOutcome {
+        let top = self.top(self.space.num_configs_per_model as usize);
+        let dkey = self.space.default_variant.key();
+        let default = best_per_variant(
+            &self.measurements,
+            &self.space.constraints,
+            &self.space.objectives,
+        )
+        .into_iter()
+        .find(|r| r.variant.key() == dkey);
+        SearchOutcome {
+            measurements: self.measurements,
+            top,
+            default,
+        }
+    }
+
+    // -- concurrency sweeps ------------------------------------------------
+
+    /// The concurrency values of a brute-mode sweep and whether early exit is
+    /// on (`PerfAnalyzerConfigGenerator._create_concurrency_list`,
+    /// `ModelRunConfigGenerator._determine_early_exit_enables`).
+    pub(super) fn brute_concurrencies(&self) -> (Vec<u32>, bool) {
+        let s = self.space;
+        if !s.concurrency_list.is_empty() {
+            let mut l = s.concurrency_list.clone();
+            l.sort_unstable();
+            l.dedup();
+            (l, s.early_exit_enable)
+        } else if s.search_disabled {
+            (vec![1], s.early_exit_enable)
+        } else {
+            (doubled_list(s.min_concurrency, s.max_concurrency), true)
+        }
+    }
+
+    /// `PerfAnalyzerConfigGenerator`: for each allowed client batch size in
+    /// increasing order, measure the concurrencies in order. The concurrency
+    /// walk of a batch size stops, with early exit, when the throughput gain
+    /// over its last `THROUGHPUT_MINIMUM_CONSECUTIVE_PARAMETER_TRIES` points
+    /// is not above `THROUGHPUT_MINIMUM_GAIN` (`_done_walking_parameters`);
+    /// the batch-size walk stops, with early exit, when the best throughputs
+    /// of the last `THROUGHPUT_MINIMUM_CONSECUTIVE_BATCH_SIZE_TRIES` batch
+    /// sizes do not gain enough (`_done_walking_non_parameters`); a failed
+    /// measurement ends both (`_last_results_erroneous`). Returns the maximum
+    /// throughput over every batch size (None when every measurement failed
+    /// or nothing was measured).
+    pub(super) fn perf_sweep(
+        &mut self,
+        variant: &ModelConfigVariant,
+        values: &[u32],
+        early_exit: bool,
+    ) -> Option<f64> {
+        let mut overall: Option<f64> = None;
+        let mut batch_best: Vec<f64> = Vec::new();
+        let space = self.space;
+        let batches = self.allowed_batch_sizes(variant, &space.batch_sizes);
+        for (bi, &b) in batches.iter().enumerate() {
+            if self.stopped() {
+                break;
+            }
+            let mut throughputs: Vec<f64> = Vec::new();
+            let mut failed = false;
+            for &c in values {
+                let m = self.measure(variant, b, c);
+                if !m.is_valid() {
+                    failed = true;
+                    break;
+                }
+                throughputs.push(m.throughput);
+                if early_exit
+                    && !throughput_gain_valid(
+                        &throughputs,
+                        THROUGHPUT_MINIMUM_CONSECUTIVE_PARAMETER_TRIES,
+                        THROUGHPUT_MINIMUM_GAIN,
+                    )
+                {
+                    self.early_exit(
+                        variant,
+                        &format!("throughput plateaued at batch size {b}; no longer increasing concurrency"),
+                    );
+                    break;
+                }
+            }
+            let best = throughputs
+                .iter()
+                .copied()
+                .fold(None, |acc: Option<f64>, t| {
+                    Some(acc.map_or(t, |a| a.max(t)))
+                });
+            if let Some(t) = best {
+                overall = Some(overall.map_or(t, |a| a.max(t)));
+                batch_best.push(t);
+            }
+            if failed {
+                let rest = if bi + 1 < batches.len() {
+                    " (larger batch sizes included)"
+                } else {
+                    ""
+                };
+                self.early_exit(
+                    variant,
+                    &format!("a measurement failed at batch size {b}; stopping the sweep of this config{rest}"),
+                );
+                break;
+            }
+            if early_exit
+                && bi + 1 < batches.len()
+                && !throughput_gain_valid(
+                    &batch_best,
+                    THROUGHPUT_MINIMUM_CONSECUTIVE_BATCH_SIZE_TRIES,
+                    THROUGHPUT_MINIMUM_GAIN,
+                )
+            {
+                self.early_exit(
+                    variant,
+                    "throughput plateaued; no longer increasing the client batch size",
+                );
+                break;
+            }
+        }
+        overall
+    }
+
+    /// `ParameterSearch.search_parameters`: sweep concurrency over powers of
+    /// two from `2^floor(log2 min)` to `2^floor(log2 max)`, stopping when the
+    /// objective gain over the last 4 points saturates below 5%; then, if a
+    /// constraint flips from passing to failing between two consecutive
+    /// points, binary-search between them for up to
+    /// `max_binary_search_steps` steps.
+    pub(super) fn parameter_search(&mut self, variant: &ModelConfigVariant, batch_size: u32) {
+        let min_idx = floor_log2(self.space.min_concurrency.max(1));
+        let max_idx = floor_log2(self.space.max_concurrency.max(1));
+        let mut params: Vec<u32> = Vec::new();
+        let mut results: Vec<Option<VariantMeasurement>> = Vec::new();
+        for i in min_idx..=max_idx {
+            if self.stopped() {
+                return;
+            }
+            if results.len() >= THROUGHPUT_MINIMUM_CONSECUTIVE_PARAMETER_TRIES
+                && self.objective_gain(&results) < THROUGHPUT_MINIMUM_GAIN
+            {
+                self.early_exit(
+                    variant,
+                    "objective gain saturated; terminating concurrency sweep",
+                );
+                break;
+            }
+            let c = 1u32 << i;
+            let m = self.measure(variant, batch_size, c);
+            params.push(c);
+            results.push(m.is_valid().then_some(m));
+        }
+        let Some((mut lo, mut hi)) = self.constraint_boundary(&params, &results) else {
+            return;
+        };
+        for _ in 0..self.space.max_binary_search_steps {
+            if self.stopped() {
+                return;
+            }
+            let mid = lo + (hi - lo) / 2;
+            if mid == lo || mid == hi || mid == 0 {
+                break;
+            }
+            let m = self.measure(variant, batch_size, mid);
+            if !m.is_valid() {
+                self.early_exit(variant, "a measurement failed; stopping the binary search");
+                break;
+            }
+            if self.passes(&m) {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+    }
+
+    /// `ParameterSearch._calculate_gain`: the first of the last 4 points
+    /// compared with the best of them (by objectives).
+    pub(super) fn objective_gain(&self, results: &[Option<VariantMeasurement>]) -> f64 {
+        let window = &results[results.len() - THROUGHPUT_MINIMUM_CONSECUTIVE_PARAMETER_TRIES..];
+        let first = window[0].as_ref();
+        let mut best: Option<&VariantMeasurement> = None;
+        for m in window.iter().flatten() {
+            if best.is_none_or(|b| is_better_than(&self.space.objectives, m, b)) {
+                best = Some(m);
+            }
+        }
+        match (first, best) {
+            (None, None) => 0.0,
+            (None, Some(_)) => 1.0,
+            (Some(_), None) => -1.0,
+            (Some(f), Some(b)) => compare_measurements(&self.space.objectives, f, b),
+        }
+    }
+
+    /// `ParameterSearch._was_constraint_violated`: the last (from the end)
+    /// pair of consecutive valid points where the earlier passes and the later
+    /// fails; or `(0, first)` when the first point already fails.
+    pub(super) fn constraint_boundary(
+        &self,
+        params: &[u32],
+        results: &[Option<VariantMeasurement>],
+    ) -> Option<(u32, u32)> {
+        for i in (1..results.len()).rev() {
+            if let (Some(cur), Some(prev)) = (&results[i], &results[i - 1]) {
+                if !self.passes(cur) && self.passes(prev) {
+                    return Some((params[i - 1], params[i]));
+                }
+            }
+        }
+        match results.first() {
+            Some(Some(m)) if !self.passes(m) => Some((0, params[0])),
+            _ => None,
+        }
+    }
+
+    /// The final sweep of the top configs and the default, for each client
+    /// batch size they accept.
+    pub(super) fn sweep_top_configs(&mut self) {
+        self.phase(SearchPhase::ConcurrencySweep);
+        let space = self.space;
+        for variant in self.top_with_default() {
+            if self.stopped() {
+                return;
+            }
+            for b in self.allowed_batch_sizes(&variant, &space.batch_sizes) {
+                self.parameter_search(&variant, b);
+            }
+        }
+    }
+}
