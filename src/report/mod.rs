@@ -555,3 +555,22 @@ mod tests {
         assert_eq!(file_name("a/b"), "a_b");
     }
 }
+
+#[cfg(test)]
+mod profile_json {
+    use std::path::Path;
+
+    use crate::profile::config::ProfileConfig;
+    use crate::profile::run::{constraints_json, objectives_json};
+
+    #[test]
+    fn reads_the_constraints_and_objectives_profile_writes() {
+        let cfg = ProfileConfig::from_yaml_str(
+            "model_repository: /r\nprofile_models: [a]\nconstraints:\n  perf_latency_p99: {max: 50}\n  perf_throughput: {min: 12.5}\nobjectives: {perf_throughput: 10, perf_latency_p99: 2}\n",
+            Path::new("c.yaml"),
+        )
+        .unwrap();
+        assert_eq!(super::constraints_text(&constraints_json(&cfg.constraints), &[]), "p99 latency ≤ 50 ms; throughput ≥ 12.5 infer/s");
+        assert_eq!(super::objectives_text(&objectives_json(&cfg.objectives)), "minimize p99 latency (weight 2), maximize throughput (weight 10)");
+    }
+}
