@@ -1,5 +1,5 @@
 //! Property-based fuzzing (proptest) of the parsers that read user files:
-//! `config.pbtxt` (`profile::pbtxt`: parse, writer, JSON both ways), the
+//! `config.pbtxt` (`profile::pbtxt`: parse, writer, JSON both ways, typed by Triton's schema), the
 //! Model Analyzer YAML config (`ProfileConfig::from_yaml_str_with_overrides`,
 //! then `validate`) and perf_analyzer `--input-data` JSON files
 //! (`bench::input_data::load_input_data_batched`, `ShapeOverrides::parse`,
@@ -16,7 +16,7 @@
 //! ```
 //!
 //! A failure prints the minimized input; `PROPTEST_RNG_SEED=<n>` repeats a
-//! run. Every crash found so far has a regression test (in pbtxt.rs's unit
+//! run. Every crash found so far has a regression test (in profile/pbtxt/'s unit
 //! tests or below). Also here: deep nesting (pbtxt, YAML, input data,
 //! results.json, the profile CLI) is an error, never a stack overflow.
 
@@ -147,8 +147,24 @@ const PBTXT_DICT: &[&str] = &[
 /// message and is stable; the JSON is within serde_json's depth limit; JSON
 /// → text → JSON is the identity where `from_json` accepts it.
 fn check_pbtxt(text: &str) {
+    check_typed(text);
     let Ok(msg) = pbtxt::parse(text) else { return };
     check_message(&msg);
+}
+
+/// What `parse_model_config` accepts (text that Triton's schema accepts)
+/// `parse_checked` accepts too; its Triton-style text and its proto3 JSON
+/// read back to the same config.
+fn check_typed(text: &str) {
+    let typed = pbtxt::parse_model_config(text);
+    assert_eq!(typed.is_ok(), pbtxt::parse_checked(text).is_ok(), "{text}");
+    let Ok(typed) = typed else { return };
+    let json = pbtxt::model_config_to_json(&typed).expect("a typed config serializes");
+    let written = pbtxt::model_config_to_text(&typed);
+    let back = pbtxt::parse_model_config(&written).unwrap_or_else(|e| panic!("written config does not read back: {e}\n{written}"));
+    assert_eq!(pbtxt::model_config_to_json(&back).unwrap(), json, "text round trip changed the config:\n{written}");
+    let from_json = pbtxt::model_config_from_json(&json).unwrap_or_else(|e| panic!("its JSON does not read back: {e}\n{json}"));
+    assert_eq!(pbtxt::model_config_to_json(&from_json).unwrap(), json);
 }
 
 fn check_message(msg: &PbMessage) {

@@ -79,7 +79,7 @@ pub fn base_config(server: &Server, repo: &Path, model: &str) -> Result<Value> {
     let p = repo.join(model).join("config.pbtxt");
     match std::fs::read_to_string(&p) {
         Ok(text) => {
-            let msg = pbtxt::parse(&text).map_err(|e| Error::InvalidArgument(format!("{}: {e}", p.display())))?;
+            let msg = pbtxt::parse_checked(&text).map_err(|e| Error::InvalidArgument(format!("{}: {e}", p.display())))?;
             let mut v = pbtxt::to_json(&msg);
             if let Some(o) = v.as_object_mut() {
                 o.entry("name").or_insert(Value::String(model.to_string()));
