@@ -10,6 +10,7 @@ pub mod harness;
 pub mod input_data;
 pub mod limits;
 pub mod loadgen;
+pub mod probe;
 pub mod resources;
 pub mod stats;
 pub mod validate;

@@ -14,7 +14,7 @@ pub mod exit;
 pub mod profile;
 
 use crate::runtime::{self, install::InstallOptions};
-use crate::triton::{InputBuffer, LogLevel};
+use crate::triton::LogLevel;
 
 /// tritium: Triton Inference Server embedded in-process, measured without the network hop.
 #[derive(Debug, Parser)]
@@ -246,46 +246,14 @@ fn models(a: ModelsArgs) -> anyhow::Result<i32> {
     Ok(if failures > 0 { exit::FAILED } else { exit::SUCCESS })
 }
 
-/// One inference with zero-filled inputs, given up after `timeout`; its
-/// outputs are checked against the model's metadata.
+/// One probe inference (see [`crate::bench::probe`]), its outputs printed.
 fn infer_once(server: &crate::triton::Server, name: &str, meta: &crate::model::ModelMetadata, max_batch_size: u32, timeout: Duration) -> anyhow::Result<()> {
-    let mut b = server.request(name, -1);
-    for t in &meta.inputs {
-        let mut shape = t.shape.clone();
-        if max_batch_size > 0 && !shape.is_empty() {
-            shape[0] = 1;
-        }
-        if shape.iter().any(|d| *d < 0) {
-            bail!("input '{}' has a variable dimension {:?}; `models --infer` only handles fixed shapes (use `tritium bench --shape`)", t.name, t.shape);
-        }
-        let size = t.data_type().and_then(|d| d.byte_size()).with_context(|| format!("input '{}' is {}; `models --infer` only fills fixed-size types", t.name, t.datatype))?;
-        let bytes = shape.iter().try_fold(size as u64, |acc, &d| acc.checked_mul(d as u64)).filter(|b| *b <= crate::bench::limits::input_budget_bytes());
-        let Some(bytes) = bytes else {
-            bail!("input '{}' of shape {:?} is too large for a probe inference", t.name, shape);
-        };
-        b = b.input(&t.name, &t.datatype, &shape, InputBuffer::host(vec![0u8; bytes as usize]));
-    }
-    let (tx, rx) = crossbeam::channel::bounded::<crate::triton::Completion>(1);
-    let handler: std::sync::Arc<dyn crate::triton::CompletionHandler> = std::sync::Arc::new(move |c: crate::triton::Completion| {
-        let _ = tx.send(c);
-    });
-    let t0 = std::time::Instant::now();
-    b.on_complete(handler).build()?.issue().map_err(|e| e.error)?;
-    let c = match rx.recv_timeout(timeout) {
-        Ok(c) => c,
-        Err(_) => bail!(
-            "the inference did not complete within {:.1} s (--infer-timeout); giving up (the model may be hanging; the request is left to the server's exit timeout)",
-            timeout.as_secs_f64()
-        ),
-    };
-    let took = t0.elapsed();
-    let resp = c.response?;
-    for o in resp.outputs()? {
+    let p = crate::bench::probe::infer_once(server, name, meta, max_batch_size, timeout)?;
+    for o in p.response.outputs()? {
         println!("   result {:<16} {:<6} {:?} {} bytes ({:?})", o.name, o.datatype, o.shape, o.byte_size(), o.memory);
     }
-    println!("   one inference took {:.3} ms", took.as_secs_f64() * 1e3);
-    let check = crate::bench::validate::OutputCheck::from_metadata(meta, max_batch_size, 1);
-    match check.check(&resp) {
+    println!("   one inference took {:.3} ms", p.took.as_secs_f64() * 1e3);
+    match p.check {
         Ok(()) => {
             println!("   outputs match the model's metadata");
             Ok(())
