@@ -126,9 +126,6 @@ pub struct LoadPoint {
     /// Per-phase latency percentiles from traced requests (`--trace`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phases: Option<crate::trace::phases::PhaseTable>,
-    /// The traced timelines themselves (written to the `--trace` file, not to `--json`).
-    #[serde(skip)]
-    pub trace: Option<crate::trace::TraceSet>,
 }
 
 /// How far a load point can be trusted (see [`LoadPoint::outcome`]).
@@ -661,7 +658,6 @@ mod tests {
             loadgen_cpu_cores: Some(0.75),
             warnings: vec!["p99 \"spiky\", see log".into(), "line1\nline2".into()],
             phases: None,
-            trace: None,
         }
     }
 
