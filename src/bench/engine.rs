@@ -22,17 +22,17 @@ use crate::trace::TraceSet;
 /// A load level ready to run: the target, its prepared requests and what
 /// watches it. Built by the caller of [`measure`] once the number of
 /// requests and worker threads is known.
-pub struct Setup<'a, T: Target> {
+pub(crate) struct Setup<'a, T: Target> {
     /// What the requests are issued to.
-    pub target: Arc<T>,
+    pub(crate) target: Arc<T>,
     /// The prepared requests (as many as [`measure`] asked for).
-    pub requests: Vec<T::Request>,
+    pub(crate) requests: Vec<T::Request>,
     /// The target's server side (statistics, health).
-    pub probe: Box<dyn Probe + 'a>,
+    pub(crate) probe: Box<dyn Probe + 'a>,
     /// Per-request timelines, when tracing (Triton only).
-    pub tracer: Option<Arc<Collector>>,
+    pub(crate) tracer: Option<Arc<Collector>>,
     /// When the level's setup began (the trace's GPU counters count from here).
-    pub started: Instant,
+    pub(crate) started: Instant,
 }
 
 /// How a load level ended, beyond its numbers.

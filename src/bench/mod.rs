@@ -3,18 +3,18 @@
 //! Data flow: [`BenchConfig`] → inputs prepared from the model's metadata
 //! ([`input_data`]) → requests built once → [`loadgen`] issues them to a
 //! [`target::Target`] (the embedded server, [`triton_target`]; or the
-//! simulator, [`sim`]) → per window ([`engine`]): merged latency histograms
+//! simulator, [`sim`]) → per window (`engine`): merged latency histograms
 //! ([`stats`]), server statistics deltas, resource readings ([`resources`])
-//! → stability check → the load point ([`point`]) → [`export`] records.
+//! → stability check → the load point (`point`) → [`export`] records.
 
 mod config;
-pub mod engine;
+mod engine;
 pub mod export;
 pub mod harness;
 pub mod input_data;
 pub mod limits;
 pub mod loadgen;
-pub mod point;
+mod point;
 pub mod resources;
 pub mod sim;
 pub mod stats;

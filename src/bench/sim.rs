@@ -255,15 +255,6 @@ impl Probe for Sim {
     }
 }
 
-impl<P: Probe + ?Sized> Probe for Arc<P> {
-    fn statistics(&self) -> Option<ModelStats> {
-        (**self).statistics()
-    }
-    fn broken(&self) -> Option<String> {
-        (**self).broken()
-    }
-}
-
 /// Measures one load level of `cfg` against the simulator, as
 /// [`super::measure_point`] does against Triton.
 pub fn measure_point(sim: &Arc<Sim>, cfg: &BenchConfig, load: LoadMode, sampler: &Sampler, interrupt: &AtomicBool, obs: &dyn Observer) -> Result<LoadPoint> {

@@ -81,6 +81,16 @@ pub trait Probe {
     }
 }
 
+/// A shared probe probes as what it shares.
+impl<P: Probe + ?Sized> Probe for Arc<P> {
+    fn statistics(&self) -> Option<ModelStats> {
+        (**self).statistics()
+    }
+    fn broken(&self) -> Option<String> {
+        (**self).broken()
+    }
+}
+
 /// An issue the target refused: why, and the request, returned to the caller.
 pub struct Refused<R> {
     /// Why the target refused.
