@@ -22,7 +22,7 @@ fn quick(model: &str, loads: Vec<LoadMode>) -> BenchConfig {
 
 fn run(cfg: &BenchConfig) -> tritium::Result<Vec<LoadPoint>> {
     server().load_model(&cfg.model)?;
-    bench::run(server(), cfg, &AtomicBool::new(false), &Quiet).map(|r| r.points)
+    bench::run(server(), cfg, &AtomicBool::new(false), &Quiet).map(|r| r.report.points)
 }
 
 fn assert_sane(p: &LoadPoint) {
@@ -156,7 +156,8 @@ fn json_and_csv_round_trip() {
         server().load_model("add_sub").unwrap();
         quick("add_sub", vec![LoadMode::Concurrency(2)])
     }, &AtomicBool::new(false), &Quiet)
-    .unwrap();
+    .unwrap()
+    .report;
     let dir = tempfile::tempdir().unwrap();
     let j = dir.path().join("r.json");
     export::write_json(&report, &j).unwrap();

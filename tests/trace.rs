@@ -23,8 +23,8 @@ fn traced(model: &str, concurrency: u32, n: u64, opts: TraceOptions) -> (tritium
     c.request_count = Some(n);
     c.trace = Some(opts);
     let mut r = bench::run(server(), &c, &AtomicBool::new(false), &Quiet).expect("bench");
-    let mut p = r.points.remove(0);
-    let set = p.trace.take().expect("a traced point carries its timelines");
+    let p = r.report.points.remove(0);
+    let set = r.traces.remove(0).expect("a traced point's timelines come beside the report");
     (p, set)
 }
 
@@ -178,7 +178,7 @@ fn cuda_copies_appear_as_timed_device_spans() {
     c.input_memory = tritium::triton::OutputMemory::Cuda(0);
     c.output_memory = tritium::triton::OutputMemory::Cuda(0);
     let mut r = bench::run(server(), &c, &AtomicBool::new(false), &Quiet).expect("bench");
-    let set = r.points.remove(0).trace.expect("trace");
+    let set = r.traces.remove(0).expect("trace");
     assert_eq!(set.timelines.len(), 40);
     for t in &set.timelines {
         let names: Vec<&str> = t.device.iter().map(|d| d.name.as_str()).collect();

@@ -1,8 +1,9 @@
-//! The load generator: prepared requests issued by lock-free worker threads.
+//! The load generator: prepared requests issued to a [`Target`] by
+//! lock-free worker threads.
 //!
-//! - Completions arrive on Triton's threads; the handler stamps the time and
-//!   pushes `(request, response)` into one crossbeam channel. Nothing else
-//!   runs there.
+//! - Completions arrive on the target's threads (Triton's, or the
+//!   simulator's); its [`Sink`] stamps the time and pushes the request into
+//!   one crossbeam channel. Nothing else runs there.
 //! - Worker threads (`--max-threads`) take completions from that channel,
 //!   record latency into their own histogram, and re-issue the same request
 //!   (closed loop) or return it to an idle pool (open loop) — no global lock.
@@ -11,14 +12,16 @@
 //!   *scheduled* time, so a stalled server cannot hide latency (the actual
 //!   issue time is kept too, for the client-overhead figure).
 //! - Failures are counted by kind ([`failure_kind`]: numbers and ids masked,
-//!   at most [`limits::MAX_FAILURE_KINDS`] kinds plus "other"), with one
-//!   example message per kind.
-//! - With an [`OutputCheck`] (`bench --validate`) every successful response
-//!   is checked against the model's metadata; a mismatch is a failure.
+//!   at most [`limits::MAX_FAILURE_KINDS`](super::limits::MAX_FAILURE_KINDS)
+//!   kinds plus "other"), with one example message per kind.
+//! - The target may check every successful response ([`Target::check`],
+//!   `bench --validate`); a mismatch is a failure.
 //! - Windows are closed by the coordinator (it advances `window`); each worker
 //!   hands over its accumulator for the closed window when it notices.
+//!
+//! The generator is generic over the target: on the Triton path issuing is
+//! a direct call, with no allocation per request.
 
-use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -26,14 +29,14 @@ use std::time::{Duration, Instant};
 use crossbeam::channel::{Receiver, RecvTimeoutError, Sender};
 use crossbeam::queue::ArrayQueue;
 
-use super::limits;
-use super::stats::LatencyHistogram;
+use super::target::{Finished, Sink, Target};
 use super::validate::OutputCheck;
-use crate::gpu::{DeviceBuffer, PinnedBuffer};
-use crate::gpu::cuda::CopyTiming;
 use crate::trace::collect::{ClientRecord, Collector};
+use crate::triton::InferRequest;
 use crate::util::monotonic_ns;
-use crate::triton::{Completion, InferRequest};
+
+pub use super::triton_target::{CudaCopies, Triton};
+pub use super::window_acc::{failure_kind, WindowAcc};
 
 /// How load is applied.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -53,132 +56,11 @@ pub enum Distribution {
     Poisson,
 }
 
-/// One worker's numbers for one window.
-#[derive(Debug, Default)]
-pub struct WindowAcc {
-    /// Latencies of successful requests, ns.
-    pub hist: LatencyHistogram,
-    /// Successful completions.
-    pub ok: u64,
-    /// Failed completions by kind ([`failure_kind`]; at most
-    /// [`limits::MAX_FAILURE_KINDS`] kinds plus [`limits::OTHER_FAILURES`]).
-    pub failed: BTreeMap<String, u64>,
-    /// One example message per failure kind.
-    pub examples: BTreeMap<String, String>,
-    /// Sum over successful requests of (completion − actual issue time), ns.
-    /// Equals the latency sum in closed loop; in request-rate mode latency
-    /// counts from the scheduled time instead.
-    pub issue_to_done_ns: u128,
-    /// Requests sent.
-    pub sent: u64,
-    /// Scheduled sends skipped because every prepared request was in flight.
-    pub skipped: u64,
-    /// Sends later than 1 ms after their scheduled time.
-    pub late: u64,
-    /// Requests refused at issue.
-    pub issue_errors: u64,
-}
-
-impl WindowAcc {
-    /// Counts one failed request with this message (its kind from [`failure_kind`]).
-    pub fn fail(&mut self, message: &str) {
-        self.add_failures(failure_kind(message), message, 1);
-    }
-
-    fn add_failures(&mut self, kind: String, example: &str, n: u64) {
-        let kinds = self.failed.len() - usize::from(self.failed.contains_key(limits::OTHER_FAILURES));
-        let key = if self.failed.contains_key(&kind) || kinds < limits::MAX_FAILURE_KINDS { kind } else { limits::OTHER_FAILURES.to_string() };
-        // The example only when it says more than the kind.
-        if !self.examples.contains_key(&key) && !example.is_empty() && example != key {
-            self.examples.insert(key.clone(), truncate(example, 300));
-        }
-        *self.failed.entry(key).or_default() += n;
-    }
-
-    /// Adds `o` into `self`.
-    pub fn merge(&mut self, o: &WindowAcc) {
-        self.hist.merge(&o.hist);
-        self.ok += o.ok;
-        self.issue_to_done_ns += o.issue_to_done_ns;
-        for (k, v) in &o.failed {
-            let example = o.examples.get(k).map(String::as_str).unwrap_or("");
-            self.add_failures(k.clone(), example, *v);
-        }
-        self.sent += o.sent;
-        self.skipped += o.skipped;
-        self.late += o.late;
-        self.issue_errors += o.issue_errors;
-    }
-}
-
-/// `s` cut to at most `max` characters (an ellipsis marks the cut).
-fn truncate(s: &str, max: usize) -> String {
-    match s.char_indices().nth(max) {
-        Some((i, _)) => format!("{}…", &s[..i]),
-        None => s.to_string(),
-    }
-}
-
-/// The kind of a failure message: its first line with numbers, hex values
-/// and ids masked as `#` and at most 160 characters, so that messages that
-/// differ only in a request id, an address, an instance index or a duration
-/// count together.
-///
-/// Per word (runs of letters and digits): `0x…` hex, an all-digit word and
-/// a hex word of 4+ characters holding a digit (ids, UUID parts) become `#`;
-/// a word starting with digits keeps its tail (`250ms` → `#ms`); other words
-/// (`FP32`, `INT8`, `model_v2`) stay.
-pub fn failure_kind(message: &str) -> String {
-    let line = message.lines().next().unwrap_or("");
-    let mut out = String::with_capacity(line.len().min(200));
-    let mut chars = line.char_indices().peekable();
-    while let Some((start, c)) = chars.next() {
-        if !c.is_ascii_alphanumeric() {
-            out.push(c);
-            continue;
-        }
-        let mut end = start + c.len_utf8();
-        while let Some(&(i, d)) = chars.peek() {
-            if !d.is_ascii_alphanumeric() {
-                break;
-            }
-            end = i + d.len_utf8();
-            chars.next();
-        }
-        out.push_str(&mask_word(&line[start..end]));
-        if out.chars().count() > 160 {
-            break;
-        }
-    }
-    truncate(&out, 160)
-}
-
-fn mask_word(w: &str) -> String {
-    let b = w.as_bytes();
-    let has_digit = b.iter().any(u8::is_ascii_digit);
-    if !has_digit {
-        return w.to_string();
-    }
-    let all_hex = |s: &[u8]| !s.is_empty() && s.iter().all(u8::is_ascii_hexdigit);
-    if (b.len() > 2 && (b[0] == b'0') && (b[1] == b'x' || b[1] == b'X') && all_hex(&b[2..])) || b.iter().all(u8::is_ascii_digit) || (b.len() >= 4 && all_hex(b)) {
-        return "#".to_string();
-    }
-    if b[0].is_ascii_digit() {
-        let tail = w.trim_start_matches(|c: char| c.is_ascii_digit());
-        return format!("#{tail}");
-    }
-    w.to_string()
-}
 
 /// Below this distance to a scheduled send a worker polls instead of sleeping.
 const SPIN_NS: u64 = 200_000;
 
-struct Done {
-    completion: Completion,
-    done_ns: u64,
-}
-
-/// State shared by the coordinator, the workers and the completion handler.
+/// State shared by the coordinator, the workers and the target's [`Sink`].
 pub(crate) struct Shared {
     /// CLOCK_MONOTONIC ns at start: times below are relative to it, on the
     /// clock of Triton's trace timestamps.
@@ -188,17 +70,15 @@ pub(crate) struct Shared {
     /// Actual issue time of each prepared request (differs from `issue_ns`
     /// in request-rate mode, where latency counts from the schedule).
     sent_ns: Vec<AtomicU64>,
-    /// Check every successful response against the model's metadata (`--validate`).
-    validate: Option<Arc<OutputCheck>>,
     /// Stop issuing (set at the end or on Ctrl-C).
     pub(crate) stop: AtomicBool,
     /// The window completions are being counted into.
     pub(crate) window: AtomicU64,
     /// Completions since start (for count windows).
     pub(crate) completed: AtomicU64,
-    /// Requests in Triton right now.
+    /// Requests in the target right now.
     pub(crate) in_flight: AtomicU64,
-    /// Completions the workers have recorded (≤ `completed`, which counts at the callback).
+    /// Completions the workers have recorded (≤ `completed`, which counts at delivery).
     recorded: AtomicU64,
     /// The trace collector, when tracing.
     tracer: Option<Arc<Collector>>,
@@ -210,48 +90,9 @@ pub(crate) struct Shared {
     issued_total: AtomicU64,
     /// Open NVTX range of each prepared request (when NVTX is loaded).
     nvtx_ids: Vec<AtomicU64>,
-    /// Per prepared request, when traced requests stage their CUDA inputs and
-    /// read their GPU outputs back (`--trace-cuda-copies`).
-    staging: Vec<Staging>,
 }
 
-/// The timed CUDA copies of a set of prepared requests (`--trace-cuda-copies`),
-/// from [`CudaCopies::prepare`].
-pub struct CudaCopies(Vec<Staging>);
-
-impl std::fmt::Debug for CudaCopies {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "CudaCopies({} requests)", self.0.len())
-    }
-}
-
-impl CudaCopies {
-    /// Pinned host copies of every request's device inputs (read back once, before the run).
-    pub fn prepare(requests: &[InferRequest]) -> crate::Result<CudaCopies> {
-        let mut all = Vec::new();
-        for r in requests {
-            let mut inputs = Vec::new();
-            for d in r.device_inputs() {
-                let host = PinnedBuffer::from_slice(&d.to_host()?)?;
-                inputs.push((d, host));
-            }
-            all.push(Staging { inputs, h2d: std::sync::Mutex::new(None), scratch: std::sync::Mutex::new(Vec::new()) });
-        }
-        Ok(CudaCopies(all))
-    }
-}
-
-/// One prepared request's timed CUDA copies.
-struct Staging {
-    /// Device inputs and the host (pinned) bytes they are staged from.
-    inputs: Vec<(Arc<DeviceBuffer>, PinnedBuffer)>,
-    /// The last staging's timing, until its completion is recorded.
-    h2d: std::sync::Mutex<Option<CopyTiming>>,
-    /// Host buffer the GPU outputs are read back into.
-    scratch: std::sync::Mutex<Vec<u8>>,
-}
-
-/// Options of [`LoadGen::start_with`].
+/// Options of [`LoadGen::start_with`] (the Triton target).
 #[derive(Debug, Default)]
 pub struct GenOptions {
     /// Trace requests into this collector (sampled at its rate).
@@ -267,19 +108,20 @@ pub struct GenOptions {
 }
 
 impl Shared {
-    fn now_ns(&self) -> u64 {
+    pub(crate) fn now_ns(&self) -> u64 {
         monotonic_ns().saturating_sub(self.epoch_mono)
     }
 }
 
-/// A running load generator.
-pub struct LoadGen {
+/// A running load generator driving target `T` (the embedded Triton server by default).
+pub struct LoadGen<T: Target = Triton> {
     pub(crate) shared: Arc<Shared>,
     acc_rx: Receiver<(usize, u64, WindowAcc)>,
     workers: Vec<std::thread::JoinHandle<()>>,
     /// Worker thread ids (for CPU accounting).
     pub tids: Arc<std::sync::Mutex<Vec<i32>>>,
     n_workers: usize,
+    _target: std::marker::PhantomData<fn() -> T>,
 }
 
 fn reason(e: &crate::Error) -> String {
@@ -292,7 +134,7 @@ fn reason(e: &crate::Error) -> String {
     }
 }
 
-impl LoadGen {
+impl LoadGen<Triton> {
     /// Starts `threads` workers driving `requests` (built without a handler;
     /// tags are set here) in `mode`. Nothing is issued before this call.
     /// `renew`: give every request a fresh Triton object before it is issued
@@ -303,10 +145,20 @@ impl LoadGen {
 
     /// As [`start`](Self::start), with tracing, a total request limit and
     /// timed CUDA copies (see [`GenOptions`]).
-    pub fn start_with(mut requests: Vec<InferRequest>, mode: LoadMode, threads: usize, seed: u64, renew: bool, opts: GenOptions) -> LoadGen {
-        let n = requests.len();
+    pub fn start_with(requests: Vec<InferRequest>, mode: LoadMode, threads: usize, seed: u64, renew: bool, opts: GenOptions) -> LoadGen {
         let GenOptions { tracer, limit, cuda_copies, validate } = opts;
-        let staging = cuda_copies.map(|c| c.0).unwrap_or_default();
+        let target = Arc::new(Triton { renew, validate, cuda_copies });
+        LoadGen::launch(target, requests, mode, threads, seed, tracer, limit)
+    }
+}
+
+impl<T: Target> LoadGen<T> {
+    /// Starts `threads` workers driving `requests` against `target` in
+    /// `mode` (the target attaches them first; nothing is issued before this
+    /// call), tracing into `tracer` when given, issuing at most `limit`
+    /// requests in all when given.
+    pub fn launch(target: Arc<T>, mut requests: Vec<T::Request>, mode: LoadMode, threads: usize, seed: u64, tracer: Option<Arc<Collector>>, limit: Option<u64>) -> LoadGen<T> {
+        let n = requests.len();
         let shared = Arc::new(Shared {
             epoch_mono: monotonic_ns(),
             tracer,
@@ -314,40 +166,24 @@ impl LoadGen {
             limit: limit.unwrap_or(u64::MAX),
             issued_total: AtomicU64::new(0),
             nvtx_ids: (0..n).map(|_| AtomicU64::new(0)).collect(),
-            staging,
             issue_ns: (0..n).map(|_| AtomicU64::new(0)).collect(),
             sent_ns: (0..n).map(|_| AtomicU64::new(0)).collect(),
-            validate,
             stop: AtomicBool::new(false),
             window: AtomicU64::new(0),
             completed: AtomicU64::new(0),
             in_flight: AtomicU64::new(0),
             recorded: AtomicU64::new(0),
         });
-        let (done_tx, done_rx) = crossbeam::channel::unbounded::<Done>();
-        let handler = {
-            let shared = shared.clone();
-            let tx = done_tx.clone();
-            Arc::new(move |c: Completion| {
-                let done_ns = shared.now_ns();
-                shared.completed.fetch_add(1, Ordering::Relaxed);
-                shared.in_flight.fetch_sub(1, Ordering::Relaxed);
-                // If the workers are gone the request is dropped here (deleted by its Drop).
-                let _ = tx.send(Done { completion: c, done_ns });
-            }) as Arc<dyn crate::triton::CompletionHandler>
-        };
-        drop(done_tx);
-        for (i, r) in requests.iter_mut().enumerate() {
-            r.set_handler(handler.clone());
-            r.set_tag(i as u64);
-        }
-        drop(handler);
+        let (done_tx, done_rx) = crossbeam::channel::unbounded::<Finished<T>>();
+        // The target keeps what it needs of the sink; once it lets go of it
+        // (Triton: with the last request), the workers' channel disconnects.
+        target.attach(&mut requests, &Sink { shared: shared.clone(), tx: done_tx });
         let threads = threads.max(1);
-        let idle: Arc<ArrayQueue<InferRequest>> = Arc::new(ArrayQueue::new(n.max(1)));
+        let idle: Arc<ArrayQueue<T::Request>> = Arc::new(ArrayQueue::new(n.max(1)));
         let (acc_tx, acc_rx) = crossbeam::channel::unbounded();
         let tids = Arc::new(std::sync::Mutex::new(Vec::new()));
         // Closed loop: worker w starts requests w, w+T, ...; open loop: all go to the idle pool.
-        let mut initial: Vec<Vec<InferRequest>> = (0..threads).map(|_| Vec::new()).collect();
+        let mut initial: Vec<Vec<T::Request>> = (0..threads).map(|_| Vec::new()).collect();
         for (i, r) in requests.into_iter().enumerate() {
             match mode {
                 LoadMode::Concurrency(_) => initial[i % threads].push(r),
@@ -362,11 +198,11 @@ impl LoadGen {
                 id: w,
                 threads,
                 shared: shared.clone(),
+                target: target.clone(),
                 done_rx: done_rx.clone(),
                 acc_tx: acc_tx.clone(),
                 idle: idle.clone(),
                 mode,
-                renew,
                 seed: seed ^ (w as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15),
                 tids: tids.clone(),
                 traced: std::cell::Cell::new(0),
@@ -378,9 +214,8 @@ impl LoadGen {
                     .unwrap_or_else(|e| panic!("spawning a load worker thread: {e}")),
             );
         }
-        LoadGen { shared, acc_rx, workers, tids, n_workers: threads }
+        LoadGen { shared, acc_rx, workers, tids, n_workers: threads, _target: std::marker::PhantomData }
     }
-
     /// Closes window `k`: completions from now on count into `k + 1`.
     /// Returns the merged accumulators of window `k` once every worker handed
     /// its share over (or `timeout` passed: then some workers are stuck).
@@ -441,23 +276,23 @@ impl LoadGen {
     }
 }
 
-struct WorkerCtx {
+struct WorkerCtx<T: Target> {
     id: usize,
     threads: usize,
     shared: Arc<Shared>,
-    done_rx: Receiver<Done>,
+    target: Arc<T>,
+    done_rx: Receiver<Finished<T>>,
     acc_tx: Sender<(usize, u64, WindowAcc)>,
-    idle: Arc<ArrayQueue<InferRequest>>,
+    idle: Arc<ArrayQueue<T::Request>>,
     mode: LoadMode,
-    renew: bool,
     seed: u64,
     tids: Arc<std::sync::Mutex<Vec<i32>>>,
     /// Requests this worker issued while tracing (for sampling).
     traced: std::cell::Cell<u64>,
 }
 
-impl WorkerCtx {
-    fn run(self, initial: Vec<InferRequest>) {
+impl<T: Target> WorkerCtx<T> {
+    fn run(self, initial: Vec<T::Request>) {
         let tid = current_tid();
         if let Ok(mut t) = self.tids.lock() {
             t.push(tid);
@@ -534,20 +369,20 @@ impl WorkerCtx {
         }
     }
 
-    fn complete(&self, d: Done, stopping: bool, acc: &mut WindowAcc) {
-        let Completion { request, response } = d.completion;
-        let slot = request.tag() as usize;
-        let start = self.shared.issue_ns.get(slot).map(|a| a.load(Ordering::Relaxed)).unwrap_or(d.done_ns);
-        let mismatch = match (&response, &self.shared.validate) {
-            (Ok(r), Some(v)) => v.check(r).err(),
-            _ => None,
+    fn complete(&self, d: Finished<T>, stopping: bool, acc: &mut WindowAcc) {
+        let Finished { request, response, done_ns } = d;
+        let slot = self.target.slot(&request);
+        let start = self.shared.issue_ns.get(slot).map(|a| a.load(Ordering::Relaxed)).unwrap_or(done_ns);
+        let mismatch = match &response {
+            Ok(r) => self.target.check(r),
+            Err(_) => None,
         };
         match (&response, mismatch) {
             (Ok(_), None) => {
                 acc.ok += 1;
-                acc.hist.record(d.done_ns.saturating_sub(start).max(1));
+                acc.hist.record(done_ns.saturating_sub(start).max(1));
                 let sent = self.shared.sent_ns.get(slot).map(|a| a.load(Ordering::Relaxed)).unwrap_or(start);
-                acc.issue_to_done_ns += u128::from(d.done_ns.saturating_sub(sent));
+                acc.issue_to_done_ns += u128::from(done_ns.saturating_sub(sent));
             }
             (Ok(_), Some(m)) => acc.fail(&format!("output mismatch: {m}")),
             (Err(e), _) => acc.fail(&reason(e)),
@@ -562,11 +397,8 @@ impl WorkerCtx {
             let id = self.shared.trace_ids.get(slot).map(|a| a.swap(0, Ordering::Relaxed)).unwrap_or(0);
             if id != 0 {
                 let base = self.shared.epoch_mono;
-                let (h2d, d2h) = match self.shared.staging.get(slot) {
-                    Some(st) => (st.h2d.lock().ok().and_then(|mut h| h.take()), response.as_ref().ok().and_then(|r| read_back(st, r))),
-                    None => (None, None),
-                };
-                t.record(ClientRecord { trace_id: id, slot: slot as u32, worker: self.id as u32, issue_ns: base + start, done_ns: base + d.done_ns, ok: response.is_ok(), h2d, d2h });
+                let (h2d, d2h) = self.target.copies(slot, response.as_ref().ok());
+                t.record(ClientRecord { trace_id: id, slot: slot as u32, worker: self.id as u32, issue_ns: base + start, done_ns: base + done_ns, ok: response.is_ok(), h2d, d2h });
             }
         }
         drop(response);
@@ -574,11 +406,9 @@ impl WorkerCtx {
             return; // dropped: deleted while the server is alive
         }
         let mut request = request;
-        if self.renew {
-            if let Err(e) = request.renew() {
-                acc.fail(&reason(&e));
-                return;
-            }
+        if let Err(e) = self.target.renew(&mut request) {
+            acc.fail(&reason(&e));
+            return;
         }
         match self.mode {
             LoadMode::Concurrency(_) => {
@@ -591,8 +421,8 @@ impl WorkerCtx {
         }
     }
 
-    fn issue(&self, r: InferRequest, mut start_ns: u64, acc: &mut WindowAcc) {
-        let slot = r.tag() as usize;
+    fn issue(&self, r: T::Request, mut start_ns: u64, acc: &mut WindowAcc) {
+        let slot = self.target.slot(&r);
         if self.shared.issued_total.fetch_add(1, Ordering::Relaxed) >= self.shared.limit {
             // Budget spent: park the request (dropped at stop, while the server is alive).
             let _ = self.idle.push(r);
@@ -607,18 +437,10 @@ impl WorkerCtx {
                 None
             }
         });
-        if let (Some(_), Some(st)) = (&trace, self.shared.staging.get(slot)) {
-            // Stage the inputs (timed), then count latency from here: the copy is
-            // tritium's work, shown on the timeline, not part of the server's latency.
-            let mut span = None;
-            for (dst, src) in &st.inputs {
-                if let Ok(t) = crate::gpu::cuda::timed_h2d(dst, src.as_slice()) {
-                    span = Some(CopyTiming::merged(span, &t));
-                }
-            }
-            if let Ok(mut h) = st.h2d.lock() {
-                *h = span;
-            }
+        if trace.is_some() {
+            // Stage the inputs (timed, when the target has copies to time),
+            // then count latency from here (below).
+            self.target.stage_inputs(slot);
         }
         if trace.is_some() && matches!(self.mode, LoadMode::Concurrency(_)) {
             // Closed loop: latency counts from here, after creating the trace (and
@@ -643,11 +465,7 @@ impl WorkerCtx {
                 a.store(n.range_start(c"tritium request"), Ordering::Relaxed);
             }
         }
-        let issued = match trace {
-            Some(t) => r.issue_traced(t),
-            None => r.issue(),
-        };
-        match issued {
+        match self.target.issue(r, trace) {
             Ok(()) => acc.sent += 1,
             Err(e) => {
                 if let Some(a) = self.shared.trace_ids.get(slot) {
@@ -669,25 +487,6 @@ impl WorkerCtx {
     }
 }
 
-/// Reads a traced response's GPU outputs back to the host, timed with CUDA events.
-fn read_back(st: &Staging, resp: &crate::triton::Response) -> Option<CopyTiming> {
-    let outs = resp.outputs().ok()?;
-    let mut scratch = st.scratch.lock().ok()?;
-    let mut span = None;
-    for o in outs {
-        if let Some(src) = o.device_slice() {
-            let len = src.len();
-            if scratch.len() < len {
-                scratch.resize(len, 0);
-            }
-            if let Ok(t) = crate::gpu::cuda::timed_d2h(src, &mut scratch) {
-                span = Some(CopyTiming::merged(span, &t));
-            }
-        }
-    }
-    span
-}
-
 fn xorshift(mut x: u64) -> u64 {
     x ^= x << 13;
     x ^= x >> 7;
@@ -707,7 +506,6 @@ fn current_tid() -> i32 {
 pub fn threads_cpu_seconds(tids: &[i32]) -> f64 {
     tids.iter().filter_map(|t| crate::procfs::stat_fields(&format!("/proc/self/task/{t}/stat"))).map(|f| crate::procfs::cpu_seconds(&f)).sum()
 }
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -725,68 +523,6 @@ mod tests {
         }
         let mean = sum / n as f64;
         assert!((mean - 1.0 / rate).abs() < 0.02 / rate, "mean gap {mean}");
-    }
-
-    #[test]
-    fn accumulators_merge() {
-        let mut a = WindowAcc { ok: 2, ..Default::default() };
-        a.hist.record(1000);
-        a.failed.insert("x".into(), 1);
-        let mut b = WindowAcc { ok: 3, ..Default::default() };
-        b.hist.record(3000);
-        b.failed.insert("x".into(), 2);
-        b.skipped = 4;
-        a.merge(&b);
-        assert_eq!((a.ok, a.hist.count(), a.failed["x"], a.skipped), (5, 2, 3, 4));
-    }
-
-    #[test]
-    fn failure_kinds_mask_ids_and_numbers() {
-        let a = failure_kind("inference: Triton error (Internal): Failed to process the request(s) for model instance 'reject_all_0_0', message: request 1234 rejected after 250ms");
-        let b = failure_kind("inference: Triton error (Internal): Failed to process the request(s) for model instance 'reject_all_0_1', message: request 98 rejected after 7ms");
-        assert_eq!(a, b);
-        assert!(a.contains("reject_all_#_#") && a.contains("request # rejected after #ms"), "{a}");
-        let u = failure_kind("shm region triton_python_backend_shm_region_1ab3f4fa-7bc3-4a48-9bd4-3924908ce35e at 0x7f3a9c001000 gone");
-        assert_eq!(u, "shm region triton_python_backend_shm_region_#-#-#-#-# at # gone");
-        // Type names and versions stay.
-        assert_eq!(failure_kind("output mismatch: OUT is FP64 but the model declares FP32"), "output mismatch: OUT is FP64 but the model declares FP32");
-        assert_eq!(failure_kind("INT8 model_v2 x86"), "INT8 model_v2 x86");
-        // First line only, bounded length.
-        assert_eq!(failure_kind("first\nsecond"), "first");
-        let long = "é".repeat(1000);
-        assert!(failure_kind(&long).chars().count() <= 161);
-    }
-
-    #[test]
-    fn failure_kinds_are_capped_with_an_other_bucket() {
-        let mut a = WindowAcc::default();
-        for i in 0..40 {
-            // Words without digits: 40 distinct kinds.
-            let word: String = std::iter::repeat_n((b'a' + (i % 26) as u8) as char, 1 + i as usize / 26).collect();
-            a.fail(&format!("error {word}"));
-            a.fail(&format!("error {word}"));
-        }
-        assert_eq!(a.failed.len(), limits::MAX_FAILURE_KINDS + 1);
-        assert_eq!(a.failed.values().sum::<u64>(), 80);
-        assert_eq!(a.failed[limits::OTHER_FAILURES], 2 * (40 - limits::MAX_FAILURE_KINDS as u64));
-        // Examples only where the message says more than its kind ("other" keeps its first).
-        assert_eq!(a.examples.len(), 1);
-        assert!(a.examples[limits::OTHER_FAILURES].starts_with("error "));
-        // Merging keeps the cap and the counts.
-        let mut b = WindowAcc::default();
-        for i in 0..20 {
-            b.fail(&format!("other error {}", "z".repeat(i + 1)));
-        }
-        a.merge(&b);
-        assert_eq!(a.failed.len(), limits::MAX_FAILURE_KINDS + 1);
-        assert_eq!(a.failed.values().sum::<u64>(), 100);
-        // Same kind, different ids: one entry, the first message kept as the example.
-        let mut c = WindowAcc::default();
-        c.fail("request 17 failed");
-        c.fail("request 18 failed");
-        assert_eq!(c.failed.len(), 1);
-        assert_eq!(c.failed["request # failed"], 2);
-        assert_eq!(c.examples["request # failed"], "request 17 failed");
     }
 
     #[test]

@@ -508,7 +508,8 @@ fn check_outputs(a: &BenchArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn write_outputs(a: &BenchArgs, report: &BenchReport) -> anyhow::Result<()> {
+fn write_outputs(a: &BenchArgs, run: &bench::BenchRun) -> anyhow::Result<()> {
+    let report = &run.report;
     if let Some(p) = &a.json {
         export::write_json(report, p).with_context(|| format!("writing --json {}", p.display()))?;
         eprintln!("wrote {}", p.display());
@@ -518,7 +519,7 @@ fn write_outputs(a: &BenchArgs, report: &BenchReport) -> anyhow::Result<()> {
         eprintln!("wrote {}", p.display());
     }
     if let Some(p) = &a.trace {
-        let set = merged_trace(report);
+        let set = run.merged_trace();
         crate::trace::chrome::write_chrome(&set, p).with_context(|| format!("writing --trace {}", p.display()))?;
         eprintln!(
             "wrote {} ({} request timelines; {} not sampled, {} dropped) — open it in https://ui.perfetto.dev",
@@ -529,19 +530,6 @@ fn write_outputs(a: &BenchArgs, report: &BenchReport) -> anyhow::Result<()> {
         );
     }
     Ok(())
-}
-
-/// Every load level's traced timelines and GPU counters in one set (levels run one after another).
-pub fn merged_trace(report: &BenchReport) -> crate::trace::TraceSet {
-    let mut set = crate::trace::TraceSet { model: report.model.clone(), ..Default::default() };
-    for t in report.points.iter().filter_map(|p| p.trace.as_ref()) {
-        set.timelines.extend(t.timelines.iter().cloned());
-        set.counters.extend(t.counters.iter().cloned());
-        set.dropped_timelines += t.dropped_timelines;
-        set.dropped_events += t.dropped_events;
-        set.not_sampled += t.not_sampled;
-    }
-    set
 }
 
 /// Runs `tritium bench`.
@@ -568,28 +556,29 @@ pub fn run(a: BenchArgs) -> anyhow::Result<i32> {
         None
     };
     let obs = TermObserver { bar };
-    let report = bench::run(&server, &cfg, &interrupt, &obs);
+    let run = bench::run(&server, &cfg, &interrupt, &obs);
     if let Some(b) = &obs.bar {
         b.finish_and_clear();
     }
-    let report = match report {
+    let run = match run {
         Ok(r) => r,
         // The model's metadata refuses the inputs asked for (shape, size, data file): bad input.
         Err(crate::Error::InvalidArgument(m)) => return Err(bad_input(m)),
         Err(e) => return Err(e.into()),
     };
-    print!("{}", table(&report));
+    let report = &run.report;
+    print!("{}", table(report));
     for p in &report.points {
         if let Some(ph) = &p.phases {
             print!("\nphases of traced requests, {}:\n{}", load_label(p), ph.render());
         }
     }
-    write_outputs(&a, &report)?;
+    write_outputs(&a, &run)?;
     if interrupt.load(Ordering::SeqCst) {
         return Ok(exit::INTERRUPTED);
     }
     // Deterministic runs have no stability to judge: success = every request succeeded.
-    Ok(exit_code(&report, cfg.loads.len(), a.request_count))
+    Ok(exit_code(report, cfg.loads.len(), a.request_count))
 }
 
 #[cfg(test)]

@@ -223,7 +223,8 @@ impl Measurer for EmbeddedMeasurer<'_> {
         self.bench.batch_size = batch_size;
         let sets = self.sets.as_ref().map(|(_, s)| s.as_slice()).unwrap_or(&[]);
         let t0 = Instant::now();
-        let r = bench::measure_point(self.server, &self.bench, sets, LoadMode::Concurrency(concurrency), self.sampler, self.interrupt, self.observer);
+        // Profile runs untraced: the point alone (no timelines come beside it).
+        let r = bench::measure_point(self.server, &self.bench, sets, LoadMode::Concurrency(concurrency), self.sampler, self.interrupt, self.observer).map(|(p, _)| p);
         self.measure_seconds += t0.elapsed().as_secs_f64();
         self.taken += 1;
         if let Ok(p) = &r {
