@@ -10,12 +10,28 @@ use crate::error::{Error, Result};
 use crate::triton::OutputMemory;
 
 /// How windows end.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum MeasurementMode {
     /// Fixed-length windows (`--measurement-interval`).
     TimeWindows,
     /// Windows of a fixed number of completed requests (`--measurement-request-count`).
     CountWindows,
+}
+
+impl crate::util::Choice for MeasurementMode {
+    const ALL: &'static [Self] = &[MeasurementMode::TimeWindows, MeasurementMode::CountWindows];
+    fn name(self) -> &'static str {
+        match self {
+            MeasurementMode::TimeWindows => "time-windows",
+            MeasurementMode::CountWindows => "count-windows",
+        }
+    }
+    fn help(self) -> &'static str {
+        match self {
+            MeasurementMode::TimeWindows => "Fixed-length windows (`--measurement-interval`)",
+            MeasurementMode::CountWindows => "Windows of a fixed number of completed requests (`--measurement-request-count`)",
+        }
+    }
 }
 
 /// Measurement settings, named as perf_analyzer names them.

@@ -48,12 +48,28 @@ pub enum LoadMode {
 }
 
 /// Request-rate schedule.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Distribution {
     /// Evenly spaced sends.
     Constant,
     /// Exponential gaps (seeded).
     Poisson,
+}
+
+impl crate::util::Choice for Distribution {
+    const ALL: &'static [Self] = &[Distribution::Constant, Distribution::Poisson];
+    fn name(self) -> &'static str {
+        match self {
+            Distribution::Constant => "constant",
+            Distribution::Poisson => "poisson",
+        }
+    }
+    fn help(self) -> &'static str {
+        match self {
+            Distribution::Constant => "Evenly spaced sends",
+            Distribution::Poisson => "Exponential gaps (seeded)",
+        }
+    }
 }
 
 

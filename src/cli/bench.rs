@@ -42,7 +42,7 @@ pub struct BenchArgs {
     #[arg(long, value_name = "START[:END[:STEP]]", conflicts_with = "concurrency_range")]
     pub request_rate_range: Option<String>,
     /// Request-rate schedule.
-    #[arg(long, value_enum, default_value = "constant")]
+    #[arg(long, value_parser = super::choice::choice::<Distribution>(), default_value = "constant")]
     pub request_distribution: Distribution,
     /// Worker threads issuing requests and taking completions (1..=256).
     #[arg(long, value_parser = parse_threads)]
@@ -78,7 +78,7 @@ pub struct BenchArgs {
     #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u64).range(1..))]
     pub measurement_request_count: u64,
     /// time_windows or count_windows.
-    #[arg(long, value_enum, default_value = "time-windows")]
+    #[arg(long, value_parser = super::choice::choice::<MeasurementMode>(), default_value = "time-windows")]
     pub measurement_mode: MeasurementMode,
     /// Stability threshold in percent (last 3 windows), > 0.
     #[arg(short = 's', long, default_value_t = 10.0, value_parser = parse_stability)]
