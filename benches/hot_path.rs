@@ -36,7 +36,7 @@ fn repo() -> std::path::PathBuf {
 fn allocator(c: &mut Criterion) {
     let mut g = c.benchmark_group("allocator");
     g.bench_function("system_4KiB", |b| b.iter(|| allocator_round_trip(OutputMemory::System, 4096).unwrap()));
-    if tritium::gpu::cuda_available() {
+    if tritium::triton::gpu::cuda_available() {
         g.bench_function("pinned_4KiB", |b| b.iter(|| allocator_round_trip(OutputMemory::Pinned, 4096).unwrap()));
         g.bench_function("cuda_4KiB", |b| b.iter(|| allocator_round_trip(OutputMemory::Cuda(0), 4096).unwrap()));
     }
@@ -46,7 +46,7 @@ fn allocator(c: &mut Criterion) {
 fn server() -> Arc<Server> {
     static S: OnceLock<Arc<Server>> = OnceLock::new();
     S.get_or_init(|| {
-        let rt = tritium::runtime::locate(None).unwrap_or_else(|e| panic!("the benchmarks need a Triton runtime: {e}"));
+        let rt = tritium::triton::runtime::locate(None).unwrap_or_else(|e| panic!("the benchmarks need a Triton runtime: {e}"));
         let s = rt.start_server(&rt.server_options(repo()).exit_timeout_secs(5)).unwrap();
         s.load_model("add_sub_nobatch").unwrap();
         s.load_model("add_sub").unwrap();
@@ -67,10 +67,10 @@ fn model(c: &mut Criterion) {
 
 /// Whether CUDA is usable; prints why the `cuda_*` benchmarks are skipped when not.
 fn cuda_or_skip(group: &str) -> bool {
-    if tritium::gpu::cuda_available() {
+    if tritium::triton::gpu::cuda_available() {
         return true;
     }
-    eprintln!("{group}/*: skipped: no CUDA driver/device on this machine ({:?})", tritium::gpu::cuda::cuda_status());
+    eprintln!("{group}/*: skipped: no CUDA driver/device on this machine ({:?})", tritium::triton::gpu::cuda::cuda_status());
     false
 }
 
@@ -91,7 +91,7 @@ fn device_time(n: u64, mut one: impl FnMut() -> u64) -> Duration {
 }
 
 fn cuda_copy(c: &mut Criterion) {
-    use tritium::gpu::cuda::{timed_d2h, timed_h2d, DeviceBuffer, PinnedBuffer};
+    use tritium::triton::gpu::cuda::{timed_d2h, timed_h2d, DeviceBuffer, PinnedBuffer};
     if !cuda_or_skip("cuda_copy") {
         return;
     }

@@ -6,9 +6,9 @@ use tritium::triton::{InputBuffer, OutputMemory};
 
 fn main() -> anyhow::Result<()> {
     let repo = std::env::args().nth(1).unwrap_or_else(|| "tests/models".into());
-    let rt = tritium::runtime::locate(None)?;
+    let rt = tritium::triton::runtime::locate(None)?;
     let server = rt.start_server(&rt.server_options(&repo))?;
-    let mems = if tritium::gpu::cuda_available() {
+    let mems = if tritium::triton::gpu::cuda_available() {
         vec![OutputMemory::System, OutputMemory::Pinned, OutputMemory::Cuda(0)]
     } else {
         println!("no CUDA here: system memory only");

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::{f32s, ramp, server, stub_processes};
-use tritium::error::Error;
+use tritium::triton::error::Error;
 use tritium::model::{InstanceKind, ModelConfig};
 use tritium::triton::{Completion, InputBuffer, OutputMemory};
 
@@ -336,7 +336,7 @@ fn ensemble_runs_end_to_end() {
 
 #[test]
 fn pinned_and_gpu_memory_need_cuda() {
-    if tritium::gpu::cuda_available() {
+    if tritium::triton::gpu::cuda_available() {
         eprintln!("skipped here: CUDA present; tests/gpu.rs covers these paths");
         return;
     }

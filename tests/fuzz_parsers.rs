@@ -30,7 +30,7 @@ use serde_json::{json, Value};
 use tritium::bench::input_data::{self, ShapeOverrides, TensorSpec};
 use tritium::model::{tensor, DataType};
 use tritium::profile::config::{ProfileConfig, MAX_MODEL_CONFIG_PARAMETER_DEPTH};
-use tritium::profile::pbtxt::{self, PbMessage, PbValue};
+use tritium::model::pbtxt::{self, PbMessage, PbValue};
 use tritium::profile::results::{ConfigRecord, ModelResults, ProfileResults, VariantRecord, SCHEMA_VERSION};
 
 /// `default_cases` unless `PROPTEST_CASES` is set; no regression files

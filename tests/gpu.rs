@@ -5,7 +5,7 @@
 
 mod common;
 
-use tritium::gpu::cuda_available;
+use tritium::triton::gpu::cuda_available;
 use tritium::triton::response::MemoryKind;
 use tritium::triton::{InputBuffer, OutputMemory};
 
@@ -75,7 +75,7 @@ fn nvml_sees_the_gpus() {
     if skip() {
         return;
     }
-    let g = tritium::gpu::nvml::Gpus::probe().expect("NVML on a CUDA machine");
+    let g = tritium::triton::gpu::nvml::Gpus::probe().expect("NVML on a CUDA machine");
     assert!(!g.infos().is_empty());
     let s = g.sample(0, &[std::process::id()]).unwrap();
     assert!(s.memory_used_bytes > 0);
@@ -86,7 +86,7 @@ const MIB64: usize = 64 << 20;
 
 #[test]
 fn events_time_a_64mib_h2d_copy() {
-    use tritium::gpu::cuda::{timed_h2d, DeviceBuffer, Event, PinnedBuffer, Stream};
+    use tritium::triton::gpu::cuda::{timed_h2d, DeviceBuffer, Event, PinnedBuffer, Stream};
     if skip() {
         return;
     }
@@ -123,7 +123,7 @@ fn events_time_a_64mib_h2d_copy() {
 
 #[test]
 fn timed_d2h_round_trip() {
-    use tritium::gpu::cuda::{timed_d2h, timed_h2d, DeviceBuffer, PinnedBuffer};
+    use tritium::triton::gpu::cuda::{timed_d2h, timed_h2d, DeviceBuffer, PinnedBuffer};
     if skip() {
         return;
     }
@@ -187,8 +187,8 @@ fn cuda_timing_without_cuda_is_a_clear_error() {
     }
     let e = {
         // SAFETY: a null slice is the documented exception: the copy refuses it.
-        let null = unsafe { tritium::gpu::cuda::DeviceSlice::from_raw(0, 0, 4) };
-        tritium::gpu::cuda::timed_d2h(null, &mut [0u8; 4])
+        let null = unsafe { tritium::triton::gpu::cuda::DeviceSlice::from_raw(0, 0, 4) };
+        tritium::triton::gpu::cuda::timed_d2h(null, &mut [0u8; 4])
     }.unwrap_err();
     assert!(matches!(e, tritium::Error::Cuda(_)), "{e}");
     eprintln!("without CUDA: {e}");

@@ -118,7 +118,7 @@ constraints:\n  gpu_used_memory:\n    max: 42000\n",
     let t = text(&o);
     assert!(o.status.success(), "{t}");
     assert!(t.contains("docker") && t.contains("embedded"), "launch-mode notice missing: {t}");
-    if !tritium::gpu::cuda_available() {
+    if !tritium::triton::gpu::cuda_available() {
         assert!(t.contains("gpu_used_memory") && t.contains("not applied"), "{t}");
     }
     let r = ProfileResults::read(&d.path().join("profile_results/results/results.json")).unwrap();

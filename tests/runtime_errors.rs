@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use tritium::error::Error;
+use tritium::triton::error::Error;
 
 #[test]
 fn missing_library_names_the_path() {

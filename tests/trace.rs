@@ -10,9 +10,9 @@ use std::sync::atomic::AtomicBool;
 use common::server;
 use tritium::bench::loadgen::LoadMode;
 use tritium::bench::{self, BenchConfig, Measurement, MeasurementMode, Quiet};
-use tritium::trace::collect::TraceOptions;
-use tritium::trace::phases::{phases_of, Phase};
-use tritium::trace::{Activity, ServerTimes, TraceSet};
+use tritium::bench::trace::collect::TraceOptions;
+use tritium::bench::trace::phases::{phases_of, Phase};
+use tritium::bench::trace::{Activity, ServerTimes, TraceSet};
 
 /// A deterministic traced run: exactly `n` requests at `concurrency`.
 fn traced(model: &str, concurrency: u32, n: u64, opts: TraceOptions) -> (tritium::bench::export::LoadPoint, TraceSet) {
@@ -164,7 +164,7 @@ fn cuda_copies_need_trace_and_cuda_memory() {
 /// with CUDA events, as device spans of their timelines. Skips without CUDA.
 #[test]
 fn cuda_copies_appear_as_timed_device_spans() {
-    if !tritium::gpu::cuda_available() {
+    if !tritium::triton::gpu::cuda_available() {
         eprintln!("SKIP cuda_copies_appear_as_timed_device_spans: no CUDA device on this machine");
         return;
     }

@@ -10,13 +10,13 @@ use clap::Args;
 
 use super::exit::{self, bad_input};
 use super::RuntimeArgs;
-use crate::bench::export::{self, BenchReport, PointOutcome};
-use crate::bench::limits;
-use crate::bench::input_data::{InputSource, ShapeOverrides, StringOptions};
-use crate::bench::loadgen::{Distribution, LoadMode};
-use crate::bench::stats::WindowSample;
-use crate::bench::{self, BenchConfig, Measurement, MeasurementMode, Observer};
-use crate::triton::OutputMemory;
+use tritium_bench::export::{self, BenchReport, PointOutcome};
+use tritium_bench::limits;
+use tritium_bench::input_data::{InputSource, ShapeOverrides, StringOptions};
+use tritium_bench::loadgen::{Distribution, LoadMode};
+use tritium_bench::stats::WindowSample;
+use tritium_bench::{self as bench, BenchConfig, Measurement, MeasurementMode, Observer};
+use tritium_triton::OutputMemory;
 
 /// Flags of `tritium bench` (perf_analyzer's names where they mean the same).
 #[derive(Debug, Args)]
@@ -335,7 +335,7 @@ impl BenchArgs {
         c.validate = self.validate;
         c.trace_cuda_copies = self.trace_cuda_copies;
         if self.trace.is_some() {
-            c.trace = Some(crate::trace::collect::TraceOptions { rate: self.trace_rate, capacity: self.trace_buffer as usize });
+            c.trace = Some(tritium_bench::trace::collect::TraceOptions { rate: self.trace_rate, capacity: self.trace_buffer as usize });
         }
         Ok(c)
     }
@@ -497,8 +497,8 @@ fn check_outputs(a: &BenchArgs) -> anyhow::Result<()> {
     let mut seen: Vec<(&str, PathBuf)> = Vec::new();
     for (flag, path) in targets {
         let Some(p) = path else { continue };
-        crate::util::fs::check_output_target(p).map_err(|e| bad_input(format!("{flag} {}: {e}", p.display())))?;
-        let resolved = crate::util::fs::resolve_output_path(p).unwrap_or_else(|_| p.clone());
+        tritium_util::fs::check_output_target(p).map_err(|e| bad_input(format!("{flag} {}: {e}", p.display())))?;
+        let resolved = tritium_util::fs::resolve_output_path(p).unwrap_or_else(|_| p.clone());
         let resolved = std::path::absolute(&resolved).unwrap_or(resolved);
         if let Some((other, _)) = seen.iter().find(|(_, q)| *q == resolved) {
             return Err(bad_input(format!("{flag} {} is the same file as {other}; give each output its own file", p.display())));
@@ -520,7 +520,7 @@ fn write_outputs(a: &BenchArgs, run: &bench::BenchRun) -> anyhow::Result<()> {
     }
     if let Some(p) = &a.trace {
         let set = run.merged_trace();
-        crate::trace::chrome::write_chrome(&set, p).with_context(|| format!("writing --trace {}", p.display()))?;
+        tritium_report::chrome::write_chrome(&set, p).with_context(|| format!("writing --trace {}", p.display()))?;
         eprintln!(
             "wrote {} ({} request timelines; {} not sampled, {} dropped) — open it in https://ui.perfetto.dev",
             p.display(),
@@ -563,7 +563,7 @@ pub fn run(a: BenchArgs) -> anyhow::Result<i32> {
     let run = match run {
         Ok(r) => r,
         // The model's metadata refuses the inputs asked for (shape, size, data file): bad input.
-        Err(crate::Error::InvalidArgument(m)) => return Err(bad_input(m)),
+        Err(tritium_triton::Error::InvalidArgument(m)) => return Err(bad_input(m)),
         Err(e) => return Err(e.into()),
     };
     let report = &run.report;

@@ -4,7 +4,7 @@
 
 use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 
-use crate::util::Choice;
+use tritium_util::Choice;
 
 /// The value parser of a flag taking one of `T`'s values.
 pub fn choice<T: Choice>() -> impl TypedValueParser<Value = T> {

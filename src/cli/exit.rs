@@ -41,7 +41,7 @@ pub fn bad_input(msg: impl Into<String>) -> anyhow::Error {
 /// The exit code for an error that ended a command: [`BAD_INPUT`] when any
 /// error in its chain is a [`BadInput`] or a profile config error, else [`FAILED`].
 pub fn code_of(e: &anyhow::Error) -> i32 {
-    let bad = e.chain().any(|c| c.is::<BadInput>() || c.is::<crate::profile::config::ConfigError>());
+    let bad = e.chain().any(|c| c.is::<BadInput>() || c.is::<tritium_profile::config::ConfigError>());
     if bad {
         BAD_INPUT
     } else {

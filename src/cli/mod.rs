@@ -13,8 +13,8 @@ mod choice;
 pub mod exit;
 pub mod profile;
 
-use crate::runtime::{self, install::InstallOptions};
-use crate::triton::LogLevel;
+use tritium_triton::runtime::{self as runtime, install::InstallOptions};
+use tritium_triton::LogLevel;
 
 /// tritium: Triton Inference Server embedded in-process, measured without the network hop.
 #[derive(Debug, Parser)]
@@ -129,7 +129,7 @@ fn parse_infer_timeout(s: &str) -> Result<f64, String> {
 
 /// The error for a model that failed to load: bad input (exit 2) when the
 /// repository has no such model, a failure (exit 1) otherwise.
-pub(crate) fn load_error(server: &crate::triton::Server, model: &str, repo: &std::path::Path, e: crate::Error) -> anyhow::Error {
+pub(crate) fn load_error(server: &tritium_triton::Server, model: &str, repo: &std::path::Path, e: tritium_triton::Error) -> anyhow::Error {
     let known: Vec<String> = server.model_index(false).map(|v| v.into_iter().map(|m| m.name).collect()).unwrap_or_default();
     if !known.is_empty() && !known.iter().any(|m| m == model) {
         return exit::bad_input(format!("model '{model}' is not in the repository {} (it holds: {})", repo.display(), known.join(", ")));
@@ -153,7 +153,7 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
     match cli.command {
         Command::Doctor(a) => {
             a.runtime.apply_log_level();
-            let report = crate::doctor::run(a.runtime.triton_install_path.as_deref());
+            let report = tritium_bench::doctor::run(a.runtime.triton_install_path.as_deref());
             if a.json {
                 println!("{}", serde_json::to_string_pretty(&report)?);
             } else {
@@ -170,7 +170,7 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
                 return Ok(0);
             }
             eprintln!("[install] checking that it serves a Python model...");
-            let smoke = crate::doctor::smoke_test(&rt).context("the installed runtime failed its probe; run `tritium doctor` for details")?;
+            let smoke = tritium_bench::doctor::smoke_test(&rt).context("the installed runtime failed its probe; run `tritium doctor` for details")?;
             println!("Triton {} ready at {} ({})", smoke.triton_version, rt.root.display(), smoke.stub_environment);
             Ok(0)
         }
@@ -183,7 +183,7 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Bench(a) => bench::run(a),
         Command::Profile(a) => profile::run(a),
         Command::Report(a) => {
-            let paths = crate::report::build_reports(&a.export_path).context("building the reports")?;
+            let paths = tritium_report::build_reports(&a.export_path).context("building the reports")?;
             for p in paths.all() {
                 println!("{}", p.display());
             }
@@ -195,11 +195,11 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
 impl RuntimeArgs {
     /// Sets Triton's process-global log level before any server starts.
     pub fn apply_log_level(&self) {
-        crate::triton::set_default_log_level(self.triton_log);
+        tritium_triton::set_default_log_level(self.triton_log);
     }
 
     /// Locates the runtime and starts a server on `repo`.
-    pub fn start(&self, repo: &std::path::Path) -> anyhow::Result<crate::triton::Server> {
+    pub fn start(&self, repo: &std::path::Path) -> anyhow::Result<tritium_triton::Server> {
         self.apply_log_level();
         let rt = runtime::locate(self.triton_install_path.as_deref())?;
         let opts = rt.server_options(repo);
@@ -246,9 +246,9 @@ fn models(a: ModelsArgs) -> anyhow::Result<i32> {
     Ok(if failures > 0 { exit::FAILED } else { exit::SUCCESS })
 }
 
-/// One probe inference (see [`crate::bench::probe`]), its outputs printed.
-fn infer_once(server: &crate::triton::Server, name: &str, meta: &crate::model::ModelMetadata, max_batch_size: u32, timeout: Duration) -> anyhow::Result<()> {
-    let p = crate::bench::probe::infer_once(server, name, meta, max_batch_size, timeout)?;
+/// One probe inference (see [`tritium_bench::probe`]), its outputs printed.
+fn infer_once(server: &tritium_triton::Server, name: &str, meta: &tritium_model::ModelMetadata, max_batch_size: u32, timeout: Duration) -> anyhow::Result<()> {
+    let p = tritium_bench::probe::infer_once(server, name, meta, max_batch_size, timeout)?;
     for o in p.response.outputs()? {
         println!("   result {:<16} {:<6} {:?} {} bytes ({:?})", o.name, o.datatype, o.shape, o.byte_size(), o.memory);
     }

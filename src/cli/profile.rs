@@ -9,14 +9,14 @@ use clap::Args;
 
 use super::bench::install_interrupt;
 use super::exit::{self, bad_input};
-use crate::bench::Observer;
-use crate::profile::config::{LaunchMode, ProfileConfig};
-use crate::profile::output;
-use crate::profile::plan::Plan;
-use crate::profile::results::ProfileResults;
-use crate::profile::run;
+use tritium_bench::Observer;
+use tritium_profile::config::{LaunchMode, ProfileConfig};
+use tritium_profile::output;
+use tritium_profile::plan::Plan;
+use tritium_profile::results::ProfileResults;
+use tritium_profile::run;
 use super::choice;
-use crate::triton::LogLevel;
+use tritium_triton::LogLevel;
 
 /// Flags of `tritium profile`; any other `--option value` pair is a Model
 /// Analyzer config key in kebab-case and overrides the YAML.
@@ -85,7 +85,7 @@ fn check_outputs(cfg: &ProfileConfig) -> anyhow::Result<()> {
 
 /// `<checkpoint>.<UTC timestamp>.bak`, not yet taken.
 fn backup_name(ckpt: &std::path::Path) -> PathBuf {
-    let stamp: String = crate::util::now_rfc3339().chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+    let stamp: String = tritium_util::now_rfc3339().chars().filter(|c| c.is_ascii_alphanumeric()).collect();
     let name = ckpt.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "checkpoint".into());
     let mut p = ckpt.with_file_name(format!("{name}.{stamp}.bak"));
     let mut n = 1;
@@ -152,7 +152,7 @@ pub fn run(a: ProfileArgs) -> anyhow::Result<i32> {
     for k in &cfg.ignored_keys {
         eprintln!("[profile] notice: {k} is a Model Analyzer option tritium does not use; ignored");
     }
-    if crate::profile::search::strategy_for(cfg.run_config_search_mode).is_none() {
+    if tritium_profile::search::strategy_for(cfg.run_config_search_mode).is_none() {
         return Err(bad_input(format!(
             "{}: run_config_search_mode {}: not supported by tritium (use brute or quick)",
             a.config_file.display(),
@@ -172,10 +172,10 @@ pub fn run(a: ProfileArgs) -> anyhow::Result<i32> {
         ),
         LaunchMode::Local | LaunchMode::CApi => {}
     }
-    crate::triton::set_default_log_level(a.triton_log);
+    tritium_triton::set_default_log_level(a.triton_log);
     let explicit = cfg.set_by_user.contains("triton_install_path").then(|| cfg.triton_install_path.clone());
-    let rt = crate::runtime::locate(explicit.as_deref())?;
-    if !crate::gpu::cuda_available() && cfg.constraints.gpu_used_memory.is_some() {
+    let rt = tritium_triton::runtime::locate(explicit.as_deref())?;
+    if !tritium_triton::gpu::cuda_available() && cfg.constraints.gpu_used_memory.is_some() {
         eprintln!("[profile] notice: no GPU here: the gpu_used_memory constraint is not applied (it is not read as 0 MB)");
     }
     if a.fresh && std::fs::symlink_metadata(&paths.checkpoint).is_ok() {
@@ -193,7 +193,7 @@ pub fn run(a: ProfileArgs) -> anyhow::Result<i32> {
         eprintln!("[profile] interrupted: checkpoint written to {}; continue with --resume", paths.checkpoint.display());
         return Ok(exit::INTERRUPTED);
     }
-    match crate::report::build_from(&results, &cfg.export_path) {
+    match tritium_report::build_from(&results, &cfg.export_path) {
         Ok(paths) => {
             for p in paths.all() {
                 println!("report: {}", p.display());

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-use tritium::runtime::{self, Runtime};
+use tritium::triton::runtime::{self, Runtime};
 use tritium::triton::{InputBuffer, Server};
 
 /// The repository root (`TRITIUM_REPO` overrides the build-time path, for
@@ -67,5 +67,5 @@ pub fn f32s(v: &[f32]) -> InputBuffer {
 /// process and serve `model` (one per model instance; a stub's command line
 /// names the model's `model.py`).
 pub fn stub_processes(model: &str) -> usize {
-    tritium::procfs::children_matching(&format!("/{model}/1/model.py")).len()
+    tritium::util::procfs::children_matching(&format!("/{model}/1/model.py")).len()
 }

@@ -1,0 +1,171 @@
+//! What a measurement is told: how windows end and settle ([`Measurement`]),
+//! and everything one `tritium bench` run needs ([`BenchConfig`]).
+
+use std::time::Duration;
+
+use super::input_data::{InputSource, ShapeOverrides, StringOptions};
+use super::limits;
+use super::loadgen::LoadMode;
+use tritium_triton::error::{Error, Result};
+use tritium_triton::OutputMemory;
+
+/// How windows end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum MeasurementMode {
+    /// Fixed-length windows (`--measurement-interval`).
+    TimeWindows,
+    /// Windows of a fixed number of completed requests (`--measurement-request-count`).
+    CountWindows,
+}
+
+impl tritium_util::Choice for MeasurementMode {
+    const ALL: &'static [Self] = &[MeasurementMode::TimeWindows, MeasurementMode::CountWindows];
+    fn name(self) -> &'static str {
+        match self {
+            MeasurementMode::TimeWindows => "time-windows",
+            MeasurementMode::CountWindows => "count-windows",
+        }
+    }
+    fn help(self) -> &'static str {
+        match self {
+            MeasurementMode::TimeWindows => "Fixed-length windows (`--measurement-interval`)",
+            MeasurementMode::CountWindows => "Windows of a fixed number of completed requests (`--measurement-request-count`)",
+        }
+    }
+}
+
+/// Measurement settings, named as perf_analyzer names them.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Measurement {
+    /// Window kind.
+    pub mode: MeasurementMode,
+    /// Window length (time windows) or deadline unit (count windows), ms.
+    pub interval_ms: u64,
+    /// Requests per count window.
+    pub request_count: u64,
+    /// Stability threshold, percent.
+    pub stability_pct: f64,
+    /// Windows tried before giving up on stability.
+    pub max_trials: u32,
+    /// Use this latency percentile (e.g. 99) for stability and reports instead of the average.
+    pub percentile: Option<u32>,
+    /// Warm-up before the first window.
+    pub warmup_ms: u64,
+}
+
+impl Measurement {
+    /// Refuses settings no measurement can run with (the CLI refuses them at
+    /// parse time; this guards library callers): window or warm-up over
+    /// [`limits::MAX_INTERVAL_MS`], 0 windows, a percentile outside 1..=99, a
+    /// stability threshold that is not a finite number > 0, 0 requests per count window.
+    pub fn check(&self) -> Result<()> {
+        let bad = |m: String| Err(Error::InvalidArgument(m));
+        if self.interval_ms == 0 || self.interval_ms > limits::MAX_INTERVAL_MS {
+            return bad(format!("measurement interval {} ms: must be 1..={} ms", self.interval_ms, limits::MAX_INTERVAL_MS));
+        }
+        if self.warmup_ms > limits::MAX_INTERVAL_MS {
+            return bad(format!("warm-up {} ms: at most {} ms", self.warmup_ms, limits::MAX_INTERVAL_MS));
+        }
+        if self.max_trials == 0 {
+            return bad("max trials 0: at least one window is needed".into());
+        }
+        if self.percentile.is_some_and(|p| !(1..=99).contains(&p)) {
+            return bad(format!("percentile {:?}: must be 1..=99", self.percentile));
+        }
+        if !(self.stability_pct.is_finite() && self.stability_pct > 0.0) {
+            return bad(format!("stability percentage {}: must be a finite number > 0", self.stability_pct));
+        }
+        if self.mode == MeasurementMode::CountWindows && self.request_count == 0 {
+            return bad("measurement request count 0: a count window needs at least one request".into());
+        }
+        Ok(())
+    }
+}
+
+impl Default for Measurement {
+    fn default() -> Self {
+        Measurement { mode: MeasurementMode::TimeWindows, interval_ms: 5000, request_count: 50, stability_pct: 10.0, max_trials: 10, percentile: None, warmup_ms: 1000 }
+    }
+}
+
+/// Everything one `tritium bench` run needs.
+#[derive(Debug, Clone)]
+pub struct BenchConfig {
+    /// Model name.
+    pub model: String,
+    /// Model version (-1 = latest).
+    pub version: i64,
+    /// Batch size of each request (`-b`).
+    pub batch_size: u32,
+    /// Load levels, measured in order.
+    pub loads: Vec<LoadMode>,
+    /// Worker threads (`--max-threads`); `None` = min(4, concurrency) / 2 for request rate.
+    pub threads: Option<usize>,
+    /// Where input values come from.
+    pub input: InputSource,
+    /// `--shape` overrides.
+    pub shapes: ShapeOverrides,
+    /// BYTES options.
+    pub strings: StringOptions,
+    /// Memory of the input buffers.
+    pub input_memory: OutputMemory,
+    /// Memory Triton writes outputs into.
+    pub output_memory: OutputMemory,
+    /// Windows and stability.
+    pub measurement: Measurement,
+    /// Prepared requests for request-rate mode (the most that can be in flight).
+    pub max_in_flight: usize,
+    /// Resource sampling period.
+    pub sample_interval: Duration,
+    /// Seed of random inputs and Poisson schedules.
+    pub seed: u64,
+    /// Per-request timelines from Triton's trace API (`--trace`), if asked.
+    pub trace: Option<crate::trace::collect::TraceOptions>,
+    /// Deterministic mode (`--request-count N`): no warm-up, no windows, exactly
+    /// N requests per load level, e.g. to run under Nsight Compute.
+    pub request_count: Option<u64>,
+    /// With `trace`: traced requests stage their CUDA inputs and read GPU
+    /// outputs back, timed with CUDA events (`--trace-cuda-copies`).
+    pub trace_cuda_copies: bool,
+    /// Deadline of each deterministic load level (`--request-count-timeout`);
+    /// `None`: 60 × the measurement interval, at least 60 s (see [`BenchConfig::deterministic_deadline`]).
+    pub request_count_timeout: Option<Duration>,
+    /// Check every response against the model's declared outputs (`--validate`).
+    pub validate: bool,
+}
+
+impl BenchConfig {
+    /// Defaults for `model`.
+    pub fn new(model: &str) -> Self {
+        BenchConfig {
+            model: model.to_string(),
+            version: -1,
+            batch_size: 1,
+            loads: vec![LoadMode::Concurrency(1)],
+            threads: None,
+            input: InputSource::Random { seed: 0 },
+            shapes: ShapeOverrides::default(),
+            strings: StringOptions::default(),
+            input_memory: OutputMemory::System,
+            output_memory: OutputMemory::System,
+            measurement: Measurement::default(),
+            max_in_flight: 1024,
+            sample_interval: Duration::from_millis(50),
+            seed: 0,
+            trace: None,
+            request_count: None,
+            trace_cuda_copies: false,
+            request_count_timeout: None,
+            validate: false,
+        }
+    }
+
+    /// How long a deterministic load level (`--request-count`) may take before
+    /// it ends with the requests that completed: `--request-count-timeout`, or
+    /// 60 × the measurement interval and at least 60 s (generous: under Nsight
+    /// Compute every kernel is replayed many times).
+    pub fn deterministic_deadline(&self) -> Duration {
+        self.request_count_timeout.unwrap_or_else(|| Duration::from_millis(self.measurement.interval_ms.clamp(1000, limits::MAX_INTERVAL_MS)) * 60)
+    }
+}
+

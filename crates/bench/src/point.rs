@@ -1,0 +1,193 @@
+//! A load point from its windows: the per-window sample the stability rule
+//! judges, and the reported numbers (the last up to 3 windows merged, with
+//! the server's breakdown, resources, failures and warnings).
+
+use std::time::Duration;
+
+use super::export::{self, BatchBreakdown, LoadPoint, ServerBreakdown};
+use super::loadgen::{LoadMode, WindowAcc};
+use super::stats::{LatencySummary, WindowSample};
+use super::BenchConfig;
+use tritium_model::ModelStats;
+
+/// One finished window.
+pub(crate) struct Window {
+    pub(crate) acc: WindowAcc,
+    pub(crate) duration: Duration,
+    pub(crate) server: Option<ModelStats>,
+    pub(crate) resources: export::ResourceUsage,
+    pub(crate) loadgen_cpu_s: f64,
+}
+
+pub(crate) fn window_sample(w: &Window, batch: u32, percentile: Option<u32>) -> WindowSample {
+    let secs = w.duration.as_secs_f64().max(1e-9);
+    let s = LatencySummary::from_histogram(&w.acc.hist);
+    WindowSample {
+        throughput: w.acc.ok as f64 * batch as f64 / secs,
+        avg_latency_us: s.avg_us,
+        p99_latency_us: match percentile {
+            Some(p) => w.acc.hist.quantile_ns(p as f64 / 100.0) as f64 / 1e3,
+            None => s.p99_us,
+        },
+    }
+}
+
+/// Triton's view of the successful requests; `None` when none succeeded there.
+fn server_breakdown(d: &ModelStats) -> Option<ServerBreakdown> {
+    let st = &d.inference_stats;
+    if st.success.count == 0 {
+        return None;
+    }
+    Some(ServerBreakdown {
+        queue_us: st.avg_queue_us().unwrap_or(0.0),
+        compute_input_us: st.avg_compute_input_us().unwrap_or(0.0),
+        compute_infer_us: st.avg_compute_infer_us().unwrap_or(0.0),
+        compute_output_us: st.avg_compute_output_us().unwrap_or(0.0),
+        request_us: st.avg_request_us().unwrap_or(0.0),
+        per_batch: d
+            .batch_stats
+            .iter()
+            .filter(|b| b.compute_infer.count > 0)
+            .map(|b| BatchBreakdown {
+                batch_size: b.batch_size,
+                executions: b.compute_infer.count,
+                compute_input_us: b.compute_input.avg_us().unwrap_or(0.0),
+                compute_infer_us: b.compute_infer.avg_us().unwrap_or(0.0),
+                compute_output_us: b.compute_output.avg_us().unwrap_or(0.0),
+            })
+            .collect(),
+    })
+}
+
+/// The reported numbers: the last (up to) 3 windows merged, as perf_analyzer reports the stable windows.
+pub(crate) fn combine(cfg: &BenchConfig, load: LoadMode, windows: &[Window], stable: bool, mut warnings: Vec<String>) -> LoadPoint {
+    let last = &windows[windows.len().saturating_sub(3)..];
+    let mut acc = WindowAcc::default();
+    let mut dur = Duration::ZERO;
+    let mut server: Option<ModelStats> = None;
+    let mut cpu = 0.0;
+    for w in last {
+        acc.merge(&w.acc);
+        dur += w.duration;
+        cpu += w.loadgen_cpu_s;
+        server = match (server, &w.server) {
+            (None, Some(s)) => Some(s.clone()),
+            (Some(a), Some(b)) => Some(sum_stats(&a, b)),
+            (a, None) => a,
+        };
+    }
+    let secs = dur.as_secs_f64().max(1e-9);
+    let latency = LatencySummary::from_histogram(&acc.hist);
+    let breakdown = server.as_ref().and_then(server_breakdown);
+    // tritium's own time per request: client-side time from the actual issue
+    // (not the schedule, in request-rate mode) minus Triton's request time.
+    let client_avg_us = (acc.ok > 0).then(|| acc.issue_to_done_ns as f64 / acc.ok as f64 / 1e3);
+    let client_overhead_us = match (breakdown.as_ref().filter(|b| b.request_us > 0.0), client_avg_us) {
+        (Some(b), Some(c)) if c >= b.request_us => Some(c - b.request_us),
+        (Some(b), Some(c)) => {
+            warnings.push(format!(
+                "client overhead not reported: the client-side average from issue to completion ({c:.1} µs) is below Triton's average request time ({:.1} µs), \
+                 so their difference measures no overhead (the windows and Triton's statistics do not cover exactly the same requests)",
+                b.request_us
+            ));
+            None
+        }
+        _ => None,
+    };
+    let mut resources = last.last().map(|w| w.resources.clone()).unwrap_or_default();
+    // Max memory and average utilisation over the reported windows.
+    if last.len() > 1 {
+        let avg = |f: &dyn Fn(&export::ResourceUsage) -> Option<f64>| {
+            let v: Vec<f64> = last.iter().filter_map(|w| f(&w.resources)).collect();
+            (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
+        };
+        let max = |f: &dyn Fn(&export::ResourceUsage) -> Option<f64>| last.iter().filter_map(|w| f(&w.resources)).reduce(f64::max);
+        resources.gpu_utilization_pct = avg(&|r| r.gpu_utilization_pct);
+        resources.gpu_power_w = avg(&|r| r.gpu_power_w);
+        resources.gpu_sm_clock_mhz = avg(&|r| r.gpu_sm_clock_mhz);
+        resources.gpu_memory_used_mb = max(&|r| r.gpu_memory_used_mb);
+        resources.gpu_memory_process_mb = max(&|r| r.gpu_memory_process_mb);
+        resources.cpu_util_pct = avg(&|r| r.cpu_util_pct);
+        resources.rss_mb = max(&|r| r.rss_mb);
+    }
+    let (concurrency, request_rate) = match load {
+        LoadMode::Concurrency(c) => (Some(c), None),
+        LoadMode::RequestRate { rate, .. } => (None, Some(rate)),
+    };
+    let send_rate = acc.sent as f64 / secs;
+    if let Some(target) = request_rate {
+        if acc.skipped > 0 || send_rate < 0.95 * target {
+            warnings.push(format!(
+                "request rate {target}/s: achieved {send_rate:.1}/s ({} sends skipped with all {} prepared requests in flight, {} sent > 1 ms late)",
+                acc.skipped, cfg.max_in_flight, acc.late
+            ));
+        }
+    }
+    let failures_total: u64 = acc.failed.values().sum();
+    if failures_total > 0 {
+        let kinds: Vec<String> = acc.failed.iter().map(|(k, v)| format!("{v} × {k}")).collect();
+        warnings.push(format!("{failures_total} of {} request(s) failed: {}", acc.ok + failures_total, kinds.join("; ")));
+    }
+    let error = if acc.ok > 0 {
+        None
+    } else if failures_total > 0 {
+        Some(format!("every request failed ({failures_total}); no latency or throughput was measured"))
+    } else if cfg.request_count.is_some() {
+        Some(format!("no request completed within the deadline of {:.0} s (--request-count-timeout)", cfg.deterministic_deadline().as_secs_f64()))
+    } else {
+        Some("no request completed in the reported windows: the model may be hanging".to_string())
+    };
+    LoadPoint {
+        mode: if concurrency.is_some() { "concurrency".into() } else { "request_rate".into() },
+        concurrency,
+        request_rate,
+        batch_size: cfg.batch_size,
+        windows: windows.len() as u32,
+        stable,
+        throughput: acc.ok as f64 * cfg.batch_size as f64 / secs,
+        latency,
+        client_overhead_us,
+        server: breakdown,
+        resources,
+        failures: acc.failed.clone(),
+        failure_examples: acc.examples.clone(),
+        error,
+        requests: acc.ok + failures_total,
+        send_rate_achieved: request_rate.map(|_| send_rate),
+        loadgen_cpu_cores: Some(cpu / secs),
+        warnings,
+        phases: None,
+    }
+}
+
+/// Sum of two statistics deltas (the reported windows' server-side totals).
+fn sum_stats(a: &ModelStats, b: &ModelStats) -> ModelStats {
+    let mut out = a.clone();
+    let add = |x: &mut tritium_model::StatDuration, y: &tritium_model::StatDuration| {
+        x.count += y.count;
+        x.ns += y.ns;
+    };
+    let (s, t) = (&mut out.inference_stats, &b.inference_stats);
+    add(&mut s.success, &t.success);
+    add(&mut s.fail, &t.fail);
+    add(&mut s.queue, &t.queue);
+    add(&mut s.compute_input, &t.compute_input);
+    add(&mut s.compute_infer, &t.compute_infer);
+    add(&mut s.compute_output, &t.compute_output);
+    add(&mut s.cache_hit, &t.cache_hit);
+    add(&mut s.cache_miss, &t.cache_miss);
+    out.inference_count += b.inference_count;
+    out.execution_count += b.execution_count;
+    for bb in &b.batch_stats {
+        match out.batch_stats.iter_mut().find(|x| x.batch_size == bb.batch_size) {
+            Some(x) => {
+                add(&mut x.compute_input, &bb.compute_input);
+                add(&mut x.compute_infer, &bb.compute_infer);
+                add(&mut x.compute_output, &bb.compute_output);
+            }
+            None => out.batch_stats.push(*bb),
+        }
+    }
+    out
+}
+

@@ -1,0 +1,190 @@
+//! Resource sampling during measurement: NVML (GPU utilisation, power, SM
+//! clock, memory of the whole device and of tritium's process tree) and
+//! /proc (CPU % and RSS of tritium plus its children — Python-backend models
+//! run in stub processes). Runs on a tokio timer thread, off the request path.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use super::export::ResourceUsage;
+use tritium_triton::gpu::nvml::{GpuSample, Gpus};
+
+/// One reading.
+#[derive(Debug, Clone)]
+pub struct Reading {
+    /// When.
+    pub at: Instant,
+    /// Per GPU (empty without NVML).
+    pub gpus: Vec<GpuSample>,
+    /// CPU seconds used so far by the process tree.
+    pub cpu_seconds: f64,
+    /// Resident memory of the process tree, bytes.
+    pub rss_bytes: u64,
+}
+
+/// A background sampler.
+pub struct Sampler {
+    stop: Arc<AtomicBool>,
+    readings: Arc<Mutex<Vec<Reading>>>,
+    handle: Option<std::thread::JoinHandle<()>>,
+    /// Why there are no GPU readings, if there are none.
+    pub gpu_note: Option<String>,
+}
+
+/// pids of this process and all its descendants.
+pub fn process_tree() -> Vec<u32> {
+    let parent_of = tritium_util::procfs::parents();
+    let mut tree = vec![std::process::id()];
+    let mut i = 0;
+    while i < tree.len() {
+        let p = tree[i];
+        tree.extend(parent_of.iter().filter(|(_, pp)| *pp == p).map(|(c, _)| *c));
+        i += 1;
+    }
+    tree
+}
+
+/// (CPU seconds, RSS bytes) of `pids`.
+pub fn cpu_and_rss(pids: &[u32]) -> (f64, u64) {
+    let page = 4096u64;
+    let mut cpu = 0.0;
+    let mut rss = 0;
+    for p in pids {
+        if let Some(f) = tritium_util::procfs::stat_fields(&format!("/proc/{p}/stat")) {
+            cpu += tritium_util::procfs::cpu_seconds(&f);
+            rss += f.get(21).and_then(|s| s.parse::<u64>().ok()).unwrap_or(0) * page;
+        }
+    }
+    (cpu, rss)
+}
+
+impl Sampler {
+    /// Starts sampling every `interval` (≥ 10 Hz is what Model Analyzer-like GPU numbers need).
+    pub fn start(interval: Duration) -> Sampler {
+        let stop = Arc::new(AtomicBool::new(false));
+        let readings = Arc::new(Mutex::new(Vec::new()));
+        let gpus = if tritium_triton::gpu::cuda_available() { Gpus::probe() } else { Err("no CUDA device".into()) };
+        let gpu_note = gpus.as_ref().err().cloned();
+        let (s2, r2) = (stop.clone(), readings.clone());
+        let handle = std::thread::Builder::new()
+            .name("tritium-sampler".into())
+            .spawn(move || {
+                let rt = match tokio::runtime::Builder::new_current_thread().enable_time().build() {
+                    Ok(rt) => rt,
+                    Err(_) => return,
+                };
+                rt.block_on(async move {
+                    let mut tick = tokio::time::interval(interval);
+                    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+                    let mut tree = process_tree();
+                    let mut n = 0u64;
+                    while !s2.load(Ordering::Relaxed) {
+                        tick.tick().await;
+                        if n.is_multiple_of(10) {
+                            tree = process_tree(); // stubs come and go with model loads
+                        }
+                        n += 1;
+                        let (cpu_seconds, rss_bytes) = cpu_and_rss(&tree);
+                        let gpus_now = match &gpus {
+                            Ok(g) => (0..g.infos().len() as u32).filter_map(|i| g.sample(i, &tree).ok()).collect(),
+                            Err(_) => Vec::new(),
+                        };
+                        if let Ok(mut r) = r2.lock() {
+                            r.push(Reading { at: Instant::now(), gpus: gpus_now, cpu_seconds, rss_bytes });
+                        }
+                    }
+                })
+            })
+            .ok();
+        Sampler { stop, readings, handle, gpu_note }
+    }
+
+    /// Summary of the readings taken between `from` and `to`.
+    pub fn summarize(&self, from: Instant, to: Instant) -> ResourceUsage {
+        summarize(&self.readings(from, to))
+    }
+
+    /// The readings taken between `from` and `to`.
+    pub fn readings(&self, from: Instant, to: Instant) -> Vec<Reading> {
+        self.readings.lock().map(|r| r.iter().filter(|x| x.at >= from && x.at <= to).cloned().collect()).unwrap_or_default()
+    }
+
+    /// Stops the sampler thread.
+    pub fn stop(mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(h) = self.handle.take() {
+            let _ = h.join();
+        }
+    }
+}
+
+/// Aggregates readings: averages for utilisation/power/clock, maxima for memory,
+/// CPU % from the first and last reading.
+pub fn summarize(r: &[Reading]) -> ResourceUsage {
+    let mut u = ResourceUsage::default();
+    if r.len() >= 2 {
+        let (a, b) = (&r[0], &r[r.len() - 1]);
+        let dt = b.at.duration_since(a.at).as_secs_f64();
+        if dt > 0.0 {
+            u.cpu_util_pct = Some((b.cpu_seconds - a.cpu_seconds).max(0.0) / dt * 100.0);
+        }
+    }
+    if !r.is_empty() {
+        u.rss_mb = r.iter().map(|x| x.rss_bytes).max().map(|b| b as f64 / 1e6);
+    }
+    let with_gpu: Vec<&Reading> = r.iter().filter(|x| !x.gpus.is_empty()).collect();
+    if !with_gpu.is_empty() {
+        let n = with_gpu.len() as f64;
+        // Sum over GPUs per reading, then average/max over readings.
+        let per = |f: &dyn Fn(&GpuSample) -> f64| with_gpu.iter().map(|x| x.gpus.iter().map(f).sum::<f64>()).collect::<Vec<f64>>();
+        let avg = |v: Vec<f64>| v.iter().sum::<f64>() / n;
+        let max = |v: Vec<f64>| v.into_iter().fold(0.0f64, f64::max);
+        let gpus = with_gpu[0].gpus.len() as f64;
+        u.gpu_utilization_pct = Some(avg(per(&|g| g.utilization_pct)) / gpus);
+        u.gpu_power_w = Some(avg(per(&|g| g.power_w)));
+        u.gpu_sm_clock_mhz = Some(avg(per(&|g| g.sm_clock_mhz as f64)) / gpus);
+        u.gpu_memory_used_mb = Some(max(per(&|g| g.memory_used_bytes as f64)) / 1e6);
+        u.gpu_memory_process_mb = Some(max(per(&|g| g.process_memory_bytes as f64)) / 1e6);
+    }
+    u
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn process_tree_contains_self_and_children() {
+        let mut child = std::process::Command::new("sleep").arg("2").spawn().unwrap();
+        let tree = process_tree();
+        assert_eq!(tree[0], std::process::id());
+        assert!(tree.contains(&child.id()));
+        let (cpu, rss) = cpu_and_rss(&tree);
+        assert!(cpu >= 0.0 && rss > 0);
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+
+    #[test]
+    fn summary_of_gpu_readings() {
+        let t0 = Instant::now();
+        let g = |u, m| GpuSample { utilization_pct: u, memory_used_bytes: m, process_memory_bytes: m / 2, power_w: 100.0, sm_clock_mhz: 1980 };
+        let r = vec![
+            Reading { at: t0, gpus: vec![g(10.0, 1_000_000_000)], cpu_seconds: 1.0, rss_bytes: 10_000_000 },
+            Reading { at: t0 + Duration::from_secs(1), gpus: vec![g(30.0, 3_000_000_000)], cpu_seconds: 1.5, rss_bytes: 20_000_000 },
+        ];
+        let u = summarize(&r);
+        assert_eq!(u.gpu_utilization_pct, Some(20.0));
+        assert_eq!(u.gpu_memory_used_mb, Some(3000.0));
+        assert_eq!(u.gpu_memory_process_mb, Some(1500.0));
+        assert!((u.cpu_util_pct.unwrap() - 50.0).abs() < 1e-9);
+        assert_eq!(u.rss_mb, Some(20.0));
+    }
+
+    #[test]
+    fn no_gpu_readings_means_no_gpu_numbers() {
+        let u = summarize(&[Reading { at: Instant::now(), gpus: vec![], cpu_seconds: 0.0, rss_bytes: 1 }]);
+        assert!(u.gpu_memory_used_mb.is_none() && u.gpu_utilization_pct.is_none());
+    }
+}

@@ -1,0 +1,279 @@
+//! The search's [`Measurer`] on the embedded server: a config switch is an
+//! unload + load of the model alone with an in-memory config (no restart, no
+//! file written), then one bench load point at the requested client batch
+//! size (perf_analyzer `-b`; the input tensors are rebuilt when it changes)
+//! and concurrency. Every measurement — and every client batch size skipped
+//! because it exceeds the config's `max_batch_size` — is recorded and
+//! checkpointed; on `--resume` finished measurements are served from the
+//! store by (config, batch size, concurrency).
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use super::results::{point_failure, to_measurement, MeasurementRecord, ProfileResults, SkippedRecord};
+use super::search::{VariantMeasurement, Measurer, ModelConfigVariant};
+use tritium_bench::loadgen::LoadMode;
+use tritium_bench::resources::Sampler;
+use tritium_bench::{self as bench, BenchConfig, Observer};
+use tritium_triton::{Server, UnloadOutcome};
+
+/// Measures variants of one model.
+pub struct EmbeddedMeasurer<'a> {
+    /// The server.
+    pub server: &'a Server,
+    /// Model name.
+    pub model: String,
+    /// The model's config from the repository (ModelConfig JSON).
+    pub base: Value,
+    /// Measurement settings (from perf_analyzer_flags).
+    pub bench: BenchConfig,
+    /// The results store (checkpointed after every measurement).
+    pub results: &'a mut ProfileResults,
+    /// Where the checkpoint goes.
+    pub checkpoint: PathBuf,
+    /// Ctrl-C.
+    pub interrupt: &'a AtomicBool,
+    /// Resource sampler shared by all measurements.
+    pub sampler: &'a Sampler,
+    /// Progress.
+    pub observer: &'a dyn Observer,
+    /// Composing models (name, config JSON) when the model is an ensemble.
+    pub composing: Vec<(String, Value)>,
+    /// Composing models whose searched instances are `KIND_CPU`
+    /// (`cpu_only_composing_models`).
+    pub cpu_only_composing: Vec<String>,
+    loaded: Option<String>,
+    /// Input tensors of the loaded config, for the client batch size they were built for.
+    sets: Option<(u32, Vec<bench::DataSet>)>,
+    /// Seconds spent switching configs.
+    pub load_seconds: f64,
+    /// Seconds spent measuring.
+    pub measure_seconds: f64,
+    /// Measurements taken (not from the store).
+    pub taken: usize,
+    /// Configs loaded.
+    pub loads: usize,
+    /// How long a config switch waits for the previous config to unload.
+    pub unload_timeout: Duration,
+    /// Why the model cannot be switched any more (Triton never finished
+    /// unloading it); every later config of the model fails at once with it.
+    pub wedged: Option<String>,
+    /// Whether a measurement saw the Python backend's "execute() raised"
+    /// failure: Triton 2.51 then never finishes unloading the model, so the
+    /// next switch waits only [`RAISED_UNLOAD_TIMEOUT`].
+    raised: bool,
+}
+
+/// Default of [`EmbeddedMeasurer::unload_timeout`].
+pub const UNLOAD_TIMEOUT: Duration = Duration::from_secs(30);
+/// Unload wait after a measurement in which the model's `execute()` raised.
+pub const RAISED_UNLOAD_TIMEOUT: Duration = Duration::from_secs(5);
+/// How the Python backend words a failure whose `execute()` raised.
+const RAISED_SIGNATURE: &str = "Failed to process the request(s) for model";
+
+impl<'a> EmbeddedMeasurer<'a> {
+    /// A measurer for `model`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(server: &'a Server, model: &str, base: Value, bench: BenchConfig, results: &'a mut ProfileResults, checkpoint: PathBuf, interrupt: &'a AtomicBool, sampler: &'a Sampler, observer: &'a dyn Observer) -> Self {
+        EmbeddedMeasurer { server, model: model.to_string(), base, bench, results, checkpoint, interrupt, sampler, observer, composing: Vec::new(), cpu_only_composing: Vec::new(), loaded: None, sets: None, load_seconds: 0.0, measure_seconds: 0.0, taken: 0, loads: 0, unload_timeout: UNLOAD_TIMEOUT, wedged: None, raised: false }
+    }
+
+    /// The config JSON a variant is loaded with (the model's name kept). For
+    /// an ensemble: `{"ensemble": …, "composing": {name: …}}` — the searched
+    /// fields go to every composing model (instances of those named in
+    /// `cpu_only_composing_models` are `KIND_CPU`) and the ensemble's max
+    /// batch size follows them down (it may not exceed theirs).
+    pub fn config_json(&self, v: &ModelConfigVariant) -> Value {
+        if self.composing.is_empty() {
+            return named(v.apply_to(&self.base), &self.model);
+        }
+        let mut ens = self.base.clone();
+        if v.automatic && v.max_batch_size > 0 {
+            let own = ens.get("max_batch_size").and_then(Value::as_u64).unwrap_or(0);
+            if own > v.max_batch_size as u64 {
+                ens["max_batch_size"] = Value::from(v.max_batch_size);
+            }
+        }
+        let composing: serde_json::Map<String, Value> = self
+            .composing
+            .iter()
+            .map(|(n, b)| {
+                let mut c = v.apply_to(b);
+                if v.automatic && self.cpu_only_composing.contains(n) {
+                    if let Some(groups) = c.get_mut("instance_group").and_then(Value::as_array_mut) {
+                        for g in groups.iter_mut().filter_map(Value::as_object_mut) {
+                            g.insert("kind".into(), Value::String("KIND_CPU".into()));
+                        }
+                    }
+                }
+                (n.clone(), named(c, n))
+            })
+            .collect();
+        serde_json::json!({ "ensemble": named(ens, &self.model), "composing": composing })
+    }
+
+    fn load(&self, model: &str, config: &Value) -> tritium_triton::Result<()> {
+        self.server.load_model_with_config_json(model, &config.to_string())
+    }
+
+    fn switch_to(&mut self, v: &ModelConfigVariant, config: &Value) -> Result<(), String> {
+        let key = v.key();
+        if self.loaded.as_deref() == Some(key.as_str()) {
+            return Ok(());
+        }
+        if let Some(why) = &self.wedged {
+            return Err(why.clone());
+        }
+        let t0 = Instant::now();
+        self.sets = None;
+        self.loaded = None;
+        // Unload first so the previous config's instances are gone before the next loads.
+        let timeout = if self.raised { RAISED_UNLOAD_TIMEOUT.min(self.unload_timeout) } else { self.unload_timeout };
+        let composing: Vec<String> = config.get("composing").and_then(Value::as_object).map(|c| c.keys().cloned().collect()).unwrap_or_default();
+        for name in std::iter::once(&self.model).chain(&composing) {
+            match self.server.unload_model_bounded(name, timeout, self.interrupt) {
+                Ok(UnloadOutcome::Unloaded) | Err(_) => {}
+                Ok(UnloadOutcome::Cancelled) => {
+                    self.load_seconds += t0.elapsed().as_secs_f64();
+                    return Err("interrupted".into());
+                }
+                Ok(UnloadOutcome::TimedOut { state }) => {
+                    self.load_seconds += t0.elapsed().as_secs_f64();
+                    let why = format!(
+                        "Triton could not unload model '{name}' within {timeout:?} (still {state}){}; the model's remaining configs are skipped",
+                        if self.raised { ": its execute() raised, and Triton 2.51's Python backend never finishes unloading such a model" } else { "" }
+                    );
+                    self.wedged = Some(why.clone());
+                    return Err(why);
+                }
+            }
+        }
+        let r = match (config.get("ensemble"), config.get("composing").and_then(Value::as_object)) {
+            (Some(ens), Some(comp)) => {
+                comp.iter()
+                    .try_for_each(|(name, c)| self.load(name, c).map_err(|e| tritium_triton::Error::InvalidArgument(format!("composing model '{name}': {e}"))))
+                    .and_then(|()| self.load(&self.model, ens))
+            }
+            _ => self.load(&self.model, config),
+        };
+        let secs = t0.elapsed().as_secs_f64();
+        self.load_seconds += secs;
+        self.loads += 1;
+        let m = self.results.model_mut(&self.model);
+        let rec = m.config_for(v, config);
+        rec.load_seconds = Some(secs);
+        match r {
+            Ok(()) => {
+                rec.error = None;
+                self.loaded = Some(key);
+                Ok(())
+            }
+            Err(e) => {
+                let msg = e.to_string();
+                rec.error = Some(msg.clone());
+                Err(msg)
+            }
+        }
+    }
+
+    fn save(&self) {
+        if let Err(e) = self.results.write(&self.checkpoint) {
+            self.observer.warn(&format!("checkpoint {}: {e}", self.checkpoint.display()));
+        }
+    }
+}
+
+impl Measurer for EmbeddedMeasurer<'_> {
+    fn measure(&mut self, v: &ModelConfigVariant, batch_size: u32, concurrency: u32) -> VariantMeasurement {
+        let key = v.key();
+        if let Some(rec) = self.results.model_mut(&self.model).cached(&key, batch_size, concurrency) {
+            if let Some(p) = &rec.point {
+                return to_measurement(&key, concurrency, p);
+            }
+        }
+        if self.interrupt.load(Ordering::Relaxed) {
+            return VariantMeasurement::failure(concurrency, "interrupted");
+        }
+        let config = self.config_json(v);
+        let record = |config: String, passes, point, error| MeasurementRecord { config, batch_size, concurrency, passes, point, error };
+        if let Err(e) = self.switch_to(v, &config) {
+            self.observer.warn(&format!("{}: config {key} failed to load: {e}", self.model));
+            let name = self.results.model_mut(&self.model).config_for(v, &config).name.clone();
+            self.results.model_mut(&self.model).record(record(name, Some(false), None, Some(format!("load failed: {e}"))));
+            self.save();
+            return VariantMeasurement::failure(concurrency, format!("load failed: {e}"));
+        }
+        if self.sets.as_ref().map(|(b, _)| *b) != Some(batch_size) {
+            self.sets = None;
+            self.bench.batch_size = batch_size;
+            match bench::prepare_inputs(self.server, &self.bench) {
+                Ok(s) => self.sets = Some((batch_size, s)),
+                Err(e) => {
+                    let name = self.results.model_mut(&self.model).config_for(v, &config).name.clone();
+                    let why = format!("inputs for batch size {batch_size}: {e}");
+                    self.results.model_mut(&self.model).record(record(name, Some(false), None, Some(why.clone())));
+                    self.save();
+                    return VariantMeasurement::failure(concurrency, why);
+                }
+            }
+        }
+        self.bench.batch_size = batch_size;
+        let sets = self.sets.as_ref().map(|(_, s)| s.as_slice()).unwrap_or(&[]);
+        let t0 = Instant::now();
+        // Profile runs untraced: the point alone (no timelines come beside it).
+        let r = bench::measure_point(self.server, &self.bench, sets, LoadMode::Concurrency(concurrency), self.sampler, self.interrupt, self.observer).map(|(p, _)| p);
+        self.measure_seconds += t0.elapsed().as_secs_f64();
+        self.taken += 1;
+        if let Ok(p) = &r {
+            self.raised |= p.failures.keys().any(|k| k.contains(RAISED_SIGNATURE));
+        }
+        let name = self.results.model_mut(&self.model).config_for(v, &config).name.clone();
+        if self.interrupt.load(Ordering::Relaxed) {
+            // Cut short by Ctrl-C: a partial window is not a result and is not stored
+            // (resume measures this point again).
+            if let Ok(p) = &r {
+                self.observer.warn(&format!("{}: {key} @ batch {batch_size}, concurrency {concurrency}: interrupted; the partial measurement ({:.1} infer/s) is discarded", self.model, p.throughput));
+            }
+            return VariantMeasurement::failure(concurrency, "interrupted");
+        }
+        let (rec, m) = match r {
+            Ok(p) => match point_failure(&p) {
+                // A failed request, or none succeeded: a failed measurement, never a result.
+                Some(why) => (record(name, Some(false), None, Some(why.clone())), VariantMeasurement::failure(concurrency, why)),
+                None => {
+                    let m = to_measurement(&key, concurrency, &p);
+                    (record(name, None, Some(p), None), m)
+                }
+            },
+            Err(e) => (record(name, Some(false), None, Some(e.to_string())), VariantMeasurement::failure(concurrency, e.to_string())),
+        };
+        self.results.model_mut(&self.model).record(rec);
+        self.save();
+        m
+    }
+
+    fn interrupted(&self) -> bool {
+        // A wedged model ends its search as Ctrl-C does; `run` records why.
+        self.interrupt.load(Ordering::Relaxed) || self.wedged.is_some()
+    }
+
+    fn skipped(&mut self, v: &ModelConfigVariant, batch_size: u32, reason: &str) {
+        let config = self.config_json(v);
+        let m = self.results.model_mut(&self.model);
+        let name = m.config_for(v, &config).name.clone();
+        if !m.skipped.iter().any(|s| s.config == name && s.batch_size == batch_size) {
+            m.skipped.push(SkippedRecord { config: name, batch_size, reason: reason.to_string() });
+            self.save();
+        }
+    }
+}
+
+fn named(mut c: Value, name: &str) -> Value {
+    if let Some(o) = c.as_object_mut() {
+        o.insert("name".into(), Value::String(name.to_string()));
+    }
+    c
+}

@@ -1,0 +1,69 @@
+//! [`VariantMeasurement`]: one measurement of a variant at one client batch size
+//! and concurrency, with its metrics in Model Analyzer's units.
+
+use crate::config::Metric;
+
+/// One measurement of a variant at one concurrency.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct VariantMeasurement {
+    /// [`ModelConfigVariant::key`](super::ModelConfigVariant::key) of the measured variant (set by the search).
+    pub variant_key: String,
+    /// Concurrency (requests in flight).
+    pub concurrency: u32,
+    /// Request rate, when measured in request-rate mode.
+    pub request_rate: Option<f64>,
+    /// Client batch size of each request.
+    pub batch_size: u32,
+    /// Inferences per second.
+    pub throughput: f64,
+    /// p99 latency, microseconds.
+    pub latency_p99_us: f64,
+    /// p95 latency, microseconds.
+    pub latency_p95_us: f64,
+    /// p90 latency, microseconds.
+    pub latency_p90_us: f64,
+    /// p50 latency, microseconds.
+    pub latency_p50_us: f64,
+    /// Average latency, microseconds.
+    pub latency_avg_us: f64,
+    /// GPU memory used by the model, MB (None: not measured, e.g. no GPU).
+    pub gpu_memory_mb: Option<f64>,
+    /// Process RAM used by the model, MB (None: not measured).
+    pub cpu_ram_mb: Option<f64>,
+    /// Why the load or run failed; a failed measurement has no metrics.
+    pub failed: Option<String>,
+}
+
+impl VariantMeasurement {
+    /// A failed measurement.
+    pub fn failure(concurrency: u32, reason: impl Into<String>) -> Self {
+        VariantMeasurement {
+            concurrency,
+            failed: Some(reason.into()),
+            ..Default::default()
+        }
+    }
+
+    /// True when the measurement did not fail.
+    pub fn is_valid(&self) -> bool {
+        self.failed.is_none()
+    }
+
+    /// The value of `metric` in Model Analyzer's units (latency in ms, memory
+    /// in MB, throughput in infer/s); None when not measured or failed.
+    pub fn metric(&self, metric: Metric) -> Option<f64> {
+        if !self.is_valid() {
+            return None;
+        }
+        match metric {
+            Metric::PerfThroughput => Some(self.throughput),
+            Metric::PerfLatencyP99 => Some(self.latency_p99_us / 1000.0),
+            Metric::PerfLatencyP95 => Some(self.latency_p95_us / 1000.0),
+            Metric::PerfLatencyP90 => Some(self.latency_p90_us / 1000.0),
+            Metric::PerfLatencyP50 => Some(self.latency_p50_us / 1000.0),
+            Metric::PerfLatencyAvg => Some(self.latency_avg_us / 1000.0),
+            Metric::GpuUsedMemory => self.gpu_memory_mb,
+            Metric::CpuUsedRam => self.cpu_ram_mb,
+        }
+    }
+}

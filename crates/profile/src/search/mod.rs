@@ -1,0 +1,169 @@
+//! Model-config search strategies for `tritium profile`, testable without
+//! Triton.
+//!
+//! A [`SearchStrategy`] walks a [`SearchSpace`] and asks a [`Measurer`] for
+//! one measurement per (model config variant, client batch size,
+//! concurrency). The caller implements [`Measurer`] with the embedded server;
+//! a failed load or run comes back as a [`VariantMeasurement`] with
+//! `failed: Some(reason)` and the search goes on. Two strategies mirror
+//! Model Analyzer:
+//!
+//! * [`BruteSearch`] (`run_config_search_mode: brute`): the default config,
+//!   then instance count x doubling `max_batch_size`, each with a sweep of
+//!   every client batch size (`batch_sizes`, perf_analyzer `-b`) crossed
+//!   with a doubling concurrency sweep and Model Analyzer's early exits; or
+//!   the manual sweep of `model_config_parameters`; then a concurrency sweep
+//!   with binary search on the constraint boundary for the top configs.
+//! * [`QuickSearch`] (`run_config_search_mode: quick`): Model Analyzer's hill
+//!   climbing over (log2 max batch size, instance count), then the same final
+//!   concurrency sweep for the top configs.
+//!
+//! Client batch sizes (`PerfAnalyzerConfigGenerator`): for each config the
+//! sizes of [`SearchSpace::batch_sizes`] are walked in increasing order, each
+//! with its own concurrency sweep (the concurrency early exit restarts per
+//! batch size). A batch size above the config's `max_batch_size` (at least 1)
+//! is not measured: the [`Measurer`] is told through [`Measurer::skipped`]
+//! and a [`SearchEvent::Skipped`] is emitted (Model Analyzer's
+//! `ModelRunConfig` "illegal run config"). A failed measurement ends the
+//! config's sweep, larger batch sizes included (`_last_results_erroneous`);
+//! with early exit on, the batch-size walk stops when the best throughputs of
+//! the last [`THROUGHPUT_MINIMUM_CONSECUTIVE_BATCH_SIZE_TRIES`] batch sizes
+//! gain no more than [`THROUGHPUT_MINIMUM_GAIN`]. A config's best throughput
+//! over all its batch sizes feeds the `max_batch_size` early exit.
+//!
+//! Ranking mirrors Model Analyzer's `result/` package: constraints filter
+//! (`ConstraintManager`), objectives compare by weighted relative gain
+//! (`ModelConfigMeasurement._calculate_weighted_score`), each variant is
+//! represented by its best passing measurement over every batch size and
+//! concurrency (`RunConfigResultComparator`), and passing variants rank
+//! before failing ones (`SortedResults`). [`rank_candidates`] ranks
+//! representatives of several models together (`num_top_model_configs`).
+//!
+//! Units: [`VariantMeasurement`] latencies are in microseconds; constraints use
+//! Model Analyzer's units (ms, MB, infer/s), converted by
+//! [`VariantMeasurement::metric`]. Throughput counts inferences: batch size x
+//! completed requests per second.
+//!
+//! # Deviations from Model Analyzer
+//!
+//! * One model at a time: no multi-model (concurrent) search and no BLS
+//!   composing-model search. Ensembles are searched by the caller (see
+//!   `profile::run`): the searched fields are applied to every composing
+//!   model at once (one shared coordinate, not one per composing model as in
+//!   Model Analyzer's quick search) and the ensemble is measured end to end.
+//!   No request-rate search; perf_analyzer load flags (`concurrency-range`,
+//!   ...) are not interpreted here.
+//! * A (variant, batch size, concurrency) point is measured once; later
+//!   requests for it reuse the measurement (Model Analyzer reuses
+//!   checkpointed results).
+//! * Quick search: the climb measures at [`SearchSpace::search_batch_size`]
+//!   (1, or perf_analyzer's `batch-size` flag, as Model Analyzer); the final
+//!   sweep runs for every allowed size of `batch_sizes` (Model Analyzer keeps
+//!   the result's batch size). The default config's measurement is not
+//!   recorded as the starting coordinate's (Model Analyzer's
+//!   `set_last_results` attributes it to the start); coordinates are bounded
+//!   by the space's min/max batch size and instance count and the climb
+//!   concurrency is always clamped to the concurrency bounds (Model Analyzer
+//!   leaves them unbounded unless set by the user); the default's
+//!   concurrency uses `max(max_batch_size, 1)`.
+//! * Final sweep (`ParameterSearch`): run per allowed client batch size; the
+//!   constraint boundary is also found between the first two points (Model
+//!   Analyzer's loop stops at index 2), and the binary search is a plain
+//!   bisection between the last passing and the first failing concurrency
+//!   that stops on a failed measurement or when no new concurrency is left
+//!   (Model Analyzer would try concurrency 0).
+//! * Skipped batch sizes: every size above the config's `max_batch_size` is
+//!   reported (Model Analyzer stops at the first; the list is sorted, so the
+//!   same sizes go unmeasured).
+//! * Divisions by zero in Model Analyzer's formulas are defined here (see
+//!   [`objective_score`], [`throughput_gain_valid`]).
+//!
+//! # Layout
+//!
+//! * `variants`: [`ModelConfigVariant`], one model config to load.
+//! * `measurement`: [`VariantMeasurement`], one measurement of a variant.
+//! * `scoring`: constraints and objectives on one measurement.
+//! * `ranking`: best per variant, top configs, cross-model ranking.
+//! * `manual`: the manual sweep of `model_config_parameters`.
+//! * `space`: [`SearchSpace`], the bounds of one model's search (built from
+//!   its [`ModelPlan`](crate::plan::ModelPlan)).
+//! * `strategy`: the [`SearchStrategy`] trait, events and outcome.
+//! * `sweep`: doubled lists and the early-exit gain rules.
+//! * `runner`: measurement cache and the concurrency sweeps the strategies share.
+//! * `brute` and `quick` (with `neighborhood`): the two strategies.
+
+mod brute;
+mod manual;
+mod measurement;
+mod neighborhood;
+mod quick;
+mod ranking;
+mod runner;
+mod scoring;
+mod space;
+mod strategy;
+mod sweep;
+mod variants;
+
+#[cfg(test)]
+mod tests;
+
+pub use brute::BruteSearch;
+pub use manual::{expand_model_config_parameters, instance_kind_from_parameters, manual_variant_groups};
+pub use measurement::VariantMeasurement;
+pub use quick::QuickSearch;
+pub use ranking::{best_per_variant, rank_candidates, representative, sort_ranked, top_configs, RankedConfig};
+pub use scoring::{compare_constraints, compare_measurements, constraint_applicable, constraint_failure_percentage, is_better_than, objective_score, passes_constraints, unapplied_constraints};
+pub use space::{brute_worst_case, normalized_batch_sizes, SearchSpace};
+pub use strategy::{strategy_for, SearchEvent, SearchOutcome, SearchPhase, SearchStrategy};
+pub use sweep::{doubled_list, last_increased_throughput, throughput_gain_valid};
+pub use variants::{model_batching_support, ModelConfigVariant};
+
+// ---------------------------------------------------------------------------
+// Model Analyzer constants (model_analyzer/constants.py)
+// ---------------------------------------------------------------------------
+
+/// `THROUGHPUT_MINIMUM_GAIN`: a sweep continues while the best of the last
+/// few points beats the first of them by more than 5%.
+pub const THROUGHPUT_MINIMUM_GAIN: f64 = 0.05;
+/// `THROUGHPUT_MINIMUM_CONSECUTIVE_PARAMETER_TRIES`: the window of the
+/// concurrency early exit.
+pub const THROUGHPUT_MINIMUM_CONSECUTIVE_PARAMETER_TRIES: usize = 4;
+/// `THROUGHPUT_MINIMUM_CONSECUTIVE_NON_PARAMETER_TRIES` (formerly
+/// `..._BATCH_SIZE_TRIES`): the window of the client batch-size early exit.
+pub const THROUGHPUT_MINIMUM_CONSECUTIVE_BATCH_SIZE_TRIES: usize = 4;
+/// `COMPARISON_SCORE_THRESHOLD`: a weighted score above this means "better".
+pub const COMPARISON_SCORE_THRESHOLD: f64 = 0.0;
+/// `RADIUS`: quick search's neighbourhood radius (euclidean, in coordinates).
+pub const RADIUS: i64 = 3;
+/// `MIN_INITIALIZED`: measured neighbours needed before quick search steps.
+pub const MIN_INITIALIZED: usize = 3;
+/// `Neighborhood.TRANSLATION_LIST`: step-vector magnitudes above these
+/// bounds become steps of 1, 2, 3 coordinates.
+pub const TRANSLATION_LIST: [f64; 3] = [0.09, 0.3, 1.0];
+
+/// Measures a variant at a client batch size and a concurrency.
+/// Implementations load the variant (or reuse it when already loaded), run
+/// the load, and return the metrics; failures are reported in
+/// [`VariantMeasurement::failed`], never by panicking.
+pub trait Measurer {
+    /// Measures `variant` with requests of `batch_size` inferences each,
+    /// `concurrency` requests in flight.
+    fn measure(
+        &mut self,
+        variant: &ModelConfigVariant,
+        batch_size: u32,
+        concurrency: u32,
+    ) -> VariantMeasurement;
+
+    /// `batch_size` is not measured for `variant` (it exceeds the config's
+    /// `max_batch_size`); called once per (variant, batch size). The default
+    /// does nothing.
+    fn skipped(&mut self, _variant: &ModelConfigVariant, _batch_size: u32, _reason: &str) {}
+
+    /// True once the run was interrupted (Ctrl-C): the strategies stop at
+    /// once — no further measurement, no further event. The default is never.
+    fn interrupted(&self) -> bool {
+        false
+    }
+}

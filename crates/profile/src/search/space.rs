@@ -1,0 +1,256 @@
+//! [`SearchSpace`]: the bounds and settings of one model's search, and the
+//! worst case of a brute search over it.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use crate::config::{Constraints, Objectives};
+use crate::plan::ModelPlan;
+
+use super::sweep::{doubled_list, floor_log2};
+use super::{instance_kind_from_parameters, manual_variant_groups, ModelConfigVariant};
+
+/// The bounds and settings of one model's search.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchSpace {
+    /// Model name (for messages).
+    pub model_name: String,
+    /// `run_config_search_min_model_batch_size`.
+    pub min_model_batch_size: u32,
+    /// `run_config_search_max_model_batch_size`.
+    pub max_model_batch_size: u32,
+    /// `run_config_search_min_instance_count`.
+    pub min_instance_count: u32,
+    /// `run_config_search_max_instance_count`.
+    pub max_instance_count: u32,
+    /// `run_config_search_min_concurrency`.
+    pub min_concurrency: u32,
+    /// `run_config_search_max_concurrency`.
+    pub max_concurrency: u32,
+    /// Explicit concurrency values (`concurrency` / `parameters.concurrency`);
+    /// empty: sweep.
+    pub concurrency_list: Vec<u32>,
+    /// Client batch sizes to measure each config with (`batch_sizes` /
+    /// `parameters.batch_sizes`, or perf_analyzer's `batch-size` flag, which
+    /// overrides them as in Model Analyzer), sorted, never empty.
+    pub batch_sizes: Vec<u32>,
+    /// Client batch size of quick search's climb and of its default-config
+    /// measurement (Model Analyzer: 1, or perf_analyzer's `batch-size`).
+    pub search_batch_size: u32,
+    /// For an ensemble: the ensemble's own `max_batch_size`, which bounds the
+    /// client batch size (the searched fields apply to its composing models).
+    pub ensemble_max_batch_size: Option<u32>,
+    /// The model's own config has `max_batch_size > 0`.
+    pub supports_batching: bool,
+    /// Batching and no `sequence_batching` (`supports_dynamic_batching`).
+    pub supports_dynamic_batching: bool,
+    /// The model's own config ([`ModelConfigVariant::is_default`]).
+    pub default_variant: ModelConfigVariant,
+    /// Instance kind of searched variants (`KIND_GPU`, or `KIND_CPU` for
+    /// `cpu_only` models / machines without GPUs).
+    pub instance_kind: String,
+    /// Constraints (per-model or global, with shorthands applied).
+    pub constraints: Constraints,
+    /// Objectives.
+    pub objectives: Objectives,
+    /// `num_configs_per_model`: how many top configs get the final sweep.
+    pub num_configs_per_model: u32,
+    /// `run_config_search_max_binary_search_steps`.
+    pub max_binary_search_steps: u32,
+    /// `early_exit_enable`: allow early exits also when values were given
+    /// explicitly.
+    pub early_exit_enable: bool,
+    /// `run_config_search_disable`: measure the default config (and manual
+    /// parameters) only.
+    pub search_disabled: bool,
+    /// `concurrency_sweep_disable`: skip quick search's final sweep.
+    pub concurrency_sweep_disable: bool,
+    /// The model's `model_config_parameters` (manual sweep), if any.
+    pub model_config_parameters: Option<BTreeMap<String, Value>>,
+}
+
+impl SearchSpace {
+    /// A space with Model Analyzer's default bounds.
+    pub fn new(
+        model_name: impl Into<String>,
+        default_variant: ModelConfigVariant,
+        supports_batching: bool,
+    ) -> Self {
+        SearchSpace {
+            model_name: model_name.into(),
+            min_model_batch_size: 1,
+            max_model_batch_size: 128,
+            min_instance_count: 1,
+            max_instance_count: 5,
+            min_concurrency: 1,
+            max_concurrency: 1024,
+            concurrency_list: Vec::new(),
+            batch_sizes: vec![1],
+            search_batch_size: 1,
+            ensemble_max_batch_size: None,
+            supports_batching,
+            supports_dynamic_batching: supports_batching,
+            default_variant,
+            instance_kind: "KIND_GPU".to_string(),
+            constraints: Constraints::default(),
+            objectives: Objectives::default(),
+            num_configs_per_model: 3,
+            max_binary_search_steps: 5,
+            early_exit_enable: false,
+            search_disabled: false,
+            concurrency_sweep_disable: false,
+            model_config_parameters: None,
+        }
+    }
+
+    /// The space of a model's [`ModelPlan`]. `supports_batching` /
+    /// `supports_dynamic_batching` come from the model's own config;
+    /// `cpu_only` is true when the machine has no usable GPU (the model's own
+    /// `cpu_only` is honoured too, and an explicit `kind` in
+    /// `model_config_parameters.instance_group` wins over both).
+    pub fn from_plan(
+        plan: &ModelPlan,
+        default_variant: ModelConfigVariant,
+        supports_batching: bool,
+        supports_dynamic_batching: bool,
+        cpu_only: bool,
+    ) -> Self {
+        let search = &plan.search;
+        let mut kind = if cpu_only || plan.cpu_only {
+            "KIND_CPU"
+        } else {
+            "KIND_GPU"
+        }
+        .to_string();
+        if let Some(k) = plan
+            .model_config_parameters
+            .as_ref()
+            .and_then(instance_kind_from_parameters)
+        {
+            kind = k;
+        }
+        let mut concurrency_list = plan.parameters.concurrency.clone();
+        if concurrency_list.is_empty() && search.disabled {
+            // _preprocess_and_verify_arguments: search disabled and no load given
+            concurrency_list = vec![1];
+        }
+        // perf_analyzer_flags are applied after the batch sizes
+        // (`_update_perf_config_based_on_perf_analyzer_flags`): `batch-size`
+        // there wins for every measurement.
+        let flag_batch = plan
+            .perf_analyzer_flags
+            .batch_size()
+            .filter(|b| *b > 0);
+        let batch_sizes = match flag_batch {
+            Some(b) => vec![b],
+            None => normalized_batch_sizes(&plan.parameters.batch_sizes),
+        };
+        SearchSpace {
+            model_name: plan.name.clone(),
+            min_model_batch_size: search.min_model_batch_size,
+            max_model_batch_size: search.max_model_batch_size,
+            min_instance_count: search.min_instance_count,
+            max_instance_count: search.max_instance_count,
+            min_concurrency: search.min_concurrency,
+            max_concurrency: search.max_concurrency,
+            concurrency_list,
+            batch_sizes,
+            search_batch_size: flag_batch.unwrap_or(1),
+            ensemble_max_batch_size: None,
+            supports_batching,
+            supports_dynamic_batching,
+            default_variant,
+            instance_kind: kind,
+            constraints: plan.constraints.clone(),
+            objectives: plan.objectives.clone(),
+            num_configs_per_model: search.num_configs_per_model,
+            max_binary_search_steps: search.max_binary_search_steps,
+            early_exit_enable: search.early_exit_enable,
+            search_disabled: search.disabled,
+            concurrency_sweep_disable: search.concurrency_sweep_disable,
+            model_config_parameters: plan
+                .model_config_parameters
+                .clone()
+                .filter(|p| !p.is_empty()),
+        }
+    }
+
+    /// The largest client batch size `variant` accepts: its
+    /// `max_batch_size`, at least 1 (Model Analyzer's
+    /// `_check_for_client_vs_model_batch_size`); for an ensemble the
+    /// ensemble's own `max_batch_size`, lowered to the variant's when the
+    /// search sets it (see `EmbeddedMeasurer::config_json`).
+    pub fn client_batch_limit(&self, variant: &ModelConfigVariant) -> u32 {
+        let own = match self.ensemble_max_batch_size {
+            None => variant.max_batch_size,
+            Some(e) if variant.automatic && variant.max_batch_size > 0 => {
+                e.min(variant.max_batch_size)
+            }
+            Some(e) => e,
+        };
+        own.max(1)
+    }
+
+    pub(super) fn automatic_variant(&self, max_batch_size: u32, instance_count: u32) -> ModelConfigVariant {
+        let mbs = if self.supports_batching {
+            max_batch_size
+        } else {
+            self.default_variant.max_batch_size
+        };
+        ModelConfigVariant::automatic(
+            mbs,
+            instance_count,
+            &self.instance_kind,
+            self.supports_dynamic_batching,
+        )
+    }
+}
+
+/// The worst case of a brute search of `space`: (configs it may load, the
+/// default included; measurements it may take), with no early exit and no
+/// reuse of measured points. Used to announce large spaces before they start
+/// (`bench::limits::LARGE_SEARCH_SPACE`). Saturating, never overflows.
+pub fn brute_worst_case(space: &SearchSpace) -> (u64, u64) {
+    let configs: u64 = if let Some(params) = &space.model_config_parameters {
+        let manual: u64 = manual_variant_groups(params, &space.default_variant).iter().map(|g| g.len() as u64).sum();
+        manual.saturating_add(1)
+    } else if space.search_disabled {
+        1
+    } else {
+        let instances = u64::from(space.max_instance_count.saturating_sub(space.min_instance_count)) + 1;
+        let sizes = if space.supports_batching { doubled_list(space.min_model_batch_size, space.max_model_batch_size).len().max(1) as u64 } else { 1 };
+        instances.saturating_mul(sizes).saturating_add(1)
+    };
+    let concurrencies = if !space.concurrency_list.is_empty() {
+        let mut l = space.concurrency_list.clone();
+        l.sort_unstable();
+        l.dedup();
+        l.len() as u64
+    } else if space.search_disabled {
+        1
+    } else {
+        doubled_list(space.min_concurrency, space.max_concurrency).len() as u64
+    };
+    let batches = space.batch_sizes.len().max(1) as u64;
+    let mut measurements = configs.saturating_mul(batches).saturating_mul(concurrencies);
+    if space.concurrency_list.is_empty() && !space.search_disabled {
+        // Final sweep of the top configs and the default: powers of two plus the binary search.
+        let steps = u64::from(floor_log2(space.max_concurrency.max(1)) - floor_log2(space.min_concurrency.max(1)) + 1) + u64::from(space.max_binary_search_steps);
+        let swept = u64::from(space.num_configs_per_model).saturating_add(1).min(configs);
+        measurements = measurements.saturating_add(swept.saturating_mul(batches).saturating_mul(steps));
+    }
+    (configs, measurements)
+}
+
+/// Client batch sizes as the search walks them: sorted, deduplicated, 0
+/// dropped, `[1]` when nothing is left.
+pub fn normalized_batch_sizes(sizes: &[u32]) -> Vec<u32> {
+    let mut v: Vec<u32> = sizes.iter().copied().filter(|b| *b > 0).collect();
+    v.sort_unstable();
+    v.dedup();
+    if v.is_empty() {
+        v.push(1);
+    }
+    v
+}
