@@ -28,3 +28,8 @@ pub use tritium_triton as triton;
 pub use tritium_util as util;
 
 pub use tritium_triton::{Error, Result};
+
+/// The README's Rust examples, compiled (and the library example run) by `cargo test --doc`.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
