@@ -11,7 +11,7 @@
 //! - [`triton`] (`tritium-triton`): the embedded server over `tritium-sys`
 //!   (the only crate with `unsafe`): requests, responses, allocator, traces,
 //!   CUDA, NVML, NVTX, runtime discovery;
-//! - [`bench`] (`tritium-bench`): load generator, windows, statistics, inputs,
+//! - [`bench`](mod@bench) (`tritium-bench`): load generator, windows, statistics, inputs,
 //!   resources, trace collection, export;
 //! - [`profile`] (`tritium-profile`): YAML → per-model plan → search → results store → deployable configs;
 //! - [`report`] (`tritium-report`): PDF reports, charts, Chrome trace files.

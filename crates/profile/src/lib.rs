@@ -4,7 +4,7 @@
 //! ([`search`], strategies measure through the
 //! [`Measurer`](search::Measurer) implemented by [`measure`] on the bench
 //! engine) → results store ([`results`]: checkpoint, resume, CSVs,
-//! `results.json`) and deployable model configs ([`output`], [`pbtxt`]).
+//! `results.json`) and deployable model configs ([`output`], [`pbtxt`](tritium_model::pbtxt)).
 
 #![forbid(unsafe_code)]
 

@@ -3,8 +3,8 @@
 //!
 //! Layout:
 //! - process 1, "tritium requests": one track per in-flight slot ("slot N").
-//!   Each request is an outer "request <model>" span (client issue →
-//!   completion) holding, in order, "client→server", "server <model>"
+//!   Each request is an outer "request `<model>`" span (client issue →
+//!   completion) holding, in order, "client→server", "server `<model>`"
 //!   (REQUEST_START → REQUEST_END; inside it "queue" and "compute", and inside
 //!   that "compute input" / "compute infer" / "compute output") and
 //!   "server→client" (COMPUTE_END → completion). An ensemble's server span

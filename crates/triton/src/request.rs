@@ -375,7 +375,7 @@ impl InferRequest {
         self.issue_with(None)
     }
 
-    /// Issues the request with a Triton trace attached (see [`tritium_bench::trace`]).
+    /// Issues the request with a Triton trace attached (see `tritium_bench::trace`).
     /// Triton releases the trace when the request is done, or at once if it
     /// refuses the request.
     pub fn issue_traced(self, trace: super::Trace) -> std::result::Result<(), IssueError> {

@@ -1,5 +1,5 @@
 //! Triton's trace API at TIMESTAMPS level (FFI part of the per-request
-//! timelines in [`tritium_bench::trace`]).
+//! timelines in `tritium_bench::trace`).
 //!
 //! One process-wide event queue receives every activity Triton reports for
 //! traces created here (ensemble children included: Triton spawns them with

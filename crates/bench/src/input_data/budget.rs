@@ -22,7 +22,7 @@ pub fn input_bytes(spec: &TensorSpec, shape: &[i64], strings: &StringOptions) ->
 
 /// Refuses request shapes whose inputs would take more than `budget` bytes
 /// (each input, then all of one request's inputs together), before anything
-/// is allocated. `shapes` are the full request shapes from [`resolve_shapes`].
+/// is allocated. `shapes` are the full request shapes from [`resolve_shapes`](super::resolve_shapes).
 pub fn check_request_bytes(inputs: &[TensorSpec], shapes: &[(String, Vec<i64>)], strings: &StringOptions, budget: u64) -> Result<u128, InputError> {
     let limit = || crate::limits::describe_budget(budget);
     let mut total = 0u128;

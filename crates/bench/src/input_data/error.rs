@@ -60,7 +60,7 @@ pub enum InputError {
         /// What does not fit.
         reason: String,
     },
-    /// A request shape passed to [`generate`] does not fit the input.
+    /// A request shape passed to [`generate`](super::generate) does not fit the input.
     #[error("request shape {shape} for input `{name}` does not fit its model shape {model}: {reason}; compute request shapes with resolve_shapes")]
     RequestShape {
         /// Input name.
@@ -124,7 +124,7 @@ pub enum InputError {
         /// What to do.
         fix: String,
     },
-    /// [`generate`] was asked to generate data that comes from a file.
+    /// [`generate`](super::generate) was asked to generate data that comes from a file.
     #[error("data for input `{name}` comes from the input data file {path}; it is loaded with load_input_data, not generated")]
     FileSourceNotGenerated {
         /// Input name.

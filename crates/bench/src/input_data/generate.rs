@@ -1,5 +1,5 @@
 //! Generated request data: deterministic pseudo-random or zero tensors
-//! ([`generate`]).
+//! ([`generate`](super::generate)).
 
 use super::budget::input_bytes;
 use super::error::InputError;
@@ -40,7 +40,7 @@ fn random_string(rng: &mut SplitMix64, len: usize) -> Vec<u8> {
 
 /// Builds one input tensor's raw bytes for a request of shape `shape`.
 ///
-/// `shape` is the full request shape (from [`resolve_shapes`]); it must be
+/// `shape` is the full request shape (from [`resolve_shapes`](super::resolve_shapes)); it must be
 /// fully specified and fit `spec.shape` (same rank, fixed dimensions equal).
 ///
 /// - [`InputSource::Random`]: deterministic in `(seed, spec.name, stream)`
@@ -58,7 +58,7 @@ fn random_string(rng: &mut SplitMix64, len: usize) -> Vec<u8> {
 ///   (`--string-data`), otherwise `strings.length` characters drawn from
 ///   perf_analyzer's [`RANDOM_STRING_CHARSET`] (alphanumerics plus `" .?!"`),
 ///   serialized as Triton expects (u32 little-endian length, then the bytes).
-/// - [`InputSource::File`]: an error; use [`load_input_data_batched`].
+/// - [`InputSource::File`]: an error; use [`load_input_data_batched`](super::load_input_data_batched).
 pub fn generate(
     spec: &TensorSpec,
     shape: &[i64],

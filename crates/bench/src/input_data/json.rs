@@ -18,11 +18,11 @@ pub type Step = Vec<(String, Vec<i64>, Vec<u8>)>;
 /// Loads a perf_analyzer `--input-data` JSON file where every entry is one
 /// whole request (no batch concatenation).
 ///
-/// Equivalent to [`load_input_data_batched`] with `max_batch_size = 0`:
+/// Equivalent to [`load_input_data_batched`](super::load_input_data_batched) with `max_batch_size = 0`:
 /// each entry's tensors must have the full request shape given in `shapes`
 /// (or their own `"shape"`, checked against `inputs[i].shape`). For a
 /// batching model with batch size 1 a perf_analyzer file without `"shape"`
-/// fields also works here; in general prefer [`load_input_data_batched`],
+/// fields also works here; in general prefer [`load_input_data_batched`](super::load_input_data_batched),
 /// which implements perf_analyzer's batching semantics.
 pub fn load_input_data(
     path: &Path,
@@ -52,8 +52,8 @@ pub fn load_input_data(
 /// list of steps; mixing the two forms is an error (as in perf_analyzer).
 /// Other top-level keys (e.g. `"validation_data"`) are ignored.
 ///
-/// `shapes` are the request shapes from [`resolve_shapes`] (or
-/// [`resolve_shapes_allow_variable`]), in any order, one per input.
+/// `shapes` are the request shapes from [`resolve_shapes`](super::resolve_shapes) (or
+/// [`resolve_shapes_allow_variable`](super::resolve_shapes_allow_variable)), in any order, one per input.
 ///
 /// Batching (`max_batch_size > 0`), as perf_analyzer does it: every entry
 /// holds **one sample** (shapes exclude the batch dimension) and the
@@ -78,7 +78,7 @@ pub fn load_input_data_batched(
     load_input_data_limited(path, inputs, shapes, max_batch_size, crate::limits::MAX_INPUT_BYTES)
 }
 
-/// [`load_input_data_batched`] within a memory budget: a file larger than
+/// [`load_input_data_batched`](super::load_input_data_batched) within a memory budget: a file larger than
 /// `budget / JSON_EXPANSION` is refused before it is read (its parsed form
 /// takes several times the text), and the requests built from it (every
 /// step, batched) must fit in `budget` bytes; checked before they are built.

@@ -265,11 +265,11 @@ pub fn resolve_shapes(
     resolve_inner(inputs, max_batch_size, batch_size, overrides, false)
 }
 
-/// Like [`resolve_shapes`] but leaves variable dimensions without an override
+/// Like [`resolve_shapes`](super::resolve_shapes) but leaves variable dimensions without an override
 /// as `-1` instead of failing. Use it with `--input-data` files, whose
 /// entries may give each tensor's `"shape"` (perf_analyzer: "there is no
 /// need to specify shape as a command line option if all the input data
-/// provide shape values for variable tensors"); [`load_input_data_batched`]
+/// provide shape values for variable tensors"); [`load_input_data_batched`](super::load_input_data_batched)
 /// then fails for any entry that leaves a dimension unknown.
 pub fn resolve_shapes_allow_variable(
     inputs: &[TensorSpec],

@@ -5,7 +5,7 @@
 //! - [`collect`]: the trace sink fed by Triton's activity callbacks (lock-free,
 //!   bounded) and the assembly of events into [`Timeline`]s, kept in a ring;
 //! - [`phases`]: per-phase latency statistics (p50/p90/p99, per batch size);
-//! - [`chrome`]: Chrome trace-event JSON (Perfetto / chrome://tracing).
+//! - `tritium_report::chrome`: Chrome trace-event JSON (Perfetto / chrome://tracing).
 //!
 //! All times are nanoseconds of CLOCK_MONOTONIC.
 

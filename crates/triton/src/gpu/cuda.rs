@@ -16,7 +16,7 @@
 //!   [`CopyTiming`].
 //!
 //! In every timing, `start_ns` is CLOCK_MONOTONIC (the clock of
-//! [`tritium_bench::trace`]) read on the host just before the start event is
+//! `tritium_bench::trace`) read on the host just before the start event is
 //! enqueued, `end_ns` right after the end event has been synchronised, and
 //! `device_ns` is the GPU time between the two events: the work enqueued
 //! between them on that stream, plus any idle gap while the host was still
