@@ -4,6 +4,7 @@
 
 mod batch_sizes;
 mod brute;
+mod engine_sim;
 mod interrupt;
 mod manual;
 mod quick;
