@@ -12,15 +12,11 @@ use serde_json::Value;
 
 use super::config::{Constraints, EffectiveParameters, Objectives, PerfAnalyzerFlags, ProfileConfig, ProfileModelSpec, SearchMode};
 
-/// The search mode, bounds and switches of a run (global in Model Analyzer's
-/// config, the same for every model).
+/// The bounds of a search: the ranges of model batch size, instance count
+/// and concurrency it walks (Model Analyzer's `run_config_search_min_*` /
+/// `_max_*`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SearchSettings {
-    /// `run_config_search_mode`.
-    pub mode: SearchMode,
-    /// `run_config_search_disable`: measure the default config (and manual
-    /// parameters) only.
-    pub disabled: bool,
+pub struct SearchBounds {
     /// `run_config_search_min_model_batch_size`.
     pub min_model_batch_size: u32,
     /// `run_config_search_max_model_batch_size`.
@@ -33,14 +29,57 @@ pub struct SearchSettings {
     pub min_concurrency: u32,
     /// `run_config_search_max_concurrency`.
     pub max_concurrency: u32,
+}
+
+impl Default for SearchBounds {
+    /// Model Analyzer's defaults.
+    fn default() -> Self {
+        SearchBounds {
+            min_model_batch_size: 1,
+            max_model_batch_size: 128,
+            min_instance_count: 1,
+            max_instance_count: 5,
+            min_concurrency: 1,
+            max_concurrency: 1024,
+        }
+    }
+}
+
+/// The search mode, bounds and switches of a run (global in Model Analyzer's
+/// config, the same for every model).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SearchSettings {
+    /// `run_config_search_mode`.
+    pub mode: SearchMode,
+    /// `run_config_search_disable`: measure the default config (and manual
+    /// parameters) only.
+    pub disabled: bool,
+    /// The ranges searched.
+    pub bounds: SearchBounds,
     /// `run_config_search_max_binary_search_steps`.
     pub max_binary_search_steps: u32,
     /// `num_configs_per_model`: how many top configs get the final sweep.
     pub num_configs_per_model: u32,
-    /// `early_exit_enable`.
+    /// `early_exit_enable`: allow early exits also when values were given
+    /// explicitly.
     pub early_exit_enable: bool,
-    /// `concurrency_sweep_disable`.
+    /// `concurrency_sweep_disable`: skip quick search's final sweep.
     pub concurrency_sweep_disable: bool,
+}
+
+impl Default for SearchSettings {
+    /// Model Analyzer's defaults.
+    fn default() -> Self {
+        SearchSettings {
+            mode: SearchMode::Brute,
+            disabled: false,
+            bounds: SearchBounds::default(),
+            max_binary_search_steps: 5,
+            num_configs_per_model: 3,
+            early_exit_enable: false,
+            concurrency_sweep_disable: false,
+        }
+    }
 }
 
 impl SearchSettings {
@@ -49,12 +88,14 @@ impl SearchSettings {
         SearchSettings {
             mode: cfg.run_config_search_mode,
             disabled: cfg.run_config_search_disable,
-            min_model_batch_size: cfg.run_config_search_min_model_batch_size,
-            max_model_batch_size: cfg.run_config_search_max_model_batch_size,
-            min_instance_count: cfg.run_config_search_min_instance_count,
-            max_instance_count: cfg.run_config_search_max_instance_count,
-            min_concurrency: cfg.run_config_search_min_concurrency,
-            max_concurrency: cfg.run_config_search_max_concurrency,
+            bounds: SearchBounds {
+                min_model_batch_size: cfg.run_config_search_min_model_batch_size,
+                max_model_batch_size: cfg.run_config_search_max_model_batch_size,
+                min_instance_count: cfg.run_config_search_min_instance_count,
+                max_instance_count: cfg.run_config_search_max_instance_count,
+                min_concurrency: cfg.run_config_search_min_concurrency,
+                max_concurrency: cfg.run_config_search_max_concurrency,
+            },
             max_binary_search_steps: cfg.run_config_search_max_binary_search_steps,
             num_configs_per_model: cfg.num_configs_per_model,
             early_exit_enable: cfg.early_exit_enable,

@@ -2,6 +2,7 @@
 
 mod config;
 mod datatype;
+mod lenient;
 mod metadata;
 mod statistics;
 mod tensor;

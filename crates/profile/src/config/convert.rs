@@ -5,9 +5,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde_yaml::Value as Yaml;
+use tritium_model::lenient::{LBool, LStr, LU32};
 
 use super::key_check::join;
-use super::lenient::{LBool, LStr, LU32};
 use super::pa_flags::yaml_string;
 use super::raw::{RawConfig, RawConstraints};
 use super::{

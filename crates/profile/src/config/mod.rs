@@ -43,10 +43,10 @@
 //! # Layout
 //!
 //! Here: the defaults, [`ProfileConfig`] and the two-pass reader. `keys` holds
-//! the key tables, `key_check` pass 1 (keys), `raw` + `lenient` the serde
-//! types of pass 2, `convert` raw → [`ProfileConfig`], `overrides` the CLI
-//! options, `validate` the cross-field checks, `effective` the per-model
-//! resolution; `modes`, `constraints`, `pa_flags`, `model_spec` the public
+//! the key tables, `key_check` pass 1 (keys), `raw` the serde types of pass 2
+//! (on `tritium_model::lenient`'s scalars), `convert` raw → [`ProfileConfig`],
+//! `overrides` the CLI options, `validate` the cross-field checks, `effective`
+//! the per-model resolution; `modes`, `constraints`, `pa_flags`, `model_spec` the public
 //! value types, `error` [`ConfigError`], `suggest` "did you mean".
 
 mod constraints;
@@ -55,7 +55,6 @@ mod effective;
 mod error;
 mod key_check;
 mod keys;
-mod lenient;
 mod model_spec;
 mod modes;
 mod overrides;

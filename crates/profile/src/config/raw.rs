@@ -8,8 +8,8 @@ use std::fmt;
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_yaml::Value as Yaml;
+use tritium_model::lenient::{LBool, LF64, LStr, LU32};
 
-use super::lenient::{LBool, LF64, LStr, LU32};
 use super::overrides::parse_num_list_text;
 use super::DEFAULT_OBJECTIVE_WEIGHT;
 

@@ -142,13 +142,19 @@ cpu_only_composing_models: [pre]
     let s = plan.search;
     assert_eq!(s.mode, SearchMode::Quick);
     assert!(!s.disabled);
-    assert_eq!((s.min_model_batch_size, s.max_model_batch_size), (2, 128));
-    assert_eq!((s.min_instance_count, s.max_instance_count), (1, 3));
-    assert_eq!((s.min_concurrency, s.max_concurrency), (1, 64));
+    assert_eq!((s.bounds.min_model_batch_size, s.bounds.max_model_batch_size), (2, 128));
+    assert_eq!((s.bounds.min_instance_count, s.bounds.max_instance_count), (1, 3));
+    assert_eq!((s.bounds.min_concurrency, s.bounds.max_concurrency), (1, 64));
     assert_eq!((s.max_binary_search_steps, s.num_configs_per_model), (2, 4));
     assert!(s.early_exit_enable && s.concurrency_sweep_disable);
     assert!(plan.models.iter().all(|m| m.search == s), "every model shares the run's settings");
     assert!(plan.model("missing").is_none());
+}
+
+#[test]
+fn default_search_settings_are_a_default_configs() {
+    let cfg = parse("model_repository: /m\nprofile_models: a\n");
+    assert_eq!(SearchSettings::default(), SearchSettings::of(&cfg), "SearchSpace::new starts from these");
 }
 
 #[test]

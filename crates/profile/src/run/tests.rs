@@ -187,7 +187,7 @@ fn large_search_spaces_are_announced_with_their_size() {
     let d = ModelConfigVariant::default_from_config(&serde_json::json!({"max_batch_size": 8}), "KIND_CPU");
     let mut space = SearchSpace::from_plan(&model, d, true, true, true);
     assert_eq!(search_space_notice(&space, SearchMode::Brute, &bcfg), None, "Model Analyzer's defaults: 5 x 8 configs");
-    space.max_instance_count = 256;
+    space.search.bounds.max_instance_count = 256;
     let n = search_space_notice(&space, SearchMode::Brute, &bcfg).unwrap();
     let (configs, measurements) = search::brute_worst_case(&space);
     assert_eq!(configs, 256 * 8 + 1);

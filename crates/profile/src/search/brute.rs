@@ -42,7 +42,7 @@ impl SearchStrategy for BruteSearch {
 
         if let Some(params) = &space.model_config_parameters {
             r.phase(SearchPhase::Manual);
-            let mcg_early_exit = space.early_exit_enable;
+            let mcg_early_exit = space.search.early_exit_enable;
             for group in manual_variant_groups(params, &space.default_variant) {
                 if r.stopped() {
                     break;
@@ -75,16 +75,16 @@ impl SearchStrategy for BruteSearch {
                     }
                 }
             }
-        } else if !space.search_disabled {
+        } else if !space.search.disabled {
             r.phase(SearchPhase::Brute);
-            for instances in space.min_instance_count..=space.max_instance_count {
+            for instances in space.search.bounds.min_instance_count..=space.search.bounds.max_instance_count {
                 if r.stopped() {
                     break;
                 }
                 let mut mbs = if space.supports_batching {
-                    space.min_model_batch_size
+                    space.search.bounds.min_model_batch_size
                 } else {
-                    space.max_model_batch_size
+                    space.search.bounds.max_model_batch_size
                 };
                 let mut best_throughputs: Vec<f64> = Vec::new();
                 loop {
@@ -106,7 +106,7 @@ impl SearchStrategy for BruteSearch {
                         break;
                     }
                     match next {
-                        Some(n) if n <= space.max_model_batch_size => mbs = n,
+                        Some(n) if n <= space.search.bounds.max_model_batch_size => mbs = n,
                         _ => break,
                     }
                     if !last_increased_throughput(&best_throughputs) {
@@ -120,7 +120,7 @@ impl SearchStrategy for BruteSearch {
             }
         }
 
-        if space.concurrency_list.is_empty() && !space.search_disabled && !r.stopped() {
+        if space.concurrency_list.is_empty() && !space.search.disabled && !r.stopped() {
             r.sweep_top_configs();
         }
         r.finish()

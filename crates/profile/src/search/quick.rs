@@ -47,21 +47,21 @@ impl QuickSearch {
     fn dims(space: &SearchSpace) -> Vec<Dim> {
         let mut dims = Vec::new();
         if space.supports_batching {
-            let min = i64::from(floor_log2(space.min_model_batch_size.max(1)));
-            let min = if 1u32 << min < space.min_model_batch_size {
+            let min = i64::from(floor_log2(space.search.bounds.min_model_batch_size.max(1)));
+            let min = if 1u32 << min < space.search.bounds.min_model_batch_size {
                 min + 1
             } else {
                 min
             };
-            let max = i64::from(floor_log2(space.max_model_batch_size.max(1)));
+            let max = i64::from(floor_log2(space.search.bounds.max_model_batch_size.max(1)));
             dims.push(Dim {
                 min,
                 max: max.max(min),
                 exponential: true,
             });
         }
-        let imin = i64::from(space.min_instance_count.max(1)) - 1;
-        let imax = i64::from(space.max_instance_count.max(1)) - 1;
+        let imin = i64::from(space.search.bounds.min_instance_count.max(1)) - 1;
+        let imax = i64::from(space.search.bounds.max_instance_count.max(1)) - 1;
         dims.push(Dim {
             min: imin,
             max: imax.max(imin),
@@ -72,8 +72,8 @@ impl QuickSearch {
 
     fn clamp_concurrency(space: &SearchSpace, c: u64) -> u32 {
         let c = c.clamp(
-            u64::from(space.min_concurrency.max(1)),
-            u64::from(space.max_concurrency.max(1)),
+            u64::from(space.search.bounds.min_concurrency.max(1)),
+            u64::from(space.search.bounds.max_concurrency.max(1)),
         );
         u32::try_from(c).unwrap_or(u32::MAX)
     }
@@ -256,7 +256,7 @@ impl SearchStrategy for QuickSearch {
             }
         }
 
-        if !space.concurrency_sweep_disable && !r.stopped() {
+        if !space.search.concurrency_sweep_disable && !r.stopped() {
             r.sweep_top_configs();
         }
         r.finish()

@@ -176,7 +176,7 @@ impl<'a> Runner<'a> {
     /// (`ResultManager.top_n_results(include_default=True)`).
     pub(super) fn top_with_default(&self) -> Vec<ModelConfigVariant> {
         let mut out: Vec<ModelConfigVariant> = self
-            .top(self.space.num_configs_per_model as usize)
+            .top(self.space.search.num_configs_per_model as usize)
             .into_iter()
             .map(|r| r.variant)
             .collect();
@@ -188,7 +188,7 @@ impl<'a> Runner<'a> {
     }
 
     pub(super) fn finish(self) -> SearchOutcome {
-        let top = self.top(self.space.num_configs_per_model as usize);
+        let top = self.top(self.space.search.num_configs_per_model as usize);
         let dkey = self.space.default_variant.key();
         let default = best_per_variant(
             &self.measurements,
@@ -215,11 +215,11 @@ impl<'a> Runner<'a> {
             let mut l = s.concurrency_list.clone();
             l.sort_unstable();
             l.dedup();
-            (l, s.early_exit_enable)
-        } else if s.search_disabled {
-            (vec![1], s.early_exit_enable)
+            (l, s.search.early_exit_enable)
+        } else if s.search.disabled {
+            (vec![1], s.search.early_exit_enable)
         } else {
-            (doubled_list(s.min_concurrency, s.max_concurrency), true)
+            (doubled_list(s.search.bounds.min_concurrency, s.search.bounds.max_concurrency), true)
         }
     }
 
@@ -318,8 +318,8 @@ impl<'a> Runner<'a> {
     /// points, binary-search between them for up to
     /// `max_binary_search_steps` steps.
     pub(super) fn parameter_search(&mut self, variant: &ModelConfigVariant, batch_size: u32) {
-        let min_idx = floor_log2(self.space.min_concurrency.max(1));
-        let max_idx = floor_log2(self.space.max_concurrency.max(1));
+        let min_idx = floor_log2(self.space.search.bounds.min_concurrency.max(1));
+        let max_idx = floor_log2(self.space.search.bounds.max_concurrency.max(1));
         let mut params: Vec<u32> = Vec::new();
         let mut results: Vec<Option<VariantMeasurement>> = Vec::new();
         for i in min_idx..=max_idx {
@@ -343,7 +343,7 @@ impl<'a> Runner<'a> {
         let Some((mut lo, mut hi)) = self.constraint_boundary(&params, &results) else {
             return;
         };
-        for _ in 0..self.space.max_binary_search_steps {
+        for _ in 0..self.space.search.max_binary_search_steps {
             if self.stopped() {
                 return;
             }

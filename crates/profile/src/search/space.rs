@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use crate::config::{Constraints, Objectives};
-use crate::plan::ModelPlan;
+use crate::plan::{ModelPlan, SearchSettings};
 
 use super::sweep::{doubled_list, floor_log2};
 use super::{instance_kind_from_parameters, manual_variant_groups, ModelConfigVariant};
@@ -16,18 +16,9 @@ use super::{instance_kind_from_parameters, manual_variant_groups, ModelConfigVar
 pub struct SearchSpace {
     /// Model name (for messages).
     pub model_name: String,
-    /// `run_config_search_min_model_batch_size`.
-    pub min_model_batch_size: u32,
-    /// `run_config_search_max_model_batch_size`.
-    pub max_model_batch_size: u32,
-    /// `run_config_search_min_instance_count`.
-    pub min_instance_count: u32,
-    /// `run_config_search_max_instance_count`.
-    pub max_instance_count: u32,
-    /// `run_config_search_min_concurrency`.
-    pub min_concurrency: u32,
-    /// `run_config_search_max_concurrency`.
-    pub max_concurrency: u32,
+    /// Mode, bounds and switches of the search (the run's
+    /// [`SearchSettings`]).
+    pub search: SearchSettings,
     /// Explicit concurrency values (`concurrency` / `parameters.concurrency`);
     /// empty: sweep.
     pub concurrency_list: Vec<u32>,
@@ -54,18 +45,6 @@ pub struct SearchSpace {
     pub constraints: Constraints,
     /// Objectives.
     pub objectives: Objectives,
-    /// `num_configs_per_model`: how many top configs get the final sweep.
-    pub num_configs_per_model: u32,
-    /// `run_config_search_max_binary_search_steps`.
-    pub max_binary_search_steps: u32,
-    /// `early_exit_enable`: allow early exits also when values were given
-    /// explicitly.
-    pub early_exit_enable: bool,
-    /// `run_config_search_disable`: measure the default config (and manual
-    /// parameters) only.
-    pub search_disabled: bool,
-    /// `concurrency_sweep_disable`: skip quick search's final sweep.
-    pub concurrency_sweep_disable: bool,
     /// The model's `model_config_parameters` (manual sweep), if any.
     pub model_config_parameters: Option<BTreeMap<String, Value>>,
 }
@@ -79,12 +58,7 @@ impl SearchSpace {
     ) -> Self {
         SearchSpace {
             model_name: model_name.into(),
-            min_model_batch_size: 1,
-            max_model_batch_size: 128,
-            min_instance_count: 1,
-            max_instance_count: 5,
-            min_concurrency: 1,
-            max_concurrency: 1024,
+            search: SearchSettings::default(),
             concurrency_list: Vec::new(),
             batch_sizes: vec![1],
             search_batch_size: 1,
@@ -95,11 +69,6 @@ impl SearchSpace {
             instance_kind: "KIND_GPU".to_string(),
             constraints: Constraints::default(),
             objectives: Objectives::default(),
-            num_configs_per_model: 3,
-            max_binary_search_steps: 5,
-            early_exit_enable: false,
-            search_disabled: false,
-            concurrency_sweep_disable: false,
             model_config_parameters: None,
         }
     }
@@ -148,12 +117,7 @@ impl SearchSpace {
         };
         SearchSpace {
             model_name: plan.name.clone(),
-            min_model_batch_size: search.min_model_batch_size,
-            max_model_batch_size: search.max_model_batch_size,
-            min_instance_count: search.min_instance_count,
-            max_instance_count: search.max_instance_count,
-            min_concurrency: search.min_concurrency,
-            max_concurrency: search.max_concurrency,
+            search: *search,
             concurrency_list,
             batch_sizes,
             search_batch_size: flag_batch.unwrap_or(1),
@@ -164,11 +128,6 @@ impl SearchSpace {
             instance_kind: kind,
             constraints: plan.constraints.clone(),
             objectives: plan.objectives.clone(),
-            num_configs_per_model: search.num_configs_per_model,
-            max_binary_search_steps: search.max_binary_search_steps,
-            early_exit_enable: search.early_exit_enable,
-            search_disabled: search.disabled,
-            concurrency_sweep_disable: search.concurrency_sweep_disable,
             model_config_parameters: plan
                 .model_config_parameters
                 .clone()
@@ -215,11 +174,11 @@ pub fn brute_worst_case(space: &SearchSpace) -> (u64, u64) {
     let configs: u64 = if let Some(params) = &space.model_config_parameters {
         let manual: u64 = manual_variant_groups(params, &space.default_variant).iter().map(|g| g.len() as u64).sum();
         manual.saturating_add(1)
-    } else if space.search_disabled {
+    } else if space.search.disabled {
         1
     } else {
-        let instances = u64::from(space.max_instance_count.saturating_sub(space.min_instance_count)) + 1;
-        let sizes = if space.supports_batching { doubled_list(space.min_model_batch_size, space.max_model_batch_size).len().max(1) as u64 } else { 1 };
+        let instances = u64::from(space.search.bounds.max_instance_count.saturating_sub(space.search.bounds.min_instance_count)) + 1;
+        let sizes = if space.supports_batching { doubled_list(space.search.bounds.min_model_batch_size, space.search.bounds.max_model_batch_size).len().max(1) as u64 } else { 1 };
         instances.saturating_mul(sizes).saturating_add(1)
     };
     let concurrencies = if !space.concurrency_list.is_empty() {
@@ -227,17 +186,17 @@ pub fn brute_worst_case(space: &SearchSpace) -> (u64, u64) {
         l.sort_unstable();
         l.dedup();
         l.len() as u64
-    } else if space.search_disabled {
+    } else if space.search.disabled {
         1
     } else {
-        doubled_list(space.min_concurrency, space.max_concurrency).len() as u64
+        doubled_list(space.search.bounds.min_concurrency, space.search.bounds.max_concurrency).len() as u64
     };
     let batches = space.batch_sizes.len().max(1) as u64;
     let mut measurements = configs.saturating_mul(batches).saturating_mul(concurrencies);
-    if space.concurrency_list.is_empty() && !space.search_disabled {
+    if space.concurrency_list.is_empty() && !space.search.disabled {
         // Final sweep of the top configs and the default: powers of two plus the binary search.
-        let steps = u64::from(floor_log2(space.max_concurrency.max(1)) - floor_log2(space.min_concurrency.max(1)) + 1) + u64::from(space.max_binary_search_steps);
-        let swept = u64::from(space.num_configs_per_model).saturating_add(1).min(configs);
+        let steps = u64::from(floor_log2(space.search.bounds.max_concurrency.max(1)) - floor_log2(space.search.bounds.min_concurrency.max(1)) + 1) + u64::from(space.search.max_binary_search_steps);
+        let swept = u64::from(space.search.num_configs_per_model).saturating_add(1).min(configs);
         measurements = measurements.saturating_add(swept.saturating_mul(batches).saturating_mul(steps));
     }
     (configs, measurements)

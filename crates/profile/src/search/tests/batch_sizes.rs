@@ -13,8 +13,8 @@ fn brute_measures_every_batch_size_and_concurrency_and_skips_batches_above_max_b
     );
     let mut space = SearchSpace::new("sim", default, true);
     space.instance_kind = "KIND_CPU".into();
-    space.max_model_batch_size = 2;
-    space.max_instance_count = 1;
+    space.search.bounds.max_model_batch_size = 2;
+    space.search.bounds.max_instance_count = 1;
     space.batch_sizes = vec![1, 2];
     space.concurrency_list = vec![1, 2];
     let mut sim = SimModel::new();
@@ -84,10 +84,10 @@ fn brute_measures_every_batch_size_and_concurrency_and_skips_batches_above_max_b
 #[test]
 fn concurrency_early_exit_restarts_per_batch_size() {
     let mut space = SearchSpace::new("sim", default_variant(), true);
-    space.min_model_batch_size = 2;
-    space.max_model_batch_size = 2;
-    space.max_instance_count = 1;
-    space.max_concurrency = 64;
+    space.search.bounds.min_model_batch_size = 2;
+    space.search.bounds.max_model_batch_size = 2;
+    space.search.bounds.max_instance_count = 1;
+    space.search.bounds.max_concurrency = 64;
     space.batch_sizes = vec![1, 2];
     let mut sim = SimModel::new();
     let (_, events) = run(&mut BruteSearch, &space, &mut sim);
@@ -115,9 +115,9 @@ fn concurrency_early_exit_restarts_per_batch_size() {
 #[test]
 fn a_failed_batch_size_ends_the_configs_sweep() {
     let mut space = SearchSpace::new("sim", default_variant(), true);
-    space.min_model_batch_size = 8;
-    space.max_model_batch_size = 8;
-    space.max_instance_count = 1;
+    space.search.bounds.min_model_batch_size = 8;
+    space.search.bounds.max_model_batch_size = 8;
+    space.search.bounds.max_instance_count = 1;
     space.concurrency_list = vec![1, 2];
     space.batch_sizes = vec![1, 2, 4];
     let mut sim = SimModel::new();
@@ -148,10 +148,10 @@ fn batch_size_walk_exits_when_throughput_plateaus() {
     // Throughput at saturation is the same for every client batch size
     // (the server batches 64 inferences per execution either way).
     let mut space = SearchSpace::new("sim", default_variant(), true);
-    space.min_model_batch_size = 64;
-    space.max_model_batch_size = 64;
-    space.max_instance_count = 1;
-    space.max_concurrency = 128;
+    space.search.bounds.min_model_batch_size = 64;
+    space.search.bounds.max_model_batch_size = 64;
+    space.search.bounds.max_instance_count = 1;
+    space.search.bounds.max_concurrency = 128;
     space.batch_sizes = vec![1, 2, 4, 8, 16, 32];
     let mut sim = SimModel::new();
     let (_, events) = run(&mut BruteSearch, &space, &mut sim);

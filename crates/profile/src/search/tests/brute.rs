@@ -27,9 +27,9 @@ fn brute_finds_the_best_config_under_constraints() {
 #[test]
 fn brute_concurrency_sweep_exits_early_on_plateau() {
     let mut space = SearchSpace::new("sim", default_variant(), true);
-    space.max_model_batch_size = 1;
-    space.max_instance_count = 1;
-    space.max_concurrency = 1024;
+    space.search.bounds.max_model_batch_size = 1;
+    space.search.bounds.max_instance_count = 1;
+    space.search.bounds.max_concurrency = 1024;
     let mut sim = SimModel::new();
     let (_, events) = run(&mut BruteSearch, &space, &mut sim);
     // capacity 1: throughput is flat from concurrency 1, so the sweep stops
@@ -53,9 +53,9 @@ fn brute_concurrency_sweep_exits_early_on_plateau() {
 #[test]
 fn brute_max_batch_size_exits_early_when_throughput_stops_improving() {
     let mut space = SearchSpace::new("sim", default_variant(), true);
-    space.max_model_batch_size = 64;
-    space.max_instance_count = 1;
-    space.max_concurrency = 16;
+    space.search.bounds.max_model_batch_size = 64;
+    space.search.bounds.max_instance_count = 1;
+    space.search.bounds.max_concurrency = 16;
     let mut sim = SimModel::new();
     sim.batching_helps = false;
     let (_, events) = run(&mut BruteSearch, &space, &mut sim);
@@ -89,8 +89,8 @@ fn brute_skips_batch_sizes_for_non_batching_models() {
         ModelConfigVariant::default_from_config(&json!({"max_batch_size": 0}), "KIND_CPU");
     let mut space = SearchSpace::new("nb", default, false);
     space.instance_kind = "KIND_CPU".into();
-    space.max_instance_count = 3;
-    space.max_concurrency = 8;
+    space.search.bounds.max_instance_count = 3;
+    space.search.bounds.max_concurrency = 8;
     let mut sim = SimModel::new();
     let (out, _) = run(&mut BruteSearch, &space, &mut sim);
     let mut keys: Vec<String> = out.measurements.iter().map(|(v, _)| v.key()).collect();
@@ -113,9 +113,9 @@ fn brute_skips_batch_sizes_for_non_batching_models() {
 #[test]
 fn failed_measurements_stop_the_sweep_and_the_search_goes_on() {
     let mut space = SearchSpace::new("sim", default_variant(), true);
-    space.max_model_batch_size = 4;
-    space.max_instance_count = 3;
-    space.max_concurrency = 16;
+    space.search.bounds.max_model_batch_size = 4;
+    space.search.bounds.max_instance_count = 3;
+    space.search.bounds.max_concurrency = 16;
     let mut sim = SimModel::new();
     sim.fail_above_instances = Some(2);
     let (out, events) = run(&mut BruteSearch, &space, &mut sim);
@@ -139,8 +139,8 @@ fn failed_measurements_stop_the_sweep_and_the_search_goes_on() {
 #[test]
 fn explicit_concurrency_list_is_used_and_not_binary_searched() {
     let mut space = realistic_space();
-    space.max_model_batch_size = 2;
-    space.max_instance_count = 1;
+    space.search.bounds.max_model_batch_size = 2;
+    space.search.bounds.max_instance_count = 1;
     space.concurrency_list = vec![8, 2, 4];
     let mut sim = SimModel::new();
     let (out, events) = run(&mut BruteSearch, &space, &mut sim);
@@ -157,12 +157,12 @@ fn explicit_concurrency_list_is_used_and_not_binary_searched() {
 fn binary_search_finds_the_latency_boundary() {
     // capacity 8 (1 instance x batch 8): p99 <= 12 ms allows concurrency <= 16.
     let mut space = SearchSpace::new("sim", default_variant(), true);
-    space.min_model_batch_size = 8;
-    space.max_model_batch_size = 8;
-    space.max_instance_count = 1;
-    space.max_concurrency = 64;
-    space.num_configs_per_model = 1;
-    space.max_binary_search_steps = 5;
+    space.search.bounds.min_model_batch_size = 8;
+    space.search.bounds.max_model_batch_size = 8;
+    space.search.bounds.max_instance_count = 1;
+    space.search.bounds.max_concurrency = 64;
+    space.search.num_configs_per_model = 1;
+    space.search.max_binary_search_steps = 5;
     space.constraints.perf_latency_p99 = Some(Bound::max(12.0));
     let mut sim = SimModel::new();
     let (out, _) = run(&mut BruteSearch, &space, &mut sim);
@@ -190,7 +190,7 @@ fn binary_search_finds_the_latency_boundary() {
 #[test]
 fn manual_brute_search_measures_every_combination() {
     let mut space = SearchSpace::new("sim", default_variant(), true);
-    space.max_concurrency = 16;
+    space.search.bounds.max_concurrency = 16;
     space.model_config_parameters = Some(
         serde_json::from_value(json!({
             "max_batch_size": [2, 4],
@@ -223,7 +223,7 @@ fn manual_brute_search_measures_every_combination() {
 #[test]
 fn search_disabled_measures_the_default_only() {
     let mut space = realistic_space();
-    space.search_disabled = true;
+    space.search.disabled = true;
     space.concurrency_list = vec![1];
     let mut sim = SimModel::new();
     let (out, _) = run(&mut BruteSearch, &space, &mut sim);

@@ -35,9 +35,9 @@ fn strategies_stop_at_once_when_interrupted() {
     // A huge space (100 000 instance counts): after the interrupt nothing is
     // measured and no event is emitted, however many configs remain.
     let mut space = SearchSpace::new("sim", default_variant(), true);
-    space.max_instance_count = 100_000;
-    space.max_model_batch_size = 8;
-    space.max_concurrency = 8;
+    space.search.bounds.max_instance_count = 100_000;
+    space.search.bounds.max_model_batch_size = 8;
+    space.search.bounds.max_concurrency = 8;
     space.batch_sizes = vec![1, 2];
     let strategies: Vec<Box<dyn SearchStrategy>> = vec![Box::new(BruteSearch), Box::new(QuickSearch)];
     for mut strategy in strategies {

@@ -109,9 +109,9 @@ fn default_variant() -> ModelConfigVariant {
 /// where a request waits two executions: 10.1 ms).
 fn realistic_space() -> SearchSpace {
     let mut s = SearchSpace::new("sim", default_variant(), true);
-    s.max_model_batch_size = 64;
-    s.max_instance_count = 5;
-    s.max_concurrency = 256;
+    s.search.bounds.max_model_batch_size = 64;
+    s.search.bounds.max_instance_count = 5;
+    s.search.bounds.max_concurrency = 256;
     s.constraints.perf_latency_p99 = Some(Bound::max(12.0));
     s.constraints.gpu_used_memory = Some(Bound::max(3500.0));
     s

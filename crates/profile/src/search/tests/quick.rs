@@ -87,9 +87,9 @@ fn neighborhood_matches_model_analyzer() {
 #[test]
 fn quick_without_constraints_climbs_to_the_largest_capacity() {
     let mut space = SearchSpace::new("sim", default_variant(), true);
-    space.max_model_batch_size = 16;
-    space.max_instance_count = 4;
-    space.max_concurrency = 1024;
+    space.search.bounds.max_model_batch_size = 16;
+    space.search.bounds.max_instance_count = 4;
+    space.search.bounds.max_concurrency = 1024;
     let mut sim = SimModel::new();
     let (out, _) = run(&mut QuickSearch, &space, &mut sim);
     let best = &out.top[0];
@@ -102,10 +102,10 @@ fn quick_without_constraints_climbs_to_the_largest_capacity() {
 #[test]
 fn quick_climbs_at_one_batch_size_and_sweeps_each_allowed_one() {
     let mut space = SearchSpace::new("sim", default_variant(), true);
-    space.max_model_batch_size = 4;
-    space.max_instance_count = 2;
-    space.max_concurrency = 16;
-    space.num_configs_per_model = 1;
+    space.search.bounds.max_model_batch_size = 4;
+    space.search.bounds.max_instance_count = 2;
+    space.search.bounds.max_concurrency = 16;
+    space.search.num_configs_per_model = 1;
     space.batch_sizes = vec![1, 2, 16];
     let mut sim = SimModel::new();
     let (_, events) = run(&mut QuickSearch, &space, &mut sim);
@@ -136,8 +136,8 @@ fn quick_for_non_batching_model_searches_instances_only() {
     let default =
         ModelConfigVariant::default_from_config(&json!({"max_batch_size": 0}), "KIND_GPU");
     let mut space = SearchSpace::new("nb", default, false);
-    space.max_instance_count = 5;
-    space.max_concurrency = 64;
+    space.search.bounds.max_instance_count = 5;
+    space.search.bounds.max_concurrency = 64;
     let mut sim = SimModel::new();
     let (out, _) = run(&mut QuickSearch, &space, &mut sim);
     assert!(out.measurements.iter().all(|(v, _)| v.max_batch_size == 0));

@@ -26,7 +26,7 @@ latency_budget: 9
         false,
     );
     assert_eq!(s.instance_kind, "KIND_CPU");
-    assert_eq!(s.max_instance_count, 3);
+    assert_eq!(s.search.bounds.max_instance_count, 3);
     assert_eq!(
         s.constraints.perf_latency_p99,
         Some(Bound::max(9.0)),
@@ -68,8 +68,8 @@ fn client_batch_limit_of_plain_and_ensemble_models() {
 #[test]
 fn brute_worst_case_counts_configs_and_measurements() {
     let mut s = SearchSpace::new("sim", default_variant(), true);
-    s.max_model_batch_size = 8; // 1, 2, 4, 8
-    s.max_instance_count = 3;
+    s.search.bounds.max_model_batch_size = 8; // 1, 2, 4, 8
+    s.search.bounds.max_instance_count = 3;
     s.concurrency_list = vec![1, 2, 2, 4];
     s.batch_sizes = vec![1, 2];
     // 3 instance counts x 4 sizes + the default; 2 batch sizes x 3 concurrencies each.
@@ -77,17 +77,17 @@ fn brute_worst_case_counts_configs_and_measurements() {
     s.supports_batching = false;
     assert_eq!(brute_worst_case(&s).0, 4);
     // 100 000 instance counts: counted, not walked.
-    s.max_instance_count = 100_000;
+    s.search.bounds.max_instance_count = 100_000;
     assert_eq!(brute_worst_case(&s).0, 100_001);
     // Searched concurrency adds the final sweep of the top configs and the default.
     let mut t = SearchSpace::new("sim", default_variant(), false);
-    t.max_instance_count = 1;
-    t.max_concurrency = 8; // 1, 2, 4, 8
-    t.num_configs_per_model = 3;
-    t.max_binary_search_steps = 5;
+    t.search.bounds.max_instance_count = 1;
+    t.search.bounds.max_concurrency = 8; // 1, 2, 4, 8
+    t.search.num_configs_per_model = 3;
+    t.search.max_binary_search_steps = 5;
     // 2 configs x 4 concurrencies, then 2 configs x (4 + 5).
     assert_eq!(brute_worst_case(&t), (2, 8 + 18));
-    t.search_disabled = true;
+    t.search.disabled = true;
     assert_eq!(brute_worst_case(&t), (1, 1));
 }
 
