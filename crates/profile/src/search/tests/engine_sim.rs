@@ -48,9 +48,9 @@ impl Measurer for EngineSim {
 #[test]
 fn brute_search_through_the_engine_finds_the_instances_the_simulator_rewards() {
     let mut space = SearchSpace::new("sim", default_variant(), false);
-    space.min_instance_count = 1;
-    space.max_instance_count = 3;
-    space.max_concurrency = 8;
+    space.search.bounds.min_instance_count = 1;
+    space.search.bounds.max_instance_count = 3;
+    space.search.bounds.max_concurrency = 8;
     let mut m = EngineSim::new();
     let out = BruteSearch.run(&space, &mut m, &mut |_| {});
     let best = &out.top[0];
