@@ -23,6 +23,7 @@ mod message;
 pub mod request;
 pub mod response;
 pub mod server;
+mod shared;
 mod send_sync;
 pub mod trace;
 

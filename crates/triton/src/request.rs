@@ -11,7 +11,7 @@ use tritium_sys as sys;
 
 use super::allocator::OutputMemory;
 use super::response::Response;
-use super::server::ServerShared;
+use super::shared::ServerShared;
 use super::{check, cstring, datatype_from_wire, take_error};
 use crate::error::{Error, Result};
 use crate::gpu::{DeviceBuffer, PinnedBuffer};

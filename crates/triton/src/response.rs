@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use tritium_sys as sys;
 
-use super::server::ServerShared;
+use super::shared::ServerShared;
 use super::{check, take_error};
 use crate::error::{Error, Result};
 use crate::gpu::cuda;

@@ -4,12 +4,14 @@
 
 use static_assertions::{assert_impl_all, assert_not_impl_any};
 
+use super::shared::ServerShared;
 use super::{InferRequest, Response, Server, Trace, Tracer};
 use crate::gpu::cuda::{DeviceBuffer, DeviceSlice, Event, PinnedBuffer, Stream};
 
 // Shared across worker threads: the server (request issue, statistics), the
 // tracer, responses handed from Triton's threads, and the CUDA objects.
 assert_impl_all!(Server: Send, Sync);
+assert_impl_all!(ServerShared: Send, Sync);
 assert_impl_all!(Tracer: Send, Sync, Copy);
 assert_impl_all!(Response: Send, Sync);
 assert_impl_all!(PinnedBuffer: Send, Sync);
