@@ -3,8 +3,8 @@
 //!
 //! ```no_run
 //! # use criterion::Criterion;
-//! # fn demo(c: &mut Criterion) -> tritium::Result<()> {
-//! let mut mb = tritium::bench::harness::ModelBench::start("examples/model_repository", "add_sub")?;
+//! # fn demo(c: &mut Criterion) -> tritium_triton::Result<()> {
+//! let mut mb = tritium_bench::harness::ModelBench::start("examples/model_repository", "add_sub")?;
 //! c.bench_function("add_sub", |b| b.iter_custom(|n| mb.run(n, 1).expect("inference")));
 //! # Ok(()) }
 //! ```
@@ -46,9 +46,9 @@
 //!
 //! ```no_run
 //! # use criterion::Criterion;
-//! # fn demo(c: &mut Criterion) -> tritium::Result<()> {
-//! use tritium::bench::harness::{ModelBench, Timing};
-//! if !tritium::gpu::cuda_available() {
+//! # fn demo(c: &mut Criterion) -> tritium_triton::Result<()> {
+//! use tritium_bench::harness::{ModelBench, Timing};
+//! if !tritium_triton::gpu::cuda_available() {
 //!     eprintln!("skipped: no CUDA on this machine");
 //!     return Ok(());
 //! }

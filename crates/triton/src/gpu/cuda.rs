@@ -24,14 +24,14 @@
 //! ordered with these events and is not what `device_ns` measures.
 //!
 //! ```no_run
-//! # fn demo() -> tritium::Result<()> {
-//! use tritium::gpu::cuda::{timed_d2h, timed_h2d, DeviceBuffer, PinnedBuffer};
+//! # fn demo() -> tritium_triton::Result<()> {
+//! use tritium_triton::gpu::cuda::{timed_d2h, timed_h2d, DeviceBuffer, PinnedBuffer};
 //! let host = PinnedBuffer::from_slice(&vec![7u8; 64 << 20])?;
 //! let dev = DeviceBuffer::from_host(0, &vec![0u8; 64 << 20])?;
 //! let up = timed_h2d(&dev, host.as_slice())?;
 //! println!("H2D {} B: {} ns on the GPU, {} ns on the host, {:.1} GB/s", up.bytes, up.device_ns, up.host_ns(), up.device_gb_per_s());
 //! let mut back = vec![0u8; dev.len()];
-//! let down = timed_d2h(dev.device(), dev.device_ptr(), dev.len(), &mut back)?;
+//! let down = timed_d2h(dev.as_slice(), &mut back)?;
 //! assert_eq!(down.bytes, 64 << 20);
 //! # Ok(()) }
 //! ```
