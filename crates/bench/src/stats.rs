@@ -501,3 +501,6 @@ pub fn stability_report(
 
 #[cfg(test)]
 mod tests;
+
+mod interval;
+pub use interval::Interval;
