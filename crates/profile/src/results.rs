@@ -474,6 +474,9 @@ pub fn to_measurement(key: &str, concurrency: u32, p: &LoadPoint) -> VariantMeas
         gpu_memory_mb: p.resources.gpu_memory_used_mb,
         cpu_ram_mb: p.resources.rss_mb,
         failed: None,
+        // The load point's intervals are wired here once `LoadPoint` carries them
+        // (throughput, latency percentiles, GPU memory); until then: unknown.
+        ..Default::default()
     }
 }
 

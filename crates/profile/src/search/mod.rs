@@ -110,10 +110,10 @@ mod tests;
 
 pub use brute::BruteSearch;
 pub use manual::{expand_model_config_parameters, instance_kind_from_parameters, manual_variant_groups};
-pub use measurement::VariantMeasurement;
+pub use measurement::{LatencyIntervals, VariantMeasurement};
 pub use quick::QuickSearch;
-pub use ranking::{best_per_variant, rank_candidates, representative, sort_ranked, top_configs, RankedConfig};
-pub use scoring::{compare_constraints, compare_measurements, constraint_applicable, constraint_failure_percentage, is_better_than, objective_score, passes_constraints, unapplied_constraints};
+pub use ranking::{best_per_variant, rank_candidates, rank_candidates_with, representative, sort_ranked, top_configs, RankedCandidate, RankedConfig};
+pub use scoring::{break_tie, compare, compare_constraints, compare_measurements, constraint_applicable, constraint_failure_percentage, is_better_than, objective_score, passes_constraints, score_half_width, significantly_different, unapplied_constraints, Comparison, Resources, Verdict, MEMORY_TIE_TOLERANCE};
 pub use space::{brute_worst_case, normalized_batch_sizes, SearchSpace};
 pub use strategy::{strategy_for, SearchEvent, SearchOutcome, SearchPhase, SearchStrategy};
 pub use sweep::{doubled_list, last_increased_throughput, throughput_gain_valid};
