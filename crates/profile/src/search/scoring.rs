@@ -297,3 +297,21 @@ pub fn compare(objectives: &Objectives, a: &VariantMeasurement, ra: &Resources, 
     };
     Comparison { verdict, tied: false }
 }
+
+/// [`objective_score`] with statistical ties read as 0 (no difference): what
+/// quick search's climb uses, so that it does not step towards, or adopt as
+/// its best, a neighbour whose "improvement" is within the intervals. Equal
+/// to `objective_score` without intervals.
+pub fn significant_score(objectives: &Objectives, a: &VariantMeasurement, b: &VariantMeasurement) -> f64 {
+    let score = objective_score(objectives, a, b);
+    match score_half_width(objectives, a, b) {
+        Some(u) if score.abs() <= u => 0.0,
+        _ => score,
+    }
+}
+
+/// True when `a` and `b` are statistically tied on the objectives (both
+/// carry intervals and the score is within its half-width; see [`compare`]).
+pub fn statistically_tied(objectives: &Objectives, a: &VariantMeasurement, b: &VariantMeasurement) -> bool {
+    score_half_width(objectives, a, b).is_some_and(|u| objective_score(objectives, a, b).abs() <= u)
+}

@@ -141,3 +141,42 @@ fn representative_and_candidates_are_tie_aware() {
     assert_eq!(ranked[1].tied_with, vec![0]);
     assert!(ranked[2].tied_with.is_empty());
 }
+
+/// The simulated model, every throughput carrying a ± `rel` interval.
+struct WithIntervals {
+    sim: SimModel,
+    rel: f64,
+}
+
+impl Measurer for WithIntervals {
+    fn measure(&mut self, v: &ModelConfigVariant, bc: u32, c: u32) -> VariantMeasurement {
+        let mut x = self.sim.measure(v, bc, c);
+        let hw = x.throughput * self.rel;
+        x.throughput_ci = Some(Interval::new(x.throughput - hw, x.throughput + hw));
+        x
+    }
+}
+
+#[test]
+fn quick_search_does_not_climb_on_a_tied_improvement() {
+    let space = realistic_space();
+    let (plain, _) = run(&mut QuickSearch, &space, &mut SimModel::new());
+    // Tight intervals: every step of the climb is significant, the search is today's.
+    let mut tight = WithIntervals { sim: SimModel::new(), rel: 0.001 };
+    let out = QuickSearch.run(&space, &mut tight, &mut |_| {});
+    assert_eq!(tight.sim.points, plain_points(&space), "the same points in the same order");
+    assert_eq!((out.top[0].variant.instance_count, out.top[0].variant.max_batch_size), (3, 64));
+    // Intervals wider than any difference: no neighbour is an improvement, the climb stops at home.
+    let mut wide = WithIntervals { sim: SimModel::new(), rel: 5.0 };
+    let out = QuickSearch.run(&space, &mut wide, &mut |_| {});
+    assert!(out.variant_count() < plain.variant_count(), "{} vs {}", out.variant_count(), plain.variant_count());
+    // All tied: the fewest resources rank first (1 instance, max batch 1), the ties recorded.
+    assert_eq!((out.top[0].variant.instance_count, out.top[0].variant.max_batch_size), (1, 1));
+    assert!(!out.top[0].tied_with.is_empty());
+}
+
+fn plain_points(space: &SearchSpace) -> Vec<(String, u32, u32)> {
+    let mut sim = SimModel::new();
+    QuickSearch.run(space, &mut sim, &mut |_| {});
+    sim.points
+}
