@@ -21,8 +21,11 @@
 //! ([`MeasurementRecord::ok_point`]), and [`ProfileResults::read`] keeps one
 //! record per key. `constraints` / `objectives` are JSON objects
 //! (`{"perf_latency_p99": {"max": 50}}`, `{"perf_throughput": 10}`); older
-//! files hold Rust debug strings, which the report still reads.
+//! files hold Rust debug strings, which the report still reads. Statistical
+//! ties (issue 12): each model's `tied_with` and each cross-model top entry's
+//! `throughput_ci`, `latency_p99_ms_ci` and `tied_with`, absent when unknown.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -30,6 +33,7 @@ use serde_json::Value;
 
 use super::search::{VariantMeasurement, ModelConfigVariant};
 use tritium_bench::export::LoadPoint;
+use tritium_bench::stats::Interval;
 use tritium_util::write_atomic;
 use tritium_triton::error::{Error, Result};
 
@@ -188,6 +192,17 @@ pub struct TopConfigRecord {
     pub latency_p99_ms: f64,
     /// Whether it meets the constraints.
     pub passes: bool,
+    /// 95 % confidence interval of `throughput` (absent when unknown).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub throughput_ci: Option<Interval>,
+    /// 95 % confidence interval of `latency_p99_ms` (absent when unknown).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latency_p99_ms_ci: Option<Interval>,
+    /// Configs of this list statistically tied with this one (their
+    /// difference is within the intervals; see `search::compare`), best
+    /// first; absent without intervals.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tied_with: Vec<String>,
 }
 
 /// Search statistics of one model.
@@ -267,6 +282,13 @@ pub struct ModelResults {
     /// Why the status is not `ok` (what failed), when it is not.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// Statistical ties of the ranking: for each config of `top`, the other
+    /// ranked configs (the default included, and those below the top list)
+    /// whose difference from it is within the 95 % intervals (see
+    /// `search::compare`), best first. Absent without intervals (older files,
+    /// measurements without intervals).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tied_with: BTreeMap<String, Vec<String>>,
 }
 
 /// The whole run: the checkpoint and `results.json`.
@@ -366,6 +388,12 @@ impl ProfileResults {
 }
 
 impl ModelResults {
+    /// True when the ranking found configs `a` and `b` statistically tied
+    /// (recorded in [`tied_with`](Self::tied_with)).
+    pub fn tied(&self, a: &str, b: &str) -> bool {
+        self.tied_with.get(a).is_some_and(|t| t.iter().any(|n| n == b)) || self.tied_with.get(b).is_some_and(|t| t.iter().any(|n| n == a))
+    }
+
     /// The config record of `key`, created with the next name if new.
     pub fn config_for(&mut self, variant: &ModelConfigVariant, config: &Value) -> &mut ConfigRecord {
         let key = variant.key();
@@ -474,6 +502,9 @@ pub fn to_measurement(key: &str, concurrency: u32, p: &LoadPoint) -> VariantMeas
         gpu_memory_mb: p.resources.gpu_memory_used_mb,
         cpu_ram_mb: p.resources.rss_mb,
         failed: None,
+        // The load point's intervals are wired here once `LoadPoint` carries them
+        // (throughput, latency percentiles, GPU memory); until then: unknown.
+        ..Default::default()
     }
 }
 

@@ -13,8 +13,10 @@ use super::output;
 use tritium_model::pbtxt;
 use super::plan::{ModelPlan, Plan};
 use super::config::{Constraints, Objectives};
-use super::results::{self, ModelResults, ModelStatus, ProfileResults, SearchStats, TopConfigRecord};
-use super::search::{self, VariantMeasurement, ModelConfigVariant, SearchEvent, SearchSpace};
+use super::results::{self, MeasurementRecord, ModelResults, ModelStatus, ProfileResults, SearchStats, TopConfigRecord};
+use super::search::{self, VariantMeasurement, ModelConfigVariant, Resources, SearchEvent, SearchSpace};
+use tritium_bench::export::LoadPoint;
+use tritium_bench::stats::Interval;
 use tritium_bench::input_data::{InputSource, ShapeOverrides};
 use tritium_bench::{self as bench, BenchConfig, MeasurementMode, Observer};
 use tritium_triton::error::{Error, Result};
@@ -276,6 +278,17 @@ pub fn profile(cfg: &ProfileConfig, plan: &Plan, server: &Server, resume: Option
         // Only configs with a successful measurement rank (the search ranks valid measurements only).
         let ranked: Vec<String> = outcome.top.iter().filter_map(|t| m.name_of(&t.variant.key()).map(str::to_string)).collect();
         m.top = ranked.into_iter().filter(|n| m.has_result(n)).collect();
+        // Statistical ties of the top configs (with any ranked config, the default included).
+        m.tied_with = outcome
+            .top
+            .iter()
+            .filter(|t| !t.tied_with.is_empty())
+            .filter_map(|t| {
+                let name = m.name_of(&t.variant.key())?.to_string();
+                let tied: Vec<String> = t.tied_with.iter().filter_map(|k| m.name_of(k).map(str::to_string)).collect();
+                m.top.contains(&name).then_some((name, tied))
+            })
+            .collect();
         m.complete = !interrupted;
         if interrupted {
             m.status = Some(ModelStatus::Interrupted);
@@ -632,22 +645,31 @@ pub fn top_model_configs(results: &ProfileResults, objectives: &Objectives, n: u
                 .collect();
             if let Some(i) = search::representative(&ms, objectives) {
                 let (x, passes) = ms[i].clone();
-                candidates.push(((m.model.clone(), c.name.clone()), x, passes));
+                let resources = Resources { instances: Some(c.variant.instance_count), max_batch_size: Some(c.variant.max_batch_size) };
+                candidates.push(((m.model.clone(), c.name.clone()), x, passes, resources));
             }
         }
     }
-    search::rank_candidates(candidates, objectives, n)
+    let ranked = search::rank_candidates_with(candidates, objectives, n);
+    let names: Vec<String> = ranked.iter().map(|c| c.item.1.clone()).collect();
+    ranked
         .into_iter()
         .enumerate()
-        .map(|(i, ((model, config), x, passes))| TopConfigRecord {
-            rank: i as u32 + 1,
-            model,
-            config,
-            batch_size: x.batch_size,
-            concurrency: x.concurrency,
-            throughput: x.throughput,
-            latency_p99_ms: x.latency_p99_us / 1000.0,
-            passes,
+        .map(|(i, c)| {
+            let x = c.measurement;
+            TopConfigRecord {
+                rank: i as u32 + 1,
+                model: c.item.0,
+                config: c.item.1,
+                batch_size: x.batch_size,
+                concurrency: x.concurrency,
+                throughput: x.throughput,
+                latency_p99_ms: x.latency_p99_us / 1000.0,
+                passes: c.passes,
+                throughput_ci: x.throughput_ci,
+                latency_p99_ms_ci: x.metric_interval(crate::config::Metric::PerfLatencyP99),
+                tied_with: c.tied_with.iter().map(|&j| names[j].clone()).collect(),
+            }
         })
         .collect()
 }
@@ -702,7 +724,18 @@ pub fn summary(results: &ProfileResults) -> String {
             }
         }
         if let (Some(best), Some((dr, d))) = (m.top.first(), best_of(&m.default_config)) {
-            if let Some((br, b)) = best_of(best) {
+            let ci = |r: &MeasurementRecord, p: &LoadPoint| m.configs.iter().find(|c| c.name == r.config).and_then(|c| results::to_measurement(&c.key, r.concurrency, p).throughput_ci);
+            if let (Some((br, b)), true) = (best_of(best), best != &m.default_config && m.tied(best, &m.default_config)) {
+                s += &format!(
+                    "   {best}: statistically tied with the default ({} vs {} infer/s; batch {} vs {}), p99 {:.2} ms (default {:.2} ms)\n",
+                    with_ci(b.throughput, ci(br, b)),
+                    with_ci(d.throughput, ci(dr, d)),
+                    br.batch_size,
+                    dr.batch_size,
+                    b.latency.p99_us / 1000.0,
+                    d.latency.p99_us / 1000.0
+                );
+            } else if let Some((br, b)) = best_of(best) {
                 s += &format!(
                     "   {best}: {:.1}x the default's throughput ({:.1} vs {:.1} infer/s; batch {} vs {}), p99 {:.2} ms (default {:.2} ms)\n",
                     b.throughput / d.throughput.max(1e-9),
@@ -713,6 +746,13 @@ pub fn summary(results: &ProfileResults) -> String {
                     b.latency.p99_us / 1000.0,
                     d.latency.p99_us / 1000.0
                 );
+            }
+        }
+        // Statistical ties among the top configs (the default's tie with the best is said above).
+        for (i, name) in m.top.iter().enumerate() {
+            let later: Vec<&str> = m.top[i + 1..].iter().filter(|n| m.tied(name, n)).map(String::as_str).collect();
+            if !later.is_empty() {
+                s += &format!("   {name}: statistically tied with {} (difference within the 95 % intervals)\n", later.join(", "));
             }
         }
         // Skipped client batch sizes, one line per config.
@@ -751,8 +791,23 @@ pub fn summary(results: &ProfileResults) -> String {
                 if t.passes { "met" } else { "not met" }
             );
         }
+        for t in &results.top_model_configs {
+            let later: Vec<String> = results.top_model_configs.iter().filter(|u| u.rank > t.rank && t.tied_with.contains(&u.config)).map(|u| format!("{} (rank {}, {} infer/s)", u.config, u.rank, with_ci(u.throughput, u.throughput_ci))).collect();
+            if !later.is_empty() {
+                s += &format!("   rank {} {} ({} infer/s) is statistically tied with {}\n", t.rank, t.config, with_ci(t.throughput, t.throughput_ci), later.join(", "));
+            }
+        }
     }
     s
+}
+
+/// "3723 ±80" with an interval, "3723.2" without (the summary's throughput
+/// with its 95 % half-width).
+fn with_ci(value: f64, ci: Option<Interval>) -> String {
+    match ci {
+        Some(i) => format!("{value:.0} ±{:.0}", i.half_width()),
+        None => format!("{value:.1}"),
+    }
 }
 
 /// Search mode names for messages.

@@ -210,3 +210,42 @@ fn summary_names_batch_sizes_and_skipped_ones() {
     assert!(s.contains(&format!("{name}: client batch size 16, 32 skipped")), "{s}");
     assert!(!s.contains("Best configs across all models"));
 }
+
+#[test]
+fn the_summary_says_statistically_tied_instead_of_a_win() {
+    let mut r = fixture("gpu.json");
+    let before = summary(&r);
+    assert!(before.contains("x the default's throughput"), "{before}");
+    assert!(!before.contains("statistically tied"), "no intervals, no ties: {before}");
+    // Results written from measurements without intervals stay as they were.
+    let plain = top_model_configs(&r, &throughput_only(), 4);
+    assert!(plain.iter().all(|t| t.tied_with.is_empty() && t.throughput_ci.is_none()));
+    let json = serde_json::to_value(&plain[0]).unwrap();
+    assert!(json.get("tied_with").is_none() && json.get("throughput_ci").is_none(), "{json}");
+    // The ranking found sleep_fixed's best tied with its default and with the third.
+    let m = r.models.iter_mut().find(|m| m.model == "sleep_fixed").unwrap();
+    let (best, third, default) = (m.top[0].clone(), m.top[2].clone(), m.default_config.clone());
+    m.tied_with.insert(best.clone(), vec![default.clone(), third.clone()]);
+    let s = summary(&r);
+    let line = s.lines().find(|l| l.contains(&format!("{best}: statistically tied with the default ("))).unwrap_or_else(|| panic!("{s}"));
+    assert!(line.contains(" vs ") && line.contains("infer/s"), "{line}");
+    assert!(s.contains(&format!("{best}: statistically tied with {third} (difference within the 95 % intervals)")), "{s}");
+    assert!(s.contains("x the default's throughput"), "add_sub has no tie: {s}");
+    // The cross-model list says which entries are tied, with their ± when known.
+    let mut top = plain;
+    top[0].throughput_ci = Some(Interval::new(top[0].throughput - 80.0, top[0].throughput + 80.0));
+    top[1].throughput_ci = Some(Interval::new(top[1].throughput - 95.0, top[1].throughput + 95.0));
+    top[0].tied_with = vec![top[1].config.clone()];
+    top[1].tied_with = vec![top[0].config.clone()];
+    r.num_top_model_configs = 4;
+    r.top_model_configs = top.clone();
+    let s = summary(&r);
+    let want = format!("rank 1 {} ({:.0} ±80 infer/s) is statistically tied with {} (rank 2, {:.0} ±95 infer/s)", top[0].config, top[0].throughput, top[1].config, top[1].throughput);
+    assert!(s.contains(&want), "{want}\n{s}");
+    // The new fields survive results.json, and an old file reads without them.
+    let back: TopConfigRecord = serde_json::from_value(serde_json::to_value(&top[0]).unwrap()).unwrap();
+    assert_eq!(back, top[0]);
+    assert!(fixture("gpu.json").models.iter().all(|m| m.tied_with.is_empty()));
+    assert_eq!(with_ci(3723.2, Some(Interval::new(3643.2, 3803.2))), "3723 ±80");
+    assert_eq!(with_ci(3723.2, None), "3723.2");
+}

@@ -1,7 +1,27 @@
 //! [`VariantMeasurement`]: one measurement of a variant at one client batch size
-//! and concurrency, with its metrics in Model Analyzer's units.
+//! and concurrency, with its metrics in Model Analyzer's units, and the 95 %
+//! confidence intervals of those metrics when the measurement has them.
+
+use tritium_bench::stats::Interval;
 
 use crate::config::Metric;
+
+/// 95 % confidence intervals of a measurement's latencies, in microseconds
+/// (as [`VariantMeasurement`]'s latencies). None: not known (a measurement
+/// without intervals, e.g. an older results file or an analytic model).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct LatencyIntervals {
+    /// Of `latency_p99_us`.
+    pub p99_us: Option<Interval>,
+    /// Of `latency_p95_us`.
+    pub p95_us: Option<Interval>,
+    /// Of `latency_p90_us`.
+    pub p90_us: Option<Interval>,
+    /// Of `latency_p50_us`.
+    pub p50_us: Option<Interval>,
+    /// Of `latency_avg_us`.
+    pub avg_us: Option<Interval>,
+}
 
 /// One measurement of a variant at one concurrency.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -32,6 +52,13 @@ pub struct VariantMeasurement {
     pub cpu_ram_mb: Option<f64>,
     /// Why the load or run failed; a failed measurement has no metrics.
     pub failed: Option<String>,
+    /// 95 % confidence interval of `throughput` (infer/s); None: unknown,
+    /// and the ranking compares point estimates as Model Analyzer does.
+    pub throughput_ci: Option<Interval>,
+    /// 95 % confidence intervals of the latencies (µs); None: unknown.
+    pub latency_ci: LatencyIntervals,
+    /// 95 % confidence interval of `gpu_memory_mb`; None: unknown.
+    pub gpu_memory_ci: Option<Interval>,
 }
 
 impl VariantMeasurement {
@@ -64,6 +91,25 @@ impl VariantMeasurement {
             Metric::PerfLatencyAvg => Some(self.latency_avg_us / 1000.0),
             Metric::GpuUsedMemory => self.gpu_memory_mb,
             Metric::CpuUsedRam => self.cpu_ram_mb,
+        }
+    }
+
+    /// The 95 % confidence interval of `metric` in the units of
+    /// [`metric`](Self::metric) (latency in ms); None when unknown or failed.
+    pub fn metric_interval(&self, metric: Metric) -> Option<Interval> {
+        if !self.is_valid() {
+            return None;
+        }
+        let ms = |i: Option<Interval>| i.map(|i| Interval::new(i.lo / 1000.0, i.hi / 1000.0));
+        match metric {
+            Metric::PerfThroughput => self.throughput_ci,
+            Metric::PerfLatencyP99 => ms(self.latency_ci.p99_us),
+            Metric::PerfLatencyP95 => ms(self.latency_ci.p95_us),
+            Metric::PerfLatencyP90 => ms(self.latency_ci.p90_us),
+            Metric::PerfLatencyP50 => ms(self.latency_ci.p50_us),
+            Metric::PerfLatencyAvg => ms(self.latency_ci.avg_us),
+            Metric::GpuUsedMemory => self.gpu_memory_ci,
+            Metric::CpuUsedRam => None,
         }
     }
 }

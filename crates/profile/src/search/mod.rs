@@ -39,6 +39,16 @@
 //! before failing ones (`SortedResults`). [`rank_candidates`] ranks
 //! representatives of several models together (`num_top_model_configs`).
 //!
+//! Tie-aware (issue 12): when measurements carry 95 % confidence intervals
+//! ([`VariantMeasurement::throughput_ci`], [`LatencyIntervals`]), every
+//! ranking comparison is [`compare`]: a weighted-score difference within its
+//! Welch-style half-width is a statistical tie, settled by [`break_tie`]
+//! (objectives one by one, then fewer instances, less GPU memory, smaller
+//! `max_batch_size`, lower p99) and recorded ([`RankedConfig::tied_with`]).
+//! Quick search's climb reads a tied neighbour as no improvement
+//! ([`significant_score`]). Brute search's early exits still compare point
+//! estimates. Without intervals everything is Model Analyzer's rule.
+//!
 //! Units: [`VariantMeasurement`] latencies are in microseconds; constraints use
 //! Model Analyzer's units (ms, MB, infer/s), converted by
 //! [`VariantMeasurement::metric`]. Throughput counts inferences: batch size x
@@ -110,10 +120,10 @@ mod tests;
 
 pub use brute::BruteSearch;
 pub use manual::{expand_model_config_parameters, instance_kind_from_parameters, manual_variant_groups};
-pub use measurement::VariantMeasurement;
+pub use measurement::{LatencyIntervals, VariantMeasurement};
 pub use quick::QuickSearch;
-pub use ranking::{best_per_variant, rank_candidates, representative, sort_ranked, top_configs, RankedConfig};
-pub use scoring::{compare_constraints, compare_measurements, constraint_applicable, constraint_failure_percentage, is_better_than, objective_score, passes_constraints, unapplied_constraints};
+pub use ranking::{best_per_variant, rank_candidates, rank_candidates_with, representative, sort_ranked, top_configs, RankedCandidate, RankedConfig};
+pub use scoring::{break_tie, compare, compare_constraints, compare_measurements, constraint_applicable, constraint_failure_percentage, is_better_than, objective_score, passes_constraints, score_half_width, significant_score, significantly_different, statistically_tied, unapplied_constraints, Comparison, Resources, Verdict, MEMORY_TIE_TOLERANCE};
 pub use space::{brute_worst_case, normalized_batch_sizes, SearchSpace};
 pub use strategy::{strategy_for, SearchEvent, SearchOutcome, SearchPhase, SearchStrategy};
 pub use sweep::{doubled_list, last_increased_throughput, throughput_gain_valid};

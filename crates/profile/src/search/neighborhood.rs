@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use crate::config::{Constraints, Objectives};
 
-use super::{compare_constraints, compare_measurements, objective_score, passes_constraints, VariantMeasurement, COMPARISON_SCORE_THRESHOLD, MIN_INITIALIZED, RADIUS, TRANSLATION_LIST};
+use super::{compare_constraints, objective_score, passes_constraints, significant_score, statistically_tied, VariantMeasurement, COMPARISON_SCORE_THRESHOLD, MIN_INITIALIZED, RADIUS, TRANSLATION_LIST};
 
 pub(super) type Coord = Vec<i64>;
 
@@ -217,12 +217,22 @@ impl Neighborhood {
         }
         let mut best = 0;
         for i in 1..candidates.len() {
+            // A statistical tie (issue 12) is no improvement, and does not fall to
+            // Model Analyzer's equal-score rule (the later vector) either.
+            let tied = statistically_tied(ctx.objectives, candidates[i].1, candidates[best].1);
             let score = objective_score(ctx.objectives, candidates[i].1, candidates[best].1);
-            let better = score > COMPARISON_SCORE_THRESHOLD
-                || (score == 0.0
-                    && is_later_vector(&candidates[i].0, &candidates[best].0, &self.home));
+            let better = !tied
+                && (score > COMPARISON_SCORE_THRESHOLD
+                    || (score == 0.0
+                        && is_later_vector(&candidates[i].0, &candidates[best].0, &self.home)));
             if better {
                 best = i;
+            }
+        }
+        // Home wins a statistical tie with the best neighbour: no step on noise.
+        if let Some(h) = self.home_measurement(ctx).filter(|m| ctx.passes(m)) {
+            if candidates[best].0 != self.home && statistically_tied(ctx.objectives, candidates[best].1, h) {
+                return self.home.clone();
             }
         }
         candidates.swap_remove(best).0
@@ -252,7 +262,8 @@ impl Neighborhood {
             let weight = if compare_constraints_mode {
                 compare_constraints(ctx.constraints, home, m).unwrap_or(0.0)
             } else {
-                compare_measurements(ctx.objectives, home, m)
+                // A tied neighbour gives no direction (issue 12).
+                -significant_score(ctx.objectives, home, m)
             };
             for (d, (v, h)) in c.iter().zip(&self.home).enumerate() {
                 let delta = (v - h) as f64;

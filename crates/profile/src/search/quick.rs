@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use super::neighborhood::{Coord, CoordinateData, Ctx, Dim, Neighborhood};
 use super::runner::Runner;
 use super::sweep::floor_log2;
-use super::{compare_constraints, compare_measurements, expand_model_config_parameters, passes_constraints, VariantMeasurement, Measurer, SearchOutcome, SearchPhase, SearchSpace, SearchStrategy, SearchEvent};
+use super::{compare_constraints, expand_model_config_parameters, significant_score, passes_constraints, VariantMeasurement, Measurer, SearchOutcome, SearchPhase, SearchSpace, SearchStrategy, SearchEvent};
 
 /// Model Analyzer's quick search (`QuickPlusConcurrencySweepRunConfigGenerator`).
 ///
@@ -97,7 +97,8 @@ impl Climb {
             Some(b) => match (passes_constraints(c, b), passes_constraints(c, m)) {
                 (false, true) => true,
                 (false, false) => compare_constraints(c, b, m).is_some_and(|x| x > 0.0),
-                (true, true) => compare_measurements(&space.objectives, b, m) > 0.0,
+                // A statistically tied "improvement" is not one (issue 12): the best stays.
+                (true, true) => -significant_score(&space.objectives, b, m) > 0.0,
                 (true, false) => false,
             },
         };

@@ -1,11 +1,16 @@
 //! Ranking of variants by their representative measurement (Model
-//! Analyzer's `RunConfigResultComparator` and `SortedResults`).
+//! Analyzer's `RunConfigResultComparator` and `SortedResults`), tie-aware:
+//! every comparison is [`compare`], so two configs whose difference is within
+//! their confidence intervals are ordered by the tie-breaks (secondary
+//! objectives, then resources), never by noise, and the tie is recorded
+//! ([`RankedConfig::tied_with`], [`RankedCandidate::tied_with`]). Without
+//! intervals every function here ranks exactly as Model Analyzer does.
 
 use std::collections::HashMap;
 
 use crate::config::{Constraints, Objectives};
 
-use super::{is_better_than, passes_constraints, VariantMeasurement, ModelConfigVariant};
+use super::{compare, passes_constraints, ModelConfigVariant, Resources, VariantMeasurement, Verdict};
 
 /// A variant with its representative measurement.
 #[derive(Debug, Clone, PartialEq)]
@@ -18,13 +23,23 @@ pub struct RankedConfig {
     pub passes: bool,
     /// How many valid measurements the variant has.
     pub measurements: usize,
+    /// Keys of the other ranked variants statistically tied with this one
+    /// (see [`compare`]), best first; filled by [`top_configs`] over every
+    /// ranked variant (those cut by `n` and the default included), empty
+    /// without intervals.
+    pub tied_with: Vec<String>,
+}
+
+fn better(objectives: &Objectives, a: &VariantMeasurement, ra: &Resources, b: &VariantMeasurement, rb: &Resources) -> bool {
+    compare(objectives, a, ra, b, rb).verdict == Verdict::Better
 }
 
 /// Each variant's best measurement, in first-measured order: the best
 /// passing one when any passes, else the best one (Model Analyzer's
 /// `RunConfigResultComparator._aggregate_run_config_measurements` with
 /// `max`). Failed measurements are ignored; variants with only failures are
-/// omitted.
+/// omitted. Measurements of a variant statistically tied with its best so
+/// far replace it only when the tie-breaks prefer them (e.g. lower latency).
 pub fn best_per_variant(
     measurements: &[(ModelConfigVariant, VariantMeasurement)],
     constraints: &Constraints,
@@ -37,6 +52,7 @@ pub fn best_per_variant(
             continue;
         }
         let key = variant.key();
+        let res = Resources::of(variant);
         let passes = passes_constraints(constraints, m);
         match by_key.get_mut(&key) {
             None => {
@@ -48,6 +64,7 @@ pub fn best_per_variant(
                         best: m.clone(),
                         passes,
                         measurements: 1,
+                        tied_with: Vec::new(),
                     },
                 );
             }
@@ -56,7 +73,7 @@ pub fn best_per_variant(
                 let replace = match (r.passes, passes) {
                     (false, true) => true,
                     (true, false) => false,
-                    _ => is_better_than(objectives, m, &r.best),
+                    _ => better(objectives, m, &res, &r.best, &res),
                 };
                 if replace {
                     r.best = m.clone();
@@ -72,17 +89,20 @@ pub fn best_per_variant(
 }
 
 /// Sorts best first with Model Analyzer's comparison (`SortedResults` sorts
-/// with `RunConfigResult.__lt__` = `is_better_than`). An insertion sort: it
-/// is stable and never panics even if the weighted comparison is not a total
-/// order.
+/// with `RunConfigResult.__lt__` = `is_better_than`; here [`compare`]). An
+/// insertion sort: it is stable and never panics even if the comparison is
+/// not a total order (the weighted score is not, nor is "tied").
 pub fn sort_ranked(ranked: &mut [RankedConfig], objectives: &Objectives) {
-    sort_best_first(ranked, |r| &r.best, objectives);
+    sort_best_first(ranked, |r| (&r.best, Resources::of(&r.variant)), objectives);
 }
 
-fn sort_best_first<T>(items: &mut [T], m: impl Fn(&T) -> &VariantMeasurement, objectives: &Objectives) {
+fn sort_best_first<T>(items: &mut [T], m: impl Fn(&T) -> (&VariantMeasurement, Resources), objectives: &Objectives) {
     for i in 1..items.len() {
         let mut j = i;
-        while j > 0 && is_better_than(objectives, m(&items[j]), m(&items[j - 1])) {
+        while j > 0 && {
+            let ((a, ra), (b, rb)) = (m(&items[j]), m(&items[j - 1]));
+            better(objectives, a, &ra, b, &rb)
+        } {
             items.swap(j, j - 1);
             j -= 1;
         }
@@ -91,8 +111,9 @@ fn sort_best_first<T>(items: &mut [T], m: impl Fn(&T) -> &VariantMeasurement, ob
 
 /// The index of the representative of a config's measurements (each with
 /// its constraint verdict): the best passing one by `objectives`, else the
-/// best one; failed measurements are ignored (None when all failed). Ties
-/// keep the first.
+/// best one; failed measurements are ignored (None when all failed).
+/// Equivalent ones keep the first; statistically tied ones are settled by
+/// the tie-breaks (the measurements are of one config: resources unknown).
 pub fn representative(
     measurements: &[(VariantMeasurement, bool)],
     objectives: &Objectives,
@@ -109,7 +130,7 @@ pub fn representative(
                 match (bp, passes) {
                     (false, true) => true,
                     (true, false) => false,
-                    _ => is_better_than(objectives, m, bm),
+                    _ => better(objectives, m, &Resources::default(), bm, &Resources::default()),
                 }
             }
         };
@@ -129,6 +150,36 @@ pub fn rank_candidates<T>(
     objectives: &Objectives,
     n: usize,
 ) -> Vec<(T, VariantMeasurement, bool)> {
+    let with = candidates.into_iter().map(|(t, m, p)| (t, m, p, Resources::default())).collect();
+    rank_candidates_with(with, objectives, n)
+        .into_iter()
+        .map(|c| (c.item, c.measurement, c.passes))
+        .collect()
+}
+
+/// A candidate ranked by [`rank_candidates_with`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct RankedCandidate<T> {
+    /// The candidate.
+    pub item: T,
+    /// Its representative measurement.
+    pub measurement: VariantMeasurement,
+    /// Whether it meets its constraints.
+    pub passes: bool,
+    /// Its resources (tie-breaks).
+    pub resources: Resources,
+    /// Positions (0 = best) of the other returned candidates statistically
+    /// tied with it; empty without intervals.
+    pub tied_with: Vec<usize>,
+}
+
+/// [`rank_candidates`] with each candidate's [`Resources`] for the
+/// tie-breaks, recording the statistical ties among the returned candidates.
+pub fn rank_candidates_with<T>(
+    candidates: Vec<(T, VariantMeasurement, bool, Resources)>,
+    objectives: &Objectives,
+    n: usize,
+) -> Vec<RankedCandidate<T>> {
     let (mut passing, mut failing): (Vec<_>, Vec<_>) = candidates
         .into_iter()
         .filter(|c| c.1.is_valid())
@@ -138,13 +189,38 @@ pub fn rank_candidates<T>(
     } else {
         &mut passing
     };
-    sort_best_first(list, |c| &c.1, objectives);
+    sort_best_first(list, |c| (&c.1, c.3), objectives);
     list.truncate(n);
+    let ties = tie_lists(list, |c| (&c.1, c.3), objectives);
     std::mem::take(list)
+        .into_iter()
+        .zip(ties)
+        .map(|((item, measurement, passes, resources), tied_with)| RankedCandidate { item, measurement, passes, resources, tied_with })
+        .collect()
+}
+
+/// For each item, the positions of the others statistically tied with it.
+fn tie_lists<T>(items: &[T], m: impl Fn(&T) -> (&VariantMeasurement, Resources), objectives: &Objectives) -> Vec<Vec<usize>> {
+    let mut ties = vec![Vec::new(); items.len()];
+    for i in 0..items.len() {
+        for j in i + 1..items.len() {
+            let ((a, ra), (b, rb)) = (m(&items[i]), m(&items[j]));
+            if compare(objectives, a, &ra, b, &rb).tied {
+                ties[i].push(j);
+                ties[j].push(i);
+            }
+        }
+    }
+    for t in &mut ties {
+        t.sort_unstable();
+    }
+    ties
 }
 
 /// The `n` best variants (`SortedResults.top_n_results`): passing variants
-/// only, best first; when none passes, the best `n` failing ones.
+/// only, best first; when none passes, the best `n` failing ones. Each
+/// one's [`RankedConfig::tied_with`] lists every variant of that list (before
+/// the cut to `n`) statistically tied with it.
 pub fn top_configs(
     measurements: &[(ModelConfigVariant, VariantMeasurement)],
     constraints: &Constraints,
@@ -159,6 +235,11 @@ pub fn top_configs(
         &mut passing
     };
     sort_ranked(list, objectives);
+    let ties = tie_lists(list, |r| (&r.best, Resources::of(&r.variant)), objectives);
+    let keys: Vec<String> = list.iter().map(|r| r.variant.key()).collect();
+    for (r, t) in list.iter_mut().zip(ties) {
+        r.tied_with = t.into_iter().map(|j| keys[j].clone()).collect();
+    }
     list.truncate(n);
     std::mem::take(list)
 }

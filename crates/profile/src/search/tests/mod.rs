@@ -10,6 +10,7 @@ mod manual;
 mod quick;
 mod scoring;
 mod space;
+mod ties;
 
 use serde_json::json;
 
