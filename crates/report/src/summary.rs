@@ -68,14 +68,25 @@ fn comparison(v: &ModelView<'_>) -> String {
                 }
                 s += ".";
             } else if let Some((dr, dp)) = d.and_then(|d| d.chosen) {
-                s += &format!(
-                    ", {:.2}× the default config's {:.1} infer/s (at {}), with a p99 latency of {:.2} ms against {:.2} ms",
-                    bp.throughput / dp.throughput.max(1e-9),
-                    dp.throughput,
-                    load_text(dr),
-                    bp.latency.p99_us / 1000.0,
-                    dp.latency.p99_us / 1000.0
-                );
+                if v.m.tied(&b.name, &v.m.default_config) {
+                    // Never a "1.01×" win the measurements cannot tell apart.
+                    s += &format!(
+                        ", statistically tied with the default config's {:.1} infer/s (at {}; the difference is within the 95 % intervals, so the tie was broken by the secondary objectives and resources), with a p99 latency of {:.2} ms against {:.2} ms",
+                        dp.throughput,
+                        load_text(dr),
+                        bp.latency.p99_us / 1000.0,
+                        dp.latency.p99_us / 1000.0
+                    );
+                } else {
+                    s += &format!(
+                        ", {:.2}× the default config's {:.1} infer/s (at {}), with a p99 latency of {:.2} ms against {:.2} ms",
+                        bp.throughput / dp.throughput.max(1e-9),
+                        dp.throughput,
+                        load_text(dr),
+                        bp.latency.p99_us / 1000.0,
+                        dp.latency.p99_us / 1000.0
+                    );
+                }
                 match (mem_of(b), d.and_then(mem_of)) {
                     (Some(a), Some(c)) => s += &format!(" and {a:.1} MB of {mem} against {c:.1} MB."),
                     (Some(a), None) => s += &format!(" and {a:.1} MB of {mem}."),
@@ -464,4 +475,32 @@ pub fn render_top(r: &ProfileResults, what: &str) -> Result<Vec<u8>> {
         f.para(&format!("Not ranked (every measurement failed; listed by the tritium that wrote this file): {}.", dropped.join(", ")), 7.5, RED, 0.0);
     }
     f.finish(what)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use tritium_profile::results::ProfileResults;
+
+    use super::comparison;
+    use crate::ModelView;
+
+    fn fixture() -> ProfileResults {
+        ProfileResults::read(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/results/cpu_only.json")).expect("fixture reads")
+    }
+
+    #[test]
+    fn a_tie_with_the_default_is_never_called_a_win() {
+        let r = fixture();
+        let m = &r.models[0];
+        let plain = comparison(&ModelView::new(m));
+        let best = ModelView::new(m).ranked.first().map(|s| s.to_string()).expect("a ranked config");
+        assert_ne!(best, m.default_config, "the fixture's best is not the default");
+        assert!(plain.contains("× the default config's"), "{plain}");
+        let mut tied = m.clone();
+        tied.tied_with.insert(best.to_string(), vec![m.default_config.clone()]);
+        let text = comparison(&ModelView::new(&tied));
+        assert!(text.contains("statistically tied with the default config's") && !text.contains('×'), "{text}");
+    }
 }
