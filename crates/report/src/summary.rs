@@ -68,7 +68,7 @@ fn comparison(v: &ModelView<'_>) -> String {
                 }
                 s += ".";
             } else if let Some((dr, dp)) = d.and_then(|d| d.chosen) {
-                if v.m.tied(&b.name, &v.m.default_config) {
+                if v.m.tied(b.name, &v.m.default_config) {
                     // Never a "1.01×" win the measurements cannot tell apart.
                     s += &format!(
                         ", statistically tied with the default config's {:.1} infer/s (at {}; the difference is within the 95 % intervals, so the tie was broken by the secondary objectives and resources), with a p99 latency of {:.2} ms against {:.2} ms",
