@@ -10,6 +10,7 @@ use super::{BenchConfig, Measurement, MeasurementMode};
 
 mod sim_closed_loop;
 mod sim_failures;
+mod sim_intervals;
 mod sim_open_loop;
 mod sim_windows;
 mod support;
