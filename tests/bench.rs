@@ -43,6 +43,12 @@ fn concurrency_mode_measures_and_breaks_down_server_time() {
         assert!(p.client_overhead_us.is_some());
         assert!(p.loadgen_cpu_cores.is_some());
         assert!(p.resources.cpu_util_pct.is_some() && p.resources.rss_mb.unwrap_or(0.0) > 0.0, "{:?}", p.resources);
+        // 95 % intervals from the sub-windows and the histogram, around the estimates.
+        let t = p.throughput_ci.expect("throughput interval");
+        assert!(t.lo <= p.throughput && p.throughput <= t.hi, "{t:?} around {}", p.throughput);
+        let l = p.latency_ci.expect("latency intervals");
+        let (avg, p50) = (l.avg.expect("mean latency interval"), l.p50.expect("p50 interval"));
+        assert!(avg.lo <= p.latency.avg_us && p.latency.avg_us <= avg.hi && p50.lo <= p.latency.p50_us && p.latency.p50_us <= p50.hi, "{l:?} around {:?}", p.latency);
     }
     assert_eq!(pts[0].concurrency, Some(1));
     // Batch statistics show the dynamic batcher at work at concurrency 4.

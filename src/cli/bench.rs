@@ -14,7 +14,7 @@ use tritium_bench::export::{self, BenchReport, PointOutcome};
 use tritium_bench::limits;
 use tritium_bench::input_data::{InputSource, ShapeOverrides, StringOptions};
 use tritium_bench::loadgen::{Distribution, LoadMode};
-use tritium_bench::stats::WindowSample;
+use tritium_bench::stats::{Interval, WindowSample};
 use tritium_bench::{self as bench, BenchConfig, Measurement, MeasurementMode, Observer};
 use tritium_triton::OutputMemory;
 
@@ -402,6 +402,23 @@ fn fmt_us(us: f64) -> String {
     }
 }
 
+/// " ±2.1%": the 95 % interval around `estimate` as a relative half-width
+/// (the larger side when the interval is not symmetric, as for percentiles);
+/// empty without an interval.
+fn fmt_pm(estimate: f64, ci: Option<Interval>) -> String {
+    match ci {
+        Some(i) if estimate > 0.0 && i.lo.is_finite() && i.hi.is_finite() => {
+            let pct = 100.0 * (estimate - i.lo).max(i.hi - estimate).max(0.0) / estimate;
+            if pct < 9.95 {
+                format!(" ±{pct:.1}%")
+            } else {
+                format!(" ±{pct:.0}%")
+            }
+        }
+        _ => String::new(),
+    }
+}
+
 /// "concurrency 4" / "rate 500/s": a load point's level, as the tables show it.
 fn load_label(p: &export::LoadPoint) -> String {
     match (p.concurrency, p.request_rate) {
@@ -418,24 +435,25 @@ pub fn table(report: &BenchReport) -> String {
     let deterministic = report.settings.get("request_count").map(|v| !v.is_null()).unwrap_or(false);
     let request_count = report.settings.get("request_count").and_then(|v| v.as_u64());
     s += &format!(
-        "{:<18} {:>11} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>8} {:>12} {:>7}\n",
-        "load", "infer/s", "avg", "p50", "p90", "p99", "p99.9", "srv queue", "srv infer", "overhead", "gen CPU", "failed", "stable"
+        "{:<18} {:>17} {:>16} {:>10} {:>10} {:>16} {:>10} {:>10} {:>10} {:>10} {:>8} {:>12} {:>7}\n",
+        "load", "infer/s (±95%)", "avg", "p50", "p90", "p99", "p99.9", "srv queue", "srv infer", "overhead", "gen CPU", "failed", "stable"
     );
     let mut notes = String::new();
     for p in &report.points {
         let load = load_label(p);
         let srv = p.server.as_ref();
         let l = &p.latency;
+        let ci = p.latency_ci.unwrap_or_default();
         let failed = p.failed_requests();
         let outcome = p.outcome(request_count);
         s += &format!(
-            "{:<18} {:>11.1} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>8} {:>12} {:>7}\n",
+            "{:<18} {:>17} {:>16} {:>10} {:>10} {:>16} {:>10} {:>10} {:>10} {:>10} {:>8} {:>12} {:>7}\n",
             load,
-            p.throughput,
-            fmt_opt_us(l.avg()),
+            format!("{:.1}{}", p.throughput, fmt_pm(p.throughput, p.throughput_ci)),
+            fmt_opt_us(l.avg()) + &l.avg().map(|v| fmt_pm(v, ci.avg)).unwrap_or_default(),
             fmt_opt_us(l.p50()),
             fmt_opt_us(l.p90()),
-            fmt_opt_us(l.p99()),
+            fmt_opt_us(l.p99()) + &l.p99().map(|v| fmt_pm(v, ci.p99)).unwrap_or_default(),
             fmt_opt_us(l.p999()),
             srv.map(|b| fmt_us(b.queue_us)).unwrap_or_else(|| "-".into()),
             srv.map(|b| fmt_us(b.compute_infer_us)).unwrap_or_else(|| "-".into()),
@@ -715,6 +733,38 @@ mod tests {
         let t = table(&report(vec![dead, point(0, 50, true), point(9, 1, true)]));
         assert!(t.contains("FAILED: stub died") && t.contains("50 (100%)") && t.contains("1 of 10 requests failed") && t.contains("1 × boom"), "{t}");
         assert!(t.lines().nth(3).unwrap().contains(" - "), "no latency shown as -: {t}");
+    }
+
+    #[test]
+    fn table_shows_intervals_as_plus_minus() {
+        assert_eq!(fmt_pm(1000.0, Some(Interval::new(979.0, 1021.0))), " ±2.1%");
+        // Asymmetric (a percentile): the larger side.
+        assert_eq!(fmt_pm(100.0, Some(Interval::new(95.0, 130.0))), " ±30%");
+        assert_eq!(fmt_pm(100.0, None), "");
+        assert_eq!(fmt_pm(0.0, Some(Interval::new(0.0, 1.0))), "");
+        let mut p = export::LoadPoint { concurrency: Some(4), requests: 1000, stable: true, throughput: 3456.7, ..Default::default() };
+        p.latency = tritium_bench::stats::LatencySummary { count: 1000, avg_us: 800.0, p50_us: 790.0, p90_us: 900.0, p95_us: 950.0, p99_us: 1200.0, ..Default::default() };
+        p.throughput_ci = Some(Interval::new(3384.1, 3529.3));
+        p.latency_ci = Some(tritium_bench::stats::LatencyIntervals { avg: Some(Interval::new(789.0, 811.0)), p99: Some(Interval::new(1100.0, 1300.0)), ..Default::default() });
+        let report = BenchReport {
+            schema_version: export::SCHEMA_VERSION,
+            tool: "tritium".into(),
+            tool_version: "0".into(),
+            triton_version: "2".into(),
+            model: "m".into(),
+            model_version: "1".into(),
+            started_at: String::new(),
+            machine: String::new(),
+            settings: serde_json::json!({}),
+            points: vec![p.clone(), export::LoadPoint { throughput_ci: None, latency_ci: None, ..p }],
+        };
+        let t = table(&report);
+        let rows: Vec<&str> = t.lines().collect();
+        assert!(rows[2].contains("3456.7 ±2.1%") && rows[2].contains("800 µs ±1.4%") && rows[2].contains("1200 µs ±8.3%"), "{t}");
+        assert!(rows[3].contains("3456.7") && !rows[3].contains('±'), "{t}");
+        // Columns stay aligned with and without intervals.
+        assert_eq!(rows[1].chars().count(), rows[2].chars().count(), "{t}");
+        assert_eq!(rows[2].chars().count(), rows[3].chars().count(), "{t}");
     }
 
     #[test]

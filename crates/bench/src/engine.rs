@@ -118,6 +118,9 @@ pub(crate) fn measure<'a, T: Target>(
     let Setup { target, requests, probe, tracer, started } = setup(n_requests, threads)?;
     let m = &cfg.measurement;
     let interval = Duration::from_millis(m.interval_ms.max(1));
+    // Sub-windows (the batches of the confidence intervals): a fixed length,
+    // so count windows and deterministic runs get them too (up to the cap).
+    let sub_len = interval / loadgen::SUBWINDOWS;
     let gen = LoadGen::launch(target, requests, load, threads, cfg.seed, tracer.clone(), cfg.request_count);
     let mut warnings: Vec<String> = Vec::new();
 
@@ -153,9 +156,15 @@ pub(crate) fn measure<'a, T: Target>(
             // A count window also ends at a deadline, so a hung model cannot stall it.
             (None, MeasurementMode::CountWindows) => start + interval.max(Duration::from_secs(1)) * 10,
         };
+        let mut sub_starts = vec![start];
         loop {
             if interrupt.load(Ordering::Relaxed) || Instant::now() >= deadline {
                 break;
+            }
+            let j = sub_starts.len();
+            if j < loadgen::MAX_SUBWINDOWS && Instant::now() >= start + sub_len * j as u32 {
+                gen.begin_subwindow(k, j);
+                sub_starts.push(Instant::now());
             }
             if last_stub_check.elapsed() >= Duration::from_millis(50) {
                 last_stub_check = Instant::now();
@@ -188,7 +197,8 @@ pub(crate) fn measure<'a, T: Target>(
         };
         prev_stats = now_stats;
         let cpu = loadgen::threads_cpu_seconds(&gen.tids.lock().map(|t| t.clone()).unwrap_or_default());
-        let w = Window { acc, duration: end - start, server: delta, resources: sampler.summarize(start, end), loadgen_cpu_s: cpu - prev_cpu };
+        let subs = sub_starts.iter().zip(sub_starts.iter().skip(1).chain([&end])).map(|(a, b)| b.saturating_duration_since(*a)).collect();
+        let w = Window { acc, duration: end - start, subs, server: delta, resources: sampler.summarize(start, end), loadgen_cpu_s: cpu - prev_cpu };
         prev_cpu = cpu;
         if stub_exited.is_none() {
             stub_exited = probe.broken();

@@ -36,7 +36,7 @@ use tritium_triton::InferRequest;
 use tritium_util::monotonic_ns;
 
 pub use super::triton_target::{CudaCopies, Triton};
-pub use super::window_acc::{failure_kind, WindowAcc};
+pub use super::window_acc::{failure_kind, SubAcc, WindowAcc, MAX_SUBWINDOWS, SUBWINDOWS};
 
 /// How load is applied.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -90,6 +90,10 @@ pub(crate) struct Shared {
     pub(crate) stop: AtomicBool,
     /// The window completions are being counted into.
     pub(crate) window: AtomicU64,
+    /// The sub-window successes are counted into, as `window << 8 | index`
+    /// (set before `window` when a window closes, so a worker that sees the
+    /// new window sees its sub-window 0).
+    sub_window: AtomicU64,
     /// Completions since start (for count windows).
     pub(crate) completed: AtomicU64,
     /// Requests in the target right now.
@@ -186,6 +190,7 @@ impl<T: Target> LoadGen<T> {
             sent_ns: (0..n).map(|_| AtomicU64::new(0)).collect(),
             stop: AtomicBool::new(false),
             window: AtomicU64::new(0),
+            sub_window: AtomicU64::new(0),
             completed: AtomicU64::new(0),
             in_flight: AtomicU64::new(0),
             recorded: AtomicU64::new(0),
@@ -222,6 +227,8 @@ impl<T: Target> LoadGen<T> {
                 seed: seed ^ (w as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15),
                 tids: tids.clone(),
                 traced: std::cell::Cell::new(0),
+                window: std::cell::Cell::new(0),
+                last_sub: std::cell::Cell::new(0),
             };
             workers.push(
                 std::thread::Builder::new()
@@ -236,6 +243,7 @@ impl<T: Target> LoadGen<T> {
     /// Returns the merged accumulators of window `k` once every worker handed
     /// its share over (or `timeout` passed: then some workers are stuck).
     pub fn close_window(&self, k: u64, timeout: Duration) -> (WindowAcc, bool) {
+        self.shared.sub_window.store((k + 1) << 8, Ordering::Release);
         self.shared.window.store(k + 1, Ordering::Release);
         let mut merged = WindowAcc::default();
         let mut got = 0usize;
@@ -256,6 +264,13 @@ impl<T: Target> LoadGen<T> {
             }
         }
         (merged, true)
+    }
+
+    /// Starts sub-window `j` (1 ..< [`MAX_SUBWINDOWS`]) of window `k`:
+    /// successes from now on count into it (sub-window 0 starts with the window).
+    pub fn begin_subwindow(&self, k: u64, j: usize) {
+        let j = j.min(MAX_SUBWINDOWS - 1) as u64;
+        self.shared.sub_window.store(k << 8 | j, Ordering::Release);
     }
 
     /// Requests in flight now.
@@ -305,6 +320,11 @@ struct WorkerCtx<T: Target> {
     tids: Arc<std::sync::Mutex<Vec<i32>>>,
     /// Requests this worker issued while tracing (for sampling).
     traced: std::cell::Cell<u64>,
+    /// The window this worker counts into, and the sub-window it last
+    /// counted a success in (where a success goes once the coordinator has
+    /// moved on to the next window but this worker has not noticed yet).
+    window: std::cell::Cell<u64>,
+    last_sub: std::cell::Cell<usize>,
 }
 
 impl<T: Target> WorkerCtx<T> {
@@ -338,6 +358,8 @@ impl<T: Target> WorkerCtx<T> {
                 let done = std::mem::take(&mut acc);
                 let _ = self.acc_tx.send((self.id, window, done));
                 window = cur;
+                self.window.set(cur);
+                self.last_sub.set(0);
                 if cur == u64::MAX {
                     return;
                 }
@@ -385,6 +407,14 @@ impl<T: Target> WorkerCtx<T> {
         }
     }
 
+    /// The sub-window of this worker's window that a success counts into now.
+    fn sub_window(&self) -> usize {
+        let packed = self.shared.sub_window.load(Ordering::Acquire);
+        let sub = if packed >> 8 == self.window.get() { (packed & 0xff) as usize } else { self.last_sub.get() };
+        self.last_sub.set(sub);
+        sub
+    }
+
     fn complete(&self, d: Finished<T>, stopping: bool, acc: &mut WindowAcc) {
         let Finished { request, response, done_ns } = d;
         let slot = self.target.slot(&request);
@@ -395,8 +425,7 @@ impl<T: Target> WorkerCtx<T> {
         };
         match (&response, mismatch) {
             (Ok(_), None) => {
-                acc.ok += 1;
-                acc.hist.record(done_ns.saturating_sub(start).max(1));
+                acc.record_ok(done_ns.saturating_sub(start).max(1), self.sub_window());
                 let sent = self.shared.sent_ns.get(slot).map(|a| a.load(Ordering::Relaxed)).unwrap_or(start);
                 acc.issue_to_done_ns += u128::from(done_ns.saturating_sub(sent));
             }

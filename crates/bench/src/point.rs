@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use super::export::{self, BatchBreakdown, LoadPoint, ServerBreakdown};
 use super::loadgen::{LoadMode, WindowAcc};
-use super::stats::{LatencySummary, WindowSample};
+use super::stats::ci::{self, SubWindow};
+use super::stats::{LatencyIntervals, LatencySummary, WindowSample};
 use super::BenchConfig;
 use tritium_model::ModelStats;
 
@@ -14,6 +15,9 @@ use tritium_model::ModelStats;
 pub(crate) struct Window {
     pub(crate) acc: WindowAcc,
     pub(crate) duration: Duration,
+    /// Lengths of its sub-windows (they add up to `duration`); sub-window
+    /// `i`'s successes are `acc.sub[i]`.
+    pub(crate) subs: Vec<Duration>,
     pub(crate) server: Option<ModelStats>,
     pub(crate) resources: export::ResourceUsage,
     pub(crate) loadgen_cpu_s: f64,
@@ -78,6 +82,14 @@ pub(crate) fn combine(cfg: &BenchConfig, load: LoadMode, windows: &[Window], sta
     }
     let secs = dur.as_secs_f64().max(1e-9);
     let latency = LatencySummary::from_histogram(&acc.hist);
+    let throughput = acc.ok as f64 * cfg.batch_size as f64 / secs;
+    // The sub-windows of the reported windows: the batches of the intervals.
+    let subs: Vec<SubWindow> = last
+        .iter()
+        .flat_map(|w| w.subs.iter().zip(&w.acc.sub).map(|(d, s)| SubWindow { ok: s.ok, latency_ns: s.latency_ns as f64, seconds: d.as_secs_f64() }))
+        .collect();
+    let throughput_ci = (acc.ok > 0).then(|| ci::throughput_interval(&subs, cfg.batch_size, throughput)).flatten();
+    let latency_ci = LatencyIntervals::compute(&subs, &acc.hist, &latency);
     let breakdown = server.as_ref().and_then(server_breakdown);
     // tritium's own time per request: client-side time from the actual issue
     // (not the schedule, in request-rate mode) minus Triton's request time.
@@ -144,8 +156,10 @@ pub(crate) fn combine(cfg: &BenchConfig, load: LoadMode, windows: &[Window], sta
         batch_size: cfg.batch_size,
         windows: windows.len() as u32,
         stable,
-        throughput: acc.ok as f64 * cfg.batch_size as f64 / secs,
+        throughput,
+        throughput_ci,
         latency,
+        latency_ci,
         client_overhead_us,
         server: breakdown,
         resources,

@@ -158,6 +158,27 @@ impl LatencyHistogram {
         self.hist.value_at_quantile(q).clamp(self.min, self.max)
     }
 
+    /// The bucket holding the `rank`-th smallest recorded value (1-based),
+    /// as `(lowest, highest)` equivalent values in nanoseconds, clamped to
+    /// the exact min/max; `None` when `rank` is 0 or above the count. The
+    /// true value lies in that range (the histogram's resolution, ≤ 0.1 %).
+    pub fn bucket_at_rank(&self, rank: u64) -> Option<(u64, u64)> {
+        if rank == 0 || rank > self.count {
+            return None;
+        }
+        let mut seen = 0u64;
+        for v in self.hist.iter_recorded() {
+            seen += v.count_at_value();
+            if seen >= rank {
+                let at = v.value_iterated_to();
+                let lo = self.hist.lowest_equivalent(at).clamp(self.min, self.max);
+                let hi = self.hist.highest_equivalent(at).clamp(self.min, self.max);
+                return Some((lo, hi));
+            }
+        }
+        Some((self.max, self.max))
+    }
+
     /// Exact smallest recorded value in nanoseconds; 0 when empty.
     pub fn min_ns(&self) -> u64 {
         if self.count == 0 {
@@ -504,3 +525,5 @@ mod tests;
 
 mod interval;
 pub use interval::Interval;
+pub mod ci;
+pub use ci::LatencyIntervals;

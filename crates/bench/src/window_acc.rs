@@ -6,7 +6,27 @@
 use std::collections::BTreeMap;
 
 use super::limits;
-use super::stats::LatencyHistogram;
+use super::stats::{LatencyHistogram, HISTOGRAM_HIGH_NS};
+
+/// Sub-windows a time window is cut into (each `interval / SUBWINDOWS`
+/// long): the batches of the throughput and mean-latency confidence
+/// intervals (`stats::ci`). Count windows and deterministic runs use the
+/// same sub-window length, up to [`MAX_SUBWINDOWS`].
+pub const SUBWINDOWS: u32 = 10;
+
+/// Most sub-windows one window holds (the accumulators are fixed arrays,
+/// so recording stays allocation-free); a longer window's tail stays in the last.
+pub const MAX_SUBWINDOWS: usize = 32;
+
+/// One worker's successes in one sub-window.
+#[derive(Debug, Default, Clone, Copy, PartialEq)]
+pub struct SubAcc {
+    /// Successful completions.
+    pub ok: u64,
+    /// Sum of their latencies (ns, clamped as the histogram clamps them).
+    pub latency_ns: u128,
+}
+
 /// One worker's numbers for one window.
 #[derive(Debug, Default)]
 pub struct WindowAcc {
@@ -31,9 +51,22 @@ pub struct WindowAcc {
     pub late: u64,
     /// Requests refused at issue.
     pub issue_errors: u64,
+    /// Successes per sub-window (index set by the coordinator, see
+    /// [`SUBWINDOWS`]); they sum to `ok` and the histogram's latencies.
+    pub sub: [SubAcc; MAX_SUBWINDOWS],
 }
 
 impl WindowAcc {
+    /// Counts one successful request of latency `ns` in sub-window `sub`
+    /// (clamped to the last one). No allocation.
+    pub fn record_ok(&mut self, ns: u64, sub: usize) {
+        self.ok += 1;
+        self.hist.record(ns);
+        let s = &mut self.sub[sub.min(MAX_SUBWINDOWS - 1)];
+        s.ok += 1;
+        s.latency_ns += u128::from(ns.min(HISTOGRAM_HIGH_NS));
+    }
+
     /// Counts one failed request with this message (its kind from [`failure_kind`]).
     pub fn fail(&mut self, message: &str) {
         self.add_failures(failure_kind(message), message, 1);
@@ -62,6 +95,10 @@ impl WindowAcc {
         self.skipped += o.skipped;
         self.late += o.late;
         self.issue_errors += o.issue_errors;
+        for (a, b) in self.sub.iter_mut().zip(&o.sub) {
+            a.ok += b.ok;
+            a.latency_ns += b.latency_ns;
+        }
     }
 }
 

@@ -6,6 +6,7 @@ use std::io;
 use std::path::Path;
 
 use super::{BenchReport, ExportError, LoadPoint, ServerBreakdown};
+use crate::stats::Interval;
 use tritium_util::write_atomic;
 
 /// CSV header, in order. Times are microseconds, as in perf_analyzer.
@@ -34,6 +35,12 @@ use tritium_util::write_atomic;
 /// "Windows", "Avg GPU SM Clock" (MHz), "Max Process GPU Memory Usage" (MB),
 /// "Avg CPU Utilization" (%), "Max RSS" (MB), "Failure Details"
 /// (`kind:count;...`), "Warnings" (joined with ` | `).
+///
+/// Confidence intervals (ours, after every other column so that readers of
+/// the columns above see them where they were): "Inferences/Second CI Low"
+/// / "... CI High" and "Avg/p50/p90/p95/p99 latency CI Low" / "... CI High"
+/// (µs), the 95 % intervals of `LoadPoint::throughput_ci` and
+/// `LoadPoint::latency_ci`; empty when the measurement gives none.
 ///
 /// Rows keep the report's point order (perf_analyzer sorts by throughput).
 /// Missing values are empty cells.
@@ -73,6 +80,18 @@ pub const CSV_COLUMNS: &[&str] = &[
     "Max RSS",
     "Failure Details",
     "Warnings",
+    "Inferences/Second CI Low",
+    "Inferences/Second CI High",
+    "Avg latency CI Low",
+    "Avg latency CI High",
+    "p50 latency CI Low",
+    "p50 latency CI High",
+    "p90 latency CI Low",
+    "p90 latency CI High",
+    "p95 latency CI Low",
+    "p95 latency CI High",
+    "p99 latency CI Low",
+    "p99 latency CI High",
 ];
 
 /// Formats a number for CSV: integers without a fraction, others with up to
@@ -122,6 +141,9 @@ pub(super) fn csv_row(p: &LoadPoint) -> Vec<String> {
         .iter()
         .map(|(k, v)| format!("{k}:{v};"))
         .collect();
+    let ci = p.latency_ci.unwrap_or_default();
+    let lo = |i: Option<Interval>| i.map(|i| num(i.lo)).unwrap_or_default();
+    let hi = |i: Option<Interval>| i.map(|i| num(i.hi)).unwrap_or_default();
     vec![
         p.concurrency.map(|c| c.to_string()).unwrap_or_default(),
         opt(p.request_rate),
@@ -158,6 +180,18 @@ pub(super) fn csv_row(p: &LoadPoint) -> Vec<String> {
         opt(r.rss_mb),
         failure_details,
         p.warnings.join(" | "),
+        lo(p.throughput_ci),
+        hi(p.throughput_ci),
+        lo(ci.avg),
+        hi(ci.avg),
+        lo(ci.p50),
+        hi(ci.p50),
+        lo(ci.p90),
+        hi(ci.p90),
+        lo(ci.p95),
+        hi(ci.p95),
+        lo(ci.p99),
+        hi(ci.p99),
     ]
 }
 

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use super::stats::LatencySummary;
+use super::stats::{Interval, LatencyIntervals, LatencySummary};
 
 /// Version of the JSON report layout. Bump on any incompatible change;
 /// [`read_json`] rejects other versions.
@@ -92,8 +92,17 @@ pub struct LoadPoint {
     /// Inferences per second: completed requests × batch size / duration,
     /// as perf_analyzer counts them.
     pub throughput: f64,
+    /// 95 % confidence interval of `throughput` (batch means over the
+    /// sub-windows of the reported windows, see `stats::ci`); absent when
+    /// too few sub-windows or no success, and in files of older tritiums.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub throughput_ci: Option<Interval>,
     /// Client-side request latency.
     pub latency: LatencySummary,
+    /// 95 % confidence intervals of the mean and p50/p90/p95/p99 latency
+    /// (µs; see `stats::ci`), where the measurement allows them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latency_ci: Option<LatencyIntervals>,
     /// Average time spent in tritium itself per request (µs), when measured.
     pub client_overhead_us: Option<f64>,
     /// Triton's server-side breakdown, when statistics were collected.

@@ -4,6 +4,7 @@ use std::path::Path;
 
 use super::csv::{csv_row, num};
 use super::*;
+use crate::stats::{Interval, LatencyIntervals};
 use std::time::{Duration, UNIX_EPOCH};
 use tritium_util::rfc3339_utc;
 
@@ -19,6 +20,7 @@ fn sample_point(concurrency: u32) -> LoadPoint {
         windows: 3,
         stable: true,
         throughput: 1234.5,
+        throughput_ci: Some(Interval::new(1200.25, 1268.75)),
         latency: LatencySummary {
             count: 1000,
             avg_us: 812.25,
@@ -31,6 +33,7 @@ fn sample_point(concurrency: u32) -> LoadPoint {
             p99_us: 1200.75,
             p999_us: 4000.0,
         },
+        latency_ci: Some(LatencyIntervals { avg: Some(Interval::new(800.0, 824.5)), p50: Some(Interval::new(790.0, 810.0)), p90: None, p95: None, p99: Some(Interval::new(1100.0, 1500.0)) }),
         client_overhead_us: Some(3.25),
         server: Some(ServerBreakdown {
             queue_us: 100.0,
@@ -76,6 +79,8 @@ fn sample_report() -> BenchReport {
     rate_point.failures.clear();
     rate_point.warnings.clear();
     rate_point.stable = false;
+    rate_point.throughput_ci = None;
+    rate_point.latency_ci = None;
     BenchReport {
         schema_version: SCHEMA_VERSION,
         tool: "tritium".into(),
@@ -223,7 +228,14 @@ fn csv_round_trip() {
     assert_eq!(r["Avg GPU SM Clock"], "");
     assert_eq!(r["Max GPU Memory Usage"], "20480");
     assert_eq!(r["Warnings"], "p99 \"spiky\", see log | line1\nline2");
+    assert_eq!((r["Inferences/Second CI Low"].as_str(), r["Inferences/Second CI High"].as_str()), ("1200.25", "1268.75"));
+    assert_eq!((r["Avg latency CI Low"].as_str(), r["p99 latency CI High"].as_str()), ("800", "1500"));
+    assert_eq!((r["p90 latency CI Low"].as_str(), r["p95 latency CI High"].as_str()), ("", ""));
     assert_eq!(rows[1]["Concurrency"], "8");
+    // The intervals come after every perf_analyzer / earlier column, which keep their places.
+    let warnings = CSV_COLUMNS.iter().position(|c| *c == "Warnings").unwrap();
+    assert_eq!(warnings, 34);
+    assert!(CSV_COLUMNS[warnings + 1..].iter().all(|c| c.contains(" CI ")));
 
     let q = &rows[2];
     assert_eq!(q["Concurrency"], "");
@@ -234,6 +246,24 @@ fn csv_round_trip() {
     assert_eq!(q["Failures"], "0");
     assert_eq!(q["Stable"], "false");
     assert_eq!(q["Warnings"], "");
+    assert_eq!(q["Inferences/Second CI Low"], "");
+    assert_eq!(q["p99 latency CI High"], "");
+}
+
+#[test]
+fn intervals_are_optional_in_json() {
+    let p = sample_point(2);
+    let v = serde_json::to_value(&p).unwrap();
+    assert_eq!(v["throughput_ci"], serde_json::json!({"lo": 1200.25, "hi": 1268.75}));
+    assert_eq!(v["latency_ci"]["p99"], serde_json::json!({"lo": 1100.0, "hi": 1500.0}));
+    assert!(v["latency_ci"].get("p90").is_none(), "{v}");
+    // Absent when not measured, and a point written before they existed reads as None.
+    let mut old = p.clone();
+    old.throughput_ci = None;
+    old.latency_ci = None;
+    let v = serde_json::to_value(&old).unwrap();
+    assert!(v.get("throughput_ci").is_none() && v.get("latency_ci").is_none(), "{v}");
+    assert_eq!(serde_json::from_value::<LoadPoint>(v).unwrap(), old);
 }
 
 #[test]

@@ -10,6 +10,7 @@ use super::{BenchConfig, Measurement, MeasurementMode};
 
 mod sim_closed_loop;
 mod sim_failures;
+mod sim_intervals;
 mod sim_open_loop;
 mod sim_windows;
 mod support;
@@ -57,7 +58,7 @@ fn window_sample_counts_batch() {
     for _ in 0..100 {
         acc.hist.record(2_000_000);
     }
-    let w = Window { acc, duration: Duration::from_secs(2), server: None, resources: Default::default(), loadgen_cpu_s: 0.0 };
+    let w = Window { acc, duration: Duration::from_secs(2), subs: Vec::new(), server: None, resources: Default::default(), loadgen_cpu_s: 0.0 };
     let s = window_sample(&w, 4, None);
     assert!((s.throughput - 200.0).abs() < 1e-9);
     assert!((s.avg_latency_us - 2000.0).abs() / 2000.0 < 0.01);
