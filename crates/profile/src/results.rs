@@ -502,8 +502,10 @@ pub fn to_measurement(key: &str, concurrency: u32, p: &LoadPoint) -> VariantMeas
         gpu_memory_mb: p.resources.gpu_memory_used_mb,
         cpu_ram_mb: p.resources.rss_mb,
         failed: None,
-        // The load point's intervals are wired here once `LoadPoint` carries them
-        // (throughput, latency percentiles, GPU memory); until then: unknown.
+        // The load point's own 95 % intervals (absent in older results files);
+        // GPU memory has none yet (issue 12).
+        throughput_ci: p.throughput_ci,
+        latency_ci: p.latency_ci.unwrap_or_default(),
         ..Default::default()
     }
 }

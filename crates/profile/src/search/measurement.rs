@@ -2,26 +2,10 @@
 //! and concurrency, with its metrics in Model Analyzer's units, and the 95 %
 //! confidence intervals of those metrics when the measurement has them.
 
+pub use tritium_bench::stats::LatencyIntervals;
 use tritium_bench::stats::Interval;
 
 use crate::config::Metric;
-
-/// 95 % confidence intervals of a measurement's latencies, in microseconds
-/// (as [`VariantMeasurement`]'s latencies). None: not known (a measurement
-/// without intervals, e.g. an older results file or an analytic model).
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub struct LatencyIntervals {
-    /// Of `latency_p99_us`.
-    pub p99_us: Option<Interval>,
-    /// Of `latency_p95_us`.
-    pub p95_us: Option<Interval>,
-    /// Of `latency_p90_us`.
-    pub p90_us: Option<Interval>,
-    /// Of `latency_p50_us`.
-    pub p50_us: Option<Interval>,
-    /// Of `latency_avg_us`.
-    pub avg_us: Option<Interval>,
-}
 
 /// One measurement of a variant at one concurrency.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -103,11 +87,11 @@ impl VariantMeasurement {
         let ms = |i: Option<Interval>| i.map(|i| Interval::new(i.lo / 1000.0, i.hi / 1000.0));
         match metric {
             Metric::PerfThroughput => self.throughput_ci,
-            Metric::PerfLatencyP99 => ms(self.latency_ci.p99_us),
-            Metric::PerfLatencyP95 => ms(self.latency_ci.p95_us),
-            Metric::PerfLatencyP90 => ms(self.latency_ci.p90_us),
-            Metric::PerfLatencyP50 => ms(self.latency_ci.p50_us),
-            Metric::PerfLatencyAvg => ms(self.latency_ci.avg_us),
+            Metric::PerfLatencyP99 => ms(self.latency_ci.p99),
+            Metric::PerfLatencyP95 => ms(self.latency_ci.p95),
+            Metric::PerfLatencyP90 => ms(self.latency_ci.p90),
+            Metric::PerfLatencyP50 => ms(self.latency_ci.p50),
+            Metric::PerfLatencyAvg => ms(self.latency_ci.avg),
             Metric::GpuUsedMemory => self.gpu_memory_ci,
             Metric::CpuUsedRam => None,
         }

@@ -14,7 +14,7 @@ fn mi(tp: f64, tp_hw: f64, p99_ms: f64, p99_hw_ms: f64) -> VariantMeasurement {
     let mut x = m(tp, p99_ms);
     x.throughput_ci = Some(Interval::new(tp - tp_hw, tp + tp_hw));
     let us = p99_ms * 1000.0;
-    x.latency_ci.p99_us = Some(Interval::new(us - p99_hw_ms * 1000.0, us + p99_hw_ms * 1000.0));
+    x.latency_ci.p99 = Some(Interval::new(us - p99_hw_ms * 1000.0, us + p99_hw_ms * 1000.0));
     x
 }
 
