@@ -76,13 +76,8 @@ pub fn smoke_test(rt: &Runtime) -> Result<SmokeReport> {
     server.load_model(PROBE_MODEL)?;
     let model_load = t1.elapsed();
     let input = [1.5f32, -2.0, 0.25, 8.0];
-    let (tx, rx) = crossbeam::channel::bounded::<tritium_triton::Completion>(1);
-    let handler: std::sync::Arc<dyn tritium_triton::CompletionHandler> = std::sync::Arc::new(move |c: tritium_triton::Completion| {
-        let _ = tx.send(c);
-    });
-    let req = server.request(PROBE_MODEL, -1).input("IN", "FP32", &[4], InputBuffer::f32s(&input)).on_complete(handler).build()?;
-    req.issue().map_err(|e| e.error)?;
-    let done = rx.recv_timeout(PROBE_TIMEOUT).map_err(|_| {
+    let req = server.request(PROBE_MODEL, -1).input("IN", "FP32", &[4], InputBuffer::f32s(&input));
+    let done = crate::probe::issue_and_wait(req, PROBE_TIMEOUT)?.ok_or_else(|| {
         Error::InvalidArgument(format!("the probe model did not answer within {} s: the Python backend stub is stuck (check the stub's Python and numpy)", PROBE_TIMEOUT.as_secs()))
     })?;
     let _req = done.request;

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use super::validate::OutputCheck;
 use tritium_model::ModelMetadata;
-use tritium_triton::{Completion, CompletionHandler, InputBuffer, Response, Server};
+use tritium_triton::{Completion, CompletionHandler, InputBuffer, RequestBuilder, Response, Server};
 
 /// Why a probe inference gave no good answer. Each text says what to do.
 #[derive(Debug, thiserror::Error)]
@@ -57,15 +57,22 @@ pub fn infer_once(server: &Server, name: &str, meta: &ModelMetadata, max_batch_s
         };
         b = b.input(&t.name, &t.datatype, &shape, InputBuffer::host(vec![0u8; bytes as usize]));
     }
-    let (tx, rx) = crossbeam::channel::bounded::<Completion>(1);
-    let handler: Arc<dyn CompletionHandler> = Arc::new(move |c: Completion| {
-        let _ = tx.send(c);
-    });
     let t0 = Instant::now();
-    b.on_complete(handler).build()?.issue().map_err(|e| e.error)?;
-    let c = rx.recv_timeout(timeout).map_err(|_| ProbeError::Timeout(timeout))?;
+    let c = issue_and_wait(b, timeout)?.ok_or(ProbeError::Timeout(timeout))?;
     let took = t0.elapsed();
     let response = c.response?;
     let check = OutputCheck::from_metadata(meta, max_batch_size, 1).check(&response);
     Ok(Probe { response, took, check })
+}
+
+/// Builds and issues one request and waits at most `timeout` for its
+/// completion: `None` when none came (the request is then left to the
+/// server's exit timeout), so a hung model never hangs the caller.
+pub fn issue_and_wait(b: RequestBuilder, timeout: Duration) -> tritium_triton::Result<Option<Completion>> {
+    let (tx, rx) = crossbeam::channel::bounded::<Completion>(1);
+    let handler: Arc<dyn CompletionHandler> = Arc::new(move |c: Completion| {
+        let _ = tx.send(c);
+    });
+    b.on_complete(handler).build()?.issue().map_err(|e| e.error)?;
+    Ok(rx.recv_timeout(timeout).ok())
 }
