@@ -36,12 +36,6 @@ impl Interval {
             self.half_width() / estimate.abs()
         }
     }
-
-    /// Whether the two intervals share any value (then the difference of the
-    /// two estimates is not established by these intervals alone).
-    pub fn overlaps(&self, other: &Interval) -> bool {
-        self.lo <= other.hi && other.lo <= self.hi
-    }
 }
 
 #[cfg(test)]
@@ -49,12 +43,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn width_and_overlap() {
+    fn width_and_order() {
         let a = Interval::new(9.0, 11.0);
         assert_eq!(a.half_width(), 1.0);
         assert!((a.relative_half_width(10.0) - 0.1).abs() < 1e-12);
-        assert!(a.overlaps(&Interval::new(10.5, 12.0)));
-        assert!(!a.overlaps(&Interval::new(11.5, 12.0)));
         assert_eq!(Interval::new(2.0, 1.0), Interval { lo: 1.0, hi: 2.0 });
     }
 }
