@@ -14,7 +14,7 @@ use tritium_bench::export::{self, BenchReport, PointOutcome};
 use tritium_bench::limits;
 use tritium_bench::input_data::{InputSource, ShapeOverrides, StringOptions};
 use tritium_bench::loadgen::{Distribution, LoadMode};
-use tritium_bench::stats::{Interval, WindowSample};
+use tritium_bench::stats::{plus_minus, Interval, WindowSample};
 use tritium_bench::{self as bench, BenchConfig, Measurement, MeasurementMode, Observer};
 use tritium_triton::OutputMemory;
 
@@ -402,21 +402,10 @@ fn fmt_us(us: f64) -> String {
     }
 }
 
-/// " ±2.1%": the 95 % interval around `estimate` as a relative half-width
-/// (the larger side when the interval is not symmetric, as for percentiles);
-/// empty without an interval.
+/// " ±2.1%" (see [`tritium_bench::stats::plus_minus`], the rule `profile`'s
+/// tables share).
 fn fmt_pm(estimate: f64, ci: Option<Interval>) -> String {
-    match ci {
-        Some(i) if estimate > 0.0 && i.lo.is_finite() && i.hi.is_finite() => {
-            let pct = 100.0 * (estimate - i.lo).max(i.hi - estimate).max(0.0) / estimate;
-            if pct < 9.95 {
-                format!(" ±{pct:.1}%")
-            } else {
-                format!(" ±{pct:.0}%")
-            }
-        }
-        _ => String::new(),
-    }
+    plus_minus(estimate, ci)
 }
 
 /// "concurrency 4" / "rate 500/s": a load point's level, as the tables show it.

@@ -524,6 +524,6 @@ pub fn stability_report(
 mod tests;
 
 mod interval;
-pub use interval::Interval;
+pub use interval::{plus_minus, Interval};
 pub mod ci;
 pub use ci::LatencyIntervals;

@@ -10,6 +10,7 @@
 
 pub mod config;
 pub mod measure;
+pub mod metrics_csv;
 pub mod output;
 pub mod plan;
 pub mod results;

@@ -510,93 +510,11 @@ pub fn to_measurement(key: &str, concurrency: u32, p: &LoadPoint) -> VariantMeas
     }
 }
 
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
-fn opt(v: Option<f64>, digits: usize) -> String {
-    v.map(|x| format!("{x:.digits$}")).unwrap_or_default()
-}
-
-/// Model Analyzer's default columns of `metrics-model-inference.csv`.
-pub const INFERENCE_COLUMNS: &[&str] = &["Model", "Batch", "Concurrency", "Model Config Path", "Instance Group", "Max Batch Size", "Satisfies Constraints", "Throughput (infer/sec)", "p99 Latency (ms)"];
-/// Model Analyzer's default columns of `metrics-model-gpu.csv`.
-pub const GPU_COLUMNS: &[&str] = &["Model", "GPU UUID", "Batch", "Concurrency", "Model Config Path", "Instance Group", "Satisfies Constraints", "GPU Memory Usage (MB)", "GPU Utilization (%)", "GPU Power Usage (W)"];
-/// Model Analyzer's default columns of `metrics-server-only.csv`.
-pub const SERVER_COLUMNS: &[&str] = &["Model", "GPU UUID", "GPU Memory Usage (MB)", "GPU Utilization (%)", "GPU Power Usage (W)"];
-
-/// Writes the three CSV tables into `dir` (atomically each); returns their paths.
-pub fn write_csvs(results: &ProfileResults, dir: &Path, gpu_uuids: &str) -> Result<Vec<PathBuf>> {
-    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-    let mut inf = INFERENCE_COLUMNS.join(",") + "\n";
-    let mut gpu = GPU_COLUMNS.join(",") + "\n";
-    let mut srv = SERVER_COLUMNS.join(",") + "\n";
-    for m in &results.models {
-        for r in &m.measurements {
-            let Some(c) = m.configs.iter().find(|c| c.name == r.config) else { continue };
-            let group = format!("{}:{}", c.variant.instance_count, c.variant.instance_kind.trim_start_matches("KIND_").to_lowercase());
-            let Some(p) = r.ok_point() else {
-                // A failed measurement: no numbers (never 0 ms), the reason in the constraints column.
-                let why = format!("FAILED: {}", r.failure_reason().unwrap_or_default());
-                inf += &format!("{},{},{},{},{},{},{},,\n", csv_field(&m.model), r.batch_size, r.concurrency, csv_field(&r.config), group, c.variant.max_batch_size, csv_field(&why));
-                gpu += &format!("{},{},{},{},{},{},{},,,\n", csv_field(&m.model), csv_field(gpu_uuids), r.batch_size, r.concurrency, csv_field(&r.config), group, csv_field(&why));
-                continue;
-            };
-            let sat = match r.passes {
-                Some(true) => "Yes",
-                Some(false) => "No",
-                None => "",
-            };
-            inf += &format!(
-                "{},{},{},{},{},{},{},{:.1},{:.3}\n",
-                csv_field(&m.model),
-                r.batch_size,
-                r.concurrency,
-                csv_field(&r.config),
-                group,
-                c.variant.max_batch_size,
-                sat,
-                p.throughput,
-                p.latency.p99_us / 1000.0
-            );
-            gpu += &format!(
-                "{},{},{},{},{},{},{},{},{},{}\n",
-                csv_field(&m.model),
-                csv_field(gpu_uuids),
-                r.batch_size,
-                r.concurrency,
-                csv_field(&r.config),
-                group,
-                sat,
-                opt(p.resources.gpu_memory_used_mb, 1),
-                opt(p.resources.gpu_utilization_pct, 1),
-                opt(p.resources.gpu_power_w, 1)
-            );
-        }
-        // Server-only: the server with only the default config loaded (its first measurement).
-        if let Some(p) = m.measurements.iter().filter(|r| r.config == m.default_config).find_map(|r| r.ok_point()) {
-            srv += &format!(
-                "{},{},{},{},{}\n",
-                csv_field(&m.model),
-                csv_field(gpu_uuids),
-                opt(p.resources.gpu_memory_used_mb, 1),
-                opt(p.resources.gpu_utilization_pct, 1),
-                opt(p.resources.gpu_power_w, 1)
-            );
-        }
-    }
-    let mut out = Vec::new();
-    for (name, text) in [("metrics-model-inference.csv", inf), ("metrics-model-gpu.csv", gpu), ("metrics-server-only.csv", srv)] {
-        let p = dir.join(name);
-        write_atomic(&p, text.as_bytes()).map_err(|e| Error::io(&p, e))?;
-        out.push(p);
-    }
-    Ok(out)
-}
+// The CSV tables live in `metrics_csv` (with tritium's interval and tie
+// columns); re-exported here where callers have always found them.
+pub use crate::metrics_csv::{write_csvs, GPU_COLUMNS, INFERENCE_COLUMNS, SERVER_COLUMNS};
+#[cfg(test)]
+use crate::metrics_csv::csv_field;
 
 #[cfg(test)]
 mod tests {
