@@ -696,33 +696,11 @@ pub fn summary(results: &ProfileResults) -> String {
             s += &format!("   not applied (not measured on this machine): {}\n", m.unapplied_constraints.join(", "));
         }
         let best_of = |name: &str| m.best_point(name);
-        s += &format!("   {:<28} {:>9} {:>9} {:>5} {:>11} {:>12} {:>11}\n", "config", "instances", "max batch", "batch", "concurrency", "infer/s", "p99 ms");
         let mut rows: Vec<String> = m.top.clone();
         if !rows.contains(&m.default_config) {
             rows.push(m.default_config.clone());
         }
-        for name in &rows {
-            let c = m.configs.iter().find(|c| &c.name == name);
-            match (c, best_of(name)) {
-                (Some(c), Some((r, p))) => {
-                    s += &format!(
-                        "   {:<28} {:>9} {:>9} {:>5} {:>11} {:>12.1} {:>11.2}\n",
-                        name,
-                        format!("{}x{}", c.variant.instance_count, c.variant.instance_kind.trim_start_matches("KIND_")),
-                        c.variant.max_batch_size,
-                        r.batch_size,
-                        r.concurrency,
-                        p.throughput,
-                        p.latency.p99_us / 1000.0
-                    )
-                }
-                _ if !m.has_result(name) => {
-                    let why = c.and_then(|c| c.error.clone().map(|e| format!("failed to load: {e}"))).or_else(|| m.measurements.iter().filter(|r| &r.config == name).find_map(|r| r.failure_reason()));
-                    s += &format!("   {name:<28} FAILED: {}\n", why.as_deref().unwrap_or("not measured"));
-                }
-                _ => s += &format!("   {name:<28} (no measurement meets the constraints)\n"),
-            }
-        }
+        s += &tables::model_table(m, &rows);
         if let (Some(best), Some((dr, d))) = (m.top.first(), best_of(&m.default_config)) {
             let ci = |r: &MeasurementRecord, p: &LoadPoint| m.configs.iter().find(|c| c.name == r.config).and_then(|c| results::to_measurement(&c.key, r.concurrency, p).throughput_ci);
             if let (Some((br, b)), true) = (best_of(best), best != &m.default_config && m.tied(best, &m.default_config)) {
@@ -777,20 +755,7 @@ pub fn summary(results: &ProfileResults) -> String {
     }
     if !results.top_model_configs.is_empty() {
         s += &format!("\n== Best configs across all models (num_top_model_configs {})\n", results.num_top_model_configs);
-        s += &format!("   {:>4} {:<20} {:<28} {:>5} {:>11} {:>12} {:>11} {:>11}\n", "rank", "model", "config", "batch", "concurrency", "infer/s", "p99 ms", "constraints");
-        for t in &results.top_model_configs {
-            s += &format!(
-                "   {:>4} {:<20} {:<28} {:>5} {:>11} {:>12.1} {:>11.2} {:>11}\n",
-                t.rank,
-                t.model,
-                t.config,
-                t.batch_size,
-                t.concurrency,
-                t.throughput,
-                t.latency_p99_ms,
-                if t.passes { "met" } else { "not met" }
-            );
-        }
+        s += &tables::top_table(results);
         for t in &results.top_model_configs {
             let later: Vec<String> = results.top_model_configs.iter().filter(|u| u.rank > t.rank && t.tied_with.contains(&u.config)).map(|u| format!("{} (rank {}, {} infer/s)", u.config, u.rank, with_ci(u.throughput, u.throughput_ci))).collect();
             if !later.is_empty() {
@@ -818,6 +783,8 @@ pub fn mode_name(m: SearchMode) -> &'static str {
         SearchMode::Optuna => "optuna",
     }
 }
+
+mod tables;
 
 #[cfg(test)]
 mod tests;
