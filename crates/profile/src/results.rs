@@ -26,7 +26,7 @@
 //! `throughput_ci`, `latency_p99_ms_ci` and `tied_with`, absent when unknown.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -515,6 +515,8 @@ pub fn to_measurement(key: &str, concurrency: u32, p: &LoadPoint) -> VariantMeas
 pub use crate::metrics_csv::{write_csvs, GPU_COLUMNS, INFERENCE_COLUMNS, SERVER_COLUMNS};
 #[cfg(test)]
 use crate::metrics_csv::csv_field;
+#[cfg(test)]
+use std::path::PathBuf;
 
 #[cfg(test)]
 mod tests {

@@ -1,6 +1,9 @@
 //! Charts drawn directly with [`pdf`](super::pdf) ops: an x–y line chart
 //! (numeric axes) and a category chart (stacked bars on the left axis, lines
 //! on the left or right axis). Every axis carries a label with its unit.
+//! Points may carry error bars (their 95 % intervals): the geometry is the
+//! pure [`error_bar_segments`] (data → line segments on the page), drawn
+//! thin in the series' colour with small caps.
 
 use super::pdf::{text_width, Align, Page, Rgb, Shape, BLACK, GRAY, LIGHT};
 
@@ -123,6 +126,81 @@ pub struct Series {
     pub points: Vec<(f64, f64, bool)>,
     /// Line width.
     pub width: f32,
+    /// The 95 % intervals of each point, parallel to `points` (missing or
+    /// empty entries: no bars).
+    pub errors: Vec<ErrorBars>,
+}
+
+/// The intervals drawn around one point, in data units: `x` a horizontal
+/// bar (e.g. a latency interval on a latency axis), `y` a vertical bar (e.g.
+/// a throughput interval). None: that bar is omitted.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct ErrorBars {
+    /// (low, high) along the x axis.
+    pub x: Option<(f64, f64)>,
+    /// (low, high) along the y axis.
+    pub y: Option<(f64, f64)>,
+}
+
+/// Length of an error bar's caps (points).
+pub const CAP: f32 = 3.0;
+/// Line width of error bars.
+const BAR_WIDTH: f32 = 0.7;
+
+/// A straight segment on the page: ((x1, y1), (x2, y2)).
+pub type Segment = ((f32, f32), (f32, f32));
+
+/// Where the interval `iv` lies along `ax` drawn from `lo` over `len`
+/// points: (start, end, start is the interval's own end, end is its own
+/// end) — an end cut at the axis range is not the interval's, so it gets no
+/// cap. None for a non-finite interval or one wholly outside the axis.
+fn span(ax: &Axis, iv: (f64, f64), lo: f32, len: f32) -> Option<(f32, f32, bool, bool)> {
+    let (a, b) = if iv.0 <= iv.1 { iv } else { (iv.1, iv.0) };
+    if !(a.is_finite() && b.is_finite()) || b < ax.min || a > ax.max {
+        return None;
+    }
+    let (ca, cb) = (a.max(ax.min), b.min(ax.max));
+    Some((ax.pos(ca, lo, len), ax.pos(cb, lo, len), ca == a, cb == b))
+}
+
+/// The segments of the error bars around the point (`vx`, `vy`) of an x–y
+/// chart whose plot area is `p`: a horizontal bar over `e.x` at the
+/// point's height with vertical caps of [`CAP`], a vertical bar over `e.y`
+/// with horizontal caps. Bars are cut at the axes' range (a cut end has no
+/// cap); a bar under half a point long (an interval narrower than the
+/// marker's outline) is omitted, as is one without an interval.
+pub fn error_bar_segments(x: &Axis, y: &Axis, p: Frame, vx: f64, vy: f64, e: ErrorBars) -> Vec<Segment> {
+    let (px, py) = (x.pos(vx, p.x, p.w), y.pos(vy, p.y, p.h));
+    bar_segments(px, py, e.x.and_then(|iv| span(x, iv, p.x, p.w)), e.y.and_then(|iv| span(y, iv, p.y, p.h)))
+}
+
+/// [`error_bar_segments`] on page coordinates: `xs` / `ys` from [`span`].
+fn bar_segments(px: f32, py: f32, xs: Option<(f32, f32, bool, bool)>, ys: Option<(f32, f32, bool, bool)>) -> Vec<Segment> {
+    let c = CAP / 2.0;
+    let mut out = Vec::new();
+    if let Some((a, b, cap_a, cap_b)) = xs.filter(|s| s.1 - s.0 >= 0.5) {
+        out.push(((a, py), (b, py)));
+        for (x, cap) in [(a, cap_a), (b, cap_b)] {
+            if cap {
+                out.push(((x, py - c), (x, py + c)));
+            }
+        }
+    }
+    if let Some((a, b, cap_a, cap_b)) = ys.filter(|s| s.1 - s.0 >= 0.5) {
+        out.push(((px, a), (px, b)));
+        for (y, cap) in [(a, cap_a), (b, cap_b)] {
+            if cap {
+                out.push(((px - c, y), (px + c, y)));
+            }
+        }
+    }
+    out
+}
+
+fn draw_segments(page: &mut Page, segs: &[Segment], color: Rgb) {
+    for &((x1, y1), (x2, y2)) in segs {
+        page.line(x1, y1, x2, y2, color, BAR_WIDTH);
+    }
 }
 
 /// A dashed reference line (e.g. a constraint).
@@ -225,6 +303,9 @@ pub fn xy_chart(page: &mut Page, f: Frame, chart_title: &str, x: &Axis, y: &Axis
     for s in series.iter().rev() {
         let pts: Vec<(f32, f32)> = s.points.iter().map(|&(vx, vy, _)| (x.pos(vx, p.x, p.w), y.pos(vy, p.y, p.h))).collect();
         page.polyline(&pts, s.color, s.width, None);
+        for (&(vx, vy, _), e) in s.points.iter().zip(&s.errors) {
+            draw_segments(page, &error_bar_segments(x, y, p, vx, vy, *e), s.color);
+        }
         for (i, &(px, py)) in pts.iter().enumerate() {
             page.marker(px, py, s.shape, 5.5, s.color, s.points[i].2);
         }
@@ -251,6 +332,9 @@ pub struct LineSeries {
     pub values: Vec<Option<f64>>,
     /// Dash pattern.
     pub dash: Option<Vec<f32>>,
+    /// The 95 % interval of each value, parallel to `values`, drawn as a
+    /// vertical error bar (missing or None: no bar).
+    pub errors: Vec<Option<(f64, f64)>>,
 }
 
 /// A category chart: stacked bars and lines on the left axis, lines on the
@@ -304,6 +388,13 @@ pub fn category_chart(
                 }
             }
             page.polyline(&run, l.color, 1.6, l.dash.as_deref());
+            for i in 0..categories.len() {
+                if let (Some(v), Some(Some(iv))) = (l.values.get(i).copied().flatten(), l.errors.get(i)) {
+                    let px = p.x + slot * (i as f32 + 0.5);
+                    let py = ax.pos(v, p.y, p.h);
+                    draw_segments(page, &bar_segments(px, py, None, span(ax, *iv, p.y, p.h)), l.color);
+                }
+            }
             for (x, y) in all {
                 page.marker(x, y, l.shape, 5.5, l.color, true);
             }
@@ -324,6 +415,8 @@ pub enum Key {
     Box,
     /// A dashed line.
     Dashed,
+    /// An error bar (a vertical bar with caps).
+    ErrorBar,
 }
 
 /// A legend row (wrapping) from (`x`, `y` = baseline of the first row);
@@ -347,9 +440,13 @@ pub fn legend(page: &mut Page, x: f32, y: f32, max_w: f32, items: &[(String, Rgb
             }
             Key::Box => page.fill_rect(cx + 3.0, my - 4.0, 10.0, 8.0, *color),
             Key::Dashed => page.polyline(&[(cx, my), (cx + 16.0, my)], *color, 1.2, Some(&[3.0, 2.0])),
+            Key::ErrorBar => draw_segments(page, &bar_segments(cx + 8.0, my, None, Some((my - 4.5, my + 4.5, true, true))), *color),
         }
         page.text(cx + 20.0, cy, label, size, BLACK, Align::Left);
         cx += w;
     }
     y - cy + row_h
 }
+
+#[cfg(test)]
+mod tests;

@@ -4,7 +4,7 @@ use super::chart::{self, Axis, BarSeries, Frame, Key, LineSeries};
 use super::flow::Flow;
 use super::pdf::{Align, Rgb, Shape, GRAY, MARGIN, RED};
 use super::table::{Row, Table};
-use super::{date, describe, hardware, load_text, ModelView};
+use super::{date, describe, hardware, load_text, p99_ci_ms, with_pm, ModelView};
 use tritium_triton::error::Result;
 use tritium_profile::results::ProfileResults;
 
@@ -55,16 +55,30 @@ pub fn render(r: &ProfileResults, v: &ModelView<'_>, name: &str, rank: usize, wh
     f.title(&format!("Detailed report: {name}"), "tritium profile report");
 
     let size = 8.5;
-    let role = if rank == 0 { " (the best config)".to_string() } else { String::new() };
+    let best = v.ranked.first().copied();
+    let role = match best {
+        _ if rank == 0 => " (the best config)".to_string(),
+        Some(b) if m.tied(b, name) => format!(" (statistically tied with the best, {b}: not ranked apart)"),
+        _ => String::new(),
+    };
     f.field("Model:", &format!("{} · rank {} of {} top configs{role}", m.model, rank + 1, v.ranked.len()), size);
     f.field("Config:", &config.map(describe).unwrap_or_else(|| "not in the results".to_string()), size);
     f.field("Run:", &format!("{} · tritium {} · Triton {} · {}", date(&r.started_at), r.tool_version, r.triton_version, hardware(&r.machine)), size);
+    // Ties are said, not ranked: every config this one cannot be told apart from.
+    let tied = tritium_profile::metrics_csv::tied_with(m, name);
+    if !tied.is_empty() {
+        f.field(
+            "Ties:",
+            &format!("statistically tied with {} — the difference is within the 95 % intervals, so the measurements cannot rank them apart; the order between them comes from the secondary objectives and resources", tied.join(", ")),
+            size,
+        );
+    }
     if let Some(e) = config.and_then(|c| c.error.as_ref()) {
         f.para(&format!("This config failed to load: {e}"), 9.0, RED, 0.0);
     }
     let points = s.map(|s| s.points.clone()).unwrap_or_default();
     if let Some((rec, p)) = s.and_then(|s| s.chosen) {
-        let mut t = format!("Best measurement: {:.1} infer/s at {}, p99 latency {:.2} ms", p.throughput, load_text(rec), p.latency.p99_us / 1000.0);
+        let mut t = format!("Best measurement: {} infer/s at {}, p99 latency {} ms", with_pm(p.throughput, 1, p.throughput_ci), load_text(rec), with_pm(p.latency.p99_us / 1000.0, 2, p99_ci_ms(p)));
         if let Some(mem) = v.memory(p) {
             t += &format!(", {mem:.1} MB of {}", v.memory_name());
         }
@@ -102,8 +116,15 @@ pub fn render(r: &ProfileResults, v: &ModelView<'_>, name: &str, rank: usize, wh
         ];
         let totals: Vec<f64> = (0..points.len()).map(|i| bars.iter().filter_map(|b| b.values[i]).sum()).collect();
         let left = Axis::covering(totals, true, 5, "Server latency (ms)");
-        let tp = LineSeries { color, shape, values: points.iter().map(|(_, p)| Some(p.throughput)).collect(), dash: None };
-        let right = Axis::covering(points.iter().map(|(_, p)| p.throughput), true, 5, "Throughput (infer/s)");
+        // Throughput with its 95 % intervals as vertical error bars (the axis holds them).
+        let tp = LineSeries {
+            color,
+            shape,
+            values: points.iter().map(|(_, p)| Some(p.throughput)).collect(),
+            dash: None,
+            errors: points.iter().map(|(_, p)| p.throughput_ci.map(|i| (i.lo, i.hi))).collect(),
+        };
+        let right = Axis::covering(points.iter().flat_map(|(_, p)| std::iter::once(p.throughput).chain(p.throughput_ci.map(|i| i.hi))), true, 5, "Throughput (infer/s)");
         let fr = Frame { x: MARGIN, y: bottom, w: pw, h: plot_h };
         chart::category_chart(
             p,
@@ -133,7 +154,7 @@ pub fn render(r: &ProfileResults, v: &ModelView<'_>, name: &str, rank: usize, wh
             util_ax = Axis { min: 0.0, max: 100.0, step: 20.0, label: util_label.to_string() };
         }
         let bars2 = vec![BarSeries { color: color.lighten(0.55), values: mem }];
-        let ul = LineSeries { color, shape, values: util, dash: None };
+        let ul = LineSeries { color, shape, values: util, dash: None, errors: Vec::new() };
         let t2 = if v.gpu { "GPU memory and utilization" } else { "CPU RAM and utilization (no GPU data in this run)" };
         let fr2 = Frame { x: MARGIN + pw + gap, y: bottom, w: pw, h: plot_h };
         chart::category_chart(p, fr2, t2, &cats, cat_label, &mem_ax, &bars2, &[], Some((&util_ax, std::slice::from_ref(&ul))));
@@ -194,11 +215,11 @@ pub fn render(r: &ProfileResults, v: &ModelView<'_>, name: &str, rank: usize, wh
                 vec![
                     rec.batch_size.to_string(),
                     rec.concurrency.to_string(),
-                    format!("{:.1}", p.throughput),
+                    with_pm(p.throughput, 1, p.throughput_ci),
                     format!("{:.2}", p.latency.p50_us / 1000.0),
                     format!("{:.2}", p.latency.p90_us / 1000.0),
                     format!("{:.2}", p.latency.p95_us / 1000.0),
-                    format!("{:.2}", p.latency.p99_us / 1000.0),
+                    with_pm(p.latency.p99_us / 1000.0, 2, p99_ci_ms(p)),
                     format!("{:.2}", p.latency.avg_us / 1000.0),
                     sv(|s| s.queue_us),
                     sv(|s| s.compute_input_us),
@@ -233,6 +254,9 @@ pub fn render(r: &ProfileResults, v: &ModelView<'_>, name: &str, rank: usize, wh
     f.table(&t, 8.0);
     f.y -= 4.0;
     let mut note = "Batch: the client batch size of each request; throughput counts inferences (batch size × requests per second). Latencies are client-side; the server columns are Triton's per-request averages. The highlighted row is the best measurement.".to_string();
+    if points.iter().any(|(_, p)| p.throughput_ci.is_some() || p99_ci_ms(p).is_some()) {
+        note += " ±: the half-width of the 95 % confidence interval, relative to the value (the larger side for a percentile); the throughput line's error bars show the same intervals.";
+    }
     if !v.gpu {
         note += " No GPU data in this run: memory is the resident memory (RSS) of the process running Triton, utilization its CPU use (100% = one core).";
     }

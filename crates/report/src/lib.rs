@@ -34,6 +34,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use tritium_bench::export::LoadPoint;
+use tritium_bench::stats::{plus_minus, Interval};
 use tritium_triton::error::{Error, Result};
 use tritium_profile::results::{ConfigRecord, MeasurementRecord, ModelResults, ProfileResults};
 use pdf::{Rgb, Shape};
@@ -181,6 +182,9 @@ pub(crate) struct Shown<'a> {
     pub chosen: Option<Point<'a>>,
     /// No measurement of this config met the constraints.
     pub broke: bool,
+    /// Statistically tied with the best config (not the best itself): the
+    /// reports share the best's highlight with it and never rank them apart.
+    pub tied_with_best: bool,
 }
 
 /// A model's data for the reports.
@@ -229,6 +233,7 @@ impl<'a> ModelView<'a> {
                     is_default,
                     chosen: passing.or(any),
                     broke: passing.is_none() && any.is_some(),
+                    tied_with_best: ranked.first().is_some_and(|b| *b != name && m.tied(b, name)),
                     points,
                 }
             })
@@ -240,6 +245,21 @@ impl<'a> ModelView<'a> {
     /// The shown config `name`.
     pub fn get(&self, name: &str) -> Option<&Shown<'a>> {
         self.shown.iter().find(|s| s.name == name)
+    }
+
+    /// Some shown config is statistically tied with the best.
+    pub fn any_tie_with_best(&self) -> bool {
+        self.shown.iter().any(|s| s.tied_with_best)
+    }
+
+    /// The 95 % interval of [`memory`](Self::memory) (GPU memory only, when
+    /// the measurement carries one).
+    pub fn memory_ci(&self, r: &MeasurementRecord, p: &LoadPoint) -> Option<Interval> {
+        if !self.gpu {
+            return None;
+        }
+        let c = self.m.configs.iter().find(|c| c.name == r.config)?;
+        tritium_profile::results::to_measurement(&c.key, r.concurrency, p).gpu_memory_ci
     }
 
     /// Memory of a point (GPU memory, or RSS without GPU data), MB.
@@ -284,6 +304,18 @@ fn points_of<'a>(m: &'a ModelResults, config: &str) -> Vec<Point<'a>> {
     let mut v: Vec<Point<'a>> = m.points_of(config).collect();
     v.sort_by_key(|(r, _)| (r.batch_size, r.concurrency));
     v
+}
+
+/// The 95 % interval of a point's p99 latency, in ms.
+pub(crate) fn p99_ci_ms(p: &LoadPoint) -> Option<Interval> {
+    p.latency_ci.and_then(|l| l.p99).map(|i| Interval::new(i.lo / 1000.0, i.hi / 1000.0))
+}
+
+/// "3456.7 ±2.1%": a value with `decimals` decimals and its 95 % interval
+/// (the rule of the terminal tables, [`plus_minus`]); the bare number
+/// without an interval.
+pub(crate) fn with_pm(value: f64, decimals: usize, ci: Option<Interval>) -> String {
+    format!("{value:.decimals$}{}", plus_minus(value, ci))
 }
 
 /// "concurrency 16" for batch size 1, else "batch size 4, concurrency 16".

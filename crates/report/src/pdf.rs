@@ -174,6 +174,12 @@ pub struct Page {
 }
 
 impl Page {
+    /// Straight lines and polylines drawn so far (what tests count).
+    #[cfg(test)]
+    pub(crate) fn lines_drawn(&self) -> usize {
+        self.ops.iter().filter(|o| matches!(o, Op::DrawLine { .. })).count()
+    }
+
     /// Text at (`x`, `y`) = baseline anchor.
     pub fn text(&mut self, x: f32, y: f32, s: &str, size: f32, color: Rgb, align: Align) {
         self.text_styled(x, y, s, size, color, align, false)

@@ -1,13 +1,13 @@
 //! The summary report of one model.
 
-use super::chart::{self, Axis, Frame, Key, RefLine, Series};
+use super::chart::{self, Axis, ErrorBars, Frame, Key, RefLine, Series};
 use super::flow::Flow;
 use super::pdf::{Align, GRAY, MARGIN, RED};
 use super::table::{Row, Table};
 use super::BROKEN;
-use super::{constraint_bounds, constraints_text, date, describe, hardware, instances, load_text, objectives_text, ModelView, Shown};
+use super::{constraint_bounds, constraints_text, date, describe, hardware, instances, load_text, objectives_text, p99_ci_ms, with_pm, ModelView, Shown};
 use tritium_triton::error::Result;
-use tritium_profile::results::{ModelStatus, ProfileResults};
+use tritium_profile::results::{ModelStatus, ProfileResults, TopConfigRecord};
 
 /// Headers of the summary table (`\n` separates the two lines of a header).
 pub fn headers(gpu: bool) -> Vec<String> {
@@ -99,12 +99,30 @@ fn comparison(v: &ModelView<'_>) -> String {
                 }
                 s += "; the default config has no successful measurement to compare with.";
             }
+            // Ties with other ranked configs (the default's is said above): said, not ranked.
+            let tied: Vec<&str> = v.shown.iter().filter(|o| o.tied_with_best && !(o.is_default && !b.is_default)).map(|o| o.name).collect();
+            if !tied.is_empty() {
+                s += &format!(
+                    " It is statistically tied with {} (the difference is within the 95 % intervals): the measurements cannot rank them apart.",
+                    tied.join(", ")
+                );
+            }
             if b.broke {
                 s += " No measurement of it met the constraints.";
             }
             s
         }
     }
+}
+
+/// The shading of the best config's row, shared by the configs tied with it.
+fn best_fill(v: &ModelView<'_>) -> super::pdf::Rgb {
+    v.ranked.first().and_then(|n| v.get(n)).map(|s| s.color).unwrap_or(GRAY).lighten(0.82)
+}
+
+/// A value and the ends of its interval (for axes that must hold the error bars).
+fn with_ends(value: f64, ci: Option<tritium_bench::stats::Interval>) -> Vec<f64> {
+    std::iter::once(value).chain(ci.into_iter().flat_map(|i| [i.lo, i.hi])).collect()
 }
 
 /// Renders the summary PDF of a model.
@@ -149,14 +167,18 @@ pub fn render(r: &ProfileResults, v: &ModelView<'_>, what: &str) -> Result<Vec<u
         .shown
         .iter()
         .map(|s| {
-            let role = match (s.rank, s.is_default) {
-                (Some(0), true) => " (best, default)",
-                (Some(0), false) => " (best)",
-                (_, true) => " (default)",
+            let role = match (s.rank, s.is_default, s.tied_with_best) {
+                (Some(0), true, _) => " (best, default)",
+                (Some(0), false, _) => " (best)",
+                (_, true, true) => " (default, tied with the best)",
+                (_, false, true) => " (tied with the best)",
+                (_, true, false) => " (default)",
                 _ => "",
             };
             (format!("{}{role}", s.name), s.color, Key::Marker(s.shape, true))
         })
+        .chain(v.any_tie_with_best().then(|| ("statistically tied with the best (shaded alike in the table)".to_string(), best_fill(v), Key::Box)))
+        .chain(v.shown.iter().any(|s| s.points.iter().any(|(_, p)| p.throughput_ci.is_some() || p99_ci_ms(p).is_some())).then(|| ("error bars: 95 % intervals".to_string(), GRAY, Key::ErrorBar)))
         .collect();
     let width = f.width();
     let y = f.y;
@@ -177,9 +199,10 @@ pub fn render(r: &ProfileResults, v: &ModelView<'_>, what: &str) -> Result<Vec<u
     let tp_min = bound(&["perf_throughput"], false);
     let mem_max = bound(&[if v.gpu { "gpu_used_memory" } else { "cpu_used_ram" }], true);
 
-    let lat: Vec<f64> = v.shown.iter().flat_map(|s| s.points.iter().map(|(_, p)| p.latency.p99_us / 1000.0)).collect();
-    let tps: Vec<f64> = v.shown.iter().flat_map(|s| s.points.iter().map(|(_, p)| p.throughput)).collect();
-    let mems: Vec<f64> = v.shown.iter().flat_map(|s| s.points.iter().filter_map(|(_, p)| v.memory(p))).collect();
+    // Each value with its interval's ends, so that the error bars fit the axes.
+    let lat: Vec<f64> = v.shown.iter().flat_map(|s| s.points.iter().flat_map(|(_, p)| with_ends(p.latency.p99_us / 1000.0, p99_ci_ms(p)))).collect();
+    let tps: Vec<f64> = v.shown.iter().flat_map(|s| s.points.iter().flat_map(|(_, p)| with_ends(p.throughput, p.throughput_ci))).collect();
+    let mems: Vec<f64> = v.shown.iter().flat_map(|s| s.points.iter().filter_map(|(r, p)| Some(with_ends(v.memory(p)?, v.memory_ci(r, p)))).flatten()).collect();
     let near = |data: &[f64], c: Option<f64>| -> Vec<f64> {
         let hi = data.iter().cloned().fold(0.0, f64::max);
         data.iter().cloned().chain(c.filter(|&c| c <= hi * 1.3)).collect()
@@ -195,17 +218,22 @@ pub fn render(r: &ProfileResults, v: &ModelView<'_>, what: &str) -> Result<Vec<u
             let mut batches: Vec<u32> = s.points.iter().map(|(r, _)| r.batch_size).collect();
             batches.dedup();
             for b in batches {
+                let pts: Vec<_> = s.points.iter().filter(|(rec, _)| rec.batch_size == b).filter(|(_, p)| !mem || v.memory(p).is_some()).collect();
                 out.push(Series {
                     color: s.color,
                     shape: s.shape,
-                    width: if s.rank == Some(0) { 2.0 } else { 1.3 },
-                    points: s
-                        .points
+                    // The best and the configs tied with it share the heavier line.
+                    width: if s.rank == Some(0) || s.tied_with_best { 2.0 } else { 1.3 },
+                    points: pts
                         .iter()
-                        .filter(|(rec, _)| rec.batch_size == b)
-                        .filter_map(|(rec, p)| {
-                            let y = if mem { v.memory(p)? } else { p.throughput };
-                            Some((p.latency.p99_us / 1000.0, y, rec.passes != Some(false)))
+                        .map(|(rec, p)| (p.latency.p99_us / 1000.0, if mem { v.memory(p).unwrap_or_default() } else { p.throughput }, rec.passes != Some(false)))
+                        .collect(),
+                    // Latency intervals: horizontal bars; throughput (or GPU memory) intervals: vertical bars.
+                    errors: pts
+                        .iter()
+                        .map(|(rec, p)| ErrorBars {
+                            x: p99_ci_ms(p).map(|i| (i.lo, i.hi)),
+                            y: if mem { v.memory_ci(rec, p) } else { p.throughput_ci }.map(|i| (i.lo, i.hi)),
                         })
                         .collect(),
                 });
@@ -253,7 +281,10 @@ pub fn render(r: &ProfileResults, v: &ModelView<'_>, what: &str) -> Result<Vec<u
     for s in &v.shown {
         let rank = match (s.rank, s.is_default) {
             (Some(0), _) => "1 (best)".to_string(),
+            // Tied with the best: not ranked apart from it.
+            (Some(i), _) if s.tied_with_best => format!("≈ {}", i + 1),
             (Some(i), _) => (i + 1).to_string(),
+            (None, true) if s.tied_with_best => "≈ default".to_string(),
             (None, true) => "default".to_string(),
             (None, false) => "—".to_string(),
         };
@@ -270,9 +301,9 @@ pub fn render(r: &ProfileResults, v: &ModelView<'_>, what: &str) -> Result<Vec<u
             Some((rec, p)) => {
                 cells.push(rec.batch_size.to_string());
                 cells.push(rec.concurrency.to_string());
-                cells.push(format!("{:.2}", p.latency.p99_us / 1000.0));
-                cells.push(format!("{:.1}", p.throughput));
-                cells.push(f1(v.memory(p)));
+                cells.push(with_pm(p.latency.p99_us / 1000.0, 2, p99_ci_ms(p)));
+                cells.push(with_pm(p.throughput, 1, p.throughput_ci));
+                cells.push(v.memory(p).map(|x| with_pm(x, 1, v.memory_ci(rec, p))).unwrap_or_else(|| f1(None)));
                 cells.push(f1(v.utilization(p)));
                 cells.push(match (s.broke, rec.passes) {
                     (true, _) => "no".to_string(),
@@ -298,7 +329,8 @@ pub fn render(r: &ProfileResults, v: &ModelView<'_>, what: &str) -> Result<Vec<u
             }
         }
         let best = s.rank == Some(0);
-        let fill = if s.broke || s.chosen.is_none() { Some(BROKEN) } else { best.then(|| s.color.lighten(0.82)) };
+        // The best and the configs statistically tied with it share one highlight.
+        let fill = if s.broke || s.chosen.is_none() { Some(BROKEN) } else { (best || s.tied_with_best).then(|| best_fill(v)) };
         rows.push(Row { cells, colors, fill, bold: best, swatch: Some((s.color, s.shape, !s.broke)) });
     }
     let t = Table {
@@ -329,6 +361,13 @@ pub fn render(r: &ProfileResults, v: &ModelView<'_>, what: &str) -> Result<Vec<u
     let mut note = "Each row is the config's highest-throughput measurement (over every client batch size and concurrency) that meets the constraints; a config with none is marked \"no\" (red row) and shows its highest-throughput measurement. Batch: the client batch size of each request. Hollow markers: measurements that broke a constraint.".to_string();
     if !v.gpu {
         note += " No GPU data in this run: memory is the resident memory (RSS) of the process running Triton, utilization its CPU use (100% = one core).";
+    }
+    let has_ci = v.shown.iter().any(|s| s.points.iter().any(|(_, p)| p.throughput_ci.is_some() || p99_ci_ms(p).is_some()));
+    if has_ci {
+        note += " ±: the half-width of the 95 % confidence interval, relative to the value (the larger side for a percentile); error bars in the plots show the same intervals (vertical: throughput or memory, horizontal: p99 latency).";
+    }
+    if v.any_tie_with_best() {
+        note += " ≈: statistically tied with the best: the difference is within the 95 % intervals, so the measurements cannot rank them apart (the order between them comes from the secondary objectives and resources); tied rows share the best's shading.";
     }
     let mut notes: Vec<(String, bool)> = vec![(note, false)];
     for c in m.configs.iter().filter(|c| c.error.is_some()) {
@@ -361,6 +400,12 @@ pub fn render(r: &ProfileResults, v: &ModelView<'_>, what: &str) -> Result<Vec<u
         f.para(&n, 7.5, if bad { RED } else { GRAY }, 0.0);
     }
     f.finish(what)
+}
+
+/// True when the cross-model entry `u` is statistically tied with `first`
+/// (either side of the recorded tie counts; never with itself).
+fn tied_with_first(first: &TopConfigRecord, u: &TopConfigRecord) -> bool {
+    (u.model != first.model || u.config != first.config) && (first.tied_with.contains(&u.config) || u.tied_with.contains(&first.config))
 }
 
 /// Headers of the cross-model table.
@@ -420,6 +465,10 @@ pub fn render_top(r: &ProfileResults, what: &str) -> Result<Vec<u8>> {
                 load(t.batch_size, t.concurrency),
                 t.latency_p99_ms
             );
+            let tied: Vec<String> = entries.iter().filter(|u| tied_with_first(t, u)).map(|u| format!("{} of {} (rank {})", u.config, u.model, u.rank)).collect();
+            if !tied.is_empty() {
+                s += &format!(" It is statistically tied with {} (the difference is within the 95 % intervals): the measurements cannot rank them apart.", tied.join(", "));
+            }
             if !t.passes {
                 s += " No config met the constraints; the list ranks the failing ones.";
             }
@@ -432,27 +481,34 @@ pub fn render_top(r: &ProfileResults, what: &str) -> Result<Vec<u8>> {
     f.heading(&format!("Top {} configs across all models", entries.len()));
     let headers = top_headers();
     let mut rows = Vec::new();
+    let shade = GRAY.lighten(0.82);
     for t in &entries {
         let c = config_of(&t.model, &t.config);
+        let tied = entries.first().is_some_and(|f| tied_with_first(f, t));
         let mut colors = vec![None; headers.len()];
         if !t.passes {
             colors[9] = Some(RED);
         }
         rows.push(Row {
             cells: vec![
-                if t.rank == 1 { "1 (best)".to_string() } else { t.rank.to_string() },
+                match t.rank {
+                    1 => "1 (best)".to_string(),
+                    r if tied => format!("≈ {r}"),
+                    r => r.to_string(),
+                },
                 t.model.clone(),
                 t.config.clone(),
                 c.map(|c| c.variant.max_batch_size.to_string()).unwrap_or_default(),
                 c.map(instances).unwrap_or_default(),
                 t.batch_size.to_string(),
                 t.concurrency.to_string(),
-                format!("{:.2}", t.latency_p99_ms),
-                format!("{:.1}", t.throughput),
+                with_pm(t.latency_p99_ms, 2, t.latency_p99_ms_ci),
+                with_pm(t.throughput, 1, t.throughput_ci),
                 if t.passes { "yes" } else { "no" }.to_string(),
             ],
             colors,
-            fill: if t.passes { None } else { Some(BROKEN) },
+            // The best and the entries tied with it share one shading.
+            fill: if !t.passes { Some(BROKEN) } else if (t.rank == 1 && entries.iter().any(|u| tied_with_first(t, u))) || tied { Some(shade) } else { None },
             bold: t.rank == 1,
             swatch: None,
         });
@@ -471,6 +527,17 @@ pub fn render_top(r: &ProfileResults, what: &str) -> Result<Vec<u8>> {
         GRAY,
         0.0,
     );
+    if entries.iter().any(|t| t.throughput_ci.is_some() || t.latency_p99_ms_ci.is_some()) {
+        f.para("±: the half-width of the 95 % confidence interval, relative to the value (the larger side for a percentile).", 7.5, GRAY, 0.0);
+    }
+    if let Some(first) = entries.first().filter(|f| entries.iter().any(|u| tied_with_first(f, u))) {
+        f.para(
+            &format!("≈: statistically tied with the best ({}): the difference is within the 95 % intervals, so the measurements cannot rank them apart (the order between them comes from the secondary objectives and resources); shaded rows: the best and the configs tied with it.", first.config),
+            7.5,
+            GRAY,
+            0.0,
+        );
+    }
     if !dropped.is_empty() {
         f.para(&format!("Not ranked (every measurement failed; listed by the tritium that wrote this file): {}.", dropped.join(", ")), 7.5, RED, 0.0);
     }
