@@ -42,7 +42,7 @@ fn poppler(tool: &str, args: &[&str], pdf: &Path) -> String {
     let out = Command::new(tool)
         .args(args)
         .arg(pdf)
-        .args(if tool == "pdftotext" { &["-"][..] } else { &[][..] })
+        .args(if tool == "pdftotext" || tool == "pdftocairo" { &["-"][..] } else { &[][..] })
         .output()
         .unwrap_or_else(|e| panic!("running {tool} ({e}): install poppler-utils (apt-get install poppler-utils)"));
     assert!(out.status.success(), "{tool} failed on {}: {}", pdf.display(), String::from_utf8_lossy(&out.stderr));
@@ -372,4 +372,63 @@ fn failed_measurements_from_older_files_show_as_failed_never_ranked() {
     let text = pdf_text(&paths.summaries[0]);
     has(&text, "FAILED: no usable measurement", "summary of a failed model");
     assert!(!text.contains("0.00 ms"), "{text}");
+}
+
+/// Intervals and ties (issue 12): `intervals.json` is `batch_sizes_top.json`
+/// with 95 % intervals on every point (throughput ±3 % / ±8 %, p99 −4 %/+9 %)
+/// and the best config of each model tied with the second, across models too.
+/// The tables show "±", the plots error bars, and a tie is said, not ranked.
+#[test]
+fn intervals_and_ties_render() {
+    let (r, paths, dir, _g) = build("intervals.json", "intervals");
+    let m = &r.models[1];
+    assert_eq!(m.model, "add_sub", "fixture changed");
+    let (best, second) = (&m.top[0], &m.top[1]);
+    assert!(m.tied(best, second), "fixture changed");
+
+    let s = pdf_text(&paths.summaries[1]);
+    let what = "summary with intervals and a tie";
+    let (_, p) = m.best_point(best).unwrap();
+    has(&s, &format!("{:.1} ±8.0%", p.throughput), what);
+    has(&s, &format!("{:.2} ±9.0%", p.latency.p99_us / 1000.0), what);
+    has(&s, &format!("It is statistically tied with {second}"), what);
+    has(&s, "statistically tied with the best (shaded alike in the table)", what);
+    has(&s, &format!("{second} (tied with the best)"), what);
+    has(&s, "≈2 ", what);
+    has(&s, "error bars: 95 % intervals", what);
+    has(&s, "±: the half-width of the 95 % confidence interval", what);
+    assert!(!s.contains("× the default"), "no ratio claimed: {s}");
+
+    // The second config's detailed report says it is tied with the best.
+    let d = pdf_text(paths.detailed.iter().find(|x| x.to_string_lossy().contains(&format!("/{second}/"))).unwrap());
+    let what = "detailed report of a config tied with the best";
+    has(&d, &format!("statistically tied with the best, {best}: not ranked apart"), what);
+    has(&d, &format!("Ties: statistically tied with {best}"), what);
+    let (_, p2) = m.best_point(second).unwrap();
+    has(&d, &format!("{:.1} ±8.0%", p2.throughput), what);
+
+    // Across models: rank 2 is tied with rank 1.
+    let top = pdf_text(&dir.join("reports/summaries").join(report::TOP_MODELS_REPORT_KEY).join("result_summary.pdf"));
+    let what = "summary across models with a tie";
+    let t = &r.top_model_configs;
+    has(&top, &format!("It is statistically tied with {} of {} (rank 2)", t[1].config, t[1].model), what);
+    has(&top, "≈2 ", what);
+    has(&top, &format!("{:.1} ±8.0%", t[0].throughput), what);
+
+    // Without the intervals the same results draw fewer line segments: the error bars are real.
+    let mut plain = r.clone();
+    for m in &mut plain.models {
+        for rec in &mut m.measurements {
+            if let Some(p) = &mut rec.point {
+                p.throughput_ci = None;
+                p.latency_ci = None;
+            }
+        }
+    }
+    let (dir2, _g2) = out_dir("intervals_removed");
+    let plain_paths = report::build_from(&plain, &dir2).unwrap();
+    let s2 = pdf_text(&plain_paths.summaries[1]);
+    assert!(!s2.contains('±') && !s2.contains("error bars"), "{s2}");
+    let strokes = |pdf: &Path| poppler("pdftocairo", &["-svg"], pdf).matches("<path").count();
+    assert!(strokes(&paths.summaries[1]) > strokes(&plain_paths.summaries[1]) + 20, "error bars add segments to the plots");
 }

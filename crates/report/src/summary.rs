@@ -282,7 +282,7 @@ pub fn render(r: &ProfileResults, v: &ModelView<'_>, what: &str) -> Result<Vec<u
         let rank = match (s.rank, s.is_default) {
             (Some(0), _) => "1 (best)".to_string(),
             // Tied with the best: not ranked apart from it.
-            (Some(i), _) if s.tied_with_best => format!("≈ {}", i + 1),
+            (Some(i), _) if s.tied_with_best => format!("≈{}", i + 1),
             (Some(i), _) => (i + 1).to_string(),
             (None, true) if s.tied_with_best => "≈ default".to_string(),
             (None, true) => "default".to_string(),
@@ -493,7 +493,7 @@ pub fn render_top(r: &ProfileResults, what: &str) -> Result<Vec<u8>> {
             cells: vec![
                 match t.rank {
                     1 => "1 (best)".to_string(),
-                    r if tied => format!("≈ {r}"),
+                    r if tied => format!("≈{r}"),
                     r => r.to_string(),
                 },
                 t.model.clone(),
