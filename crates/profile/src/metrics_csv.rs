@@ -47,7 +47,7 @@ pub fn objective_latency(objectives: &Value) -> Option<Metric> {
         let Some(m) = Metric::from_name(k) else { continue };
         let latency = matches!(m, Metric::PerfLatencyP95 | Metric::PerfLatencyP90 | Metric::PerfLatencyP50 | Metric::PerfLatencyAvg | Metric::PerfLatencyP99);
         let w = w.as_f64().unwrap_or(1.0);
-        if latency && best.map_or(true, |(_, bw)| w > bw) {
+        if latency && best.is_none_or(|(_, bw)| w > bw) {
             best = Some((m, w));
         }
     }

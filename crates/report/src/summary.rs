@@ -100,7 +100,7 @@ fn comparison(v: &ModelView<'_>) -> String {
                 s += "; the default config has no successful measurement to compare with.";
             }
             // Ties with other ranked configs (the default's is said above): said, not ranked.
-            let tied: Vec<&str> = v.shown.iter().filter(|o| o.tied_with_best && !(o.is_default && !b.is_default)).map(|o| o.name).collect();
+            let tied: Vec<&str> = v.shown.iter().filter(|o| o.tied_with_best && (b.is_default || !o.is_default)).map(|o| o.name).collect();
             if !tied.is_empty() {
                 s += &format!(
                     " It is statistically tied with {} (the difference is within the 95 % intervals): the measurements cannot rank them apart.",

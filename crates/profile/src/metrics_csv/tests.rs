@@ -10,8 +10,11 @@ fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/results").join(name)
 }
 
-/// Writes the tables of `r`; returns (header, rows) of the inference and GPU tables.
-fn tables(r: &ProfileResults) -> ((Vec<String>, Vec<Vec<String>>), (Vec<String>, Vec<Vec<String>>)) {
+/// A CSV table: its header and rows, split at commas.
+type Csv = (Vec<String>, Vec<Vec<String>>);
+
+/// Writes the tables of `r`; returns the inference and GPU tables.
+fn tables(r: &ProfileResults) -> (Csv, Csv) {
     let d = tempfile::tempdir().unwrap();
     write_csvs(r, d.path(), "GPU-1").unwrap();
     let read = |name: &str| {
@@ -77,7 +80,7 @@ fn a_tied_pair_shows_up_in_each_others_tied_with() {
     let mut m = r.models[0].clone();
     m.tied_with.insert(m.top[2].clone(), vec![m.top[0].clone()]);
     assert_eq!(tied_with(&m, &m.top[0]).join(";"), {
-        let mut v = vec![m.top[1].clone(), m.top[2].clone()];
+        let mut v = [m.top[1].clone(), m.top[2].clone()];
         v.sort_by_key(|n| m.configs.iter().position(|c| &c.name == n));
         v.join(";")
     });
