@@ -319,6 +319,10 @@ pub struct BarSeries {
     pub color: Rgb,
     /// One value per category (None: nothing drawn).
     pub values: Vec<Option<f64>>,
+    /// The 95 % interval of each value, parallel to `values`, drawn as a
+    /// vertical error bar about the top of the value's bar (shifted by the
+    /// bars stacked below it); missing or None: no bar.
+    pub errors: Vec<Option<(f64, f64)>>,
 }
 
 /// A line over the categories.
@@ -367,6 +371,11 @@ pub fn category_chart(
             let y0 = left.pos(acc.max(left.min), p.y, p.h);
             let y1 = left.pos((acc + v).min(left.max), p.y, p.h);
             page.fill_rect(cx - bar_w / 2.0, y0, bar_w, y1 - y0, b.color);
+            if let Some(Some((lo, hi))) = b.errors.get(i) {
+                // Darker than the bar, so the whisker shows on it.
+                let segs = bar_segments(cx, y1, None, span(left, (acc + lo, acc + hi), p.y, p.h));
+                draw_segments(page, &segs, b.color.darken());
+            }
             acc += v;
         }
     }

@@ -109,10 +109,10 @@ pub fn render(r: &ProfileResults, v: &ModelView<'_>, name: &str, rank: usize, wh
             points.iter().map(|(_, p)| p.server.as_ref().map(|s| get(s) / 1000.0)).collect()
         };
         let bars = vec![
-            BarSeries { color: QUEUE, values: ms(|s| s.queue_us) },
-            BarSeries { color: INPUT, values: ms(|s| s.compute_input_us) },
-            BarSeries { color: INFER, values: ms(|s| s.compute_infer_us) },
-            BarSeries { color: OUTPUT, values: ms(|s| s.compute_output_us) },
+            BarSeries { color: QUEUE, values: ms(|s| s.queue_us), errors: Vec::new() },
+            BarSeries { color: INPUT, values: ms(|s| s.compute_input_us), errors: Vec::new() },
+            BarSeries { color: INFER, values: ms(|s| s.compute_infer_us), errors: Vec::new() },
+            BarSeries { color: OUTPUT, values: ms(|s| s.compute_output_us), errors: Vec::new() },
         ];
         let totals: Vec<f64> = (0..points.len()).map(|i| bars.iter().filter_map(|b| b.values[i]).sum()).collect();
         let left = Axis::covering(totals, true, 5, "Server latency (ms)");
@@ -147,13 +147,16 @@ pub fn render(r: &ProfileResults, v: &ModelView<'_>, name: &str, rank: usize, wh
         let util: Vec<Option<f64>> = points.iter().map(|(_, p)| v.utilization(p)).collect();
         let mem_label = if v.gpu { "GPU memory (MB)" } else { "CPU RAM, resident (MB)" };
         let util_label = if v.gpu { "GPU utilization (%)" } else { "CPU utilization (%, 100 = one core)" };
-        let mem_ax = Axis::covering(mem.iter().flatten().cloned(), true, 5, mem_label);
+        let mem_ends = points.iter().filter_map(|(r, p)| v.memory_ci(r, p)).map(|i| i.hi);
+        let mem_ax = Axis::covering(mem.iter().flatten().cloned().chain(mem_ends), true, 5, mem_label);
         let mut util_ax = Axis::covering(util.iter().flatten().cloned(), true, 5, util_label);
         if v.gpu && util.iter().flatten().all(|&u| u <= 100.0) {
             // GPU utilization: the whole 0–100 % scale.
             util_ax = Axis { min: 0.0, max: 100.0, step: 20.0, label: util_label.to_string() };
         }
-        let bars2 = vec![BarSeries { color: color.lighten(0.55), values: mem }];
+        // GPU memory with its 95 % interval, when the measurement carries one.
+        let mem_ci: Vec<Option<(f64, f64)>> = points.iter().map(|(r, p)| v.memory_ci(r, p).map(|i| (i.lo, i.hi))).collect();
+        let bars2 = vec![BarSeries { color: color.lighten(0.55), values: mem, errors: mem_ci }];
         let ul = LineSeries { color, shape, values: util, dash: None, errors: Vec::new() };
         let t2 = if v.gpu { "GPU memory and utilization" } else { "CPU RAM and utilization (no GPU data in this run)" };
         let fr2 = Frame { x: MARGIN + pw + gap, y: bottom, w: pw, h: plot_h };

@@ -41,6 +41,13 @@ impl Rgb {
         Rgb(self.0 + (1.0 - self.0) * t, self.1 + (1.0 - self.1) * t, self.2 + (1.0 - self.2) * t)
     }
 
+    /// Mixed with black: `t` = 0 keeps the colour, 1 gives black (0.45 here:
+    /// a whisker that shows on a bar of this colour).
+    pub fn darken(self) -> Rgb {
+        let t = 0.45;
+        Rgb(self.0 * (1.0 - t), self.1 * (1.0 - t), self.2 * (1.0 - t))
+    }
+
     fn pdf(self) -> Color {
         Color::Rgb(printpdf::Rgb::new(self.0, self.1, self.2, None))
     }

@@ -75,3 +75,18 @@ fn charts_draw_the_bars_they_are_given() {
     let plain = cat(vec![]);
     assert_eq!(cat(vec![Some((25.0, 35.0)), Some((1.0, 2.0)), None]), plain + 3, "the value without a point gets no bar");
 }
+
+#[test]
+fn bar_charts_draw_whiskers_about_the_bar_tops() {
+    let (_, y, _) = setup();
+    let f = Frame { x: 36.0, y: 36.0, w: 300.0, h: 200.0 };
+    let lines = |errors: Vec<Option<(f64, f64)>>| {
+        let mut d = Doc::new("t").unwrap();
+        let i = d.add_page();
+        let b = BarSeries { color: BLACK, values: vec![Some(30.0), Some(50.0), None], errors };
+        category_chart(d.page(i), f, "t", &["1".into(), "2".into(), "4".into()], "c", &y, std::slice::from_ref(&b), &[], None);
+        d.page(i).lines_drawn()
+    };
+    let plain = lines(vec![]);
+    assert_eq!(lines(vec![Some((28.0, 33.0)), None, Some((1.0, 2.0))]), plain + 3, "one bar with an interval; none where there is no bar");
+}
