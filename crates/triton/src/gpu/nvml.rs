@@ -85,16 +85,22 @@ pub fn throttle_reason_names(bits: u64) -> Vec<String> {
     out
 }
 
-/// Whether a throttle bitmask holds a reason that lowers clocks under load
-/// (power cap, thermal or hardware slowdown, power brake) rather than one
-/// that only says the GPU is idle or clocks are set by policy.
-pub fn throttle_slows_work(bits: u64) -> bool {
+/// The reasons of a throttle bitmask that lower clocks under load (power
+/// cap, thermal or hardware slowdown, power brake), without those that only
+/// say the GPU is idle or its clocks are set by policy.
+pub fn slowing_reasons(bits: u64) -> u64 {
     let slowing = ThrottleReasons::SW_POWER_CAP
         | ThrottleReasons::HW_SLOWDOWN
         | ThrottleReasons::SW_THERMAL_SLOWDOWN
         | ThrottleReasons::HW_THERMAL_SLOWDOWN
         | ThrottleReasons::HW_POWER_BRAKE_SLOWDOWN;
-    bits & slowing.bits() != 0
+    bits & slowing.bits()
+}
+
+/// Whether a throttle bitmask says the GPU is idle (nothing ran on it
+/// lately, so its clocks are low by design).
+pub fn throttle_idle(bits: u64) -> bool {
+    bits & ThrottleReasons::GPU_IDLE.bits() != 0
 }
 
 fn gpu_process(p: &ProcessInfo) -> GpuProcess {
@@ -194,7 +200,8 @@ mod tests {
         assert_eq!(throttle_reason_names(0x1), vec!["idle"]);
         assert_eq!(throttle_reason_names(0x4 | 0x40), vec!["power cap", "thermal slowdown (hardware)"]);
         assert_eq!(throttle_reason_names(0x1 | 0x1_0000_0000), vec!["idle".to_string(), "unknown reason 0x100000000".to_string()]);
-        assert!(!throttle_slows_work(0x1 | 0x2 | 0x100), "idle and clock settings do not slow work down");
-        assert!(throttle_slows_work(0x4) && throttle_slows_work(0x8) && throttle_slows_work(0x20) && throttle_slows_work(0x40) && throttle_slows_work(0x80));
+        assert_eq!(slowing_reasons(0x1 | 0x2 | 0x10 | 0x100), 0, "idle, sync boost and clock settings do not slow work down");
+        assert_eq!(slowing_reasons(0x1 | 0x4 | 0x8 | 0x20 | 0x40 | 0x80), 0x4 | 0x8 | 0x20 | 0x40 | 0x80);
+        assert!(throttle_idle(0x1 | 0x4) && !throttle_idle(0x4));
     }
 }
