@@ -32,7 +32,7 @@ fn json_report_has_diagnostics_of_the_point() {
     // CPU: read from /proc over the point's windows.
     assert!(d["readings"].as_u64().unwrap() >= 2, "{d}");
     assert!(d["cores"].as_u64().unwrap() >= 1, "{d}");
-    for field in ["span_s", "cpu_busy_pct", "cpu_steal_pct", "other_cpu_cores", "load_avg_1m", "loadgen_cpu_cores"] {
+    for field in ["span_s", "cpu_busy_pct", "cpu_steal_pct", "tritium_cpu_cores", "other_cpu_cores", "load_avg_1m", "loadgen_cpu_cores"] {
         let x = d[field].as_f64().unwrap_or_else(|| panic!("{field} missing: {d}"));
         assert!(x.is_finite() && x >= 0.0, "{field} = {x}");
     }
@@ -48,9 +48,9 @@ fn json_report_has_diagnostics_of_the_point() {
     assert!(stubs.iter().any(|x| x.model.as_deref() == Some("add_sub")), "the add_sub stub is listed: {diag:?}");
     assert!(diag.processes.windows(2).all(|w| w[0].cpu_pct >= w[1].cpu_pct), "busiest first: {diag:?}");
 
-    // Every cause found is one of the point's warnings.
+    // Every cause found is one of the point's warnings, after the point's label.
     for c in &diag.causes {
-        assert!(p.warnings.contains(c), "{c} not in {:?}", p.warnings);
+        assert!(p.warnings.contains(&format!("concurrency 2: {c}")), "{c} not in {:?}", p.warnings);
     }
 
     // GPU: present where NVML sees a GPU, absent (with the reason) otherwise.

@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use super::export::LoadPoint;
 use super::resources::{Reading, Sampler};
+use super::Observer;
 use tritium_triton::gpu::nvml::{self, GpuInfo};
 
 /// CPU steal (percent of the machine's CPU time) from which a point is
@@ -141,6 +142,10 @@ pub struct Diagnostics {
     /// Machine-wide CPU steal, percent of all cores' time.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cpu_steal_pct: Option<f64>,
+    /// CPU cores busy in tritium's process tree (tritium and its children:
+    /// the model's stubs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tritium_cpu_cores: Option<f64>,
     /// CPU cores busy outside tritium's process tree (machine busy minus
     /// tritium and its children).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -210,6 +215,7 @@ pub fn from_readings(
             d.span_s = Some(dt);
             let procs = process_cpu(r, name_of);
             let tree_cores: f64 = procs.iter().map(|p| p.cpu_pct / 100.0).sum();
+            d.tritium_cpu_cores = (!procs.is_empty()).then_some(tree_cores);
             // The first and last readings that have the machine's counters.
             let first = r.iter().find_map(|x| x.machine.map(|m| (x.at, m)));
             let last = r.iter().rev().find_map(|x| x.machine.map(|m| (x.at, m)));
@@ -301,7 +307,8 @@ pub fn causes(d: &Diagnostics) -> Vec<String> {
         out.push(format!("CPU steal {s:.0} %: the VM's host is taking cycles from this machine; numbers will not reproduce"));
     }
     if let Some(b) = d.cpu_busy_pct.filter(|b| *b >= MACHINE_BUSY_WARN_PCT) {
-        out.push(format!("the machine's CPUs were {b:.0} % busy: threads queue for a CPU, which adds latency and noise"));
+        let ours = d.tritium_cpu_cores.map(|t| format!(" (tritium and its model processes: {t:.1} cores)")).unwrap_or_default();
+        out.push(format!("the machine's CPUs were {b:.0} % busy{ours}: threads queue for a CPU, which adds latency and noise"));
     }
     if let (Some(o), Some(n)) = (d.other_cpu_cores, d.cores) {
         if o >= OTHER_CPU_WARN_SHARE * n as f64 {
@@ -369,16 +376,23 @@ fn live_name(pid: u32) -> (Option<String>, Option<String>) {
 }
 
 /// Fills `point.diagnostics` from the sampler's readings of the last
-/// `measured` (the point's windows, ending now) and adds the [`causes`] to
-/// its warnings. `threads`: the load generator's worker threads.
-pub(crate) fn attach(point: &mut LoadPoint, sampler: &Sampler, measured: Duration, threads: usize) {
+/// `measured` (the point's windows, ending about now: the drain after the
+/// last window is short) and adds the [`causes`], prefixed with the point's
+/// `label`, to its warnings and shows them to `obs` (so `profile`, which
+/// does not print a point's warnings, shows them too). `threads`: the load
+/// generator's worker threads.
+pub(crate) fn attach(point: &mut LoadPoint, sampler: &Sampler, measured: Duration, threads: usize, label: &str, obs: &dyn Observer) {
     let to = Instant::now();
     let from = to.checked_sub(measured).unwrap_or(to);
     let r = sampler.readings(from, to);
     let loadgen = (point.loadgen_cpu_cores, u32::try_from(threads).ok());
     let mut d = from_readings(&r, &sampler.gpu_infos, sampler.gpu_note.clone(), &MachineNow::read(), loadgen, &live_name);
     d.causes = causes(&d);
-    point.warnings.extend(d.causes.iter().cloned());
+    for c in &d.causes {
+        let w = format!("{label}: {c}");
+        obs.warn(&w);
+        point.warnings.push(w);
+    }
     point.diagnostics = Some(d);
 }
 

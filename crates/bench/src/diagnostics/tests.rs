@@ -10,6 +10,7 @@ fn quiet() -> Diagnostics {
         cores: Some(8),
         cpu_busy_pct: Some(30.0),
         cpu_steal_pct: Some(0.5),
+        tritium_cpu_cores: Some(2.9),
         other_cpu_cores: Some(0.2),
         load_avg_1m: Some(3.0),
         loadgen_cpu_cores: Some(0.5),
@@ -62,7 +63,7 @@ fn busy_machine_and_other_work() {
     d.cpu_busy_pct = Some(95.0);
     d.other_cpu_cores = Some(3.5);
     let c = causes(&d);
-    assert!(has(&c, "the machine's CPUs were 95 % busy"), "{c:?}");
+    assert!(has(&c, "the machine's CPUs were 95 % busy (tritium and its model processes: 2.9 cores): threads queue"), "{c:?}");
     assert!(has(&c, "processes outside tritium used 3.5 of 8 cores: other work competes with the model"), "{c:?}");
     assert_eq!(c.len(), 2);
 }
@@ -202,6 +203,7 @@ fn readings_become_diagnostics() {
     assert!((d.cpu_busy_pct.unwrap() - 75.0).abs() < 1e-9, "{d:?}");
     assert!((d.cpu_steal_pct.unwrap() - 10.0).abs() < 1e-9, "{d:?}");
     // The tree used 0.5 + 0.95 cores of the 1.5 busy.
+    assert!((d.tritium_cpu_cores.unwrap() - 1.45).abs() < 1e-9, "{d:?}");
     assert!((d.other_cpu_cores.unwrap() - 0.05).abs() < 1e-9, "{d:?}");
     assert_eq!(d.processes.len(), 2);
     assert_eq!((d.processes[0].pid, d.processes[0].role, d.processes[0].model.as_deref()), (stub, ProcessRole::ModelStub, Some("sleep_fixed")));
