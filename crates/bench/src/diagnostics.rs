@@ -238,7 +238,9 @@ pub fn from_readings(
 /// as stubs come and go), over that span.
 fn process_cpu(r: &[Reading], name_of: &dyn Fn(u32) -> (Option<String>, Option<String>)) -> Vec<ProcessCpu> {
     let me = std::process::id();
-    let mut span: BTreeMap<u32, ((Instant, f64), (Instant, f64))> = BTreeMap::new();
+    // (when, CPU seconds) at a pid's first and last reading.
+    type Mark = (Instant, f64);
+    let mut span: BTreeMap<u32, (Mark, Mark)> = BTreeMap::new();
     for x in r {
         for (pid, cpu) in &x.per_pid {
             span.entry(*pid).and_modify(|e| e.1 = (x.at, *cpu)).or_insert(((x.at, *cpu), (x.at, *cpu)));
