@@ -365,7 +365,16 @@ pub fn causes(d: &Diagnostics) -> Vec<String> {
             if let Some(mb) = p.memory_mb {
                 who += &if mb >= 1000.0 { format!(", {:.1} GB", mb / 1000.0) } else { format!(", {mb:.0} MB") };
             }
-            out.push(format!("another process ({who}) uses GPU {}: it competes for the GPU's time and memory", g.index));
+            if p.name.is_some() {
+                out.push(format!("another process ({who}) uses GPU {}: it competes for the GPU's time and memory", g.index));
+            } else {
+                // A pid this process cannot see: another container's, or (when tritium
+                // itself runs in a container) tritium's own under its host pid.
+                out.push(format!(
+                    "a process not visible from here ({who}) uses GPU {}: another container's job competes for the GPU, unless it is tritium itself seen by its host pid",
+                    g.index
+                ));
+            }
         }
     }
     out

@@ -161,8 +161,8 @@ fn other_processes_on_the_gpu() {
         causes(&d),
         vec![
             "another process (pid 999, python3, 2.1 GB) uses GPU 0: it competes for the GPU's time and memory".to_string(),
-            "another process (pid 1000, 300 MB) uses GPU 0: it competes for the GPU's time and memory".to_string(),
-            "another process (pid 1001) uses GPU 0: it competes for the GPU's time and memory".to_string(),
+            "a process not visible from here (pid 1000, 300 MB) uses GPU 0: another container's job competes for the GPU, unless it is tritium itself seen by its host pid".to_string(),
+            "a process not visible from here (pid 1001) uses GPU 0: another container's job competes for the GPU, unless it is tritium itself seen by its host pid".to_string(),
         ]
     );
 }
@@ -216,7 +216,7 @@ fn readings_become_diagnostics() {
     assert_eq!(g.temperature_max_c, Some(88));
     assert_eq!(g.other_processes, vec![OtherGpuProcess { pid: 999, name: None, memory_mb: Some(2100.0) }]);
     let c = causes(&d);
-    for want in ["CPU steal 10 %", "the model's stub process (pid 4000000001, sleep_fixed) is at 95 %", "GPU 0 clocks varied 1410–1980 MHz (throttle: power cap)", "GPU 0 temperature reached 88 °C", "another process (pid 999, 2.1 GB) uses GPU 0"] {
+    for want in ["CPU steal 10 %", "the model's stub process (pid 4000000001, sleep_fixed) is at 95 %", "GPU 0 clocks varied 1410–1980 MHz (throttle: power cap)", "GPU 0 temperature reached 88 °C", "a process not visible from here (pid 999, 2.1 GB) uses GPU 0"] {
         assert!(has(&c, want), "{want}: {c:?}");
     }
     assert!(!has(&c, "machine load") && !has(&c, "load generator"), "{c:?}");
