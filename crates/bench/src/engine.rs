@@ -282,6 +282,7 @@ pub(crate) fn measure<'a, T: Target>(
         warnings.push(format!("{lbl}: fewer than 3 windows; stability not established"));
     }
     let mut point = combine(cfg, load, &windows, stable, warnings);
+    super::diagnostics::attach(&mut point, sampler, windows.iter().map(|w| w.duration).sum(), threads, &lbl, &obs);
     if let Some(msg) = &stub_exited {
         point.error = Some(msg.clone());
     }

@@ -5,7 +5,8 @@
 //! [`target::Target`] (the embedded server, [`triton_target`]; or the
 //! simulator, [`sim`]) → per window (`engine`): merged latency histograms
 //! ([`stats`]), server statistics deltas, resource readings ([`resources`])
-//! → stability check → the load point (`point`) → [`export`] records.
+//! → stability check → the load point (`point`) with its noise
+//! [`diagnostics`] → [`export`] records.
 
 #![forbid(unsafe_code)]
 
@@ -13,6 +14,7 @@ pub mod doctor;
 pub mod trace;
 
 mod config;
+pub mod diagnostics;
 mod engine;
 pub mod export;
 pub mod harness;

@@ -171,6 +171,7 @@ pub(crate) fn combine(cfg: &BenchConfig, load: LoadMode, windows: &[Window], sta
         loadgen_cpu_cores: Some(cpu / secs),
         warnings,
         phases: None,
+        diagnostics: None,
     }
 }
 

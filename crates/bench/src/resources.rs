@@ -1,14 +1,17 @@
 //! Resource sampling during measurement: NVML (GPU utilisation, power, SM
-//! clock, memory of the whole device and of tritium's process tree) and
-//! /proc (CPU % and RSS of tritium plus its children — Python-backend models
-//! run in stub processes). Runs on a tokio timer thread, off the request path.
+//! clock, temperature, throttle reasons, memory of the whole device and of
+//! tritium's process tree, other processes on the GPU) and /proc (CPU time
+//! per process and RSS of tritium plus its children — Python-backend models
+//! run in stub processes — and the machine's CPU counters). Runs on a tokio
+//! timer thread, off the request path.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::export::ResourceUsage;
-use tritium_triton::gpu::nvml::{GpuSample, Gpus};
+use tritium_triton::gpu::nvml::{GpuInfo, GpuProcess, GpuSample, Gpus};
+use tritium_util::machine::CpuTimes;
 
 /// One reading.
 #[derive(Debug, Clone)]
@@ -21,6 +24,12 @@ pub struct Reading {
     pub cpu_seconds: f64,
     /// Resident memory of the process tree, bytes.
     pub rss_bytes: u64,
+    /// CPU seconds used so far by each process of the tree, `(pid, seconds)`.
+    pub per_pid: Vec<(u32, f64)>,
+    /// The machine's CPU counters (None: /proc/stat unreadable).
+    pub machine: Option<CpuTimes>,
+    /// Per GPU (as `gpus`), the processes on it outside the tree.
+    pub gpu_others: Vec<Vec<GpuProcess>>,
 }
 
 /// A background sampler.
@@ -30,6 +39,8 @@ pub struct Sampler {
     handle: Option<std::thread::JoinHandle<()>>,
     /// Why there are no GPU readings, if there are none.
     pub gpu_note: Option<String>,
+    /// The GPUs sampled (empty without NVML).
+    pub gpu_infos: Vec<GpuInfo>,
 }
 
 /// pids of this process and all its descendants.
@@ -47,12 +58,18 @@ pub fn process_tree() -> Vec<u32> {
 
 /// (CPU seconds, RSS bytes) of `pids`.
 pub fn cpu_and_rss(pids: &[u32]) -> (f64, u64) {
+    let (per_pid, rss) = cpu_per_pid_and_rss(pids);
+    (per_pid.iter().map(|(_, c)| c).sum(), rss)
+}
+
+/// (CPU seconds of each of `pids` that still exists, their total RSS bytes).
+pub fn cpu_per_pid_and_rss(pids: &[u32]) -> (Vec<(u32, f64)>, u64) {
     let page = 4096u64;
-    let mut cpu = 0.0;
+    let mut cpu = Vec::with_capacity(pids.len());
     let mut rss = 0;
     for p in pids {
         if let Some(f) = tritium_util::procfs::stat_fields(&format!("/proc/{p}/stat")) {
-            cpu += tritium_util::procfs::cpu_seconds(&f);
+            cpu.push((*p, tritium_util::procfs::cpu_seconds(&f)));
             rss += f.get(21).and_then(|s| s.parse::<u64>().ok()).unwrap_or(0) * page;
         }
     }
@@ -66,6 +83,7 @@ impl Sampler {
         let readings = Arc::new(Mutex::new(Vec::new()));
         let gpus = if tritium_triton::gpu::cuda_available() { Gpus::probe() } else { Err("no CUDA device".into()) };
         let gpu_note = gpus.as_ref().err().cloned();
+        let gpu_infos = gpus.as_ref().map(|g| g.infos().to_vec()).unwrap_or_default();
         let (s2, r2) = (stop.clone(), readings.clone());
         let handle = std::thread::Builder::new()
             .name("tritium-sampler".into())
@@ -85,19 +103,21 @@ impl Sampler {
                             tree = process_tree(); // stubs come and go with model loads
                         }
                         n += 1;
-                        let (cpu_seconds, rss_bytes) = cpu_and_rss(&tree);
-                        let gpus_now = match &gpus {
-                            Ok(g) => (0..g.infos().len() as u32).filter_map(|i| g.sample(i, &tree).ok()).collect(),
-                            Err(_) => Vec::new(),
+                        let (per_pid, rss_bytes) = cpu_per_pid_and_rss(&tree);
+                        let cpu_seconds = per_pid.iter().map(|(_, c)| c).sum();
+                        let machine = tritium_util::machine::cpu_times();
+                        let (gpus_now, gpu_others) = match &gpus {
+                            Ok(g) => (0..g.infos().len() as u32).filter_map(|i| g.sample_with_others(i, &tree).ok()).unzip(),
+                            Err(_) => (Vec::new(), Vec::new()),
                         };
                         if let Ok(mut r) = r2.lock() {
-                            r.push(Reading { at: Instant::now(), gpus: gpus_now, cpu_seconds, rss_bytes });
+                            r.push(Reading { at: Instant::now(), gpus: gpus_now, cpu_seconds, rss_bytes, per_pid, machine, gpu_others });
                         }
                     }
                 })
             })
             .ok();
-        Sampler { stop, readings, handle, gpu_note }
+        Sampler { stop, readings, handle, gpu_note, gpu_infos }
     }
 
     /// Summary of the readings taken between `from` and `to`.
@@ -169,10 +189,10 @@ mod tests {
     #[test]
     fn summary_of_gpu_readings() {
         let t0 = Instant::now();
-        let g = |u, m| GpuSample { utilization_pct: u, memory_used_bytes: m, process_memory_bytes: m / 2, power_w: 100.0, sm_clock_mhz: 1980 };
+        let g = |u, m| GpuSample { utilization_pct: u, memory_used_bytes: m, process_memory_bytes: m / 2, power_w: 100.0, sm_clock_mhz: 1980, ..Default::default() };
         let r = vec![
-            Reading { at: t0, gpus: vec![g(10.0, 1_000_000_000)], cpu_seconds: 1.0, rss_bytes: 10_000_000 },
-            Reading { at: t0 + Duration::from_secs(1), gpus: vec![g(30.0, 3_000_000_000)], cpu_seconds: 1.5, rss_bytes: 20_000_000 },
+            Reading { at: t0, gpus: vec![g(10.0, 1_000_000_000)], cpu_seconds: 1.0, rss_bytes: 10_000_000, per_pid: vec![], machine: None, gpu_others: vec![] },
+            Reading { at: t0 + Duration::from_secs(1), gpus: vec![g(30.0, 3_000_000_000)], cpu_seconds: 1.5, rss_bytes: 20_000_000, per_pid: vec![], machine: None, gpu_others: vec![] },
         ];
         let u = summarize(&r);
         assert_eq!(u.gpu_utilization_pct, Some(20.0));
@@ -184,7 +204,7 @@ mod tests {
 
     #[test]
     fn no_gpu_readings_means_no_gpu_numbers() {
-        let u = summarize(&[Reading { at: Instant::now(), gpus: vec![], cpu_seconds: 0.0, rss_bytes: 1 }]);
+        let u = summarize(&[Reading { at: Instant::now(), gpus: vec![], cpu_seconds: 0.0, rss_bytes: 1, per_pid: vec![], machine: None, gpu_others: vec![] }]);
         assert!(u.gpu_memory_used_mb.is_none() && u.gpu_utilization_pct.is_none());
     }
 }

@@ -1,5 +1,6 @@
 //! Bottom-level helpers shared by every layer: the monotonic clock Triton's
-//! traces use, atomic file writes, UTC timestamps and a stable string hash.
+//! traces use, atomic file writes, UTC timestamps, a stable string hash and /proc readings
+//! (processes, machine-wide CPU time and load).
 //! Nothing here knows about Triton, models or measurements.
 
 #![forbid(unsafe_code)]
@@ -10,6 +11,7 @@ pub mod choice;
 pub mod clock;
 pub mod fs;
 pub mod hash;
+pub mod machine;
 pub mod time;
 
 pub use choice::Choice;

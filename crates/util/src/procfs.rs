@@ -5,9 +5,21 @@
 /// The fields of a `stat` file after the `(comm)` field: index 0 is the
 /// state, 1 the parent pid, 11/12 utime/stime in clock ticks, 21 RSS pages.
 pub fn stat_fields(path: &str) -> Option<Vec<String>> {
-    let stat = std::fs::read_to_string(path).ok()?;
-    let (_, rest) = stat.rsplit_once(')')?;
-    Some(rest.split_whitespace().map(str::to_string).collect())
+    parse_stat(&std::fs::read_to_string(path).ok()?).map(|(_, f)| f)
+}
+
+/// Splits the text of a `stat` file into its `comm` (the executable's name,
+/// at most 15 bytes, which may itself hold spaces and parentheses) and the
+/// fields after it (see [`stat_fields`]).
+pub fn parse_stat(stat: &str) -> Option<(String, Vec<String>)> {
+    let (head, rest) = stat.rsplit_once(')')?;
+    let (_, comm) = head.split_once('(')?;
+    Some((comm.to_string(), rest.split_whitespace().map(str::to_string).collect()))
+}
+
+/// The `comm` name of process `pid` (e.g. `triton_python_`: the kernel cuts it at 15 bytes).
+pub fn comm(pid: u32) -> Option<String> {
+    parse_stat(&std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?).map(|(c, _)| c)
 }
 
 /// `(pid, parent pid)` of every process.
@@ -117,6 +129,19 @@ mod tests {
         let _ = child.wait();
         assert!(!is_running(child.id()));
         assert_eq!(cmdline(std::process::id()).map(|a| !a.is_empty()), Some(true));
+    }
+
+    #[test]
+    fn stat_text_with_an_odd_comm() {
+        let text = "1234 (my (odd) name) S 1 1234 1234 0 -1 4194560 100 0 0 0 250 50 0 0 20 0 3 0 99 1000000 2048 18446744073709551615\n";
+        let (name, f) = parse_stat(text).unwrap();
+        assert_eq!(name, "my (odd) name");
+        assert_eq!(f[0], "S");
+        assert_eq!(f[1], "1");
+        assert!((cpu_seconds(&f) - 3.0).abs() < 1e-12, "utime 250 + stime 50 ticks");
+        assert_eq!(f[21], "2048", "RSS pages");
+        assert_eq!(parse_stat("no parentheses"), None);
+        assert_eq!(comm(std::process::id()).map(|c| !c.is_empty()), Some(true));
     }
 
     #[test]

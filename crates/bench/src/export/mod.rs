@@ -134,6 +134,12 @@ pub struct LoadPoint {
     /// Per-phase latency percentiles from traced requests (`--trace`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phases: Option<crate::trace::phases::PhaseTable>,
+    /// What disturbed the measurement (GPU clocks and throttling, other
+    /// processes, CPU steal and load, saturated processes) and the likely
+    /// causes of noise, which are also in `warnings`; absent when not
+    /// collected (and in files of older tritiums).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub diagnostics: Option<crate::diagnostics::Diagnostics>,
 }
 
 /// How far a load point can be trusted (see [`LoadPoint::outcome`]).

@@ -66,6 +66,7 @@ fn sample_point(concurrency: u32) -> LoadPoint {
         loadgen_cpu_cores: Some(0.75),
         warnings: vec!["p99 \"spiky\", see log".into(), "line1\nline2".into()],
         phases: None,
+        diagnostics: None,
     }
 }
 
