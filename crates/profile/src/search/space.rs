@@ -9,7 +9,7 @@ use crate::config::{Constraints, Objectives};
 use crate::plan::{ModelPlan, SearchSettings};
 
 use super::sweep::{doubled_list, floor_log2};
-use super::{instance_kind_from_parameters, manual_variant_groups, ModelConfigVariant};
+use super::{instance_kind_from_parameters, manual_variant_groups, DriftSettings, ModelConfigVariant, REMEASURE_ROUNDS};
 
 /// The bounds and settings of one model's search.
 #[derive(Debug, Clone, PartialEq)]
@@ -47,6 +47,13 @@ pub struct SearchSpace {
     pub objectives: Objectives,
     /// The model's `model_config_parameters` (manual sweep), if any.
     pub model_config_parameters: Option<BTreeMap<String, Value>>,
+    /// Extra rounds of interleaved re-measurement when a decision hinges on
+    /// a statistical tie ([`REMEASURE_ROUNDS`]; 0: never re-measure). A
+    /// tritium extension, used only with intervals.
+    pub remeasure_rounds: u32,
+    /// When to re-measure the drift reference point (a tritium extension,
+    /// used only with intervals).
+    pub drift: DriftSettings,
 }
 
 impl SearchSpace {
@@ -70,6 +77,8 @@ impl SearchSpace {
             constraints: Constraints::default(),
             objectives: Objectives::default(),
             model_config_parameters: None,
+            remeasure_rounds: REMEASURE_ROUNDS,
+            drift: DriftSettings::default(),
         }
     }
 
@@ -132,6 +141,8 @@ impl SearchSpace {
                 .model_config_parameters
                 .clone()
                 .filter(|p| !p.is_empty()),
+            remeasure_rounds: REMEASURE_ROUNDS,
+            drift: DriftSettings::default(),
         }
     }
 
