@@ -57,7 +57,9 @@ pub struct SearchSpace {
 }
 
 impl SearchSpace {
-    /// A space with Model Analyzer's default bounds.
+    /// A space with Model Analyzer's default bounds, tie re-measurement on
+    /// ([`REMEASURE_ROUNDS`]) and drift checks off (the measurement sequence
+    /// stays Model Analyzer's; set `drift.enabled` to check).
     pub fn new(
         model_name: impl Into<String>,
         default_variant: ModelConfigVariant,
@@ -78,12 +80,15 @@ impl SearchSpace {
             objectives: Objectives::default(),
             model_config_parameters: None,
             remeasure_rounds: REMEASURE_ROUNDS,
-            drift: DriftSettings::default(),
+            // Model Analyzer's measurement sequence: no extra reference
+            // measurements in between ([`SearchSpace::from_plan`] turns them on).
+            drift: DriftSettings { enabled: false, ..DriftSettings::default() },
         }
     }
 
     /// The space of a model's [`ModelPlan`]. `supports_batching` /
-    /// `supports_dynamic_batching` come from the model's own config;
+    /// `supports_dynamic_batching` come from the model's own config; tie
+    /// re-measurement and drift checks are on (their defaults);
     /// `cpu_only` is true when the machine has no usable GPU (the model's own
     /// `cpu_only` is honoured too, and an explicit `kind` in
     /// `model_config_parameters.instance_group` wins over both).
