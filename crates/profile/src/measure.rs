@@ -5,7 +5,10 @@
 //! and concurrency. Every measurement — and every client batch size skipped
 //! because it exceeds the config's `max_batch_size` — is recorded and
 //! checkpointed; on `--resume` finished measurements are served from the
-//! store by (config, batch size, concurrency).
+//! store by (config, batch size, concurrency). [`Measurer::remeasure`]
+//! (tied contenders, the drift reference) measures again for real: never
+//! from the store, the variant reloaded when another is loaded, and not
+//! stored as the point's record.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};

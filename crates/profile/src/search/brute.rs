@@ -14,7 +14,8 @@ use super::{manual_variant_groups, Measurer, SearchEvent, SearchOutcome, SearchP
 ///    the concurrency sweep. Growing `max_batch_size` stops when every
 ///    measurement of a config failed, when the next size exceeds the max, or
 ///    when the config's best throughput did not beat every smaller size of
-///    the same instance count. Manual mode: the combinations of
+///    the same instance count (with intervals: when a smaller size is
+///    significantly better, see [`last_increased_throughput_ci`](super::last_increased_throughput_ci)). Manual mode: the combinations of
 ///    [`manual_variant_groups`] (`ManualModelConfigGenerator`; its
 ///    `max_batch_size` early exit only with `early_exit_enable`).
 /// 3. When concurrency was searched (not given), a `ParameterSearch`-style
