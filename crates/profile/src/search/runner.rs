@@ -306,8 +306,8 @@ impl<'a> Runner<'a> {
     /// of the last `THROUGHPUT_MINIMUM_CONSECUTIVE_BATCH_SIZE_TRIES` batch
     /// sizes do not gain enough (`_done_walking_non_parameters`); a failed
     /// measurement ends both (`_last_results_erroneous`). With intervals a
-    /// walk stops only when the gain is significantly below the minimum
-    /// ([`throughput_gain_valid_ci`]). Returns the maximum throughput over
+    /// significant gain keeps a walk going unless it is significantly below
+    /// the minimum ([`throughput_gain_valid_ci`]). Returns the maximum throughput over
     /// every batch size with its interval (None when every measurement
     /// failed or nothing was measured).
     pub(super) fn perf_sweep(
@@ -444,9 +444,9 @@ impl<'a> Runner<'a> {
     }
 
     /// `objective_gain < THROUGHPUT_MINIMUM_GAIN`; with intervals on the
-    /// window's first and best points, only when the gain is significantly
-    /// below the minimum (the weighted score's half-width, see
-    /// [`score_half_width`]).
+    /// window's first and best points, not when the gain is significant
+    /// (above the weighted score's half-width, see [`score_half_width`]) and
+    /// its shortfall from the minimum is not (as [`throughput_gain_valid_ci`]).
     fn gain_saturated(&self, results: &[Option<VariantMeasurement>]) -> bool {
         let gain = self.objective_gain(results);
         if gain >= THROUGHPUT_MINIMUM_GAIN {
@@ -460,7 +460,7 @@ impl<'a> Runner<'a> {
             }
         }
         match (window[0].as_ref(), best) {
-            (Some(f), Some(b)) => score_half_width(&self.space.objectives, f, b).is_none_or(|u| THROUGHPUT_MINIMUM_GAIN - gain > u),
+            (Some(f), Some(b)) => score_half_width(&self.space.objectives, f, b).is_none_or(|u| gain <= u || THROUGHPUT_MINIMUM_GAIN - gain > u),
             _ => true,
         }
     }

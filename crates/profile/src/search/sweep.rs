@@ -53,14 +53,17 @@ pub fn last_increased_throughput(max_throughputs: &[f64]) -> bool {
 /// A throughput with its 95 % interval (None: unknown).
 pub type ThroughputCi = (f64, Option<tritium_bench::stats::Interval>);
 
-/// [`throughput_gain_valid`] on throughputs with intervals (issue 12): when
-/// the window's first and best points both carry an interval, the walk
-/// stops only when the gain is **significantly** below `min_gain`, i.e.
-/// `(1 + min_gain) · first` exceeds `best` by more than the two
-/// (facing) half-widths combined in quadrature (`first`'s scaled by
-/// `1 + min_gain`); a shortfall within the noise keeps the walk going, so
-/// noise never ends a sweep early. Without both intervals: exactly
-/// [`throughput_gain_valid`] (Model Analyzer's rule).
+/// [`throughput_gain_valid`] on throughputs with intervals (issue 12). Where
+/// Model Analyzer's rule stops (the window's best gains at most `min_gain`
+/// over its first) and both points carry an interval, the walk goes on when
+/// the gain is real but its shortfall is not: the best is significantly
+/// above the first, and not significantly below `(1 + min_gain) · first`
+/// (the two facing half-widths combined in quadrature, `first`'s scaled by
+/// `1 + min_gain`; see [`significantly_different`](super::significantly_different)).
+/// So a rising sweep is not ended by a noisy point, while a window with no
+/// significant gain at all (a plateau) still stops as in Model Analyzer.
+/// Never stops where Model Analyzer's rule goes on. Without both intervals:
+/// exactly [`throughput_gain_valid`].
 pub fn throughput_gain_valid_ci(points: &[ThroughputCi], min_tries: usize, min_gain: f64) -> bool {
     let values: Vec<f64> = points.iter().map(|p| p.0).collect();
     if throughput_gain_valid(&values, min_tries, min_gain) {
@@ -74,7 +77,8 @@ pub fn throughput_gain_valid_ci(points: &[ThroughputCi], min_tries: usize, min_g
         (Some(fi), Some(_)) if first.0 > 0.0 => {
             let scale = 1.0 + min_gain;
             let target = Interval::new(fi.lo * scale, fi.hi * scale);
-            !super::significantly_different(best.0, best.1, first.0 * scale, Some(target))
+            let gained = best.0 > first.0 && super::significantly_different(best.0, best.1, first.0, first.1);
+            gained && !super::significantly_different(best.0, best.1, first.0 * scale, Some(target))
         }
         _ => false,
     }

@@ -191,21 +191,29 @@ fn slow_gain(c: u32) -> f64 {
     1000.0 + 10.0 * f64::from(c.trailing_zeros())
 }
 
+/// +1.5 % per doubling: a gain of 4.5 % over a window of 4, just below the 5 % minimum.
+fn near_gain(c: u32) -> f64 {
+    1000.0 + 15.0 * f64::from(c.trailing_zeros())
+}
+
 #[test]
 fn brute_early_exit_without_intervals_is_model_analyzers() {
     assert_eq!(baseline_sweep(slow_gain, None), [1, 2, 4, 8]);
+    assert_eq!(baseline_sweep(near_gain, None), [1, 2, 4, 8]);
 }
 
 #[test]
 fn brute_early_exit_does_not_stop_on_an_insignificant_shortfall() {
-    // ± 60: 1030 against 1.05 × 1000 = 1050 is within the noise — no evidence of a plateau.
-    assert_eq!(baseline_sweep(slow_gain, Some(60.0)), [1, 2, 4, 8, 16, 32, 64]);
+    // ± 10: a real gain (45 against ± 14), 1045 against 1.05 × 1000 = 1050 short within the noise: goes on.
+    assert_eq!(baseline_sweep(near_gain, Some(10.0)), [1, 2, 4, 8, 16, 32, 64]);
 }
 
 #[test]
-fn brute_early_exit_stops_on_a_significant_shortfall() {
-    // ± 2: the gain is significantly below 5 %: stops where Model Analyzer does.
-    assert_eq!(baseline_sweep(slow_gain, Some(2.0)), [1, 2, 4, 8]);
+fn brute_early_exit_stops_on_a_significant_shortfall_or_a_plateau() {
+    // ± 1: the gain is significantly below 5 %: stops where Model Analyzer does.
+    assert_eq!(baseline_sweep(near_gain, Some(1.0)), [1, 2, 4, 8]);
+    // ± 60: no significant gain at all (30 against ± 85) — a plateau as far as can be told: stops.
+    assert_eq!(baseline_sweep(slow_gain, Some(60.0)), [1, 2, 4, 8]);
 }
 
 #[test]
@@ -215,8 +223,9 @@ fn the_gain_rules_with_intervals() {
     // Model Analyzer's rule without intervals, and whenever the gain is enough.
     assert!(!throughput_gain_valid_ci(&[n(100.0), n(101.0), n(102.0), n(104.0)], 4, 0.05));
     assert!(throughput_gain_valid_ci(&[p(100.0, 0.1), p(101.0, 0.1), p(102.0, 0.1), p(106.0, 0.1)], 4, 0.05));
-    assert!(throughput_gain_valid_ci(&[p(100.0, 5.0), p(101.0, 5.0), p(102.0, 5.0), p(104.0, 5.0)], 4, 0.05), "1 short of 105 within ± 5");
-    assert!(!throughput_gain_valid_ci(&[p(100.0, 0.5), p(101.0, 0.5), p(102.0, 0.5), p(104.0, 0.5)], 4, 0.05));
+    assert!(throughput_gain_valid_ci(&[p(100.0, 1.0), p(101.0, 1.0), p(102.0, 1.0), p(104.0, 1.0)], 4, 0.05), "a real gain, 1 short of 105 within ± 1.45");
+    assert!(!throughput_gain_valid_ci(&[p(100.0, 0.5), p(101.0, 0.5), p(102.0, 0.5), p(104.0, 0.5)], 4, 0.05), "significantly short");
+    assert!(!throughput_gain_valid_ci(&[p(100.0, 5.0), p(101.0, 5.0), p(102.0, 5.0), p(104.0, 5.0)], 4, 0.05), "no significant gain: a plateau");
     // max_batch_size walk: a plateau within the noise goes on; a significant drop stops.
     assert!(!last_increased_throughput_ci(&[n(1.0), n(3.0), n(2.5)]));
     assert!(last_increased_throughput_ci(&[p(100.0, 5.0), p(104.0, 5.0), p(101.0, 5.0)]));
