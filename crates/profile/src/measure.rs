@@ -5,7 +5,10 @@
 //! and concurrency. Every measurement — and every client batch size skipped
 //! because it exceeds the config's `max_batch_size` — is recorded and
 //! checkpointed; on `--resume` finished measurements are served from the
-//! store by (config, batch size, concurrency).
+//! store by (config, batch size, concurrency). [`Measurer::remeasure`]
+//! (tied contenders, the drift reference) measures again for real: never
+//! from the store, the variant reloaded when another is loaded, and not
+//! stored as the point's record.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -54,6 +57,8 @@ pub struct EmbeddedMeasurer<'a> {
     pub measure_seconds: f64,
     /// Measurements taken (not from the store).
     pub taken: usize,
+    /// Re-measurements taken ([`Measurer::remeasure`]: ties, drift checks).
+    pub remeasured: usize,
     /// Configs loaded.
     pub loads: usize,
     /// How long a config switch waits for the previous config to unload.
@@ -78,7 +83,7 @@ impl<'a> EmbeddedMeasurer<'a> {
     /// A measurer for `model`.
     #[allow(clippy::too_many_arguments)]
     pub fn new(server: &'a Server, model: &str, base: Value, bench: BenchConfig, results: &'a mut ProfileResults, checkpoint: PathBuf, interrupt: &'a AtomicBool, sampler: &'a Sampler, observer: &'a dyn Observer) -> Self {
-        EmbeddedMeasurer { server, model: model.to_string(), base, bench, results, checkpoint, interrupt, sampler, observer, composing: Vec::new(), cpu_only_composing: Vec::new(), loaded: None, sets: None, load_seconds: 0.0, measure_seconds: 0.0, taken: 0, loads: 0, unload_timeout: UNLOAD_TIMEOUT, wedged: None, raised: false }
+        EmbeddedMeasurer { server, model: model.to_string(), base, bench, results, checkpoint, interrupt, sampler, observer, composing: Vec::new(), cpu_only_composing: Vec::new(), loaded: None, sets: None, load_seconds: 0.0, measure_seconds: 0.0, taken: 0, remeasured: 0, loads: 0, unload_timeout: UNLOAD_TIMEOUT, wedged: None, raised: false }
     }
 
     /// The config JSON a variant is loaded with (the model's name kept). For
@@ -179,21 +184,11 @@ impl<'a> EmbeddedMeasurer<'a> {
         }
     }
 
-    fn save(&self) {
-        if let Err(e) = self.results.write(&self.checkpoint) {
-            self.observer.warn(&format!("checkpoint {}: {e}", self.checkpoint.display()));
-        }
-    }
-}
-
-impl Measurer for EmbeddedMeasurer<'_> {
-    fn measure(&mut self, v: &ModelConfigVariant, batch_size: u32, concurrency: u32) -> VariantMeasurement {
+    /// Loads `v` if needed and measures one point; `store`: record it (and
+    /// its failures) as the point's measurement and count it in `taken`
+    /// (a search measurement), else only count it in `remeasured`.
+    fn take(&mut self, v: &ModelConfigVariant, batch_size: u32, concurrency: u32, store: bool) -> VariantMeasurement {
         let key = v.key();
-        if let Some(rec) = self.results.model_mut(&self.model).cached(&key, batch_size, concurrency) {
-            if let Some(p) = &rec.point {
-                return to_measurement(&key, concurrency, p);
-            }
-        }
         if self.interrupt.load(Ordering::Relaxed) {
             return VariantMeasurement::failure(concurrency, "interrupted");
         }
@@ -202,8 +197,10 @@ impl Measurer for EmbeddedMeasurer<'_> {
         if let Err(e) = self.switch_to(v, &config) {
             self.observer.warn(&format!("{}: config {key} failed to load: {e}", self.model));
             let name = self.results.model_mut(&self.model).config_for(v, &config).name.clone();
-            self.results.model_mut(&self.model).record(record(name, Some(false), None, Some(format!("load failed: {e}"))));
-            self.save();
+            if store {
+                self.results.model_mut(&self.model).record(record(name, Some(false), None, Some(format!("load failed: {e}"))));
+                self.save();
+            }
             return VariantMeasurement::failure(concurrency, format!("load failed: {e}"));
         }
         if self.sets.as_ref().map(|(b, _)| *b) != Some(batch_size) {
@@ -214,8 +211,10 @@ impl Measurer for EmbeddedMeasurer<'_> {
                 Err(e) => {
                     let name = self.results.model_mut(&self.model).config_for(v, &config).name.clone();
                     let why = format!("inputs for batch size {batch_size}: {e}");
-                    self.results.model_mut(&self.model).record(record(name, Some(false), None, Some(why.clone())));
-                    self.save();
+                    if store {
+                        self.results.model_mut(&self.model).record(record(name, Some(false), None, Some(why.clone())));
+                        self.save();
+                    }
                     return VariantMeasurement::failure(concurrency, why);
                 }
             }
@@ -226,7 +225,11 @@ impl Measurer for EmbeddedMeasurer<'_> {
         // Profile runs untraced: the point alone (no timelines come beside it).
         let r = bench::measure_point(self.server, &self.bench, sets, LoadMode::Concurrency(concurrency), self.sampler, self.interrupt, self.observer).map(|(p, _)| p);
         self.measure_seconds += t0.elapsed().as_secs_f64();
-        self.taken += 1;
+        if store {
+            self.taken += 1;
+        } else {
+            self.remeasured += 1;
+        }
         if let Ok(p) = &r {
             self.raised |= p.failures.keys().any(|k| k.contains(RAISED_SIGNATURE));
         }
@@ -250,9 +253,38 @@ impl Measurer for EmbeddedMeasurer<'_> {
             },
             Err(e) => (record(name, Some(false), None, Some(e.to_string())), VariantMeasurement::failure(concurrency, e.to_string())),
         };
-        self.results.model_mut(&self.model).record(rec);
-        self.save();
+        if store {
+            self.results.model_mut(&self.model).record(rec);
+            self.save();
+        }
         m
+    }
+
+    fn save(&self) {
+        if let Err(e) = self.results.write(&self.checkpoint) {
+            self.observer.warn(&format!("checkpoint {}: {e}", self.checkpoint.display()));
+        }
+    }
+}
+
+impl Measurer for EmbeddedMeasurer<'_> {
+    fn measure(&mut self, v: &ModelConfigVariant, batch_size: u32, concurrency: u32) -> VariantMeasurement {
+        let key = v.key();
+        if let Some(rec) = self.results.model_mut(&self.model).cached(&key, batch_size, concurrency) {
+            if let Some(p) = &rec.point {
+                return to_measurement(&key, concurrency, p);
+            }
+        }
+        self.take(v, batch_size, concurrency, true)
+    }
+
+    /// Really measures again: never from the store, the variant reloaded
+    /// when another one is loaded. The repeat is not stored as the point's
+    /// measurement record (the search records it: `remeasurements`, `drift`)
+    /// and is counted in [`remeasured`](EmbeddedMeasurer::remeasured), not
+    /// in `taken`.
+    fn remeasure(&mut self, v: &ModelConfigVariant, batch_size: u32, concurrency: u32) -> VariantMeasurement {
+        self.take(v, batch_size, concurrency, false)
     }
 
     fn interrupted(&self) -> bool {

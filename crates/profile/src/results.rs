@@ -24,6 +24,8 @@
 //! files hold Rust debug strings, which the report still reads. Statistical
 //! ties (issue 12): each model's `tied_with` and each cross-model top entry's
 //! `throughput_ci`, `latency_p99_ms_ci` and `tied_with`, absent when unknown.
+//! Re-measurement and drift (issue 12): each model's `remeasurements` and
+//! `drift` ([`RemeasurementRecord`], [`DriftRecord`]), absent when none.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -36,6 +38,9 @@ use tritium_bench::export::LoadPoint;
 use tritium_bench::stats::Interval;
 use tritium_util::write_atomic;
 use tritium_triton::error::{Error, Result};
+
+mod stability;
+pub use stability::{ContenderRecord, DriftPointRecord, DriftRecord, RemeasurementRecord};
 
 /// Version of `results.json` / the checkpoint written by this tritium.
 pub const SCHEMA_VERSION: u32 = 2;
@@ -289,6 +294,14 @@ pub struct ModelResults {
     /// measurements without intervals).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub tied_with: BTreeMap<String, Vec<String>>,
+    /// Interleaved re-measurements of statistically tied contenders, in
+    /// order (see [`RemeasurementRecord`]); absent when none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub remeasurements: Vec<RemeasurementRecord>,
+    /// The drift reference's throughput over the search (see
+    /// [`DriftRecord`]); absent when not checked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drift: Option<DriftRecord>,
 }
 
 /// The whole run: the checkpoint and `results.json`.

@@ -111,35 +111,6 @@ pub fn composing_models(config: &Value) -> Vec<String> {
     names
 }
 
-/// A line of progress for the search.
-fn describe(e: &SearchEvent) -> Option<String> {
-    match e {
-        SearchEvent::PhaseStarted(p) => Some(format!("phase {p:?}")),
-        SearchEvent::Measured { variant, measurement, passes, cached, .. } => {
-            let what = if variant.is_default {
-                "default config".to_string()
-            } else {
-                format!("{} x {}, max batch {}", variant.instance_count, variant.instance_kind, variant.max_batch_size)
-            };
-            Some(match &measurement.failed {
-                Some(why) => format!("{what} @ batch {}, concurrency {}: FAILED: {why}", measurement.batch_size, measurement.concurrency),
-                None => format!(
-                    "{what} @ batch {}, concurrency {}: {:.1} infer/s, p99 {:.2} ms{}{}",
-                    measurement.batch_size,
-                    measurement.concurrency,
-                    measurement.throughput,
-                    measurement.latency_p99_us / 1000.0,
-                    if *passes { "" } else { " (breaks a constraint)" },
-                    if *cached { " [cached]" } else { "" }
-                ),
-            })
-        }
-        SearchEvent::Skipped { variant_key, batch_size, reason, .. } => Some(format!("{variant_key}: batch size {batch_size} skipped: {reason}")),
-        SearchEvent::EarlyExit { variant_key, reason, .. } => Some(format!("early exit for {variant_key}: {reason}")),
-        SearchEvent::Note(n) => Some(n.clone()),
-    }
-}
-
 /// Profiles every model of `plan` (resolved from `cfg`, which says where
 /// results go); writes the checkpoint after each measurement and, at the end,
 /// results.json, the CSV tables and the output model configs.
@@ -265,6 +236,7 @@ pub fn profile(cfg: &ProfileConfig, plan: &Plan, server: &Server, resume: Option
         let interrupted = interrupt.load(Ordering::Relaxed);
         let m = results.model_mut(&model.name);
         m.search = stats;
+        m.record_stability(&outcome);
         // Constraint verdicts and what could not be applied.
         let mut unapplied = std::collections::BTreeSet::new();
         for r in &mut m.measurements {
@@ -733,6 +705,14 @@ pub fn summary(results: &ProfileResults) -> String {
                 s += &format!("   {name}: statistically tied with {} (difference within the 95 % intervals)\n", later.join(", "));
             }
         }
+        // Interleaved re-measurements of ties, and drift of the reference point.
+        for r in &m.remeasurements {
+            let who: Vec<String> = r.contenders.iter().map(|c| format!("{} {} infer/s", c.config, with_ci(c.throughput, c.throughput_ci))).collect();
+            s += &format!("   tie at the {} re-measured interleaved ({} round(s)): {}; pooled {}\n", r.decision, r.rounds, r.outcome, who.join(" vs "));
+        }
+        if let Some(w) = m.drift.as_ref().and_then(|d| d.warning.as_ref()) {
+            s += &format!("   WARNING: {w}\n");
+        }
         // Skipped client batch sizes, one line per config.
         let mut skipped: Vec<(&str, Vec<u32>)> = Vec::new();
         for k in &m.skipped {
@@ -784,7 +764,9 @@ pub fn mode_name(m: SearchMode) -> &'static str {
     }
 }
 
+mod progress;
 mod tables;
+use progress::describe;
 
 #[cfg(test)]
 mod tests;

@@ -1,7 +1,8 @@
 //! [`BruteSearch`]: Model Analyzer's brute search.
 
 use super::runner::Runner;
-use super::{last_increased_throughput, manual_variant_groups, Measurer, SearchEvent, SearchOutcome, SearchPhase, SearchSpace, SearchStrategy};
+use super::sweep::ThroughputCi;
+use super::{manual_variant_groups, Measurer, SearchEvent, SearchOutcome, SearchPhase, SearchSpace, SearchStrategy};
 
 /// Model Analyzer's brute search (`BrutePlusBinaryParameterSearchRunConfigGenerator`).
 ///
@@ -13,7 +14,8 @@ use super::{last_increased_throughput, manual_variant_groups, Measurer, SearchEv
 ///    the concurrency sweep. Growing `max_batch_size` stops when every
 ///    measurement of a config failed, when the next size exceeds the max, or
 ///    when the config's best throughput did not beat every smaller size of
-///    the same instance count. Manual mode: the combinations of
+///    the same instance count (with intervals: when a smaller size is
+///    significantly better, see [`last_increased_throughput_ci`](super::last_increased_throughput_ci)). Manual mode: the combinations of
 ///    [`manual_variant_groups`] (`ManualModelConfigGenerator`; its
 ///    `max_batch_size` early exit only with `early_exit_enable`).
 /// 3. When concurrency was searched (not given), a `ParameterSearch`-style
@@ -47,13 +49,13 @@ impl SearchStrategy for BruteSearch {
                 if r.stopped() {
                     break;
                 }
-                let mut best_throughputs: Vec<f64> = Vec::new();
+                let mut best_throughputs: Vec<ThroughputCi> = Vec::new();
                 for (i, variant) in group.iter().enumerate() {
                     if r.stopped() {
                         break;
                     }
                     let max_tp = r.perf_sweep(variant, &concurrencies, pa_early_exit);
-                    if let Some(t) = max_tp.filter(|t| *t != 0.0) {
+                    if let Some(t) = max_tp.filter(|t| t.0 != 0.0) {
                         best_throughputs.push(t);
                     }
                     if i + 1 == group.len() {
@@ -66,7 +68,7 @@ impl SearchStrategy for BruteSearch {
                         );
                         break;
                     }
-                    if mcg_early_exit && !last_increased_throughput(&best_throughputs) {
+                    if mcg_early_exit && !Runner::increased(&best_throughputs) {
                         r.early_exit(
                             variant,
                             "throughput plateaued; no longer increasing max_batch_size",
@@ -86,7 +88,7 @@ impl SearchStrategy for BruteSearch {
                 } else {
                     space.search.bounds.max_model_batch_size
                 };
-                let mut best_throughputs: Vec<f64> = Vec::new();
+                let mut best_throughputs: Vec<ThroughputCi> = Vec::new();
                 loop {
                     if r.stopped() {
                         break;
@@ -95,7 +97,7 @@ impl SearchStrategy for BruteSearch {
                     let max_tp = r.perf_sweep(&variant, &concurrencies, pa_early_exit);
                     // _step_max_batch_size, then _done_walking_max_batch_size
                     let next = mbs.checked_mul(2);
-                    if let Some(t) = max_tp.filter(|t| *t != 0.0) {
+                    if let Some(t) = max_tp.filter(|t| t.0 != 0.0) {
                         best_throughputs.push(t);
                     }
                     if max_tp.is_none() {
@@ -109,7 +111,7 @@ impl SearchStrategy for BruteSearch {
                         Some(n) if n <= space.search.bounds.max_model_batch_size => mbs = n,
                         _ => break,
                     }
-                    if !last_increased_throughput(&best_throughputs) {
+                    if !Runner::increased(&best_throughputs) {
                         r.early_exit(
                             &variant,
                             "throughput plateaued; no longer increasing max_batch_size",

@@ -46,8 +46,23 @@
 //! (objectives one by one, then fewer instances, less GPU memory, smaller
 //! `max_batch_size`, lower p99) and recorded ([`RankedConfig::tied_with`]).
 //! Quick search's climb reads a tied neighbour as no improvement
-//! ([`significant_score`]). Brute search's early exits still compare point
-//! estimates. Without intervals everything is Model Analyzer's rule.
+//! ([`significant_score`]).
+//!
+//! When a decision hinges on a tie — quick search's climb meets a neighbour
+//! whose "improvement" over the best is within the intervals, or the top
+//! config is tied with runner-ups at the end — the contenders are
+//! re-measured interleaved, A B A B … ([`Measurer::remeasure`]), for up to
+//! [`SearchSpace::remeasure_rounds`] rounds until [`compare`] separates them
+//! or they are declared equivalent; each point's repeats are [`pool`]ed
+//! (mean, with an interval that covers the spread between repeats) and the
+//! pooled estimate replaces its measurement ([`SearchOutcome::remeasurements`]).
+//! Brute search's early exits stop only on a significant shortfall
+//! ([`throughput_gain_valid_ci`], [`last_increased_throughput_ci`]; the final
+//! sweep's objective gain likewise). A long search re-measures a reference
+//! point (the default config at its first concurrency) periodically and at
+//! the end and reports drift ([`DriftSettings`], [`SearchOutcome::drift`]).
+//! Without intervals everything is Model Analyzer's rule: no re-measurement,
+//! no drift check, the early exits on point estimates.
 //!
 //! Units: [`VariantMeasurement`] latencies are in microseconds; constraints use
 //! Model Analyzer's units (ms, MB, infer/s), converted by
@@ -65,7 +80,9 @@
 //!   ...) are not interpreted here.
 //! * A (variant, batch size, concurrency) point is measured once; later
 //!   requests for it reuse the measurement (Model Analyzer reuses
-//!   checkpointed results).
+//!   checkpointed results) — except tied contenders and the drift
+//!   reference, which are measured again (tritium extensions, with
+//!   intervals only).
 //! * Quick search: the climb measures at [`SearchSpace::search_batch_size`]
 //!   (1, or perf_analyzer's `batch-size` flag, as Model Analyzer); the final
 //!   sweep runs for every allowed size of `batch_sizes` (Model Analyzer keeps
@@ -100,14 +117,19 @@
 //! * `strategy`: the [`SearchStrategy`] trait, events and outcome.
 //! * `sweep`: doubled lists and the early-exit gain rules.
 //! * `runner`: measurement cache and the concurrency sweeps the strategies share.
+//! * `pooling`, `remeasure`: pooled repeats and interleaved re-measurement of ties.
+//! * `drift`: the reference point re-measured during a long search.
 //! * `brute` and `quick` (with `neighborhood`): the two strategies.
 
 mod brute;
+mod drift;
 mod manual;
 mod measurement;
 mod neighborhood;
+mod pooling;
 mod quick;
 mod ranking;
+mod remeasure;
 mod runner;
 mod scoring;
 mod space;
@@ -119,6 +141,9 @@ mod variants;
 mod tests;
 
 pub use brute::BruteSearch;
+pub use drift::{DriftPoint, DriftReport, DriftSettings, DRIFT_EVERY, DRIFT_MIN_MEASUREMENTS, DRIFT_MIN_SECONDS};
+pub use pooling::{pool, pooled_interval};
+pub use remeasure::{Contender, Remeasurement, TieDecision, TieOutcome, MAX_CONTENDERS, REMEASURE_ROUNDS};
 pub use manual::{expand_model_config_parameters, instance_kind_from_parameters, manual_variant_groups};
 pub use measurement::{LatencyIntervals, VariantMeasurement};
 pub use quick::QuickSearch;
@@ -126,7 +151,7 @@ pub use ranking::{best_per_variant, rank_candidates, rank_candidates_with, repre
 pub use scoring::{break_tie, compare, compare_constraints, compare_measurements, constraint_applicable, constraint_failure_percentage, is_better_than, objective_score, passes_constraints, score_half_width, significant_score, significantly_different, statistically_tied, unapplied_constraints, Comparison, Resources, Verdict, MEMORY_TIE_TOLERANCE};
 pub use space::{brute_worst_case, normalized_batch_sizes, SearchSpace};
 pub use strategy::{strategy_for, SearchEvent, SearchOutcome, SearchPhase, SearchStrategy};
-pub use sweep::{doubled_list, last_increased_throughput, throughput_gain_valid};
+pub use sweep::{doubled_list, last_increased_throughput, last_increased_throughput_ci, throughput_gain_valid, throughput_gain_valid_ci, ThroughputCi};
 pub use variants::{model_batching_support, ModelConfigVariant};
 
 // ---------------------------------------------------------------------------
@@ -170,6 +195,16 @@ pub trait Measurer {
     /// `max_batch_size`); called once per (variant, batch size). The default
     /// does nothing.
     fn skipped(&mut self, _variant: &ModelConfigVariant, _batch_size: u32, _reason: &str) {}
+
+    /// A fresh measurement of `variant` at `batch_size` and `concurrency`,
+    /// never served from a store or cache (a point measured before is
+    /// measured again): what interleaved re-measurement and drift checks
+    /// call. Implementations load the variant when another one is loaded.
+    /// The default calls [`measure`](Self::measure), right for measurers
+    /// that do not cache.
+    fn remeasure(&mut self, variant: &ModelConfigVariant, batch_size: u32, concurrency: u32) -> VariantMeasurement {
+        self.measure(variant, batch_size, concurrency)
+    }
 
     /// True once the run was interrupted (Ctrl-C): the strategies stop at
     /// once — no further measurement, no further event. The default is never.

@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 use super::neighborhood::{Coord, CoordinateData, Ctx, Dim, Neighborhood};
 use super::runner::Runner;
 use super::sweep::floor_log2;
-use super::{compare_constraints, expand_model_config_parameters, significant_score, passes_constraints, VariantMeasurement, Measurer, SearchOutcome, SearchPhase, SearchSpace, SearchStrategy, SearchEvent};
+use super::remeasure::TieDecision;
+use super::{compare_constraints, expand_model_config_parameters, objective_score, significant_score, passes_constraints, statistically_tied, VariantMeasurement, Measurer, ModelConfigVariant, SearchOutcome, SearchPhase, SearchSpace, SearchStrategy, SearchEvent};
 
 /// Model Analyzer's quick search (`QuickPlusConcurrencySweepRunConfigGenerator`).
 ///
@@ -38,6 +39,7 @@ struct Climb {
     to_measure: Coord,
     best_coord: Coord,
     best: Option<VariantMeasurement>,
+    best_variant: Option<ModelConfigVariant>,
     neighborhood: Neighborhood,
     home_has_passed: bool,
     done: bool,
@@ -89,21 +91,40 @@ impl Climb {
         }
     }
 
-    /// `_update_best_measurement`.
-    fn update_best(&mut self, space: &SearchSpace, m: &VariantMeasurement) {
+    /// `_update_best_measurement`. A statistically tied "improvement" is
+    /// not one (issue 12): the two are first re-measured interleaved
+    /// ([`Runner::settle`]), and the best changes only when the pooled
+    /// neighbour is significantly better; both coordinates keep their
+    /// pooled estimates.
+    fn update_best(&mut self, space: &SearchSpace, variant: &ModelConfigVariant, m: &VariantMeasurement, r: &mut Runner) {
         let c = &space.constraints;
-        let replace = match &self.best {
-            None => true,
-            Some(b) => match (passes_constraints(c, b), passes_constraints(c, m)) {
+        let o = &space.objectives;
+        let mut m = m.clone();
+        let replace = match (&self.best, &self.best_variant) {
+            (Some(b), Some(bv)) if passes_constraints(c, b) && passes_constraints(c, &m) && b.variant_key != m.variant_key && statistically_tied(o, b, &m) && objective_score(o, &m, b) > 0.0 => {
+                let points = [(bv.clone(), b.batch_size, b.concurrency), (variant.clone(), m.batch_size, m.concurrency)];
+                match r.settle(TieDecision::Climb, &points).as_deref() {
+                    Some([pb, pm]) => {
+                        self.data.measurements.insert(self.best_coord.clone(), Some(pb.clone()));
+                        self.data.measurements.insert(self.to_measure.clone(), Some(pm.clone()));
+                        self.best = Some(pb.clone());
+                        m = pm.clone();
+                        -significant_score(o, pb, pm) > 0.0
+                    }
+                    _ => false,
+                }
+            }
+            (None, _) | (_, None) => true,
+            (Some(b), Some(_)) => match (passes_constraints(c, b), passes_constraints(c, &m)) {
                 (false, true) => true,
-                (false, false) => compare_constraints(c, b, m).is_some_and(|x| x > 0.0),
-                // A statistically tied "improvement" is not one (issue 12): the best stays.
-                (true, true) => -significant_score(&space.objectives, b, m) > 0.0,
+                (false, false) => compare_constraints(c, b, &m).is_some_and(|x| x > 0.0),
+                (true, true) => -significant_score(o, b, &m) > 0.0,
                 (true, false) => false,
             },
         };
         if replace {
-            self.best = Some(m.clone());
+            self.best = Some(m);
+            self.best_variant = Some(variant.clone());
             self.best_coord = self.to_measure.clone();
         }
     }
@@ -213,6 +234,7 @@ impl SearchStrategy for QuickSearch {
             to_measure: start.clone(),
             best_coord: start,
             best: None,
+            best_variant: None,
             home_has_passed: false,
             done: false,
         };
@@ -247,7 +269,7 @@ impl SearchStrategy for QuickSearch {
             let valid = m.is_valid().then_some(m);
             climb.data.measurements.insert(coord.clone(), valid.clone());
             if let Some(m) = &valid {
-                climb.update_best(space, m);
+                climb.update_best(space, &variant, m, &mut r);
                 if coord == climb.home && passes_constraints(&space.constraints, m) {
                     climb.home_has_passed = true;
                 }

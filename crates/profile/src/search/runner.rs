@@ -1,22 +1,35 @@
 //! The runner: measurement cache, event bookkeeping and the concurrency
-//! sweeps shared by the strategies.
+//! sweeps shared by the strategies (re-measurement of ties: `remeasure`;
+//! drift checks: `drift`).
 
 use std::collections::{HashMap, HashSet};
 
-use super::sweep::{doubled_list, floor_log2};
+use super::drift::DriftState;
+use super::remeasure::Remeasurement;
+use super::sweep::{doubled_list, floor_log2, ThroughputCi};
 use super::{
-    best_per_variant, compare_measurements, is_better_than, passes_constraints, throughput_gain_valid, top_configs, VariantMeasurement, Measurer, ModelConfigVariant, RankedConfig,
+    best_per_variant, compare_measurements, is_better_than, last_increased_throughput_ci, passes_constraints, score_half_width, throughput_gain_valid_ci, top_configs, VariantMeasurement, Measurer, ModelConfigVariant, RankedConfig,
     SearchEvent, SearchOutcome, SearchPhase, SearchSpace, THROUGHPUT_MINIMUM_CONSECUTIVE_BATCH_SIZE_TRIES, THROUGHPUT_MINIMUM_CONSECUTIVE_PARAMETER_TRIES, THROUGHPUT_MINIMUM_GAIN,
 };
 
 pub(super) struct Runner<'a> {
-    space: &'a SearchSpace,
+    pub(super) space: &'a SearchSpace,
     measurer: &'a mut dyn Measurer,
-    on_event: &'a mut dyn FnMut(SearchEvent),
-    cache: HashMap<(String, u32, u32), VariantMeasurement>,
+    pub(super) on_event: &'a mut dyn FnMut(SearchEvent),
+    /// The current measurement of each (variant key, batch size,
+    /// concurrency): the first, or the pooled estimate after re-measurement.
+    pub(super) cache: HashMap<(String, u32, u32), VariantMeasurement>,
+    /// Every measurement of each re-measured point (the first included).
+    pub(super) repeats: HashMap<(String, u32, u32), Vec<VariantMeasurement>>,
+    pub(super) remeasurements: Vec<Remeasurement>,
     skipped: HashSet<(String, u32)>,
     measurements: Vec<(ModelConfigVariant, VariantMeasurement)>,
-    phase: SearchPhase,
+    pub(super) phase: SearchPhase,
+    /// Measurer calls of the search and of re-measurements (drift checks not counted).
+    pub(super) calls: usize,
+    /// The variant of the last measurer call (what the measurer has loaded).
+    pub(super) last_key: Option<String>,
+    pub(super) drift: DriftState,
 }
 
 impl<'a> Runner<'a> {
@@ -30,10 +43,56 @@ impl<'a> Runner<'a> {
             measurer,
             on_event,
             cache: HashMap::new(),
+            repeats: HashMap::new(),
+            remeasurements: Vec::new(),
             skipped: HashSet::new(),
             measurements: Vec::new(),
             phase: SearchPhase::Baseline,
+            calls: 0,
+            last_key: None,
+            drift: DriftState::new(),
         }
+    }
+
+    /// A fresh measurement ([`Measurer::remeasure`]) with its keys set, not
+    /// counted as a search measurement; None when interrupted.
+    pub(super) fn take_uncounted(&mut self, variant: &ModelConfigVariant, batch_size: u32, concurrency: u32) -> Option<VariantMeasurement> {
+        if self.stopped() {
+            return None;
+        }
+        let mut m = self.measurer.remeasure(variant, batch_size, concurrency);
+        self.last_key = Some(variant.key());
+        if self.stopped() {
+            return None;
+        }
+        m.variant_key = variant.key();
+        m.batch_size = batch_size;
+        m.concurrency = concurrency;
+        Some(m)
+    }
+
+    /// [`take_uncounted`](Self::take_uncounted), counted (a re-measurement
+    /// of a tie is a measurement of the search's time line).
+    pub(super) fn take(&mut self, variant: &ModelConfigVariant, batch_size: u32, concurrency: u32) -> Option<VariantMeasurement> {
+        self.drift_before(&variant.key());
+        let m = self.take_uncounted(variant, batch_size, concurrency)?;
+        self.calls += 1;
+        if self.drift.report.is_some() {
+            self.drift.since_reference += 1;
+        }
+        Some(m)
+    }
+
+    /// Replaces a point's measurement with the pooled estimate of `repeats`.
+    pub(super) fn set_pooled(&mut self, variant: &ModelConfigVariant, batch_size: u32, concurrency: u32, pooled: &VariantMeasurement, repeats: Vec<VariantMeasurement>) {
+        let key = (variant.key(), batch_size, concurrency);
+        for (v, m) in self.measurements.iter_mut() {
+            if v.key() == key.0 && m.batch_size == batch_size && m.concurrency == concurrency {
+                *m = pooled.clone();
+            }
+        }
+        self.cache.insert(key.clone(), pooled.clone());
+        self.repeats.insert(key, repeats);
     }
 
     /// The run was interrupted: measure nothing more, report nothing more.
@@ -93,16 +152,23 @@ impl<'a> Runner<'a> {
             });
             return m;
         }
+        self.drift_before(&key);
+        if self.stopped() {
+            return VariantMeasurement::failure(concurrency, "interrupted");
+        }
         let mut m = self.measurer.measure(variant, batch_size, concurrency);
+        self.last_key = Some(key.clone());
         if self.stopped() {
             // Interrupted during this measurement: it is not a result, and nothing more is reported.
             return VariantMeasurement::failure(concurrency, "interrupted");
         }
+        self.calls += 1;
         m.variant_key = key.clone();
         m.batch_size = batch_size;
         m.concurrency = concurrency;
         self.cache.insert((key, batch_size, concurrency), m.clone());
         self.measurements.push((variant.clone(), m.clone()));
+        self.drift_after(variant, &m);
         let passes = self.passes(&m);
         (self.on_event)(SearchEvent::Measured {
             phase: self.phase,
@@ -187,7 +253,13 @@ impl<'a> Runner<'a> {
         out
     }
 
-    pub(super) fn finish(self) -> SearchOutcome {
+    /// Settles a tied final pick (interleaved re-measurement), takes the
+    /// last drift check, and ranks.
+    pub(super) fn finish(mut self) -> SearchOutcome {
+        self.settle_final_pick();
+        if !self.stopped() {
+            self.drift_final();
+        }
         let top = self.top(self.space.search.num_configs_per_model as usize);
         let dkey = self.space.default_variant.key();
         let default = best_per_variant(
@@ -201,6 +273,8 @@ impl<'a> Runner<'a> {
             measurements: self.measurements,
             top,
             default,
+            remeasurements: self.remeasurements,
+            drift: self.drift.report,
         }
     }
 
@@ -231,24 +305,30 @@ impl<'a> Runner<'a> {
     /// the batch-size walk stops, with early exit, when the best throughputs
     /// of the last `THROUGHPUT_MINIMUM_CONSECUTIVE_BATCH_SIZE_TRIES` batch
     /// sizes do not gain enough (`_done_walking_non_parameters`); a failed
-    /// measurement ends both (`_last_results_erroneous`). Returns the maximum
-    /// throughput over every batch size (None when every measurement failed
-    /// or nothing was measured).
+    /// measurement ends both (`_last_results_erroneous`). With intervals a
+    /// significant gain keeps a walk going unless it is significantly below
+    /// the minimum ([`throughput_gain_valid_ci`]). Returns the maximum throughput over
+    /// every batch size with its interval (None when every measurement
+    /// failed or nothing was measured).
     pub(super) fn perf_sweep(
         &mut self,
         variant: &ModelConfigVariant,
         values: &[u32],
         early_exit: bool,
-    ) -> Option<f64> {
-        let mut overall: Option<f64> = None;
-        let mut batch_best: Vec<f64> = Vec::new();
+    ) -> Option<ThroughputCi> {
+        let mut overall: Option<ThroughputCi> = None;
+        let mut batch_best: Vec<ThroughputCi> = Vec::new();
+        let higher = |acc: Option<ThroughputCi>, t: ThroughputCi| Some(match acc {
+            Some(a) if a.0 >= t.0 => a,
+            _ => t,
+        });
         let space = self.space;
         let batches = self.allowed_batch_sizes(variant, &space.batch_sizes);
         for (bi, &b) in batches.iter().enumerate() {
             if self.stopped() {
                 break;
             }
-            let mut throughputs: Vec<f64> = Vec::new();
+            let mut throughputs: Vec<ThroughputCi> = Vec::new();
             let mut failed = false;
             for &c in values {
                 let m = self.measure(variant, b, c);
@@ -256,9 +336,9 @@ impl<'a> Runner<'a> {
                     failed = true;
                     break;
                 }
-                throughputs.push(m.throughput);
+                throughputs.push((m.throughput, m.throughput_ci));
                 if early_exit
-                    && !throughput_gain_valid(
+                    && !throughput_gain_valid_ci(
                         &throughputs,
                         THROUGHPUT_MINIMUM_CONSECUTIVE_PARAMETER_TRIES,
                         THROUGHPUT_MINIMUM_GAIN,
@@ -271,14 +351,9 @@ impl<'a> Runner<'a> {
                     break;
                 }
             }
-            let best = throughputs
-                .iter()
-                .copied()
-                .fold(None, |acc: Option<f64>, t| {
-                    Some(acc.map_or(t, |a| a.max(t)))
-                });
+            let best = throughputs.iter().copied().fold(None, higher);
             if let Some(t) = best {
-                overall = Some(overall.map_or(t, |a| a.max(t)));
+                overall = higher(overall, t);
                 batch_best.push(t);
             }
             if failed {
@@ -295,7 +370,7 @@ impl<'a> Runner<'a> {
             }
             if early_exit
                 && bi + 1 < batches.len()
-                && !throughput_gain_valid(
+                && !throughput_gain_valid_ci(
                     &batch_best,
                     THROUGHPUT_MINIMUM_CONSECUTIVE_BATCH_SIZE_TRIES,
                     THROUGHPUT_MINIMUM_GAIN,
@@ -309,6 +384,12 @@ impl<'a> Runner<'a> {
             }
         }
         overall
+    }
+
+    /// Brute search's `max_batch_size` early exit on the configs' best
+    /// throughputs ([`last_increased_throughput_ci`]).
+    pub(super) fn increased(best_throughputs: &[ThroughputCi]) -> bool {
+        last_increased_throughput_ci(best_throughputs)
     }
 
     /// `ParameterSearch.search_parameters`: sweep concurrency over powers of
@@ -326,9 +407,7 @@ impl<'a> Runner<'a> {
             if self.stopped() {
                 return;
             }
-            if results.len() >= THROUGHPUT_MINIMUM_CONSECUTIVE_PARAMETER_TRIES
-                && self.objective_gain(&results) < THROUGHPUT_MINIMUM_GAIN
-            {
+            if results.len() >= THROUGHPUT_MINIMUM_CONSECUTIVE_PARAMETER_TRIES && self.gain_saturated(&results) {
                 self.early_exit(
                     variant,
                     "objective gain saturated; terminating concurrency sweep",
@@ -361,6 +440,28 @@ impl<'a> Runner<'a> {
             } else {
                 hi = mid;
             }
+        }
+    }
+
+    /// `objective_gain < THROUGHPUT_MINIMUM_GAIN`; with intervals on the
+    /// window's first and best points, not when the gain is significant
+    /// (above the weighted score's half-width, see [`score_half_width`]) and
+    /// its shortfall from the minimum is not (as [`throughput_gain_valid_ci`]).
+    fn gain_saturated(&self, results: &[Option<VariantMeasurement>]) -> bool {
+        let gain = self.objective_gain(results);
+        if gain >= THROUGHPUT_MINIMUM_GAIN {
+            return false;
+        }
+        let window = &results[results.len() - THROUGHPUT_MINIMUM_CONSECUTIVE_PARAMETER_TRIES..];
+        let mut best: Option<&VariantMeasurement> = None;
+        for m in window.iter().flatten() {
+            if best.is_none_or(|b| is_better_than(&self.space.objectives, m, b)) {
+                best = Some(m);
+            }
+        }
+        match (window[0].as_ref(), best) {
+            (Some(f), Some(b)) => score_half_width(&self.space.objectives, f, b).is_none_or(|u| gain <= u || THROUGHPUT_MINIMUM_GAIN - gain > u),
+            _ => true,
         }
     }
 

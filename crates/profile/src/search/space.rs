@@ -9,7 +9,7 @@ use crate::config::{Constraints, Objectives};
 use crate::plan::{ModelPlan, SearchSettings};
 
 use super::sweep::{doubled_list, floor_log2};
-use super::{instance_kind_from_parameters, manual_variant_groups, ModelConfigVariant};
+use super::{instance_kind_from_parameters, manual_variant_groups, DriftSettings, ModelConfigVariant, REMEASURE_ROUNDS};
 
 /// The bounds and settings of one model's search.
 #[derive(Debug, Clone, PartialEq)]
@@ -47,10 +47,19 @@ pub struct SearchSpace {
     pub objectives: Objectives,
     /// The model's `model_config_parameters` (manual sweep), if any.
     pub model_config_parameters: Option<BTreeMap<String, Value>>,
+    /// Extra rounds of interleaved re-measurement when a decision hinges on
+    /// a statistical tie ([`REMEASURE_ROUNDS`]; 0: never re-measure). A
+    /// tritium extension, used only with intervals.
+    pub remeasure_rounds: u32,
+    /// When to re-measure the drift reference point (a tritium extension,
+    /// used only with intervals).
+    pub drift: DriftSettings,
 }
 
 impl SearchSpace {
-    /// A space with Model Analyzer's default bounds.
+    /// A space with Model Analyzer's default bounds, tie re-measurement on
+    /// ([`REMEASURE_ROUNDS`]) and drift checks off (the measurement sequence
+    /// stays Model Analyzer's; set `drift.enabled` to check).
     pub fn new(
         model_name: impl Into<String>,
         default_variant: ModelConfigVariant,
@@ -70,11 +79,16 @@ impl SearchSpace {
             constraints: Constraints::default(),
             objectives: Objectives::default(),
             model_config_parameters: None,
+            remeasure_rounds: REMEASURE_ROUNDS,
+            // Model Analyzer's measurement sequence: no extra reference
+            // measurements in between ([`SearchSpace::from_plan`] turns them on).
+            drift: DriftSettings { enabled: false, ..DriftSettings::default() },
         }
     }
 
     /// The space of a model's [`ModelPlan`]. `supports_batching` /
-    /// `supports_dynamic_batching` come from the model's own config;
+    /// `supports_dynamic_batching` come from the model's own config; tie
+    /// re-measurement and drift checks are on (their defaults);
     /// `cpu_only` is true when the machine has no usable GPU (the model's own
     /// `cpu_only` is honoured too, and an explicit `kind` in
     /// `model_config_parameters.instance_group` wins over both).
@@ -132,6 +146,8 @@ impl SearchSpace {
                 .model_config_parameters
                 .clone()
                 .filter(|p| !p.is_empty()),
+            remeasure_rounds: REMEASURE_ROUNDS,
+            drift: DriftSettings::default(),
         }
     }
 

@@ -3,7 +3,7 @@
 
 use crate::config::SearchMode;
 
-use super::{BruteSearch, VariantMeasurement, Measurer, ModelConfigVariant, QuickSearch, RankedConfig, SearchSpace};
+use super::{BruteSearch, DriftPoint, DriftReport, Measurer, ModelConfigVariant, QuickSearch, RankedConfig, Remeasurement, SearchSpace, VariantMeasurement};
 
 /// A stage of a search.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,17 +61,52 @@ pub enum SearchEvent {
     },
     /// Other information (quick-search steps, warnings).
     Note(String),
+    /// A tied contender was measured again (interleaved re-measurement;
+    /// [`Measurer::remeasure`], never a cached value).
+    Remeasured {
+        /// Current phase.
+        phase: SearchPhase,
+        /// The re-measured variant.
+        variant: Box<ModelConfigVariant>,
+        /// This repeat (not pooled).
+        measurement: Box<VariantMeasurement>,
+        /// Round of the re-measurement (1 = the first extra round).
+        round: u32,
+    },
+    /// An interleaved re-measurement of tied contenders ended.
+    TieSettled(Box<Remeasurement>),
+    /// The drift reference point was measured again.
+    DriftChecked {
+        /// Current phase.
+        phase: SearchPhase,
+        /// The reference variant's key.
+        variant_key: String,
+        /// The reference's first measurement.
+        first: DriftPoint,
+        /// This measurement.
+        point: DriftPoint,
+        /// Set when it differs significantly from the first.
+        warning: Option<String>,
+    },
 }
 
 /// The result of a search.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SearchOutcome {
-    /// Every measurement taken, in order (each measurer call once).
+    /// Every search measurement taken, in order (each [`Measurer::measure`]
+    /// call once). A point re-measured to settle a tie holds the pooled
+    /// estimate of its repeats (see [`remeasurements`](Self::remeasurements));
+    /// drift checks are not here (see [`drift`](Self::drift)).
     pub measurements: Vec<(ModelConfigVariant, VariantMeasurement)>,
     /// The top `num_configs_per_model` variants (see [`top_configs`](super::top_configs)).
     pub top: Vec<RankedConfig>,
     /// The default config's best measurement, always reported separately.
     pub default: Option<RankedConfig>,
+    /// Interleaved re-measurements of tied contenders, in order.
+    pub remeasurements: Vec<Remeasurement>,
+    /// The drift reference's measurements (None: no reference — drift
+    /// checks off, or no default measurement with a throughput interval).
+    pub drift: Option<DriftReport>,
 }
 
 impl SearchOutcome {

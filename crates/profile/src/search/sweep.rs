@@ -1,5 +1,8 @@
 //! Sweep arithmetic shared by the strategies: Model Analyzer's doubled lists
-//! and its early-exit gain rules.
+//! and its early-exit gain rules (with intervals: stop only on a significant
+//! shortfall).
+
+use tritium_bench::stats::Interval;
 
 /// `GeneratorUtils.generate_doubled_list`: `min, 2min, 4min, ... <= max`
 /// (starting at 1 when `min` is 0).
@@ -43,6 +46,60 @@ pub fn throughput_gain_valid(throughputs: &[f64], min_tries: usize, min_gain: f6
 pub fn last_increased_throughput(max_throughputs: &[f64]) -> bool {
     match max_throughputs.split_last() {
         Some((last, earlier)) if !earlier.is_empty() => earlier.iter().all(|p| last > p),
+        _ => true,
+    }
+}
+
+/// A throughput with its 95 % interval (None: unknown).
+pub type ThroughputCi = (f64, Option<tritium_bench::stats::Interval>);
+
+/// [`throughput_gain_valid`] on throughputs with intervals (issue 12). Where
+/// Model Analyzer's rule stops (the window's best gains at most `min_gain`
+/// over its first) and both points carry an interval, the walk goes on when
+/// the gain is real but its shortfall is not: the best is significantly
+/// above the first, and not significantly below `(1 + min_gain) · first`
+/// (the two facing half-widths combined in quadrature, `first`'s scaled by
+/// `1 + min_gain`; see [`significantly_different`](super::significantly_different)).
+/// So a rising sweep is not ended by a noisy point, while a window with no
+/// significant gain at all (a plateau) still stops as in Model Analyzer.
+/// Never stops where Model Analyzer's rule goes on. Without both intervals:
+/// exactly [`throughput_gain_valid`].
+pub fn throughput_gain_valid_ci(points: &[ThroughputCi], min_tries: usize, min_gain: f64) -> bool {
+    let values: Vec<f64> = points.iter().map(|p| p.0).collect();
+    if throughput_gain_valid(&values, min_tries, min_gain) {
+        return true;
+    }
+    // Model Analyzer would stop here; with intervals, only on evidence.
+    let window = &points[points.len() - min_tries..];
+    let first = window[0];
+    let best = window.iter().copied().fold(first, |a, p| if p.0 > a.0 { p } else { a });
+    match (first.1, best.1) {
+        (Some(fi), Some(_)) if first.0 > 0.0 => {
+            let scale = 1.0 + min_gain;
+            let target = Interval::new(fi.lo * scale, fi.hi * scale);
+            let gained = best.0 > first.0 && super::significantly_different(best.0, best.1, first.0, first.1);
+            gained && !super::significantly_different(best.0, best.1, first.0 * scale, Some(target))
+        }
+        _ => false,
+    }
+}
+
+/// [`last_increased_throughput`] on throughputs with intervals (issue 12):
+/// the walk stops only when an earlier value is **significantly** above the
+/// last (for each pair where both carry an interval; a pair without
+/// intervals compares point values as Model Analyzer does), so a plateau
+/// within the noise keeps the walk going.
+pub fn last_increased_throughput_ci(max_throughputs: &[ThroughputCi]) -> bool {
+    match max_throughputs.split_last() {
+        Some((last, earlier)) if !earlier.is_empty() => earlier.iter().all(|p| {
+            if last.0 > p.0 {
+                return true;
+            }
+            match (last.1, p.1) {
+                (Some(_), Some(_)) => !super::significantly_different(last.0, last.1, p.0, p.1),
+                _ => false,
+            }
+        }),
         _ => true,
     }
 }

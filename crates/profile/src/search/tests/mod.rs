@@ -4,10 +4,12 @@
 
 mod batch_sizes;
 mod brute;
+mod drift;
 mod engine_sim;
 mod interrupt;
 mod manual;
 mod quick;
+mod remeasure;
 mod scoring;
 mod space;
 mod ties;

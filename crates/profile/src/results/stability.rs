@@ -1,0 +1,132 @@
+//! What `results.json` says about re-measurement and drift (issue 12): each
+//! interleaved re-measurement of tied contenders
+//! ([`RemeasurementRecord`], per model `remeasurements`) and the drift
+//! reference's throughput over the search ([`DriftRecord`], per model
+//! `drift`). Both are absent in files of older tritium and in searches
+//! without intervals.
+
+use serde::{Deserialize, Serialize};
+use tritium_bench::stats::Interval;
+
+use super::ModelResults;
+use crate::search::{Contender, DriftReport, Remeasurement, SearchOutcome, TieOutcome};
+
+/// One re-measured contender.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ContenderRecord {
+    /// Config name.
+    pub config: String,
+    /// Client batch size of the re-measured point.
+    pub batch_size: u32,
+    /// Concurrency of the re-measured point.
+    pub concurrency: u32,
+    /// Throughput of every measurement of the point, in order (the first
+    /// one, then the repeats), infer/s.
+    pub throughputs: Vec<f64>,
+    /// The pooled throughput (mean of `throughputs`).
+    pub throughput: f64,
+    /// Its pooled 95 % interval (covers the spread between repeats).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub throughput_ci: Option<Interval>,
+    /// The pooled p99 latency, ms.
+    pub latency_p99_ms: f64,
+}
+
+/// One interleaved re-measurement of statistically tied contenders.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct RemeasurementRecord {
+    /// The decision that hinged on the tie: "quick climb" or "final pick".
+    pub decision: String,
+    /// The contenders, in the order measured in each round.
+    pub contenders: Vec<ContenderRecord>,
+    /// Extra rounds taken (each measured every contender once).
+    pub rounds: u32,
+    /// "separated: NAME better", "equivalent" or "stopped: WHY".
+    pub outcome: String,
+}
+
+/// One measurement of the drift reference point.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
+pub struct DriftPointRecord {
+    /// Search measurements taken before it.
+    pub after_measurements: usize,
+    /// Seconds since the model's search started.
+    pub elapsed_seconds: f64,
+    /// Throughput, infer/s.
+    pub throughput: f64,
+    /// Its 95 % interval.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub throughput_ci: Option<Interval>,
+}
+
+/// The drift reference's throughput over a model's search.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct DriftRecord {
+    /// The reference config (the default).
+    pub config: String,
+    /// Its client batch size.
+    pub batch_size: u32,
+    /// Its concurrency (the default's first measured one).
+    pub concurrency: u32,
+    /// Every measurement of it, the first first.
+    pub points: Vec<DriftPointRecord>,
+    /// A later measurement differs significantly from the first.
+    pub drifted: bool,
+    /// The largest significant relative change (−0.18: 18 % slower; 0: none).
+    pub change: f64,
+    /// The warning printed, when it drifted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warning: Option<String>,
+}
+
+impl ModelResults {
+    fn config_name(&self, key: &str) -> String {
+        self.name_of(key).unwrap_or(key).to_string()
+    }
+
+    fn contender_record(&self, c: &Contender) -> ContenderRecord {
+        ContenderRecord {
+            config: self.config_name(&c.variant.key()),
+            batch_size: c.batch_size,
+            concurrency: c.concurrency,
+            throughputs: c.repeats.iter().filter(|m| m.is_valid()).map(|m| m.throughput).collect(),
+            throughput: c.pooled.throughput,
+            throughput_ci: c.pooled.throughput_ci,
+            latency_p99_ms: c.pooled.latency_p99_us / 1000.0,
+        }
+    }
+
+    /// The record of a re-measurement, with config names.
+    pub fn remeasurement_record(&self, r: &Remeasurement) -> RemeasurementRecord {
+        RemeasurementRecord {
+            decision: r.decision.as_str().to_string(),
+            contenders: r.contenders.iter().map(|c| self.contender_record(c)).collect(),
+            rounds: r.rounds,
+            outcome: match &r.outcome {
+                TieOutcome::Separated(k) => format!("separated: {} better", self.config_name(k)),
+                TieOutcome::Equivalent => "equivalent".to_string(),
+                TieOutcome::Stopped(why) => format!("stopped: {why}"),
+            },
+        }
+    }
+
+    /// The record of a drift report, with the config name.
+    pub fn drift_record(&self, d: &DriftReport) -> DriftRecord {
+        DriftRecord {
+            config: self.config_name(&d.variant.key()),
+            batch_size: d.batch_size,
+            concurrency: d.concurrency,
+            points: d.points.iter().map(|p| DriftPointRecord { after_measurements: p.after_measurements, elapsed_seconds: p.elapsed_seconds, throughput: p.throughput, throughput_ci: p.throughput_ci }).collect(),
+            drifted: d.drifted,
+            change: d.change,
+            warning: d.warning.clone(),
+        }
+    }
+
+    /// Stores a search's re-measurements and drift report (replacing those
+    /// of an earlier, resumed search of the model).
+    pub fn record_stability(&mut self, outcome: &SearchOutcome) {
+        self.remeasurements = outcome.remeasurements.iter().map(|r| self.remeasurement_record(r)).collect();
+        self.drift = outcome.drift.as_ref().map(|d| self.drift_record(d));
+    }
+}

@@ -1,0 +1,168 @@
+//! Interleaved re-measurement of statistically tied contenders (issue 12):
+//! when a search decision hinges on a tie, the contenders are measured again
+//! in turn (A B A B …, each at its own client batch size and concurrency) for
+//! up to [`SearchSpace::remeasure_rounds`](super::SearchSpace::remeasure_rounds)
+//! rounds, until [`compare`] separates them or they are declared equivalent.
+//! Each contender's repeats are [`pool`]ed, and the pooled estimate replaces
+//! its measurement for the rest of the search.
+
+use super::pooling::pool;
+use super::runner::Runner;
+use super::{compare, ModelConfigVariant, Resources, SearchEvent, VariantMeasurement, Verdict};
+
+/// Default of [`SearchSpace::remeasure_rounds`](super::SearchSpace::remeasure_rounds):
+/// at most 3 extra rounds per tied decision (each round measures every
+/// contender once).
+pub const REMEASURE_ROUNDS: u32 = 3;
+
+/// At most this many contenders (the top config and the runner-ups tied with
+/// it, best first) are re-measured for the final pick.
+pub const MAX_CONTENDERS: usize = 3;
+
+/// The search decision that hinged on a tie.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TieDecision {
+    /// Quick search's climb: a neighbour whose "improvement" over the best
+    /// so far is within the intervals.
+    Climb,
+    /// The final ranking: the top config tied with the runner-up(s).
+    FinalPick,
+}
+
+impl TieDecision {
+    /// "quick climb" / "final pick".
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            TieDecision::Climb => "quick climb",
+            TieDecision::FinalPick => "final pick",
+        }
+    }
+}
+
+/// How a re-measurement ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TieOutcome {
+    /// One contender is significantly better than every other (by
+    /// [`compare`] on the pooled estimates); its variant key.
+    Separated(String),
+    /// Still statistically tied after the last round.
+    Equivalent,
+    /// A re-measurement failed (the reason); the pooled estimates use the
+    /// repeats taken before it.
+    Stopped(String),
+}
+
+/// One re-measured contender.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Contender {
+    /// The variant.
+    pub variant: ModelConfigVariant,
+    /// Client batch size of the point (its representative measurement's).
+    pub batch_size: u32,
+    /// Concurrency of the point.
+    pub concurrency: u32,
+    /// Every measurement of the point, in order: the first (or the earlier
+    /// repeats), then this re-measurement's.
+    pub repeats: Vec<VariantMeasurement>,
+    /// The pooled estimate of `repeats` (see [`pool`]).
+    pub pooled: VariantMeasurement,
+}
+
+/// The record of one interleaved re-measurement.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Remeasurement {
+    /// Which decision hinged on the tie.
+    pub decision: TieDecision,
+    /// The contenders, in the order they were measured in each round.
+    pub contenders: Vec<Contender>,
+    /// Rounds taken (each measured every contender once).
+    pub rounds: u32,
+    /// How it ended.
+    pub outcome: TieOutcome,
+}
+
+/// The contender that [`compare`] puts significantly (not by a tie-break)
+/// before every other, if any.
+pub(super) fn leader(objectives: &crate::config::Objectives, pooled: &[(VariantMeasurement, Resources)]) -> Option<usize> {
+    (0..pooled.len()).find(|&i| {
+        pooled.iter().enumerate().filter(|(j, _)| *j != i).all(|(_, (b, rb))| {
+            let c = compare(objectives, &pooled[i].0, &pooled[i].1, b, rb);
+            !c.tied && c.verdict == Verdict::Better
+        })
+    })
+}
+
+impl Runner<'_> {
+    /// Re-measures `points` (variant, client batch size, concurrency; each
+    /// already measured and valid) interleaved until they separate or the
+    /// round bound is reached; records and reports it, and replaces each
+    /// point's measurement with its pooled estimate. Returns the pooled
+    /// estimates in the order of `points`, or None when nothing was done
+    /// (re-measurement off, interrupted, or a point not measured).
+    pub(super) fn settle(&mut self, decision: TieDecision, points: &[(ModelConfigVariant, u32, u32)]) -> Option<Vec<VariantMeasurement>> {
+        let rounds_max = self.space.remeasure_rounds;
+        if rounds_max == 0 || points.len() < 2 || self.stopped() {
+            return None;
+        }
+        let mut repeats: Vec<Vec<VariantMeasurement>> = Vec::new();
+        for (v, b, c) in points {
+            let key = (v.key(), *b, *c);
+            let earlier = match self.repeats.get(&key) {
+                Some(r) => r.clone(),
+                None => vec![self.cache.get(&key).filter(|m| m.is_valid())?.clone()],
+            };
+            repeats.push(earlier);
+        }
+        let resources: Vec<Resources> = points.iter().map(|(v, _, _)| Resources::of(v)).collect();
+        let mut outcome = TieOutcome::Equivalent;
+        let mut rounds = 0;
+        'rounds: while rounds < rounds_max {
+            rounds += 1;
+            for (i, (v, b, c)) in points.iter().enumerate() {
+                let m = self.take(v, *b, *c)?;
+                (self.on_event)(SearchEvent::Remeasured { phase: self.phase, variant: Box::new(v.clone()), measurement: Box::new(m.clone()), round: rounds });
+                if let Some(why) = &m.failed {
+                    outcome = TieOutcome::Stopped(format!("re-measuring {} failed: {why}", v.key()));
+                    break 'rounds;
+                }
+                repeats[i].push(m);
+            }
+            let pooled: Vec<(VariantMeasurement, Resources)> = repeats.iter().zip(&resources).filter_map(|(r, res)| pool(r).map(|p| (p, *res))).collect();
+            if let Some(i) = leader(&self.space.objectives, &pooled) {
+                outcome = TieOutcome::Separated(points[i].0.key());
+                break;
+            }
+        }
+        let mut contenders = Vec::new();
+        for ((v, b, c), reps) in points.iter().zip(repeats) {
+            let pooled = pool(&reps)?;
+            self.set_pooled(v, *b, *c, &pooled, reps.clone());
+            contenders.push(Contender { variant: v.clone(), batch_size: *b, concurrency: *c, repeats: reps, pooled });
+        }
+        let out: Vec<VariantMeasurement> = contenders.iter().map(|c| c.pooled.clone()).collect();
+        let record = Remeasurement { decision, contenders, rounds, outcome };
+        (self.on_event)(SearchEvent::TieSettled(Box::new(record.clone())));
+        self.remeasurements.push(record);
+        Some(out)
+    }
+
+    /// The final pick: when the top config is statistically tied with
+    /// runner-ups, re-measure it and them (at most [`MAX_CONTENDERS`], best
+    /// first, each at its representative measurement's point).
+    pub(super) fn settle_final_pick(&mut self) {
+        if self.space.remeasure_rounds == 0 || self.stopped() {
+            return;
+        }
+        let ranked = self.top(usize::MAX);
+        let Some(first) = ranked.first().filter(|r| r.passes && !r.tied_with.is_empty()) else {
+            return;
+        };
+        let mut points = vec![(first.variant.clone(), first.best.batch_size, first.best.concurrency)];
+        for r in ranked.iter().skip(1).filter(|r| first.tied_with.contains(&r.variant.key())) {
+            if points.len() < MAX_CONTENDERS {
+                points.push((r.variant.clone(), r.best.batch_size, r.best.concurrency));
+            }
+        }
+        self.settle(TieDecision::FinalPick, &points);
+    }
+}
