@@ -128,5 +128,43 @@ impl ModelResults {
     pub fn record_stability(&mut self, outcome: &SearchOutcome) {
         self.remeasurements = outcome.remeasurements.iter().map(|r| self.remeasurement_record(r)).collect();
         self.drift = outcome.drift.as_ref().map(|d| self.drift_record(d));
+        for r in &outcome.remeasurements {
+            for c in &r.contenders {
+                self.apply_pooled(c);
+            }
+        }
+    }
+
+    /// Writes a re-measured contender's pooled estimate into its stored
+    /// measurement record, so the tables, CSVs and reports show the number
+    /// the ranking used (the search replaced the point by its pooled
+    /// estimate). The record says so in its warnings, with the first
+    /// measurement's throughput. A contender with one valid repeat is left as it is.
+    pub fn apply_pooled(&mut self, c: &Contender) {
+        let valid: Vec<f64> = c.repeats.iter().filter(|m| m.is_valid()).map(|m| m.throughput).collect();
+        if valid.len() < 2 {
+            return;
+        }
+        let name = self.config_name(&c.variant.key());
+        let Some(p) = self.measurements.iter_mut().rev().find(|r| r.config == name && r.batch_size == c.batch_size && r.concurrency == c.concurrency).and_then(|r| r.point.as_mut()) else {
+            return;
+        };
+        let m = &c.pooled;
+        let first = p.throughput;
+        p.throughput = m.throughput;
+        p.throughput_ci = m.throughput_ci;
+        p.latency.avg_us = m.latency_avg_us;
+        p.latency.p50_us = m.latency_p50_us;
+        p.latency.p90_us = m.latency_p90_us;
+        p.latency.p95_us = m.latency_p95_us;
+        p.latency.p99_us = m.latency_p99_us;
+        p.latency_ci = Some(m.latency_ci);
+        let note = format!(
+            "pooled over {} interleaved measurements to settle a statistical tie ({} infer/s); the first alone measured {first:.1} infer/s",
+            valid.len(),
+            valid.iter().map(|x| format!("{x:.1}")).collect::<Vec<_>>().join(", ")
+        );
+        p.warnings.retain(|w| !w.starts_with("pooled over "));
+        p.warnings.push(note);
     }
 }
