@@ -10,13 +10,13 @@ use common::server;
 use tritium::bench::export::{self, LoadPoint};
 use tritium::bench::input_data::{InputSource, ShapeOverrides, StringOptions};
 use tritium::bench::loadgen::{Distribution, LoadMode};
-use tritium::bench::{self, BenchConfig, Measurement, MeasurementMode, Quiet};
+use tritium::bench::{self, BenchConfig, Measurement, MeasurementMode, Quiet, StopRule};
 
 /// Short windows: these tests check behaviour, not performance.
 fn quick(model: &str, loads: Vec<LoadMode>) -> BenchConfig {
     let mut c = BenchConfig::new(model);
     c.loads = loads;
-    c.measurement = Measurement { mode: MeasurementMode::TimeWindows, interval_ms: 300, request_count: 20, stability_pct: 50.0, max_trials: 4, percentile: None, warmup_ms: 100 };
+    c.measurement = Measurement { mode: MeasurementMode::TimeWindows, interval_ms: 300, request_count: 20, stability_pct: 50.0, max_trials: 4, percentile: None, warmup_ms: 100, rule: StopRule::PerfAnalyzer, ci_target_pct: 3.0 };
     c
 }
 

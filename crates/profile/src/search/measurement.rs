@@ -43,6 +43,9 @@ pub struct VariantMeasurement {
     pub latency_ci: LatencyIntervals,
     /// 95 % confidence interval of `gpu_memory_mb`; None: unknown.
     pub gpu_memory_ci: Option<Interval>,
+    /// The measurement ran to its cap without its intervals reaching the
+    /// adaptive rule's target (bench's `LoadPoint::noisy`).
+    pub noisy: bool,
 }
 
 impl VariantMeasurement {
