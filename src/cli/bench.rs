@@ -180,7 +180,7 @@ fn parse_stability(s: &str) -> Result<f64, String> {
 }
 
 fn parse_ci_target(s: &str) -> Result<f64, String> {
-    parse_positive_f64(s, 100.0, "--ci-target: relative half-width of the 95 % intervals, percent")
+    parse_positive_f64(s, 100.0, "relative half-width of the 95 % intervals, percent")
 }
 
 fn parse_timeout(s: &str) -> Result<f64, String> {
@@ -696,6 +696,31 @@ mod tests {
         }
         assert_eq!(parse(&["--percentile", "99"]).unwrap().percentile, Some(99));
         assert_eq!(parse(&["--request-count", "2", "--request-count-timeout", "1.5"]).unwrap().request_count_timeout, Some(1.5));
+    }
+
+    #[test]
+    fn measurement_rule_flags_and_their_defaults() {
+        use clap::Parser;
+        #[derive(Parser)]
+        struct T {
+            #[command(flatten)]
+            b: BenchArgs,
+        }
+        let cfg = |extra: &[&str]| T::try_parse_from([&["t", "--model-repository", "r", "-m", "m"][..], extra].concat()).map(|t| t.b.to_config().unwrap().measurement);
+        let m = cfg(&[]).unwrap();
+        assert_eq!((m.rule, m.interval_ms, m.max_trials, m.ci_target_pct), (StopRule::Adaptive, 1000, 20, 3.0));
+        let m = cfg(&["--measurement-rule", "perf-analyzer"]).unwrap();
+        assert_eq!((m.rule, m.interval_ms, m.max_trials), (StopRule::PerfAnalyzer, 5000, 10));
+        let m = cfg(&["-p", "700", "--max-trials", "7", "--ci-target", "1.5"]).unwrap();
+        assert_eq!((m.rule, m.interval_ms, m.max_trials, m.ci_target_pct), (StopRule::Adaptive, 700, 7, 1.5));
+        // Count windows and deterministic runs keep perf_analyzer's rule and defaults.
+        assert_eq!(cfg(&["--measurement-mode", "count-windows"]).unwrap().rule, StopRule::PerfAnalyzer);
+        assert_eq!(cfg(&["--request-count", "5"]).unwrap().interval_ms, 5000);
+        for bad in ["0", "-1", "100.5", "nan", "inf", "x"] {
+            let e = cfg(&[&format!("--ci-target={bad}")]).err().unwrap_or_else(|| panic!("--ci-target {bad} was accepted")).to_string();
+            assert!(e.contains("--ci-target"), "{bad}: {e}");
+        }
+        assert!(cfg(&["--measurement-rule", "fast"]).is_err());
     }
 
     #[test]

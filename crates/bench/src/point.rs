@@ -167,7 +167,7 @@ pub(crate) fn combine(cfg: &BenchConfig, load: LoadMode, windows: &[Window], sta
         resources.rss_mb = max(&|r| r.rss_mb);
     }
     // Server phases and GPU figures exist per window: intervals over the windows.
-    let server_stats: Vec<tritium_model::InferenceStats> = last.iter().filter_map(|w| w.server.as_ref().map(|s| s.inference_stats.clone())).collect();
+    let server_stats: Vec<tritium_model::InferenceStats> = last.iter().filter_map(|w| w.server.as_ref().map(|s| s.inference_stats)).collect();
     let server_ci = breakdown.as_ref().and_then(|_| ServerIntervals::compute(&server_stats));
     let per = |f: fn(&export::ResourceUsage) -> Option<f64>| last.iter().map(|w| f(&w.resources)).collect::<Vec<_>>();
     let resources_ci = ResourceIntervals::compute(&per(|r| r.gpu_utilization_pct), &per(|r| r.gpu_memory_used_mb), resources.gpu_memory_used_mb);

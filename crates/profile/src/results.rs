@@ -507,7 +507,6 @@ pub fn to_measurement(key: &str, concurrency: u32, p: &LoadPoint) -> VariantMeas
         latency_ci: p.latency_ci.unwrap_or_default(),
         gpu_memory_ci: p.resources_ci.and_then(|r| r.gpu_memory_used_mb),
         noisy: p.noisy,
-        ..Default::default()
     }
 }
 

@@ -27,7 +27,7 @@ pub fn trim_leading_transient(samples: &[WindowSample], stability_pct: f64) -> u
         return 0;
     }
     let tol = stability_pct / 100.0 * m;
-    samples[..n - STABILITY_WINDOW].iter().take_while(|s| !((s.throughput - m).abs() <= tol)).count()
+    samples[..n - STABILITY_WINDOW].iter().take_while(|s| !s.throughput.is_finite() || (s.throughput - m).abs() > tol).count()
 }
 
 /// The larger side of `ci` around `estimate` as a percentage of the

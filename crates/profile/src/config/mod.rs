@@ -67,6 +67,8 @@ mod validate;
 mod tests;
 #[cfg(test)]
 mod validation_tests;
+#[cfg(test)]
+mod measurement_rule_tests;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
