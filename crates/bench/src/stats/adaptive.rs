@@ -11,11 +11,16 @@ use super::{Interval, WindowSample, STABILITY_WINDOW};
 /// The reference is the mean throughput `m` of the last
 /// [`STABILITY_WINDOW`] (3) windows, the ones perf_analyzer's stability rule
 /// judges. Leading windows whose throughput differs from `m` by more than
-/// `stability_pct` % of `m` are dropped, up to the first one within it;
-/// later windows all stay (a dip in the middle is noise the interval must
-/// show, not a transient). The last 3 windows always stay, so the point is
-/// never smaller than perf_analyzer's. A zero or non-finite reference drops
-/// nothing.
+/// the tolerance are dropped, up to the first one within it; later windows
+/// all stay (a dip in the middle is noise the interval must show, not a
+/// transient). The last 3 windows always stay, so the point is never smaller
+/// than perf_analyzer's. A zero or non-finite reference drops nothing.
+///
+/// The tolerance is `stability_pct` % of `m`, or 3 standard deviations of
+/// the throughput of the later half of the windows when that is larger: on
+/// a target whose windows scatter by more than the stability threshold
+/// anyway, a transient must stand out of that scatter, or half the point
+/// would be thrown away at random.
 pub fn trim_leading_transient(samples: &[WindowSample], stability_pct: f64) -> usize {
     let n = samples.len();
     if n <= STABILITY_WINDOW {
@@ -26,7 +31,10 @@ pub fn trim_leading_transient(samples: &[WindowSample], stability_pct: f64) -> u
     if !(m.is_finite() && m > 0.0) {
         return 0;
     }
-    let tol = stability_pct / 100.0 * m;
+    let later: Vec<f64> = samples[n - (n / 2).max(STABILITY_WINDOW)..].iter().map(|s| s.throughput).collect();
+    let mean = later.iter().sum::<f64>() / later.len() as f64;
+    let sd = (later.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (later.len() - 1) as f64).sqrt();
+    let tol = (stability_pct / 100.0 * m).max(if sd.is_finite() { 3.0 * sd } else { 0.0 });
     samples[..n - STABILITY_WINDOW].iter().take_while(|s| !s.throughput.is_finite() || (s.throughput - m).abs() > tol).count()
 }
 
@@ -99,6 +107,13 @@ mod tests {
         assert_eq!(trim_leading_transient(&tput(&[5.0, 0.0, 0.0, 0.0]), 10.0), 0);
         // A failed (zero) leading window is a transient.
         assert_eq!(trim_leading_transient(&tput(&[0.0, 100.0, 100.0, 100.0]), 10.0), 1);
+        // Windows scattering by ±25 % anyway: a leading window 20 % off is not a
+        // transient (3 sd of the later half is the tolerance), one 300 % off is.
+        let noisy = [120.0, 75.0, 125.0, 80.0, 120.0, 75.0, 125.0, 100.0, 100.0, 100.0];
+        assert_eq!(trim_leading_transient(&tput(&noisy), 10.0), 0);
+        let mut with_transient = vec![400.0];
+        with_transient.extend_from_slice(&noisy);
+        assert_eq!(trim_leading_transient(&tput(&with_transient), 10.0), 1);
     }
 
     #[test]
