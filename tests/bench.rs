@@ -10,13 +10,13 @@ use common::server;
 use tritium::bench::export::{self, LoadPoint};
 use tritium::bench::input_data::{InputSource, ShapeOverrides, StringOptions};
 use tritium::bench::loadgen::{Distribution, LoadMode};
-use tritium::bench::{self, BenchConfig, Measurement, MeasurementMode, Quiet};
+use tritium::bench::{self, BenchConfig, Measurement, MeasurementMode, Quiet, StopRule};
 
 /// Short windows: these tests check behaviour, not performance.
 fn quick(model: &str, loads: Vec<LoadMode>) -> BenchConfig {
     let mut c = BenchConfig::new(model);
     c.loads = loads;
-    c.measurement = Measurement { mode: MeasurementMode::TimeWindows, interval_ms: 300, request_count: 20, stability_pct: 50.0, max_trials: 4, percentile: None, warmup_ms: 100 };
+    c.measurement = Measurement { mode: MeasurementMode::TimeWindows, interval_ms: 300, request_count: 20, stability_pct: 50.0, max_trials: 4, percentile: None, warmup_ms: 100, rule: StopRule::PerfAnalyzer, ci_target_pct: 3.0 };
     c
 }
 
@@ -49,6 +49,11 @@ fn concurrency_mode_measures_and_breaks_down_server_time() {
         let l = p.latency_ci.expect("latency intervals");
         let (avg, p50) = (l.avg.expect("mean latency interval"), l.p50.expect("p50 interval"));
         assert!(avg.lo <= p.latency.avg_us && p.latency.avg_us <= avg.hi && p50.lo <= p.latency.p50_us && p.latency.p50_us <= p50.hi, "{l:?} around {:?}", p.latency);
+        // Server phases: intervals over the windows, around Triton's averages.
+        let si = p.server_ci.expect("server intervals over the windows");
+        let infer = si.compute_infer.expect("compute_infer interval");
+        assert!(infer.lo <= s.compute_infer_us && s.compute_infer_us <= infer.hi, "{infer:?} around {}", s.compute_infer_us);
+        assert!(!p.noisy, "perf_analyzer's rule never flags a point noisy");
     }
     assert_eq!(pts[0].concurrency, Some(1));
     // Batch statistics show the dynamic batcher at work at concurrency 4.

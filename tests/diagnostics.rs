@@ -11,7 +11,7 @@ use common::server;
 use tritium::bench::diagnostics::{ProcessRole, MAX_LISTED};
 use tritium::bench::export;
 use tritium::bench::loadgen::LoadMode;
-use tritium::bench::{self, BenchConfig, Measurement, MeasurementMode, Quiet};
+use tritium::bench::{self, BenchConfig, Measurement, MeasurementMode, Quiet, StopRule};
 
 #[test]
 fn json_report_has_diagnostics_of_the_point() {
@@ -19,7 +19,7 @@ fn json_report_has_diagnostics_of_the_point() {
     let mut cfg = BenchConfig::new("add_sub");
     cfg.loads = vec![LoadMode::Concurrency(2)];
     // Short windows: this checks what is recorded, not performance.
-    cfg.measurement = Measurement { mode: MeasurementMode::TimeWindows, interval_ms: 300, request_count: 20, stability_pct: 50.0, max_trials: 4, percentile: None, warmup_ms: 100 };
+    cfg.measurement = Measurement { mode: MeasurementMode::TimeWindows, interval_ms: 300, request_count: 20, stability_pct: 50.0, max_trials: 4, percentile: None, warmup_ms: 100, rule: StopRule::PerfAnalyzer, ci_target_pct: 3.0 };
     let report = bench::run(server(), &cfg, &AtomicBool::new(false), &Quiet).unwrap().report;
     let dir = tempfile::tempdir().unwrap();
     let j = dir.path().join("r.json");

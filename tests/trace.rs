@@ -9,7 +9,7 @@ use std::sync::atomic::AtomicBool;
 
 use common::server;
 use tritium::bench::loadgen::LoadMode;
-use tritium::bench::{self, BenchConfig, Measurement, MeasurementMode, Quiet};
+use tritium::bench::{self, BenchConfig, Measurement, MeasurementMode, Quiet, StopRule};
 use tritium::bench::trace::collect::TraceOptions;
 use tritium::bench::trace::phases::{phases_of, Phase};
 use tritium::bench::trace::{Activity, ServerTimes, TraceSet};
@@ -19,7 +19,7 @@ fn traced(model: &str, concurrency: u32, n: u64, opts: TraceOptions) -> (tritium
     server().load_model(model).expect("load");
     let mut c = BenchConfig::new(model);
     c.loads = vec![LoadMode::Concurrency(concurrency)];
-    c.measurement = Measurement { mode: MeasurementMode::TimeWindows, interval_ms: 1000, request_count: 50, stability_pct: 10.0, max_trials: 3, percentile: None, warmup_ms: 0 };
+    c.measurement = Measurement { mode: MeasurementMode::TimeWindows, interval_ms: 1000, request_count: 50, stability_pct: 10.0, max_trials: 3, percentile: None, warmup_ms: 0, rule: StopRule::PerfAnalyzer, ci_target_pct: 3.0 };
     c.request_count = Some(n);
     c.trace = Some(opts);
     let mut r = bench::run(server(), &c, &AtomicBool::new(false), &Quiet).expect("bench");

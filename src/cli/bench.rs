@@ -15,7 +15,7 @@ use tritium_bench::limits;
 use tritium_bench::input_data::{InputSource, ShapeOverrides, StringOptions};
 use tritium_bench::loadgen::{Distribution, LoadMode};
 use tritium_bench::stats::{plus_minus, Interval, WindowSample};
-use tritium_bench::{self as bench, BenchConfig, Measurement, MeasurementMode, Observer};
+use tritium_bench::{self as bench, BenchConfig, Measurement, MeasurementMode, Observer, StopRule};
 use tritium_triton::OutputMemory;
 
 /// Flags of `tritium bench` (perf_analyzer's names where they mean the same).
@@ -72,8 +72,9 @@ pub struct BenchArgs {
     #[arg(long)]
     pub output_memory: Option<String>,
     /// Window length in ms (time windows; deadline unit of count windows), 1..=3600000.
-    #[arg(short = 'p', long, default_value_t = 5000, value_parser = clap::value_parser!(u64).range(1..=limits::MAX_INTERVAL_MS))]
-    pub measurement_interval: u64,
+    /// Default depends on --measurement-rule: 1000 (adaptive), 5000 (perf-analyzer, and count windows).
+    #[arg(short = 'p', long, value_parser = clap::value_parser!(u64).range(1..=limits::MAX_INTERVAL_MS))]
+    pub measurement_interval: Option<u64>,
     /// Requests per count window (at least 1).
     #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u64).range(1..))]
     pub measurement_request_count: u64,
@@ -83,9 +84,18 @@ pub struct BenchArgs {
     /// Stability threshold in percent (last 3 windows), > 0.
     #[arg(short = 's', long, default_value_t = 10.0, value_parser = parse_stability)]
     pub stability_percentage: f64,
-    /// Windows to try before reporting an unstable measurement (1..=10000).
-    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=10_000))]
-    pub max_trials: u32,
+    /// Windows to try before reporting an unstable (or, adaptive, noisy) measurement (1..=10000).
+    /// Default depends on --measurement-rule: 20 (adaptive), 10 (perf-analyzer, and count windows).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub max_trials: Option<u32>,
+    /// When a load point ends (tritium extension). Count windows and --request-count
+    /// always use perf-analyzer.
+    #[arg(long, value_parser = super::choice::choice::<StopRule>(), default_value = "adaptive")]
+    pub measurement_rule: StopRule,
+    /// Adaptive rule: end a load point when its 95 % throughput interval (and the
+    /// --percentile latency's) is within ±PCT % of the estimate (0 < PCT <= 100; tritium extension).
+    #[arg(long, value_name = "PCT", default_value_t = bench::DEFAULT_CI_TARGET_PCT, value_parser = parse_ci_target)]
+    pub ci_target: f64,
     /// Use this latency percentile (1..=99) for stability instead of the average.
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=99))]
     pub percentile: Option<u32>,
@@ -167,6 +177,10 @@ fn parse_positive_f64(s: &str, max: f64, why: &str) -> Result<f64, String> {
 
 fn parse_stability(s: &str) -> Result<f64, String> {
     parse_positive_f64(s, 1000.0, "percent spread allowed between the last 3 windows")
+}
+
+fn parse_ci_target(s: &str) -> Result<f64, String> {
+    parse_positive_f64(s, 100.0, "relative half-width of the 95 % intervals, percent")
 }
 
 fn parse_timeout(s: &str) -> Result<f64, String> {
@@ -320,14 +334,19 @@ impl BenchArgs {
         let both = mem("--memory", &self.memory)?.unwrap_or(OutputMemory::System);
         c.input_memory = mem("--input-memory", &self.input_memory)?.unwrap_or(both);
         c.output_memory = mem("--output-memory", &self.output_memory)?.unwrap_or(both);
+        // Count windows and deterministic runs use perf_analyzer's rule (and its
+        // defaults, so --request-count's deadline stays 60 × 5 s): the settings say so.
+        let rule = if self.request_count.is_some() { StopRule::PerfAnalyzer } else { self.measurement_rule.for_mode(self.measurement_mode) };
         c.measurement = Measurement {
             mode: self.measurement_mode,
-            interval_ms: self.measurement_interval,
+            interval_ms: self.measurement_interval.unwrap_or(rule.default_interval_ms()),
             request_count: self.measurement_request_count,
             stability_pct: self.stability_percentage,
-            max_trials: self.max_trials,
+            max_trials: self.max_trials.unwrap_or(rule.default_max_trials()),
             percentile: self.percentile,
             warmup_ms: self.warmup,
+            rule,
+            ci_target_pct: self.ci_target,
         };
         c.seed = self.seed;
         c.request_count = self.request_count;
@@ -666,6 +685,31 @@ mod tests {
         }
         assert_eq!(parse(&["--percentile", "99"]).unwrap().percentile, Some(99));
         assert_eq!(parse(&["--request-count", "2", "--request-count-timeout", "1.5"]).unwrap().request_count_timeout, Some(1.5));
+    }
+
+    #[test]
+    fn measurement_rule_flags_and_their_defaults() {
+        use clap::Parser;
+        #[derive(Parser)]
+        struct T {
+            #[command(flatten)]
+            b: BenchArgs,
+        }
+        let cfg = |extra: &[&str]| T::try_parse_from([&["t", "--model-repository", "r", "-m", "m"][..], extra].concat()).map(|t| t.b.to_config().unwrap().measurement);
+        let m = cfg(&[]).unwrap();
+        assert_eq!((m.rule, m.interval_ms, m.max_trials, m.ci_target_pct), (StopRule::Adaptive, 1000, 20, 3.0));
+        let m = cfg(&["--measurement-rule", "perf-analyzer"]).unwrap();
+        assert_eq!((m.rule, m.interval_ms, m.max_trials), (StopRule::PerfAnalyzer, 5000, 10));
+        let m = cfg(&["-p", "700", "--max-trials", "7", "--ci-target", "1.5"]).unwrap();
+        assert_eq!((m.rule, m.interval_ms, m.max_trials, m.ci_target_pct), (StopRule::Adaptive, 700, 7, 1.5));
+        // Count windows and deterministic runs keep perf_analyzer's rule and defaults.
+        assert_eq!(cfg(&["--measurement-mode", "count-windows"]).unwrap().rule, StopRule::PerfAnalyzer);
+        assert_eq!(cfg(&["--request-count", "5"]).unwrap().interval_ms, 5000);
+        for bad in ["0", "-1", "100.5", "nan", "inf", "x"] {
+            let e = cfg(&[&format!("--ci-target={bad}")]).err().unwrap_or_else(|| panic!("--ci-target {bad} was accepted")).to_string();
+            assert!(e.contains("--ci-target"), "{bad}: {e}");
+        }
+        assert!(cfg(&["--measurement-rule", "fast"]).is_err());
     }
 
     #[test]

@@ -34,6 +34,73 @@ impl tritium_util::Choice for MeasurementMode {
     }
 }
 
+/// When a load point ends (`--measurement-rule`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StopRule {
+    /// tritium's rule (the default; a tritium extension): at least 3 windows,
+    /// perf_analyzer's stability rule on the last 3, and the 95 % throughput
+    /// interval (and the `--percentile` latency's, when set) over every
+    /// window of the point within `ci_target_pct` of the estimate; else
+    /// more windows, up to the cap, where the point is reported as noisy.
+    /// The point is made of every window after the warm-up, less a leading
+    /// transient (see `docs/statistics.md`, "Adaptive measurement").
+    #[default]
+    Adaptive,
+    /// perf_analyzer's rule, bit for bit: stop when the last 3 windows pass
+    /// the stability rule; the numbers are those 3 windows.
+    PerfAnalyzer,
+}
+
+impl tritium_util::Choice for StopRule {
+    const ALL: &'static [Self] = &[StopRule::Adaptive, StopRule::PerfAnalyzer];
+    fn name(self) -> &'static str {
+        match self {
+            StopRule::Adaptive => "adaptive",
+            StopRule::PerfAnalyzer => "perf-analyzer",
+        }
+    }
+    fn help(self) -> &'static str {
+        match self {
+            StopRule::Adaptive => "Stable last 3 windows and a 95 % throughput interval within --ci-target; many 1 s windows, up to 20 (tritium)",
+            StopRule::PerfAnalyzer => "perf_analyzer's rule: the last 3 windows within --stability-percentage; 5 s windows, up to 10",
+        }
+    }
+}
+
+impl StopRule {
+    /// Window length when none is given: 1000 ms (adaptive: many short
+    /// windows) or perf_analyzer's 5000 ms.
+    pub fn default_interval_ms(self) -> u64 {
+        match self {
+            StopRule::Adaptive => 1000,
+            StopRule::PerfAnalyzer => 5000,
+        }
+    }
+
+    /// Most windows per load point when none is given: 20 (adaptive) or
+    /// perf_analyzer's 10.
+    pub fn default_max_trials(self) -> u32 {
+        match self {
+            StopRule::Adaptive => 20,
+            StopRule::PerfAnalyzer => 10,
+        }
+    }
+
+    /// The rule that applies to windows of `mode`: count windows always use
+    /// perf_analyzer's rule (their length is set by a request count, so
+    /// "many short windows" does not apply; see [`Measurement::rule`]).
+    pub fn for_mode(self, mode: MeasurementMode) -> StopRule {
+        match mode {
+            MeasurementMode::CountWindows => StopRule::PerfAnalyzer,
+            MeasurementMode::TimeWindows => self,
+        }
+    }
+}
+
+/// Default `--ci-target`: the adaptive rule's relative half-width, percent.
+pub const DEFAULT_CI_TARGET_PCT: f64 = 3.0;
+
 /// Measurement settings, named as perf_analyzer names them.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Measurement {
@@ -51,13 +118,21 @@ pub struct Measurement {
     pub percentile: Option<u32>,
     /// Warm-up before the first window.
     pub warmup_ms: u64,
+    /// When a load point ends. The engine applies perf_analyzer's rule to
+    /// count windows and deterministic runs whatever this says
+    /// ([`StopRule::for_mode`]).
+    pub rule: StopRule,
+    /// Adaptive rule: the largest relative half-width of the 95 % intervals
+    /// that ends a point, percent (0 < x ≤ 100).
+    pub ci_target_pct: f64,
 }
 
 impl Measurement {
     /// Refuses settings no measurement can run with (the CLI refuses them at
     /// parse time; this guards library callers): window or warm-up over
     /// [`limits::MAX_INTERVAL_MS`], 0 windows, a percentile outside 1..=99, a
-    /// stability threshold that is not a finite number > 0, 0 requests per count window.
+    /// stability threshold that is not a finite number > 0, a CI target
+    /// outside (0, 100] %, 0 requests per count window.
     pub fn check(&self) -> Result<()> {
         let bad = |m: String| Err(Error::InvalidArgument(m));
         if self.interval_ms == 0 || self.interval_ms > limits::MAX_INTERVAL_MS {
@@ -75,6 +150,9 @@ impl Measurement {
         if !(self.stability_pct.is_finite() && self.stability_pct > 0.0) {
             return bad(format!("stability percentage {}: must be a finite number > 0", self.stability_pct));
         }
+        if !(self.ci_target_pct.is_finite() && self.ci_target_pct > 0.0 && self.ci_target_pct <= 100.0) {
+            return bad(format!("CI target {} %: must be a finite number > 0 and at most 100", self.ci_target_pct));
+        }
         if self.mode == MeasurementMode::CountWindows && self.request_count == 0 {
             return bad("measurement request count 0: a count window needs at least one request".into());
         }
@@ -82,9 +160,34 @@ impl Measurement {
     }
 }
 
+impl Measurement {
+    /// Time windows under `rule` with its default window length and cap
+    /// ([`StopRule::default_interval_ms`], [`StopRule::default_max_trials`])
+    /// and perf_analyzer's other defaults.
+    pub fn for_rule(rule: StopRule) -> Measurement {
+        Measurement {
+            mode: MeasurementMode::TimeWindows,
+            interval_ms: rule.default_interval_ms(),
+            request_count: 50,
+            stability_pct: 10.0,
+            max_trials: rule.default_max_trials(),
+            percentile: None,
+            warmup_ms: 1000,
+            rule,
+            ci_target_pct: DEFAULT_CI_TARGET_PCT,
+        }
+    }
+
+    /// The rule the engine applies to these windows ([`StopRule::for_mode`]).
+    pub fn effective_rule(&self) -> StopRule {
+        self.rule.for_mode(self.mode)
+    }
+}
+
+/// The adaptive rule with its defaults (1000 ms windows, at most 20).
 impl Default for Measurement {
     fn default() -> Self {
-        Measurement { mode: MeasurementMode::TimeWindows, interval_ms: 5000, request_count: 50, stability_pct: 10.0, max_trials: 10, percentile: None, warmup_ms: 1000 }
+        Measurement::for_rule(StopRule::Adaptive)
     }
 }
 

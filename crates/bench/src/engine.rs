@@ -1,6 +1,8 @@
 //! The measurement engine, whatever the target: warm-up, windows until the
-//! stability rule is met (or the trials run out, the target hangs, fails
-//! every request or breaks), draining, and the load point with its warnings.
+//! stop rule is met (perf_analyzer's stability rule, plus the intervals'
+//! target under the adaptive rule; see [`super::StopRule`]) or the trials
+//! run out (the point is then unstable or noisy), the target hangs, fails
+//! every request or breaks; draining, and the load point with its warnings.
 //! The Triton path ([`super::measure_point`]) and the simulator
 //! ([`super::sim`]) both run a load level through [`measure`].
 
@@ -10,11 +12,11 @@ use std::time::{Duration, Instant};
 
 use super::export::LoadPoint;
 use super::loadgen::{self, LoadGen, LoadMode};
-use super::point::{combine, window_sample, Window};
+use super::point::{combine, point_start, precision, window_sample, Window};
 use super::resources::Sampler;
 use super::stats::{self, WindowSample};
 use super::target::{Probe, Target};
-use super::{limits, BenchConfig, MeasurementMode, Observer};
+use super::{limits, BenchConfig, MeasurementMode, Observer, StopRule};
 use tritium_triton::error::{Error, Result};
 use crate::trace::collect::Collector;
 use crate::trace::TraceSet;
@@ -127,6 +129,8 @@ pub(crate) fn measure<'a, T: Target>(
     // Warm-up: window 0 is thrown away. Deterministic mode has none: window 0
     // is the measurement (every one of its N requests counts).
     let deterministic = cfg.request_count.is_some();
+    // Count windows and deterministic runs keep perf_analyzer's rule.
+    let adaptive = !deterministic && m.effective_rule() == StopRule::Adaptive;
     if !deterministic {
         let warm_end = Instant::now() + Duration::from_millis(m.warmup_ms);
         while Instant::now() < warm_end && !interrupt.load(Ordering::Relaxed) {
@@ -138,6 +142,8 @@ pub(crate) fn measure<'a, T: Target>(
     let mut windows: Vec<Window> = Vec::new();
     let mut samples: Vec<WindowSample> = Vec::new();
     let mut stable = false;
+    // The stop rule is met: `stable`, and under the adaptive rule the intervals too.
+    let mut done = false;
     let mut empty_streak = 0;
     let mut failed_streak = 0;
     let mut stub_exited: Option<String> = None;
@@ -231,9 +237,10 @@ pub(crate) fn measure<'a, T: Target>(
         samples.push(s);
         windows.push(w);
         stable = samples.len() >= 3 && stats::is_stable(&samples, m.stability_pct, m.percentile.is_some());
-        obs.window(&lbl, k as u32, &s, stable);
+        done = stable && (!adaptive || precision(cfg, &windows[point_start(cfg, &windows)..]).meets(m.ci_target_pct));
+        obs.window(&lbl, k as u32, &s, done);
         k += 1;
-        if stable || interrupt.load(Ordering::Relaxed) || empty_streak >= 2 || failed_streak >= 2 || deterministic || stub_exited.is_some() {
+        if done || interrupt.load(Ordering::Relaxed) || empty_streak >= 2 || failed_streak >= 2 || deterministic || stub_exited.is_some() {
             break;
         }
     }
@@ -271,8 +278,9 @@ pub(crate) fn measure<'a, T: Target>(
         }
     } else if !stable && windows.len() >= 3 {
         let rep = stats::stability_report(&samples, m.stability_pct, m.percentile.is_some());
+        let which = if adaptive { format!("windows {}..={}", point_start(cfg, &windows) + 1, windows.len()) } else { "the last 3 windows".to_string() };
         warnings.push(format!(
-            "{lbl}: no stable measurement within {} windows (last 3 spread: throughput {:.1} %, latency {:.1} %, threshold {} %); numbers are the last 3 windows",
+            "{lbl}: no stable measurement within {} windows (last 3 spread: throughput {:.1} %, latency {:.1} %, threshold {} %); numbers are {which}",
             windows.len(),
             rep.throughput_spread_pct,
             rep.latency_spread_pct,
@@ -281,7 +289,20 @@ pub(crate) fn measure<'a, T: Target>(
     } else if !stable {
         warnings.push(format!("{lbl}: fewer than 3 windows; stability not established"));
     }
+    // The adaptive rule ran out of windows before its intervals were tight
+    // enough (an interrupted, failed or hanging point is not "noisy": it says why).
+    let ran_out = adaptive && !done && (windows.len() as u32) >= m.max_trials.max(1) && !interrupt.load(Ordering::Relaxed) && stub_exited.is_none() && empty_streak < 2 && failed_streak < 2;
+    let prec = ran_out.then(|| precision(cfg, &windows[point_start(cfg, &windows)..])).filter(|p| !p.meets(m.ci_target_pct));
+    if let Some(p) = &prec {
+        warnings.push(format!(
+            "{lbl}: {} after {} windows, above the {} % target: noisy; raise --max-trials or see diagnostics",
+            p.describe(),
+            windows.len(),
+            m.ci_target_pct
+        ));
+    }
     let mut point = combine(cfg, load, &windows, stable, warnings);
+    point.noisy = prec.is_some();
     super::diagnostics::attach(&mut point, sampler, windows.iter().map(|w| w.duration).sum(), threads, &lbl, &obs);
     if let Some(msg) = &stub_exited {
         point.error = Some(msg.clone());

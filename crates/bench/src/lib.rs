@@ -35,7 +35,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
-pub use config::{BenchConfig, Measurement, MeasurementMode};
+pub use config::{BenchConfig, Measurement, MeasurementMode, StopRule, DEFAULT_CI_TARGET_PCT};
 
 use tritium_triton::error::{Error, Result};
 use crate::trace::TraceSet;
@@ -51,7 +51,8 @@ use validate::OutputCheck;
 pub trait Observer {
     /// A load point starts.
     fn point_started(&self, _label: &str) {}
-    /// A window finished.
+    /// A window finished; `stable`: the stop rule is met after it (perf_analyzer's
+    /// stability rule, and the intervals' target under the adaptive rule).
     fn window(&self, _label: &str, _index: u32, _sample: &WindowSample, _stable: bool) {}
     /// A warning for the user.
     fn warn(&self, _message: &str) {}

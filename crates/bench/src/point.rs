@@ -1,14 +1,18 @@
 //! A load point from its windows: the per-window sample the stability rule
-//! judges, and the reported numbers (the last up to 3 windows merged, with
-//! the server's breakdown, resources, failures and warnings).
+//! judges, which windows make the point ([`point_start`]: the last 3 under
+//! perf_analyzer's rule, every window less a leading transient under the
+//! adaptive rule), how tight its intervals are ([`precision`]), and the
+//! reported numbers (those windows merged, with the server's breakdown,
+//! resources, their intervals, failures and warnings).
 
 use std::time::Duration;
 
 use super::export::{self, BatchBreakdown, LoadPoint, ServerBreakdown};
 use super::loadgen::{LoadMode, WindowAcc};
+use super::stats::adaptive::{relative_half_width_pct, trim_leading_transient, Precision};
 use super::stats::ci::{self, SubWindow};
-use super::stats::{LatencyIntervals, LatencySummary, WindowSample};
-use super::BenchConfig;
+use super::stats::{LatencyHistogram, LatencyIntervals, LatencySummary, ResourceIntervals, ServerIntervals, WindowSample};
+use super::{BenchConfig, StopRule};
 use tritium_model::ModelStats;
 
 /// One finished window.
@@ -63,9 +67,52 @@ fn server_breakdown(d: &ModelStats) -> Option<ServerBreakdown> {
     })
 }
 
-/// The reported numbers: the last (up to) 3 windows merged, as perf_analyzer reports the stable windows.
+/// Index of the first window of the point: the last (up to) 3 windows
+/// under perf_analyzer's rule (and in deterministic runs), as perf_analyzer
+/// reports the stable windows; under the adaptive rule every window after
+/// the warm-up less a leading transient ([`trim_leading_transient`]).
+pub(crate) fn point_start(cfg: &BenchConfig, windows: &[Window]) -> usize {
+    let m = &cfg.measurement;
+    if m.effective_rule() == StopRule::PerfAnalyzer || cfg.request_count.is_some() {
+        return windows.len().saturating_sub(3);
+    }
+    let samples: Vec<WindowSample> = windows.iter().map(|w| window_sample(w, cfg.batch_size, m.percentile)).collect();
+    trim_leading_transient(&samples, m.stability_pct)
+}
+
+/// The sub-windows of `windows`: the batches of the intervals.
+fn subwindows(windows: &[Window]) -> Vec<SubWindow> {
+    windows
+        .iter()
+        .flat_map(|w| w.subs.iter().zip(&w.acc.sub).map(|(d, s)| SubWindow { ok: s.ok, latency_ns: s.latency_ns as f64, seconds: d.as_secs_f64() }))
+        .collect()
+}
+
+/// How tight the intervals of a point made of `windows` are: the
+/// throughput's, and the `--percentile` latency's when one is set (the
+/// adaptive rule's test, [`Precision::meets`]).
+pub(crate) fn precision(cfg: &BenchConfig, windows: &[Window]) -> Precision {
+    let percentile = cfg.measurement.percentile;
+    let ok: u64 = windows.iter().map(|w| w.acc.ok).sum();
+    let secs = windows.iter().map(|w| w.duration.as_secs_f64()).sum::<f64>().max(1e-9);
+    let throughput = ok as f64 * f64::from(cfg.batch_size) / secs;
+    let subs = subwindows(windows);
+    let throughput_pct = (ok > 0).then(|| ci::throughput_interval(&subs, cfg.batch_size, throughput)).flatten().map(|i| relative_half_width_pct(throughput, i));
+    let latency_pct = percentile.and_then(|p| {
+        let mut h = LatencyHistogram::new();
+        for w in windows {
+            h.merge(&w.acc.hist);
+        }
+        let q = f64::from(p) / 100.0;
+        let est = h.quantile_ns(q) as f64 / 1e3;
+        ci::percentile_interval(&h, q, est).map(|i| relative_half_width_pct(est, i))
+    });
+    Precision { throughput_pct, latency_pct, percentile }
+}
+
+/// The reported numbers: the windows from [`point_start`] on, merged.
 pub(crate) fn combine(cfg: &BenchConfig, load: LoadMode, windows: &[Window], stable: bool, mut warnings: Vec<String>) -> LoadPoint {
-    let last = &windows[windows.len().saturating_sub(3)..];
+    let last = &windows[point_start(cfg, windows)..];
     let mut acc = WindowAcc::default();
     let mut dur = Duration::ZERO;
     let mut server: Option<ModelStats> = None;
@@ -84,10 +131,7 @@ pub(crate) fn combine(cfg: &BenchConfig, load: LoadMode, windows: &[Window], sta
     let latency = LatencySummary::from_histogram(&acc.hist);
     let throughput = acc.ok as f64 * cfg.batch_size as f64 / secs;
     // The sub-windows of the reported windows: the batches of the intervals.
-    let subs: Vec<SubWindow> = last
-        .iter()
-        .flat_map(|w| w.subs.iter().zip(&w.acc.sub).map(|(d, s)| SubWindow { ok: s.ok, latency_ns: s.latency_ns as f64, seconds: d.as_secs_f64() }))
-        .collect();
+    let subs = subwindows(last);
     let throughput_ci = (acc.ok > 0).then(|| ci::throughput_interval(&subs, cfg.batch_size, throughput)).flatten();
     let latency_ci = LatencyIntervals::compute(&subs, &acc.hist, &latency);
     let breakdown = server.as_ref().and_then(server_breakdown);
@@ -122,6 +166,11 @@ pub(crate) fn combine(cfg: &BenchConfig, load: LoadMode, windows: &[Window], sta
         resources.cpu_util_pct = avg(&|r| r.cpu_util_pct);
         resources.rss_mb = max(&|r| r.rss_mb);
     }
+    // Server phases and GPU figures exist per window: intervals over the windows.
+    let server_stats: Vec<tritium_model::InferenceStats> = last.iter().filter_map(|w| w.server.as_ref().map(|s| s.inference_stats)).collect();
+    let server_ci = breakdown.as_ref().and_then(|_| ServerIntervals::compute(&server_stats));
+    let per = |f: fn(&export::ResourceUsage) -> Option<f64>| last.iter().map(|w| f(&w.resources)).collect::<Vec<_>>();
+    let resources_ci = ResourceIntervals::compute(&per(|r| r.gpu_utilization_pct), &per(|r| r.gpu_memory_used_mb), resources.gpu_memory_used_mb);
     let (concurrency, request_rate) = match load {
         LoadMode::Concurrency(c) => (Some(c), None),
         LoadMode::RequestRate { rate, .. } => (None, Some(rate)),
@@ -172,6 +221,10 @@ pub(crate) fn combine(cfg: &BenchConfig, load: LoadMode, windows: &[Window], sta
         warnings,
         phases: None,
         diagnostics: None,
+        noisy: false,
+        throughput_ci_rel_pct: throughput_ci.map(|i| relative_half_width_pct(throughput, i)).filter(|v| v.is_finite()),
+        server_ci,
+        resources_ci,
     }
 }
 

@@ -527,3 +527,6 @@ mod interval;
 pub use interval::{plus_minus, Interval};
 pub mod ci;
 pub use ci::LatencyIntervals;
+pub mod adaptive;
+pub mod window_ci;
+pub use window_ci::{ResourceIntervals, ServerIntervals};

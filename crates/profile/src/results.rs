@@ -515,11 +515,11 @@ pub fn to_measurement(key: &str, concurrency: u32, p: &LoadPoint) -> VariantMeas
         gpu_memory_mb: p.resources.gpu_memory_used_mb,
         cpu_ram_mb: p.resources.rss_mb,
         failed: None,
-        // The load point's own 95 % intervals (absent in older results files);
-        // GPU memory has none yet (issue 12).
+        // The load point's own 95 % intervals (absent in older results files).
         throughput_ci: p.throughput_ci,
         latency_ci: p.latency_ci.unwrap_or_default(),
-        ..Default::default()
+        gpu_memory_ci: p.resources_ci.and_then(|r| r.gpu_memory_used_mb),
+        noisy: p.noisy,
     }
 }
 

@@ -44,8 +44,18 @@ impl Paths {
     }
 }
 
-/// The bench settings a model's `perf_analyzer_flags` describe.
+/// The bench settings a model's `perf_analyzer_flags` describe, under the
+/// default stop rule (adaptive, ±3 %; see [`bench_config_with`]).
 pub fn bench_config(model: &ModelPlan) -> Result<BenchConfig> {
+    bench_config_with(model, bench::StopRule::Adaptive, bench::DEFAULT_CI_TARGET_PCT)
+}
+
+/// The bench settings a model's `perf_analyzer_flags` describe, under the
+/// stop `rule` (`tritium_measurement_rule`) with its CI target
+/// (`tritium_ci_target`): `measurement-interval` and `max-trials` default to
+/// the rule's (1000 ms and 20 windows adaptive, 5000 ms and 10 under
+/// perf_analyzer's rule and for count windows), as `tritium bench` does.
+pub fn bench_config_with(model: &ModelPlan, rule: bench::StopRule, ci_target_pct: f64) -> Result<BenchConfig> {
     let flags = &model.perf_analyzer_flags;
     let mut b = BenchConfig::new(&model.name);
     b.batch_size = flags.batch_size().unwrap_or(1);
@@ -62,15 +72,18 @@ pub fn bench_config(model: &ModelPlan) -> Result<BenchConfig> {
         Some(super::config::MeasurementMode::CountWindows) => MeasurementMode::CountWindows,
         _ => MeasurementMode::TimeWindows,
     };
-    let interval = flags.measurement_interval_ms().unwrap_or(5000);
+    let rule = rule.for_mode(mode);
+    let interval = flags.measurement_interval_ms().unwrap_or(rule.default_interval_ms());
     b.measurement = bench::Measurement {
         mode,
         interval_ms: interval,
         request_count: flags.measurement_request_count().unwrap_or(50),
         stability_pct: flags.stability_percentage().unwrap_or(10.0),
-        max_trials: flags.max_trials().unwrap_or(10),
+        max_trials: flags.max_trials().unwrap_or(rule.default_max_trials()),
         percentile: flags.percentile(),
         warmup_ms: interval.min(1000),
+        rule,
+        ci_target_pct,
     };
     Ok(b)
 }
@@ -203,7 +216,7 @@ pub fn profile(cfg: &ProfileConfig, plan: &Plan, server: &Server, resume: Option
         let mut strategy = search::strategy_for(plan.search.mode).ok_or_else(|| {
             Error::InvalidArgument(format!("run_config_search_mode {:?} is not supported by tritium (use brute or quick)", plan.search.mode))
         })?;
-        let bcfg = bench_config(model)?;
+        let bcfg = bench_config_with(model, cfg.tritium_measurement_rule, cfg.tritium_ci_target)?;
         if let Some(notice) = search_space_notice(&space, plan.search.mode, &bcfg) {
             obs.warn(&format!("{}: {notice}", model.name));
         }
@@ -568,6 +581,7 @@ pub fn search_space_notice(space: &SearchSpace, mode: SearchMode, bcfg: &BenchCo
         return None;
     }
     let m = &bcfg.measurement;
+    // Both rules need at least 3 windows; the cap (max-trials) is the rule's.
     let per = (m.warmup_ms + 3 * m.interval_ms.max(1)) as f64 / 1000.0;
     let worst = (m.warmup_ms + u64::from(m.max_trials.max(1)) * m.interval_ms.max(1)) as f64 / 1000.0;
     let what = match mode {
@@ -575,10 +589,11 @@ pub fn search_space_notice(space: &SearchSpace, mode: SearchMode, bcfg: &BenchCo
         _ => "brute search, worst case",
     };
     Some(format!(
-        "large search space: {configs} configs ({what} {measurements} measurements, at least {} at {per:.1} s each, up to {} with max-trials {}; plus a load per config). Narrow the run_config_search_* bounds to shorten it",
+        "large search space: {configs} configs ({what} {measurements} measurements, at least {} at {per:.1} s each, up to {} with max-trials {} under the {} rule; plus a load per config). Narrow the run_config_search_* bounds to shorten it",
         duration_text(measurements as f64 * per),
         duration_text(measurements as f64 * worst),
-        m.max_trials.max(1)
+        m.max_trials.max(1),
+        tritium_util::Choice::name(m.effective_rule())
     ))
 }
 

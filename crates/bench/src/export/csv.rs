@@ -40,7 +40,11 @@ use tritium_util::write_atomic;
 /// the columns above see them where they were): "Inferences/Second CI Low"
 /// / "... CI High" and "Avg/p50/p90/p95/p99 latency CI Low" / "... CI High"
 /// (µs), the 95 % intervals of `LoadPoint::throughput_ci` and
-/// `LoadPoint::latency_ci`; empty when the measurement gives none.
+/// `LoadPoint::latency_ci`; empty when the measurement gives none. Then
+/// "Server Queue/Compute Input/Compute Infer/Compute Output/Request CI
+/// Low" / "... CI High" (µs, `LoadPoint::server_ci`), "Avg GPU Utilization
+/// CI Low/High" (%) and "Max GPU Memory Usage CI Low/High" (MB,
+/// `LoadPoint::resources_ci`), named after the columns they bound.
 ///
 /// Rows keep the report's point order (perf_analyzer sorts by throughput).
 /// Missing values are empty cells.
@@ -92,6 +96,20 @@ pub const CSV_COLUMNS: &[&str] = &[
     "p95 latency CI High",
     "p99 latency CI Low",
     "p99 latency CI High",
+    "Server Queue CI Low",
+    "Server Queue CI High",
+    "Server Compute Input CI Low",
+    "Server Compute Input CI High",
+    "Server Compute Infer CI Low",
+    "Server Compute Infer CI High",
+    "Server Compute Output CI Low",
+    "Server Compute Output CI High",
+    "Server Request CI Low",
+    "Server Request CI High",
+    "Avg GPU Utilization CI Low",
+    "Avg GPU Utilization CI High",
+    "Max GPU Memory Usage CI Low",
+    "Max GPU Memory Usage CI High",
 ];
 
 /// Formats a number for CSV: integers without a fraction, others with up to
@@ -142,6 +160,8 @@ pub(super) fn csv_row(p: &LoadPoint) -> Vec<String> {
         .map(|(k, v)| format!("{k}:{v};"))
         .collect();
     let ci = p.latency_ci.unwrap_or_default();
+    let sci = p.server_ci.unwrap_or_default();
+    let rci = p.resources_ci.unwrap_or_default();
     let lo = |i: Option<Interval>| i.map(|i| num(i.lo)).unwrap_or_default();
     let hi = |i: Option<Interval>| i.map(|i| num(i.hi)).unwrap_or_default();
     vec![
@@ -192,6 +212,20 @@ pub(super) fn csv_row(p: &LoadPoint) -> Vec<String> {
         hi(ci.p95),
         lo(ci.p99),
         hi(ci.p99),
+        lo(sci.queue),
+        hi(sci.queue),
+        lo(sci.compute_input),
+        hi(sci.compute_input),
+        lo(sci.compute_infer),
+        hi(sci.compute_infer),
+        lo(sci.compute_output),
+        hi(sci.compute_output),
+        lo(sci.request),
+        hi(sci.request),
+        lo(rci.gpu_utilization_pct),
+        hi(rci.gpu_utilization_pct),
+        lo(rci.gpu_memory_used_mb),
+        hi(rci.gpu_memory_used_mb),
     ]
 }
 

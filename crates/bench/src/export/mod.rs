@@ -11,7 +11,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use super::stats::{Interval, LatencyIntervals, LatencySummary};
+use super::stats::{Interval, LatencyIntervals, LatencySummary, ResourceIntervals, ServerIntervals};
 
 /// Version of the JSON report layout. Bump on any incompatible change;
 /// [`read_json`] rejects other versions.
@@ -140,6 +140,26 @@ pub struct LoadPoint {
     /// collected (and in files of older tritiums).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub diagnostics: Option<crate::diagnostics::Diagnostics>,
+    /// The adaptive rule ran to its cap (`--max-trials`) without the 95 %
+    /// intervals reaching `--ci-target`: the numbers are the best this
+    /// measurement gives, and wider than asked (a warning says by how
+    /// much). Always false under the perf-analyzer rule.
+    #[serde(default)]
+    pub noisy: bool,
+    /// The throughput interval's relative half-width achieved, percent of
+    /// `throughput` (the larger side); absent without an interval.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub throughput_ci_rel_pct: Option<f64>,
+    /// 95 % intervals of `server`'s per-request averages (µs), batch means
+    /// over the point's windows (`stats::window_ci`); absent with fewer
+    /// than 2 windows or without statistics.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_ci: Option<ServerIntervals>,
+    /// 95 % intervals of the GPU utilisation (%) and GPU memory used (MB)
+    /// in `resources`, over the point's windows; absent without a GPU
+    /// reading in at least 2 windows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resources_ci: Option<ResourceIntervals>,
 }
 
 /// How far a load point can be trusted (see [`LoadPoint::outcome`]).

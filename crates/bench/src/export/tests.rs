@@ -4,7 +4,7 @@ use std::path::Path;
 
 use super::csv::{csv_row, num};
 use super::*;
-use crate::stats::{Interval, LatencyIntervals};
+use crate::stats::{Interval, LatencyIntervals, ResourceIntervals, ServerIntervals};
 use std::time::{Duration, UNIX_EPOCH};
 use tritium_util::rfc3339_utc;
 
@@ -67,6 +67,10 @@ fn sample_point(concurrency: u32) -> LoadPoint {
         warnings: vec!["p99 \"spiky\", see log".into(), "line1\nline2".into()],
         phases: None,
         diagnostics: None,
+        noisy: false,
+        throughput_ci_rel_pct: Some(2.775),
+        server_ci: Some(ServerIntervals { queue: Some(Interval::new(90.0, 110.0)), compute_infer: Some(Interval::new(495.5, 504.5)), ..Default::default() }),
+        resources_ci: Some(ResourceIntervals { gpu_utilization_pct: Some(Interval::new(85.0, 90.0)), gpu_memory_used_mb: None }),
     }
 }
 
@@ -82,6 +86,8 @@ fn sample_report() -> BenchReport {
     rate_point.stable = false;
     rate_point.throughput_ci = None;
     rate_point.latency_ci = None;
+    rate_point.server_ci = None;
+    rate_point.resources_ci = None;
     BenchReport {
         schema_version: SCHEMA_VERSION,
         tool: "tritium".into(),
@@ -232,6 +238,11 @@ fn csv_round_trip() {
     assert_eq!((r["Inferences/Second CI Low"].as_str(), r["Inferences/Second CI High"].as_str()), ("1200.25", "1268.75"));
     assert_eq!((r["Avg latency CI Low"].as_str(), r["p99 latency CI High"].as_str()), ("800", "1500"));
     assert_eq!((r["p90 latency CI Low"].as_str(), r["p95 latency CI High"].as_str()), ("", ""));
+    assert_eq!((r["Server Queue CI Low"].as_str(), r["Server Queue CI High"].as_str()), ("90", "110"));
+    assert_eq!((r["Server Compute Infer CI Low"].as_str(), r["Server Compute Infer CI High"].as_str()), ("495.5", "504.5"));
+    assert_eq!((r["Server Compute Input CI Low"].as_str(), r["Server Request CI High"].as_str()), ("", ""));
+    assert_eq!((r["Avg GPU Utilization CI Low"].as_str(), r["Avg GPU Utilization CI High"].as_str()), ("85", "90"));
+    assert_eq!((r["Max GPU Memory Usage CI Low"].as_str(), r["Max GPU Memory Usage CI High"].as_str()), ("", ""));
     assert_eq!(rows[1]["Concurrency"], "8");
     // The intervals come after every perf_analyzer / earlier column, which keep their places.
     let warnings = CSV_COLUMNS.iter().position(|c| *c == "Warnings").unwrap();
@@ -249,6 +260,13 @@ fn csv_round_trip() {
     assert_eq!(q["Warnings"], "");
     assert_eq!(q["Inferences/Second CI Low"], "");
     assert_eq!(q["p99 latency CI High"], "");
+    assert_eq!(q["Server Queue CI Low"], "");
+    assert_eq!(q["Avg GPU Utilization CI High"], "");
+    // The server and GPU intervals follow the 12 client-side interval columns.
+    let p99_hi = CSV_COLUMNS.iter().position(|c| *c == "p99 latency CI High").unwrap();
+    assert_eq!(p99_hi, warnings + 12);
+    assert_eq!(CSV_COLUMNS[p99_hi + 1], "Server Queue CI Low");
+    assert_eq!(CSV_COLUMNS.len(), p99_hi + 15);
 }
 
 #[test]
@@ -265,6 +283,24 @@ fn intervals_are_optional_in_json() {
     let v = serde_json::to_value(&old).unwrap();
     assert!(v.get("throughput_ci").is_none() && v.get("latency_ci").is_none(), "{v}");
     assert_eq!(serde_json::from_value::<LoadPoint>(v).unwrap(), old);
+}
+
+#[test]
+fn server_and_gpu_intervals_and_noisy_in_json() {
+    let p = sample_point(2);
+    let v = serde_json::to_value(&p).unwrap();
+    assert_eq!(v["server_ci"]["queue"], serde_json::json!({"lo": 90.0, "hi": 110.0}));
+    assert!(v["server_ci"].get("compute_input").is_none(), "{v}");
+    assert_eq!(v["resources_ci"]["gpu_utilization_pct"], serde_json::json!({"lo": 85.0, "hi": 90.0}));
+    assert_eq!((v["noisy"].as_bool(), v["throughput_ci_rel_pct"].as_f64()), (Some(false), Some(2.775)));
+    assert_eq!(serde_json::from_value::<LoadPoint>(v.clone()).unwrap(), p);
+    // A point written before these fields existed reads as not noisy, without intervals.
+    let mut old = v;
+    for k in ["noisy", "throughput_ci_rel_pct", "server_ci", "resources_ci"] {
+        old.as_object_mut().unwrap().remove(k);
+    }
+    let back = serde_json::from_value::<LoadPoint>(old).unwrap();
+    assert!(!back.noisy && back.throughput_ci_rel_pct.is_none() && back.server_ci.is_none() && back.resources_ci.is_none());
 }
 
 #[test]

@@ -11,13 +11,22 @@ use crate::loadgen::LoadMode;
 use crate::resources::Sampler;
 use crate::sim::{self, Sim, SimConfig};
 use crate::stats::WindowSample;
-use crate::{BenchConfig, Measurement, MeasurementMode, Observer};
+use crate::{BenchConfig, Measurement, MeasurementMode, Observer, StopRule};
 
 /// Time windows of `interval_ms`, a 100 ms warm-up, the default 10 %
-/// stability threshold, at most `max_trials` windows.
+/// stability threshold, at most `max_trials` windows, under perf_analyzer's
+/// rule (the tests written before the adaptive rule existed test that one).
 pub(super) fn config(interval_ms: u64, max_trials: u32) -> BenchConfig {
     let mut c = BenchConfig::new("sim");
-    c.measurement = Measurement { mode: MeasurementMode::TimeWindows, interval_ms, request_count: 50, stability_pct: 10.0, max_trials, percentile: None, warmup_ms: 100 };
+    c.measurement = Measurement { mode: MeasurementMode::TimeWindows, interval_ms, request_count: 50, stability_pct: 10.0, max_trials, percentile: None, warmup_ms: 100, rule: StopRule::PerfAnalyzer, ci_target_pct: 3.0 };
+    c
+}
+
+/// [`config`] under the adaptive rule with a `ci_target_pct` target.
+pub(super) fn adaptive(interval_ms: u64, max_trials: u32, ci_target_pct: f64) -> BenchConfig {
+    let mut c = config(interval_ms, max_trials);
+    c.measurement.rule = StopRule::Adaptive;
+    c.measurement.ci_target_pct = ci_target_pct;
     c
 }
 

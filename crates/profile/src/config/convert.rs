@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde_yaml::Value as Yaml;
+use tritium_bench::StopRule;
 use tritium_model::lenient::{LBool, LStr, LU32};
 
 use super::key_check::join;
@@ -294,6 +295,22 @@ impl RawConfig {
         if let Some(v) = self.cpu_only_composing_models {
             c.cpu_only_composing_models = v.0;
         }
+        if let Some(v) = s(self.tritium_measurement_rule) {
+            c.tritium_measurement_rule = parse_measurement_rule(&v).ok_or_else(|| invalid("tritium_measurement_rule", format!("{v:?} is not one of adaptive, perf_analyzer")))?;
+        }
+        if let Some(v) = self.tritium_ci_target {
+            c.tritium_ci_target = v.0;
+        }
         Ok(c)
+    }
+}
+
+/// `tritium_measurement_rule`: `adaptive` or `perf_analyzer` (also
+/// `perf-analyzer`, as the bench flag spells it), any case.
+pub(super) fn parse_measurement_rule(s: &str) -> Option<StopRule> {
+    match s.trim().to_ascii_lowercase().replace('-', "_").as_str() {
+        "adaptive" => Some(StopRule::Adaptive),
+        "perf_analyzer" => Some(StopRule::PerfAnalyzer),
+        _ => None,
     }
 }

@@ -101,6 +101,9 @@ pub const KNOWN_KEYS: &[&str] = &[
     "plots",
     "report_model_configs",
     "output_formats",
+    // tritium extensions (not Model Analyzer keys): the measurement's stop rule
+    "tritium_measurement_rule",
+    "tritium_ci_target",
 ];
 
 /// The top-level keys tritium parses into [`ProfileConfig`](super::ProfileConfig) fields.
@@ -150,6 +153,9 @@ pub const SUPPORTED_KEYS: &[&str] = &[
     "concurrency_sweep_disable",
     "gpus",
     "cpu_only_composing_models",
+    // tritium extensions: adaptive | perf_analyzer, and the CI target in percent
+    "tritium_measurement_rule",
+    "tritium_ci_target",
 ];
 
 /// Keys of one `profile_models` entry that Model Analyzer accepts

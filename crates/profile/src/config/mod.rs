@@ -67,6 +67,8 @@ mod validate;
 mod tests;
 #[cfg(test)]
 mod validation_tests;
+#[cfg(test)]
+mod measurement_rule_tests;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -238,6 +240,13 @@ pub struct ProfileConfig {
     pub gpus: Vec<String>,
     /// `cpu_only_composing_models` (default empty).
     pub cpu_only_composing_models: Vec<String>,
+    /// `tritium_measurement_rule` (tritium extension; default adaptive):
+    /// when a load point ends, as `tritium bench --measurement-rule`.
+    pub tritium_measurement_rule: tritium_bench::StopRule,
+    /// `tritium_ci_target` (tritium extension; default 3): the adaptive
+    /// rule's target relative half-width of the 95 % intervals, percent
+    /// (0 < x ≤ 100), as `tritium bench --ci-target`.
+    pub tritium_ci_target: f64,
     /// Keys Model Analyzer knows that tritium ignores (dotted paths; CLI
     /// options as `--name`), for the caller to report.
     pub ignored_keys: Vec<String>,
@@ -299,6 +308,8 @@ impl ProfileConfig {
             concurrency_sweep_disable: false,
             gpus: vec![DEFAULT_GPUS.to_string()],
             cpu_only_composing_models: Vec::new(),
+            tritium_measurement_rule: tritium_bench::StopRule::Adaptive,
+            tritium_ci_target: tritium_bench::DEFAULT_CI_TARGET_PCT,
             ignored_keys: Vec::new(),
             set_by_user: BTreeSet::new(),
         }

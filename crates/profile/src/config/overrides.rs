@@ -104,6 +104,14 @@ impl ProfileConfig {
                     .ok_or_else(|| bad("expected http or grpc".into()))?
             }
             "perf-output" => self.perf_output = boolv()?,
+            // tritium extensions
+            "tritium-measurement-rule" => {
+                self.tritium_measurement_rule = super::convert::parse_measurement_rule(value)
+                    .ok_or_else(|| bad("expected adaptive or perf_analyzer".into()))?
+            }
+            "tritium-ci-target" => {
+                self.tritium_ci_target = value.trim().parse().map_err(|_| bad("expected a percentage, e.g. 3".into()))?
+            }
             "perf-output-path" => self.perf_output_path = Some(value.to_string()),
             "skip-summary-reports" => self.skip_summary_reports = boolv()?,
             "skip-detailed-reports" => self.skip_detailed_reports = boolv()?,

@@ -60,6 +60,10 @@ impl ProfileConfig {
                 ));
             }
         }
+        let ci = self.tritium_ci_target;
+        if !(ci.is_finite() && ci > 0.0 && ci <= 100.0) {
+            return Err(invalid("tritium_ci_target", format!("{ci} is not a percentage > 0 and at most 100 (the adaptive rule's target ± on throughput, e.g. 3)")));
+        }
         if self.concurrency.contains(&0) {
             return Err(invalid("concurrency", "values must be at least 1".into()));
         }

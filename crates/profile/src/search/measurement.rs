@@ -43,6 +43,9 @@ pub struct VariantMeasurement {
     pub latency_ci: LatencyIntervals,
     /// 95 % confidence interval of `gpu_memory_mb`; None: unknown.
     pub gpu_memory_ci: Option<Interval>,
+    /// The measurement ran to its cap without its intervals reaching the
+    /// adaptive rule's target (bench's `LoadPoint::noisy`).
+    pub noisy: bool,
 }
 
 impl VariantMeasurement {
@@ -95,5 +98,31 @@ impl VariantMeasurement {
             Metric::GpuUsedMemory => self.gpu_memory_ci,
             Metric::CpuUsedRam => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tritium_bench::export::{LoadPoint, ResourceUsage};
+    use tritium_bench::stats::{LatencySummary, ResourceIntervals};
+
+    #[test]
+    fn a_load_point_gives_its_gpu_memory_interval_and_noisy_flag() {
+        let latency = LatencySummary { count: 10, avg_us: 1000.0, min_us: 900.0, max_us: 1100.0, p50_us: 1000.0, p90_us: 1050.0, p95_us: 1070.0, p99_us: 1090.0, p999_us: 1100.0, ..Default::default() };
+        let p = LoadPoint {
+            requests: 10,
+            throughput: 100.0,
+            latency,
+            noisy: true,
+            resources: ResourceUsage { gpu_memory_used_mb: Some(1020.0), ..Default::default() },
+            resources_ci: Some(ResourceIntervals { gpu_utilization_pct: None, gpu_memory_used_mb: Some(Interval::new(1000.0, 1020.0)) }),
+            ..Default::default()
+        };
+        let m = crate::results::to_measurement("k", 4, &p);
+        assert!(m.noisy && m.is_valid());
+        assert_eq!(m.metric_interval(Metric::GpuUsedMemory), Some(Interval::new(1000.0, 1020.0)));
+        let m = crate::results::to_measurement("k", 4, &LoadPoint { resources_ci: None, noisy: false, ..p });
+        assert!(!m.noisy && m.gpu_memory_ci.is_none());
     }
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 use tritium_bench::loadgen::LoadMode;
 use tritium_bench::resources::Sampler;
 use tritium_bench::sim::{self, Sim, SimConfig};
-use tritium_bench::{BenchConfig, Measurement, MeasurementMode, Quiet};
+use tritium_bench::{BenchConfig, Measurement, MeasurementMode, Quiet, StopRule};
 
 use super::*;
 use crate::results::to_measurement;
@@ -24,7 +24,7 @@ struct EngineSim {
 impl EngineSim {
     fn new() -> Self {
         let mut bench = BenchConfig::new("sim");
-        bench.measurement = Measurement { mode: MeasurementMode::TimeWindows, interval_ms: 80, request_count: 50, stability_pct: 10.0, max_trials: 8, percentile: None, warmup_ms: 50 };
+        bench.measurement = Measurement { mode: MeasurementMode::TimeWindows, interval_ms: 80, request_count: 50, stability_pct: 10.0, max_trials: 8, percentile: None, warmup_ms: 50, rule: StopRule::PerfAnalyzer, ci_target_pct: 3.0 };
         EngineSim { sampler: Sampler::start(Duration::from_millis(50)), bench, measured: Vec::new() }
     }
 }
