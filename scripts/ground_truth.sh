@@ -54,8 +54,10 @@ for i in $(seq 1 "$K"); do
     --output-model-repository-path "$run/results/output_models" > "$run/profile.log" 2>&1 \
     || echo "[ground truth] run $i: tritium profile exited $? (see $run/profile.log)"
   echo "[ground truth] run $i took $(( $(date +%s) - start )) s"
-  if [ -f "$run/results/results.json" ]; then
-    results+=("$run/results/results.json")
+  # results.json sits under the export path's results/ (beside the CSVs).
+  found=$(find "$run/results" -name results.json -not -path '*/checkpoints/*' | head -1)
+  if [ -n "$found" ]; then
+    results+=("$found")
   else
     tail -20 "$run/profile.log"
   fi
