@@ -8,6 +8,7 @@ use super::loadgen::{self, LoadMode, WindowAcc};
 use super::point::{window_sample, Window};
 use super::{BenchConfig, Measurement, MeasurementMode};
 
+mod sim_affine;
 mod sim_closed_loop;
 mod sim_failures;
 mod sim_intervals;
