@@ -213,3 +213,63 @@ fn send_signal(pid: i32, sig: i32) -> i32 {
         libc::kill(pid, sig)
     }
 }
+
+/// `tritium bench --repeat N` through the CLI (issue 12 item 5).
+fn bench_cli(extra: &[&str]) -> std::process::Output {
+    std::process::Command::new(common::tritium_bin())
+        .args(["bench", "--model-repository"])
+        .arg(common::models_dir())
+        .args(["-m", "sleep_fixed", "-p", "200", "--max-trials", "4", "--warmup", "100", "-s", "50"])
+        .args(extra)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn repeat_runs_every_level_n_times_and_reports_the_spread() {
+    let dir = tempfile::tempdir().unwrap();
+    let j = dir.path().join("repeat.json");
+    let out = bench_cli(&["--concurrency-range", "1:2", "--repeat", "3", "--json", j.to_str().unwrap()]);
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(matches!(out.status.code(), Some(0) | Some(3)), "{stdout}\n{stderr}");
+    assert!(stderr.contains("repeat: run 2 of 3") && stderr.contains("repeat: run 3 of 3"), "{stderr}");
+    assert!(stdout.contains("run 3 of 3:") && stdout.contains("between-run spread over 3 of 3 run(s)"), "{stdout}");
+    // The report reads back as before (points = run 1's); the repeat section is additive.
+    let r = export::read_json(&j).unwrap();
+    assert_eq!(r.points.len(), 2);
+    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&j).unwrap()).unwrap();
+    let rep = &v["repeat"];
+    assert_eq!((rep["repeat"].as_u64(), rep["runs"].as_u64()), (Some(3), Some(3)), "{rep}");
+    let levels = rep["levels"].as_array().unwrap();
+    assert_eq!(levels.len(), 2, "{rep}");
+    for (l, load) in levels.iter().zip(["concurrency 1", "concurrency 2"]) {
+        assert_eq!(l["load"], load);
+        assert_eq!(l["runs"], 3);
+        let tp = &l["throughput"]["spread"];
+        let values: Vec<f64> = tp["values"].as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect();
+        assert_eq!(values.len(), 3, "{l}");
+        // Every run measured the model (5 ms per execution: at most 200 executions/s per level).
+        assert!(values.iter().all(|&x| x > 0.0), "{values:?}");
+        assert!(tp["min"].as_f64().unwrap() <= tp["mean"].as_f64().unwrap() && tp["mean"].as_f64().unwrap() <= tp["max"].as_f64().unwrap(), "{tp}");
+        assert!(tp["ci"]["lo"].as_f64().is_some() && l["p99_us"]["spread"]["sd"].as_f64().is_some(), "{l}");
+        assert!(!l["verdict"].as_str().unwrap().is_empty(), "{l}");
+        assert!(stdout.contains(&format!("{load}: ")), "{stdout}");
+    }
+    // Without --repeat the JSON has no repeat section.
+    let j1 = dir.path().join("once.json");
+    let out = bench_cli(&["--concurrency-range", "1", "--json", j1.to_str().unwrap()]);
+    assert!(matches!(out.status.code(), Some(0) | Some(3)), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&j1).unwrap()).unwrap();
+    assert!(v.get("repeat").is_none());
+}
+
+#[test]
+fn repeat_outside_1_to_100_is_refused_with_the_flag_named() {
+    for bad in ["0", "101"] {
+        let out = bench_cli(&["--repeat", bad]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{bad}: {stderr}");
+        assert!(stderr.contains("--repeat") && stderr.contains("1..=100"), "{bad}: {stderr}");
+    }
+}

@@ -145,6 +145,15 @@ pub struct BenchArgs {
     /// Do not load the model (it must already be loaded; only useful from the library).
     #[arg(long, hide = true)]
     pub no_load: bool,
+    // --- `--repeat N` (issue 12 item 5; logic in cli::repeat and tritium_bench::repeat) ---
+    /// Run the whole set of load levels N times back to back in the same server
+    /// (models stay loaded), 1..=100, and report per level the between-run spread
+    /// of throughput and p99 (mean, sd, min–max, cv, 95 % interval of the mean)
+    /// and whether it exceeds what the within-run intervals allow. Tables, CSV and
+    /// `points` in --json are run 1's; --json gains a `repeat` section.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=tritium_bench::repeat::MAX_REPEAT as i64))]
+    pub repeat: u32,
+    // --- end of `--repeat` ---
 }
 
 fn in_range<T: std::str::FromStr + PartialOrd + std::fmt::Display + Copy>(s: &str, lo: T, hi: T, why: &str) -> Result<T, String> {
@@ -534,10 +543,10 @@ fn check_outputs(a: &BenchArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn write_outputs(a: &BenchArgs, run: &bench::BenchRun) -> anyhow::Result<()> {
+fn write_outputs(a: &BenchArgs, run: &bench::BenchRun, spread: Option<&tritium_bench::repeat::RepeatSummary>) -> anyhow::Result<()> {
     let report = &run.report;
     if let Some(p) = &a.json {
-        export::write_json(report, p).with_context(|| format!("writing --json {}", p.display()))?;
+        super::repeat::write_json(report, spread, p).with_context(|| format!("writing --json {}", p.display()))?;
         eprintln!("wrote {}", p.display());
     }
     if let Some(p) = &a.csv {
@@ -583,6 +592,9 @@ pub fn run(a: BenchArgs) -> anyhow::Result<i32> {
     };
     let obs = TermObserver { bar };
     let run = bench::run(&server, &cfg, &interrupt, &obs);
+    // --- `--repeat N`: runs 2..=N in the same server (cli::repeat) ---
+    let later = if run.is_ok() { super::repeat::more_runs(a.repeat, &interrupt, || bench::run(&server, &cfg, &interrupt, &obs)) } else { Vec::new() };
+    // --- end of `--repeat` ---
     if let Some(b) = &obs.bar {
         b.finish_and_clear();
     }
@@ -599,12 +611,23 @@ pub fn run(a: BenchArgs) -> anyhow::Result<i32> {
             print!("\nphases of traced requests, {}:\n{}", load_label(p), ph.render());
         }
     }
-    write_outputs(&a, &run)?;
+    // --- `--repeat N`: later runs' tables and the between-run spread ---
+    let spread = super::repeat::report(a.repeat, report, &later, table);
+    // --- end of `--repeat` ---
+    write_outputs(&a, &run, spread.as_ref())?;
     if interrupt.load(Ordering::SeqCst) {
         return Ok(exit::INTERRUPTED);
     }
     // Deterministic runs have no stability to judge: success = every request succeeded.
-    Ok(exit_code(report, cfg.loads.len(), a.request_count))
+    // With --repeat: the worst run's code, and partial when a run is missing.
+    let mut code = exit_code(report, cfg.loads.len(), a.request_count);
+    for r in &later {
+        code = exit::worst(code, exit_code(r, cfg.loads.len(), a.request_count));
+    }
+    if (later.len() as u32) + 1 < a.repeat {
+        code = exit::worst(code, exit::PARTIAL);
+    }
+    Ok(code)
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ pub mod bench;
 mod choice;
 pub mod exit;
 pub mod profile;
+pub mod repeat;
 
 use tritium_triton::runtime::{self as runtime, install::InstallOptions};
 use tritium_triton::LogLevel;

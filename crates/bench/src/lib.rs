@@ -23,6 +23,7 @@ pub mod limits;
 pub mod loadgen;
 mod point;
 pub mod probe;
+pub mod repeat;
 pub mod resources;
 pub mod sim;
 pub mod stats;

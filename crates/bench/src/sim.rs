@@ -50,6 +50,17 @@ pub enum ServiceTime {
         /// Time for the service time to double.
         doubling: Duration,
     },
+    /// A batch of `b` takes `base + per_item × b`, times a mean-one
+    /// log-normal factor `e^(σ·z − σ²/2)`: its mean is exactly
+    /// `base + per_item × b` (the `noisy_service` test model's law).
+    Affine {
+        /// Fixed cost of one execution.
+        base: Duration,
+        /// Added cost per request in the batch.
+        per_item: Duration,
+        /// σ of the underlying normal (0 = deterministic).
+        sigma: f64,
+    },
 }
 
 /// A kind of failure: each request fails with probability `rate` (kinds
@@ -88,12 +99,14 @@ impl SimConfig {
     }
 
     /// The most requests per second the model can complete:
-    /// instances × max batch / (median) service time at the start.
+    /// instances × max batch / (median; for `Affine` mean) service time of a
+    /// full batch at the start.
     pub fn capacity(&self) -> f64 {
         let s = match &self.service {
             ServiceTime::Constant(d) => *d,
             ServiceTime::LogNormal { median, .. } => *median,
             ServiceTime::Drifting { start, .. } => *start,
+            ServiceTime::Affine { base, per_item, .. } => *base + per_item.saturating_mul(self.max_batch.max(1) as u32),
         };
         (self.instances.max(1) * self.max_batch.max(1)) as f64 / s.as_secs_f64().max(1e-9)
     }
@@ -345,7 +358,7 @@ impl State {
             let failure = self.failure(cfg);
             items.push((r, at, failure));
         }
-        let service = self.service(cfg, start.saturating_duration_since(born));
+        let service = self.service(cfg, start.saturating_duration_since(born), items.len());
         self.busy[instance] = true;
         Batch { instance, start, done_at: start + service, service, items }
     }
@@ -365,7 +378,7 @@ impl State {
         None
     }
 
-    fn service(&mut self, cfg: &SimConfig, age: Duration) -> Duration {
+    fn service(&mut self, cfg: &SimConfig, age: Duration, batch: usize) -> Duration {
         match &cfg.service {
             ServiceTime::Constant(d) => *d,
             ServiceTime::LogNormal { median, sigma } => {
@@ -375,6 +388,12 @@ impl State {
                 median.mul_f64((sigma * z).exp().clamp(1e-3, 1e3))
             }
             ServiceTime::Drifting { start, doubling } => start.mul_f64(2f64.powf(age.as_secs_f64() / doubling.as_secs_f64().max(1e-9)).min(1e6)),
+            ServiceTime::Affine { base, per_item, sigma } => {
+                let mean = *base + per_item.saturating_mul(batch.max(1) as u32);
+                let (u1, u2) = (self.uniform(), self.uniform());
+                let z = (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos();
+                mean.mul_f64((sigma * z - sigma * sigma / 2.0).exp().clamp(1e-3, 1e3))
+            }
         }
     }
 

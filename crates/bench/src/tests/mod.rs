@@ -10,6 +10,7 @@ use super::{BenchConfig, Measurement, MeasurementMode};
 
 mod combine;
 mod sim_adaptive;
+mod sim_affine;
 mod sim_closed_loop;
 mod sim_failures;
 mod sim_intervals;
