@@ -432,3 +432,39 @@ fn intervals_and_ties_render() {
     let strokes = |pdf: &Path| poppler("pdftocairo", &["-svg"], pdf).matches("<path").count();
     assert!(strokes(&paths.summaries[1]) > strokes(&plain_paths.summaries[1]) + 20, "error bars add segments to the plots");
 }
+
+#[test]
+fn measurement_quality_is_said_in_the_summary() {
+    // A noisy point, a cause of noise on two points and a drifted reference: the summary PDF says all three.
+    let mut r = load("intervals.json");
+    let m = &mut r.models[1];
+    let mut touched = 0;
+    for rec in m.measurements.iter_mut().filter(|x| x.point.is_some()).take(2) {
+        let p = rec.point.as_mut().unwrap();
+        p.noisy = touched == 0;
+        let cause = format!("CPU steal {} %: the VM's host is taking cycles from this machine; numbers will not reproduce", 7 + touched);
+        p.diagnostics = Some(tritium::bench::diagnostics::Diagnostics { causes: vec![cause], ..Default::default() });
+        touched += 1;
+    }
+    m.drift = Some(tritium::profile::results::DriftRecord {
+        config: m.default_config.clone(),
+        batch_size: 1,
+        concurrency: 1,
+        points: Vec::new(),
+        drifted: true,
+        change: -0.12,
+        warning: Some("reference point drifted −12 % (2622 → 2317 infer/s) during the profile: rankings across that span are unreliable".into()),
+    });
+    let (dir, _g) = out_dir("quality");
+    let paths = report::build_from(&r, &dir).unwrap();
+    let s = pdf_text(&paths.summaries[1]);
+    let what = "summary with noisy points, causes and drift";
+    has(&s, "Measurement quality: 1 of", what);
+    has(&s, "measurements are noisy", what);
+    has(&s, "CPU steal in 2 of", what);
+    has(&s, "(worst: CPU steal 8 %)", what);
+    has(&s, "reference point drifted", what);
+    // The clean fixture says nothing of the kind.
+    let (_, clean, _, _g2) = build("intervals.json", "quality_clean");
+    assert!(!pdf_text(&clean.summaries[1]).contains("Measurement quality"), "a clean run claims no noise");
+}

@@ -223,7 +223,10 @@ impl<'a> EmbeddedMeasurer<'a> {
         let sets = self.sets.as_ref().map(|(_, s)| s.as_slice()).unwrap_or(&[]);
         let t0 = Instant::now();
         // Profile runs untraced: the point alone (no timelines come beside it).
-        let r = bench::measure_point(self.server, &self.bench, sets, LoadMode::Concurrency(concurrency), self.sampler, self.interrupt, self.observer).map(|(p, _)| p);
+        // The point's own warnings (noise causes, noisy at the cap) name the model and config.
+        let name = self.results.model_mut(&self.model).config_for(v, &config).name.clone();
+        let named = Named { inner: self.observer, prefix: format!("{}: {name} @ batch {batch_size}, ", self.model) };
+        let r = bench::measure_point(self.server, &self.bench, sets, LoadMode::Concurrency(concurrency), self.sampler, self.interrupt, &named).map(|(p, _)| p);
         self.measure_seconds += t0.elapsed().as_secs_f64();
         if store {
             self.taken += 1;
@@ -308,4 +311,23 @@ fn named(mut c: Value, name: &str) -> Value {
         o.insert("name".into(), Value::String(name.to_string()));
     }
     c
+}
+
+/// Passes a load point's progress on, its warnings prefixed with the model
+/// and config they are about ("m: m_config_2 @ batch 1, concurrency 4: CPU steal 7 %…").
+struct Named<'a> {
+    inner: &'a dyn Observer,
+    prefix: String,
+}
+
+impl Observer for Named<'_> {
+    fn point_started(&self, label: &str) {
+        self.inner.point_started(label)
+    }
+    fn window(&self, label: &str, index: u32, sample: &tritium_bench::stats::WindowSample, stable: bool) {
+        self.inner.window(label, index, sample, stable)
+    }
+    fn warn(&self, message: &str) {
+        self.inner.warn(&format!("{}{message}", self.prefix))
+    }
 }

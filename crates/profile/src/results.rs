@@ -39,7 +39,9 @@ use tritium_bench::stats::Interval;
 use tritium_util::write_atomic;
 use tritium_triton::error::{Error, Result};
 
+mod quality;
 mod stability;
+pub use quality::Quality;
 pub use stability::{ContenderRecord, DriftPointRecord, DriftRecord, RemeasurementRecord};
 
 /// Version of `results.json` / the checkpoint written by this tritium.

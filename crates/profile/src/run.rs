@@ -728,6 +728,10 @@ pub fn summary(results: &ProfileResults) -> String {
         if let Some(w) = m.drift.as_ref().and_then(|d| d.warning.as_ref()) {
             s += &format!("   WARNING: {w}\n");
         }
+        // Noisy points and what disturbed the measurements (bench's diagnostics), grouped.
+        for line in m.quality().noise_lines() {
+            s += &format!("   NOISE: {line}\n");
+        }
         // Skipped client batch sizes, one line per config.
         let mut skipped: Vec<(&str, Vec<u32>)> = Vec::new();
         for k in &m.skipped {

@@ -370,6 +370,11 @@ pub fn render(r: &ProfileResults, v: &ModelView<'_>, what: &str) -> Result<Vec<u
         note += " ≈: statistically tied with the best: the difference is within the 95 % intervals, so the measurements cannot rank them apart (the order between them comes from the secondary objectives and resources); tied rows share the best's shading.";
     }
     let mut notes: Vec<(String, bool)> = vec![(note, false)];
+    // How far the numbers can be trusted: noisy points, causes of noise, drift, re-measured ties.
+    let quality = m.quality().lines();
+    if !quality.is_empty() {
+        notes.push((format!("Measurement quality: {}.", quality.join(". ")), true));
+    }
     for c in m.configs.iter().filter(|c| c.error.is_some()) {
         notes.push((format!("{} ({}) failed to load: {}", c.name, describe(c), c.error.as_deref().unwrap_or_default()), true));
     }
