@@ -438,13 +438,11 @@ fn measurement_quality_is_said_in_the_summary() {
     // A noisy point, a cause of noise on two points and a drifted reference: the summary PDF says all three.
     let mut r = load("intervals.json");
     let m = &mut r.models[1];
-    let mut touched = 0;
-    for rec in m.measurements.iter_mut().filter(|x| x.point.is_some()).take(2) {
+    for (touched, rec) in m.measurements.iter_mut().filter(|x| x.point.is_some()).take(2).enumerate() {
         let p = rec.point.as_mut().unwrap();
         p.noisy = touched == 0;
         let cause = format!("CPU steal {} %: the VM's host is taking cycles from this machine; numbers will not reproduce", 7 + touched);
         p.diagnostics = Some(tritium::bench::diagnostics::Diagnostics { causes: vec![cause], ..Default::default() });
-        touched += 1;
     }
     m.drift = Some(tritium::profile::results::DriftRecord {
         config: m.default_config.clone(),
