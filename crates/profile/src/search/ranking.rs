@@ -49,7 +49,8 @@ pub fn best_per_variant(
     objectives: &Objectives,
 ) -> Vec<RankedConfig> {
     let mut order: Vec<String> = Vec::new();
-    let mut by_key: HashMap<String, (&ModelConfigVariant, Vec<(VariantMeasurement, bool)>)> = HashMap::new();
+    type Measured = Vec<(VariantMeasurement, bool)>;
+    let mut by_key: HashMap<String, (&ModelConfigVariant, Measured)> = HashMap::new();
     for (variant, m) in measurements {
         if !m.is_valid() {
             continue;
