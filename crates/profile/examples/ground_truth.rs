@@ -2,8 +2,11 @@
 //! deterministic simulator: R seeded repetitions of the quick and brute
 //! searches over a model whose capacity per config is known analytically,
 //! scored for how often the pick is the true best or declares it tied, for
-//! the tie-aware ranking and for "today's rule" (the argmax of the point
-//! estimates, computed from the same measurements).
+//! the tie-aware ranking (the library's anchored rule: the tie set is the
+//! configs statistically tied with the point-estimate leader, the pick the
+//! tie-breaks' choice within it; see `tritium_profile::search::anchored_order`)
+//! and for "today's rule" (the argmax of the point estimates, computed from
+//! the same measurements).
 //!
 //! The simulated model is `tests/models/noisy_service` at a tenth of its time
 //! scale: an execution of a batch of b takes `(0.1 ms + 0.4 ms·b)` times a
@@ -34,7 +37,7 @@ use tritium_bench::sim::{self, ServiceTime, Sim, SimConfig};
 use tritium_bench::stats::LatencyIntervals;
 use tritium_bench::{BenchConfig, Measurement, MeasurementMode, Quiet, StopRule, DEFAULT_CI_TARGET_PCT};
 use tritium_profile::results::to_measurement;
-use tritium_profile::search::{break_tie, statistically_tied, top_configs, BruteSearch, Resources, Verdict, Measurer, ModelConfigVariant, QuickSearch, SearchSpace, SearchStrategy, VariantMeasurement};
+use tritium_profile::search::{top_configs, BruteSearch, Measurer, ModelConfigVariant, QuickSearch, SearchSpace, SearchStrategy, VariantMeasurement};
 
 const BASE_MS: f64 = 0.1;
 const PER_ITEM_MS: f64 = 0.4;
@@ -91,39 +94,6 @@ struct Tally {
     tie_set: usize,
     aware_loss: f64,
     argmax_loss: f64,
-    anchored_declared: usize,
-    anchored_in_band: usize,
-    anchored_best: usize,
-    anchored_loss: f64,
-}
-
-/// A config as (instances, max batch size).
-type Coords = (u32, u32);
-
-/// The anchored tie-aware rule (a proposal, evaluated on the same data):
-/// each config represented by its highest-throughput measurement, the leader
-/// = the argmax of those, the tie set = the configs statistically tied with
-/// the leader (not with each other: ties are not transitive), the pick = the
-/// tie-breaks' choice within it. Returns (pick, tie set), as (instances, max batch).
-fn anchored(out: &[(ModelConfigVariant, VariantMeasurement)], objectives: &tritium_profile::config::Objectives) -> Option<(Coords, Vec<Coords>)> {
-    let mut reps: Vec<(&ModelConfigVariant, &VariantMeasurement)> = Vec::new();
-    for (v, m) in out.iter().filter(|(_, m)| m.is_valid()) {
-        match reps.iter_mut().find(|(rv, _)| rv.key() == v.key()) {
-            Some(r) if m.throughput > r.1.throughput => r.1 = m,
-            Some(_) => {}
-            None => reps.push((v, m)),
-        }
-    }
-    let leader = *reps.iter().max_by(|a, b| a.1.throughput.total_cmp(&b.1.throughput))?;
-    let tied: Vec<(&ModelConfigVariant, &VariantMeasurement)> = reps.iter().copied().filter(|(v, m)| v.key() == leader.0.key() || statistically_tied(objectives, m, leader.1)).collect();
-    let mut pick = leader;
-    for c in &tied {
-        if break_tie(objectives, c.1, &Resources::of(c.0), pick.1, &Resources::of(pick.0)) == Verdict::Better {
-            pick = *c;
-        }
-    }
-    let kb = |v: &ModelConfigVariant| (v.instance_count.max(1), v.max_batch_size.max(1));
-    Some((kb(pick.0), tied.iter().map(|(v, _)| kb(v)).collect()))
 }
 
 /// Wilson 95 % interval of a proportion, in percent.
@@ -197,11 +167,6 @@ fn main() {
             let bare: Vec<(ModelConfigVariant, VariantMeasurement)> = out.measurements.iter().map(|(v, x)| (v.clone(), VariantMeasurement { throughput_ci: None, latency_ci: LatencyIntervals::default(), ..x.clone() })).collect();
             let argmax = top_configs(&bare, &space.constraints, &space.objectives, 1);
             let ac = argmax.first().map(|a| (a.variant.instance_count.max(1), a.variant.max_batch_size.max(1))).unwrap_or((0, 0));
-            let (nc, nset) = anchored(&out.measurements, &space.objectives).unwrap_or(((0, 0), Vec::new()));
-            t.anchored_declared += usize::from(nset.contains(&(MAX_INSTANCES, MAX_BATCH)));
-            t.anchored_in_band += usize::from(nc.0 > 0 && in_band(nc.0, nc.1));
-            t.anchored_best += usize::from(is_best(Some(nc)));
-            t.anchored_loss += if nc.0 > 0 { 1.0 - capacity(nc.0, nc.1) / best_cap } else { 1.0 };
             t.runs += 1;
             t.aware_best += usize::from(is_best(Some(pc)));
             t.aware_declared += usize::from(declared);
@@ -212,16 +177,13 @@ fn main() {
             t.aware_loss += 1.0 - capacity(pc.0, pc.1) / best_cap;
             t.argmax_loss += if ac.0 > 0 { 1.0 - capacity(ac.0, ac.1) / best_cap } else { 1.0 };
             eprintln!(
-                "{mode} seed {seed}: tie-aware pick {}×{} tied with [{}]{}, argmax {}×{}, anchored {}×{} of {:?}; {} measurements, {:.1} s",
+                "{mode} seed {seed}: tie-aware pick {}×{} tied with [{}]{}, argmax {}×{}; {} measurements, {:.1} s",
                 pc.0,
                 pc.1,
                 pick.tied_with.iter().map(|k| coords(k).map(|(a, b)| format!("{a}×{b}")).unwrap_or_else(|| k.clone())).collect::<Vec<_>>().join(", "),
                 if declared { "" } else { " — MISS" },
                 ac.0,
                 ac.1,
-                nc.0,
-                nc.1,
-                nset,
                 out.measurement_count(),
                 t0.elapsed().as_secs_f64()
             );
@@ -233,11 +195,9 @@ fn main() {
         println!("  tie-aware: pick is the true best (3×8):             {}", rate(t.aware_best, n));
         println!("  argmax:    pick is the true best (3×8):             {}", rate(t.argmax_best, n));
         println!("  argmax:    pick within {tie_pct} % of the best capacity:   {}", rate(t.argmax_in_band, n));
-        println!("  anchored (proposal: tie set = configs tied with the argmax): declares the true best: {}", rate(t.anchored_declared, n));
-        println!("  anchored: pick within {tie_pct} % of the best capacity:  {}; pick is the true best: {}; capacity lost {:.2} %", rate(t.anchored_in_band, n), rate(t.anchored_best, n), 100.0 * t.anchored_loss / n as f64);
         println!("  declared tie set: {:.2} configs on average; capacity lost by the pick: tie-aware {:.2} %, argmax {:.2} %", t.tie_set as f64 / n as f64, 100.0 * t.aware_loss / n as f64, 100.0 * t.argmax_loss / n as f64);
         println!("  per search: {:.1} measurements, {:.1} s", t.measurements as f64 / n as f64, t.seconds / n as f64);
-        report.push(json!({"mode": mode, "runs": n, "aware_declared": t.aware_declared, "aware_in_band": t.aware_in_band, "aware_best": t.aware_best, "argmax_best": t.argmax_best, "argmax_in_band": t.argmax_in_band, "anchored_declared": t.anchored_declared, "anchored_in_band": t.anchored_in_band, "anchored_best": t.anchored_best,
+        report.push(json!({"mode": mode, "runs": n, "aware_declared": t.aware_declared, "aware_in_band": t.aware_in_band, "aware_best": t.aware_best, "argmax_best": t.argmax_best, "argmax_in_band": t.argmax_in_band,
             "mean_tie_set": t.tie_set as f64 / n as f64, "mean_measurements": t.measurements as f64 / n as f64, "mean_seconds": t.seconds / n as f64}));
     }
     println!("\n{}", json!({"window_ms": window_ms, "sigma": sigma, "tie_pct": tie_pct, "first_seed": first_seed, "strategies": report}));

@@ -45,6 +45,10 @@
 //! Welch-style half-width is a statistical tie, settled by [`break_tie`]
 //! (objectives one by one, then fewer instances, less GPU memory, smaller
 //! `max_batch_size`, lower p99) and recorded ([`RankedConfig::tied_with`]).
+//! The test is not transitive, so ties are anchored ([`anchored_order`]): the
+//! tie set is the candidates tied with the point-estimate leader, never a
+//! chain of ties; a config's representative likewise stays tied with its
+//! point-estimate best ([`representative`]).
 //! Quick search's climb reads a tied neighbour as no improvement
 //! ([`significant_score`]).
 //!
@@ -147,7 +151,7 @@ pub use remeasure::{Contender, Remeasurement, TieDecision, TieOutcome, MAX_CONTE
 pub use manual::{expand_model_config_parameters, instance_kind_from_parameters, manual_variant_groups};
 pub use measurement::{LatencyIntervals, VariantMeasurement};
 pub use quick::QuickSearch;
-pub use ranking::{best_per_variant, rank_candidates, rank_candidates_with, representative, sort_ranked, top_configs, RankedCandidate, RankedConfig};
+pub use ranking::{anchored_order, best_per_variant, rank_candidates, rank_candidates_with, representative, sort_ranked, top_configs, RankedCandidate, RankedConfig};
 pub use scoring::{break_tie, compare, compare_constraints, compare_measurements, constraint_applicable, constraint_failure_percentage, is_better_than, objective_score, passes_constraints, score_half_width, significant_score, significantly_different, statistically_tied, unapplied_constraints, Comparison, Resources, Verdict, MEMORY_TIE_TOLERANCE};
 pub use space::{brute_worst_case, normalized_batch_sizes, SearchSpace};
 pub use strategy::{strategy_for, SearchEvent, SearchOutcome, SearchPhase, SearchStrategy};

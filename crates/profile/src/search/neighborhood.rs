@@ -215,21 +215,19 @@ impl Neighborhood {
         if let Some(h) = self.home_measurement(ctx).filter(|m| ctx.passes(m)) {
             candidates.push((self.home.clone(), h));
         }
+        // Model Analyzer's best by the point estimates: the leader.
         let mut best = 0;
         for i in 1..candidates.len() {
-            // A statistical tie (issue 12) is no improvement, and does not fall to
-            // Model Analyzer's equal-score rule (the later vector) either.
-            let tied = statistically_tied(ctx.objectives, candidates[i].1, candidates[best].1);
             let score = objective_score(ctx.objectives, candidates[i].1, candidates[best].1);
-            let better = !tied
-                && (score > COMPARISON_SCORE_THRESHOLD
-                    || (score == 0.0
-                        && is_later_vector(&candidates[i].0, &candidates[best].0, &self.home)));
+            let better = score > COMPARISON_SCORE_THRESHOLD
+                || (score == 0.0 && is_later_vector(&candidates[i].0, &candidates[best].0, &self.home));
             if better {
                 best = i;
             }
         }
-        // Home wins a statistical tie with the best neighbour: no step on noise.
+        // Home wins a statistical tie with the leader (issue 12): no step on
+        // noise. The tie is with the leader itself, never through a chain of
+        // ties (the test is not transitive; see `anchored_order`).
         if let Some(h) = self.home_measurement(ctx).filter(|m| ctx.passes(m)) {
             if candidates[best].0 != self.home && statistically_tied(ctx.objectives, candidates[best].1, h) {
                 return self.home.clone();

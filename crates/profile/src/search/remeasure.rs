@@ -15,8 +15,9 @@ use super::{compare, ModelConfigVariant, Resources, SearchEvent, VariantMeasurem
 /// contender once).
 pub const REMEASURE_ROUNDS: u32 = 3;
 
-/// At most this many contenders (the top config and the runner-ups tied with
-/// it, best first) are re-measured for the final pick.
+/// At most this many contenders (the top config and the other members of
+/// the tie set it was picked from, best point estimate first) are
+/// re-measured for the final pick.
 pub const MAX_CONTENDERS: usize = 3;
 
 /// The search decision that hinged on a tie.
@@ -146,9 +147,12 @@ impl Runner<'_> {
         Some(out)
     }
 
-    /// The final pick: when the top config is statistically tied with
-    /// runner-ups, re-measure it and them (at most [`MAX_CONTENDERS`], best
-    /// first, each at its representative measurement's point).
+    /// The final pick: when the top config was picked from a tie set (the
+    /// point-estimate leader and the configs tied with it; see
+    /// [`anchored_order`](super::anchored_order)), re-measure it and the
+    /// other members of that set (at most [`MAX_CONTENDERS`]: the top, then
+    /// the set by point estimate, so the leader is always among them; each at
+    /// its representative measurement's point).
     pub(super) fn settle_final_pick(&mut self) {
         if self.space.remeasure_rounds == 0 || self.stopped() {
             return;
@@ -158,7 +162,7 @@ impl Runner<'_> {
             return;
         };
         let mut points = vec![(first.variant.clone(), first.best.batch_size, first.best.concurrency)];
-        for r in ranked.iter().skip(1).filter(|r| first.tied_with.contains(&r.variant.key())) {
+        for r in first.tied_with.iter().filter_map(|k| ranked.iter().find(|r| &r.variant.key() == k)) {
             if points.len() < MAX_CONTENDERS {
                 points.push((r.variant.clone(), r.best.batch_size, r.best.concurrency));
             }

@@ -2,6 +2,7 @@
 //! the strategies, and the pure helpers (scoring, ranking, manual sweep,
 //! space, neighbourhood) checked against Model Analyzer's formulas.
 
+mod anchored;
 mod batch_sizes;
 mod brute;
 mod drift;
