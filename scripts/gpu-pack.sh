@@ -8,17 +8,21 @@ rm -rf .gpu/bin .gpu/tests; mkdir -p .gpu/bin .gpu/tests
 cargo build --release --bin tritium
 cp target/release/tritium .gpu/bin/ && strip .gpu/bin/tritium
 rm -f .gpu/tests/*
+# PACK_EXTRAS=0 skips the memory matrix and the criterion bench (the `memory` and `criterion` stages).
+if [ "${PACK_EXTRAS:-1}" != 0 ]; then
 cargo build --release --example memory_matrix && cp target/release/examples/memory_matrix .gpu/bin/ && strip .gpu/bin/memory_matrix
 bench=$(cargo bench --no-run --bench hot_path --message-format=json 2>/dev/null | python3 -c 'import json,sys
 for l in sys.stdin:
     m=json.loads(l)
     if m.get("reason")=="compiler-artifact" and m.get("executable"): print(m["executable"])' | tail -1)
 cp "$bench" .gpu/bin/hot_path && strip .gpu/bin/hot_path
+fi
 for t in ${PACK_TESTS:-embedded shutdown gpu trace}; do
-  exe=$(cargo test --release --no-run --test "$t" --message-format=json 2>/dev/null | python3 -c 'import json,sys
+  # The test target named $t (the tritium binary built for the tests comes out too, in no fixed order).
+  exe=$(cargo test --release --no-run --test "$t" --message-format=json 2>/dev/null | T="$t" python3 -c 'import json,os,sys
 for l in sys.stdin:
     m=json.loads(l)
-    if m.get("reason")=="compiler-artifact" and m.get("executable"): print(m["executable"])' | tail -1)
+    if m.get("reason")=="compiler-artifact" and m.get("executable") and m["target"]["name"]==os.environ["T"] and "test" in m["target"]["kind"]: print(m["executable"])' | tail -1)
   cp "$exe" ".gpu/tests/$t" && strip ".gpu/tests/$t"
 done
 # Binaries travel compressed (one device call carries at most 64 MiB).
@@ -29,6 +33,6 @@ if [ ! -f .gpu/runtime312.tar.xz ]; then
   rm -rf /tmp/rt312 && target/release/tritium runtime install --wheel "$wheel" --dest /tmp/rt312 --target-python-version 3.12
   tar -cJf .gpu/runtime312.tar.xz -C /tmp/rt312 triton-2.51.0
 fi
-ls .gpu/perf_analyzer-2.60.0-*.whl >/dev/null 2>&1 || python3 -m pip download -q --no-deps --only-binary=:all: --python-version 3.12 --implementation cp --platform manylinux_2_38_x86_64 -d .gpu perf-analyzer==2.60.0
+[ "${PACK_PA:-1}" = 0 ] || ls .gpu/perf_analyzer-2.60.0-*.whl >/dev/null 2>&1 || python3 -m pip download -q --no-deps --only-binary=:all: --python-version 3.12 --implementation cp --platform manylinux_2_38_x86_64 -d .gpu perf-analyzer==2.60.0
 ls .gpu/numpy-1.26.4-*.whl >/dev/null 2>&1 || python3 -m pip download -q --no-deps --only-binary=:all: --python-version 3.12 --implementation cp --platform manylinux2014_x86_64 -d .gpu numpy==1.26.4
 du -sh .gpu
