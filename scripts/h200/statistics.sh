@@ -58,7 +58,7 @@ for stage in "$@"; do
         done
       done ;;
     truth)
-      K=${TRUTH_RUNS:-10} timeout 560 bash scripts/ground_truth.sh > "$OUT/ground_truth.txt" 2>&1
+      GT_K=${GT_K:-3} GT_KEEP=$OUT/ground_truth timeout ${TRUTH_TIMEOUT:-420} bash scripts/ground_truth.sh > "$OUT/ground_truth.txt" 2>&1
       echo "ground truth exit $?" >> "$OUT/ground_truth.txt" ;;
     *) echo "unknown stage $stage" >&2 ;;
   esac
