@@ -160,6 +160,10 @@ pub struct Plan {
     pub search: SearchSettings,
     /// `cpu_only_composing_models`.
     pub cpu_only_composing_models: Vec<String>,
+    /// How each load point stops (`tritium_measurement_rule`, tritium extension).
+    pub measurement_rule: tritium_bench::StopRule,
+    /// The adaptive rule's target, percent (`tritium_ci_target`).
+    pub ci_target_pct: f64,
 }
 
 impl Plan {
@@ -170,6 +174,8 @@ impl Plan {
             models: cfg.profile_models.iter().map(|m| ModelPlan::resolve(cfg, m)).collect(),
             search: SearchSettings::of(cfg),
             cpu_only_composing_models: cfg.cpu_only_composing_models.clone(),
+            measurement_rule: cfg.tritium_measurement_rule,
+            ci_target_pct: cfg.tritium_ci_target,
         }
     }
 

@@ -502,7 +502,7 @@ pub fn fingerprint(plan: &Plan) -> Value {
         })
         .collect();
     let s = &plan.search;
-    serde_json::json!({
+    let mut f = serde_json::json!({
         "model_repository": repo.display().to_string(),
         "profile_models": plan.models.iter().map(|m| m.name.clone()).collect::<Vec<_>>(),
         "models": models,
@@ -519,7 +519,16 @@ pub fn fingerprint(plan: &Plan) -> Value {
         "num_configs_per_model": s.num_configs_per_model,
         "early_exit_enable": s.early_exit_enable,
         "concurrency_sweep_disable": s.concurrency_sweep_disable,
-    })
+    });
+    // The stop rule changes what every measurement is. perf_analyzer's rule
+    // (what tritium measured with before the adaptive rule) adds nothing, so
+    // checkpoints of earlier runs resume under `tritium_measurement_rule:
+    // perf_analyzer`; under the adaptive rule they are refused, the diff naming the key.
+    if plan.measurement_rule == tritium_bench::StopRule::Adaptive {
+        f["tritium_measurement_rule"] = "adaptive".into();
+        f["tritium_ci_target"] = plan.ci_target_pct.into();
+    }
+    f
 }
 
 /// The differences between two fingerprints, one line per differing key
