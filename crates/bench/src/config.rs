@@ -233,6 +233,11 @@ pub struct BenchConfig {
     /// Deadline of each deterministic load level (`--request-count-timeout`);
     /// `None`: 60 × the measurement interval, at least 60 s (see [`BenchConfig::deterministic_deadline`]).
     pub request_count_timeout: Option<Duration>,
+    /// Under the adaptive rule, a point whose 95 % throughput interval lies
+    /// entirely below this (infer/s) is decided once stable, without
+    /// waiting for the CI target: it cannot tie with an incumbent whose
+    /// interval starts here (`profile` sets it; `None`: always the target).
+    pub decided_below: Option<f64>,
     /// Check every response against the model's declared outputs (`--validate`).
     pub validate: bool,
 }
@@ -259,6 +264,7 @@ impl BenchConfig {
             request_count: None,
             trace_cuda_copies: false,
             request_count_timeout: None,
+            decided_below: None,
             validate: false,
         }
     }

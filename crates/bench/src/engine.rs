@@ -237,7 +237,10 @@ pub(crate) fn measure<'a, T: Target>(
         samples.push(s);
         windows.push(w);
         stable = samples.len() >= 3 && stats::is_stable(&samples, m.stability_pct, m.percentile.is_some());
-        done = stable && (!adaptive || precision(cfg, &windows[point_start(cfg, &windows)..]).meets(m.ci_target_pct));
+        done = stable && (!adaptive || {
+            let p = precision(cfg, &windows[point_start(cfg, &windows)..]);
+            p.meets(m.ci_target_pct) || p.decided_below(cfg.decided_below)
+        });
         obs.window(&lbl, k as u32, &s, done);
         k += 1;
         if done || interrupt.load(Ordering::Relaxed) || empty_streak >= 2 || failed_streak >= 2 || deterministic || stub_exited.is_some() {

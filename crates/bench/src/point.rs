@@ -97,7 +97,8 @@ pub(crate) fn precision(cfg: &BenchConfig, windows: &[Window]) -> Precision {
     let secs = windows.iter().map(|w| w.duration.as_secs_f64()).sum::<f64>().max(1e-9);
     let throughput = ok as f64 * f64::from(cfg.batch_size) / secs;
     let subs = subwindows(windows);
-    let throughput_pct = (ok > 0).then(|| ci::throughput_interval(&subs, cfg.batch_size, throughput)).flatten().map(|i| relative_half_width_pct(throughput, i));
+    let interval = (ok > 0).then(|| ci::throughput_interval(&subs, cfg.batch_size, throughput)).flatten();
+    let throughput_pct = interval.map(|i| relative_half_width_pct(throughput, i));
     let latency_pct = percentile.and_then(|p| {
         let mut h = LatencyHistogram::new();
         for w in windows {
@@ -107,7 +108,7 @@ pub(crate) fn precision(cfg: &BenchConfig, windows: &[Window]) -> Precision {
         let est = h.quantile_ns(q) as f64 / 1e3;
         ci::percentile_interval(&h, q, est).map(|i| relative_half_width_pct(est, i))
     });
-    Precision { throughput_pct, latency_pct, percentile }
+    Precision { throughput_pct, latency_pct, percentile, throughput_hi: interval.map(|i| i.hi) }
 }
 
 /// The reported numbers: the windows from [`point_start`] on, merged.

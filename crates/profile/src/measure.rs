@@ -10,6 +10,7 @@
 //! from the store, the variant reloaded when another is loaded, and not
 //! stored as the point's record.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -18,6 +19,9 @@ use serde_json::Value;
 
 use super::results::{point_failure, to_measurement, MeasurementRecord, ProfileResults, SkippedRecord};
 use super::search::{VariantMeasurement, Measurer, ModelConfigVariant};
+
+mod switch;
+pub use switch::{switch_for, Switch};
 use tritium_bench::loadgen::LoadMode;
 use tritium_bench::resources::Sampler;
 use tritium_bench::{self as bench, BenchConfig, Observer};
@@ -49,6 +53,9 @@ pub struct EmbeddedMeasurer<'a> {
     /// (`cpu_only_composing_models`).
     pub cpu_only_composing: Vec<String>,
     loaded: Option<String>,
+    /// The config each model was last loaded with (the model, or an
+    /// ensemble's composing models and the ensemble).
+    loaded_configs: HashMap<String, Value>,
     /// Input tensors of the loaded config, for the client batch size they were built for.
     sets: Option<(u32, Vec<bench::DataSet>)>,
     /// Seconds spent switching configs.
@@ -59,8 +66,10 @@ pub struct EmbeddedMeasurer<'a> {
     pub taken: usize,
     /// Re-measurements taken ([`Measurer::remeasure`]: ties, drift checks).
     pub remeasured: usize,
-    /// Configs loaded.
+    /// Config switches (loads of a config).
     pub loads: usize,
+    /// Switches done in place (only instance counts changed: no unload).
+    pub in_place: usize,
     /// How long a config switch waits for the previous config to unload.
     pub unload_timeout: Duration,
     /// Why the model cannot be switched any more (Triton never finished
@@ -83,7 +92,7 @@ impl<'a> EmbeddedMeasurer<'a> {
     /// A measurer for `model`.
     #[allow(clippy::too_many_arguments)]
     pub fn new(server: &'a Server, model: &str, base: Value, bench: BenchConfig, results: &'a mut ProfileResults, checkpoint: PathBuf, interrupt: &'a AtomicBool, sampler: &'a Sampler, observer: &'a dyn Observer) -> Self {
-        EmbeddedMeasurer { server, model: model.to_string(), base, bench, results, checkpoint, interrupt, sampler, observer, composing: Vec::new(), cpu_only_composing: Vec::new(), loaded: None, sets: None, load_seconds: 0.0, measure_seconds: 0.0, taken: 0, remeasured: 0, loads: 0, unload_timeout: UNLOAD_TIMEOUT, wedged: None, raised: false }
+        EmbeddedMeasurer { server, model: model.to_string(), base, bench, results, checkpoint, interrupt, sampler, observer, composing: Vec::new(), cpu_only_composing: Vec::new(), loaded: None, loaded_configs: HashMap::new(), sets: None, load_seconds: 0.0, measure_seconds: 0.0, taken: 0, remeasured: 0, loads: 0, in_place: 0, unload_timeout: UNLOAD_TIMEOUT, wedged: None, raised: false }
     }
 
     /// The config JSON a variant is loaded with (the model's name kept). For
@@ -124,6 +133,30 @@ impl<'a> EmbeddedMeasurer<'a> {
         self.server.load_model_with_config_json(model, &config.to_string())
     }
 
+    /// Unloads `name` (bounded); Err(why) when interrupted or Triton never
+    /// finished (the model is then wedged).
+    fn unload(&mut self, name: &str, timeout: Duration) -> Result<(), String> {
+        self.loaded_configs.remove(name);
+        match self.server.unload_model_bounded(name, timeout, self.interrupt) {
+            Ok(UnloadOutcome::Unloaded) | Err(_) => Ok(()),
+            Ok(UnloadOutcome::Cancelled) => Err("interrupted".into()),
+            Ok(UnloadOutcome::TimedOut { state }) => {
+                let why = format!(
+                    "Triton could not unload model '{name}' within {timeout:?} (still {state}){}; the model's remaining configs are skipped",
+                    if self.raised { ": its execute() raised, and Triton 2.51's Python backend never finishes unloading such a model" } else { "" }
+                );
+                self.wedged = Some(why.clone());
+                Err(why)
+            }
+        }
+    }
+
+    /// Brings the server to `config`: per model (an ensemble's composing
+    /// models, then the ensemble), nothing when its loaded config is the
+    /// same, an in-place load when only instance counts change
+    /// ([`switch_for`]), else an unload then a load. An ensemble is unloaded
+    /// before its composing models change and loaded after them; composing
+    /// models load in parallel.
     fn switch_to(&mut self, v: &ModelConfigVariant, config: &Value) -> Result<(), String> {
         let key = v.key();
         if self.loaded.as_deref() == Some(key.as_str()) {
@@ -133,53 +166,101 @@ impl<'a> EmbeddedMeasurer<'a> {
             return Err(why.clone());
         }
         let t0 = Instant::now();
-        self.sets = None;
         self.loaded = None;
-        // Unload first so the previous config's instances are gone before the next loads.
         let timeout = if self.raised { RAISED_UNLOAD_TIMEOUT.min(self.unload_timeout) } else { self.unload_timeout };
-        let composing: Vec<String> = config.get("composing").and_then(Value::as_object).map(|c| c.keys().cloned().collect()).unwrap_or_default();
-        for name in std::iter::once(&self.model).chain(&composing) {
-            match self.server.unload_model_bounded(name, timeout, self.interrupt) {
-                Ok(UnloadOutcome::Unloaded) | Err(_) => {}
-                Ok(UnloadOutcome::Cancelled) => {
-                    self.load_seconds += t0.elapsed().as_secs_f64();
-                    return Err("interrupted".into());
-                }
-                Ok(UnloadOutcome::TimedOut { state }) => {
-                    self.load_seconds += t0.elapsed().as_secs_f64();
-                    let why = format!(
-                        "Triton could not unload model '{name}' within {timeout:?} (still {state}){}; the model's remaining configs are skipped",
-                        if self.raised { ": its execute() raised, and Triton 2.51's Python backend never finishes unloading such a model" } else { "" }
-                    );
-                    self.wedged = Some(why.clone());
-                    return Err(why);
-                }
+        // (name, config) in load order: the composing models, then the model itself.
+        let targets: Vec<(String, Value)> = match (config.get("ensemble"), config.get("composing").and_then(Value::as_object)) {
+            (Some(ens), Some(comp)) => comp.iter().map(|(n, c)| (n.clone(), c.clone())).chain(std::iter::once((self.model.clone(), ens.clone()))).collect(),
+            _ => vec![(self.model.clone(), config.clone())],
+        };
+        let ensemble = targets.len() > 1;
+        let mut plan: Vec<(String, Value, Switch)> = targets.into_iter().map(|(n, c)| {
+            let s = switch_for(self.loaded_configs.get(&n), &c);
+            (n, c, s)
+        }).collect();
+        if ensemble && plan.iter().any(|(_, _, s)| *s != Switch::Same) {
+            // The ensemble goes down before its steps change and comes back after them.
+            if let Some(last) = plan.last_mut() {
+                last.2 = Switch::Full;
             }
         }
-        let r = match (config.get("ensemble"), config.get("composing").and_then(Value::as_object)) {
-            (Some(ens), Some(comp)) => {
-                comp.iter()
-                    .try_for_each(|(name, c)| self.load(name, c).map_err(|e| tritium_triton::Error::InvalidArgument(format!("composing model '{name}': {e}"))))
-                    .and_then(|()| self.load(&self.model, ens))
-            }
-            _ => self.load(&self.model, config),
-        };
+        let result = self.apply(&plan, timeout);
         let secs = t0.elapsed().as_secs_f64();
         self.load_seconds += secs;
         self.loads += 1;
+        self.in_place += usize::from(!plan.is_empty() && plan.iter().all(|(_, _, s)| *s != Switch::Full) && plan.iter().any(|(_, _, s)| *s == Switch::InPlace));
+        if plan.iter().any(|(_, _, s)| *s == Switch::Full) {
+            self.sets = None;
+        }
+        if matches!(&result, Err(e) if e == "interrupted") {
+            return result;
+        }
         let m = self.results.model_mut(&self.model);
         let rec = m.config_for(v, config);
         rec.load_seconds = Some(secs);
-        match r {
+        match result {
             Ok(()) => {
                 rec.error = None;
                 self.loaded = Some(key);
                 Ok(())
             }
-            Err(e) => {
-                let msg = e.to_string();
+            Err(msg) => {
                 rec.error = Some(msg.clone());
                 Err(msg)
+            }
+        }
+    }
+
+    /// Carries out a switch plan: unloads (the ensemble first), then the
+    /// loads of the composing models in parallel, then the ensemble's.
+    fn apply(&mut self, plan: &[(String, Value, Switch)], timeout: Duration) -> Result<(), String> {
+        let (model, rest) = match plan.split_last() {
+            Some(x) => x,
+            None => return Ok(()),
+        };
+        if model.2 == Switch::Full {
+            self.unload(&model.0, timeout)?;
+        }
+        for (name, _, s) in rest {
+            if *s == Switch::Full {
+                self.unload(name, timeout)?;
+            }
+        }
+        let server = self.server;
+        let loads: Vec<(&String, &Value)> = rest.iter().filter(|(_, _, s)| *s != Switch::Same).map(|(n, c, _)| (n, c)).collect();
+        let outcomes: Vec<(String, Value, tritium_triton::Result<()>)> = std::thread::scope(|scope| {
+            let handles: Vec<_> = loads.iter().map(|(n, c)| scope.spawn(move || server.load_model_with_config_json(n, &c.to_string()))).collect();
+            loads.iter().zip(handles).map(|((n, c), h)| {
+                let r = h.join().unwrap_or_else(|_| Err(tritium_triton::Error::InvalidArgument(format!("loading composing model '{n}' panicked"))));
+                ((*n).clone(), (*c).clone(), r)
+            }).collect()
+        });
+        let mut first_error = None;
+        for (name, c, r) in outcomes {
+            match r {
+                Ok(()) => {
+                    self.loaded_configs.insert(name, c);
+                }
+                Err(e) => {
+                    self.loaded_configs.remove(&name);
+                    first_error.get_or_insert(format!("composing model '{name}': {e}"));
+                }
+            }
+        }
+        if let Some(e) = first_error {
+            return Err(e);
+        }
+        if model.2 == Switch::Same {
+            return Ok(());
+        }
+        match self.load(&model.0, &model.1) {
+            Ok(()) => {
+                self.loaded_configs.insert(model.0.clone(), model.1.clone());
+                Ok(())
+            }
+            Err(e) => {
+                self.loaded_configs.remove(&model.0);
+                Err(e.to_string())
             }
         }
     }

@@ -229,6 +229,13 @@ pub struct SearchStats {
     pub measure_seconds: f64,
     /// Everything else per config (search, I/O, checkpoints).
     pub overhead_seconds_per_config: f64,
+    /// Config switches (an in-place update counted as one).
+    #[serde(default)]
+    pub loads: usize,
+    /// Switches Triton did in place (only instance counts changed: no
+    /// unload, only the missing instances started).
+    #[serde(default)]
+    pub in_place_loads: usize,
 }
 
 /// How a model's profile ended (`status` in results.json).

@@ -244,6 +244,8 @@ pub fn profile(cfg: &ProfileConfig, plan: &Plan, server: &Server, resume: Option
                 load_seconds: measurer.load_seconds,
                 measure_seconds: measurer.measure_seconds,
                 overhead_seconds_per_config: (wall - measurer.load_seconds - measurer.measure_seconds).max(0.0) / loads as f64,
+                loads: measurer.loads,
+                in_place_loads: measurer.in_place,
             };
         }
         let interrupted = interrupt.load(Ordering::Relaxed);

@@ -61,6 +61,8 @@ pub struct Precision {
     pub latency_pct: Option<f64>,
     /// The percentile `latency_pct` is about, when one is set.
     pub percentile: Option<u32>,
+    /// The throughput interval's upper bound (infer/s), when it exists.
+    pub throughput_hi: Option<f64>,
 }
 
 impl Precision {
@@ -69,6 +71,13 @@ impl Precision {
     pub fn meets(&self, target_pct: f64) -> bool {
         let ok = |v: Option<f64>| v.is_some_and(|v| v <= target_pct);
         ok(self.throughput_pct) && (self.percentile.is_none() || ok(self.latency_pct))
+    }
+
+    /// Whether the throughput interval lies entirely below `bound` (infer/s):
+    /// the point is decided against an incumbent it cannot tie with
+    /// ([`BenchConfig::decided_below`](crate::BenchConfig::decided_below)).
+    pub fn decided_below(&self, bound: Option<f64>) -> bool {
+        matches!((self.throughput_hi, bound), (Some(hi), Some(b)) if hi < b)
     }
 
     /// "throughput ±7.4 %, p99 latency ±2.0 %" (or "no interval" for a
@@ -125,14 +134,23 @@ mod tests {
     }
 
     #[test]
+    fn a_point_is_decided_only_when_its_whole_interval_is_below_the_bound() {
+        let p = Precision { throughput_pct: Some(20.0), throughput_hi: Some(900.0), ..Precision::default() };
+        assert!(p.decided_below(Some(1000.0)));
+        assert!(!p.decided_below(Some(900.0)), "an upper bound equal to the incumbent's lower bound may still tie");
+        assert!(!p.decided_below(None));
+        assert!(!Precision::default().decided_below(Some(1000.0)), "no interval, nothing decided");
+    }
+
+    #[test]
     fn precision_needs_every_interval_it_looks_at() {
-        let p = Precision { throughput_pct: Some(2.0), latency_pct: None, percentile: None };
+        let p = Precision { throughput_pct: Some(2.0), latency_pct: None, percentile: None, throughput_hi: None };
         assert!(p.meets(3.0) && !p.meets(1.5));
         assert!(!Precision::default().meets(3.0), "no interval is not precise");
-        let q = Precision { throughput_pct: Some(2.0), latency_pct: None, percentile: Some(99) };
+        let q = Precision { throughput_pct: Some(2.0), latency_pct: None, percentile: Some(99), throughput_hi: None };
         assert!(!q.meets(3.0), "the percentile's interval is missing");
         let r = Precision { latency_pct: Some(2.9), ..q };
         assert!(r.meets(3.0) && !Precision { latency_pct: Some(3.1), ..r }.meets(3.0));
-        assert_eq!(Precision { throughput_pct: Some(7.44), latency_pct: None, percentile: Some(99) }.describe(), "throughput ±7.4 %, p99 latency no interval");
+        assert_eq!(Precision { throughput_pct: Some(7.44), latency_pct: None, percentile: Some(99), throughput_hi: None }.describe(), "throughput ±7.4 %, p99 latency no interval");
     }
 }

@@ -104,3 +104,25 @@ fn perf_analyzers_rule_is_unchanged() {
     assert_eq!(first_stable(&s).unwrap_or(6), s.len());
     assert_eq!(p.stable, first_stable(&s).is_some());
 }
+
+#[test]
+fn a_point_far_below_the_incumbent_is_decided_without_the_target() {
+    // The heavy-tailed target above never meets ±1 %; with an incumbent far
+    // above (its interval's lower bound at 1e6 infer/s, against ~150/s here)
+    // the point is decided as soon as it is stable (3 windows), and is not
+    // noisy; with the bound below its interval, it runs to the cap as before.
+    let median = Duration::from_millis(2);
+    let model = SimConfig { service: ServiceTime::LogNormal { median, sigma: 1.5 }, seed: 7, ..SimConfig::constant(median, 1) };
+    let mut cfg = adaptive(100, 6, 1.0);
+    cfg.measurement.stability_pct = 1000.0;
+    cfg.decided_below = Some(1e6);
+    let (p, _obs, _sim) = measure(model.clone(), &cfg, LoadMode::Concurrency(1));
+    assert_eq!(p.windows, 3, "{:?}", p.warnings);
+    assert!(!p.noisy, "{p:?}");
+    let ci = p.throughput_ci.expect("a throughput interval");
+    assert!(ci.hi < 1e6);
+    cfg.decided_below = Some(1.0);
+    let (p, _obs, _sim) = measure(model, &cfg, LoadMode::Concurrency(1));
+    assert_eq!(p.windows, 6, "{:?}", p.warnings);
+    assert!(p.noisy);
+}
