@@ -9,6 +9,12 @@
 //! (tied contenders, the drift reference) measures again for real: never
 //! from the store, the variant reloaded when another is loaded, and not
 //! stored as the point's record.
+//!
+//! Time anatomy: every load, unload, warm-up and measurement window is
+//! charged to the config it belongs to and to the run
+//! ([`ProfileResults::charge`]; a re-measurement to the config it measures,
+//! an unload to the config unloaded), the rest of a measurement's time
+//! (inputs, requests, draining, checkpoint) to the config as other time.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -16,7 +22,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use super::results::{point_failure, to_measurement, MeasurementRecord, ProfileResults, SkippedRecord};
+use super::results::{point_failure, to_measurement, MeasurementRecord, Part, ProfileResults, RunClock, SkippedRecord};
 use super::search::{VariantMeasurement, Measurer, ModelConfigVariant};
 use tritium_bench::loadgen::LoadMode;
 use tritium_bench::resources::Sampler;
@@ -70,6 +76,12 @@ pub struct EmbeddedMeasurer<'a> {
     /// failure: Triton 2.51 then never finishes unloading the model, so the
     /// next switch waits only [`RAISED_UNLOAD_TIMEOUT`].
     raised: bool,
+    /// The run's clock: each checkpoint carries the run's wall time so far
+    /// (its `time`); None leaves the wall time to the caller.
+    pub clock: Option<RunClock>,
+    /// Seconds charged to load, unload, warm-up and measure so far (what a
+    /// measurement's other time is not).
+    charged: f64,
 }
 
 /// Default of [`EmbeddedMeasurer::unload_timeout`].
@@ -83,7 +95,7 @@ impl<'a> EmbeddedMeasurer<'a> {
     /// A measurer for `model`.
     #[allow(clippy::too_many_arguments)]
     pub fn new(server: &'a Server, model: &str, base: Value, bench: BenchConfig, results: &'a mut ProfileResults, checkpoint: PathBuf, interrupt: &'a AtomicBool, sampler: &'a Sampler, observer: &'a dyn Observer) -> Self {
-        EmbeddedMeasurer { server, model: model.to_string(), base, bench, results, checkpoint, interrupt, sampler, observer, composing: Vec::new(), cpu_only_composing: Vec::new(), loaded: None, sets: None, load_seconds: 0.0, measure_seconds: 0.0, taken: 0, remeasured: 0, loads: 0, unload_timeout: UNLOAD_TIMEOUT, wedged: None, raised: false }
+        EmbeddedMeasurer { server, model: model.to_string(), base, bench, results, checkpoint, interrupt, sampler, observer, composing: Vec::new(), cpu_only_composing: Vec::new(), loaded: None, sets: None, load_seconds: 0.0, measure_seconds: 0.0, taken: 0, remeasured: 0, loads: 0, unload_timeout: UNLOAD_TIMEOUT, wedged: None, raised: false, clock: None, charged: 0.0 }
     }
 
     /// The config JSON a variant is loaded with (the model's name kept). For
@@ -134,7 +146,9 @@ impl<'a> EmbeddedMeasurer<'a> {
         }
         let t0 = Instant::now();
         self.sets = None;
-        self.loaded = None;
+        // The unload is charged to the config unloaded (to this one when none is known).
+        self.results.model_mut(&self.model).config_for(v, config);
+        let unloading = self.loaded.take().unwrap_or_else(|| key.clone());
         // Unload first so the previous config's instances are gone before the next loads.
         let timeout = if self.raised { RAISED_UNLOAD_TIMEOUT.min(self.unload_timeout) } else { self.unload_timeout };
         let composing: Vec<String> = config.get("composing").and_then(Value::as_object).map(|c| c.keys().cloned().collect()).unwrap_or_default();
@@ -143,6 +157,7 @@ impl<'a> EmbeddedMeasurer<'a> {
                 Ok(UnloadOutcome::Unloaded) | Err(_) => {}
                 Ok(UnloadOutcome::Cancelled) => {
                     self.load_seconds += t0.elapsed().as_secs_f64();
+                    self.charge(&unloading, Part::Unload, t0.elapsed().as_secs_f64());
                     return Err("interrupted".into());
                 }
                 Ok(UnloadOutcome::TimedOut { state }) => {
@@ -151,11 +166,14 @@ impl<'a> EmbeddedMeasurer<'a> {
                         "Triton could not unload model '{name}' within {timeout:?} (still {state}){}; the model's remaining configs are skipped",
                         if self.raised { ": its execute() raised, and Triton 2.51's Python backend never finishes unloading such a model" } else { "" }
                     );
+                    self.charge(&unloading, Part::Unload, t0.elapsed().as_secs_f64());
                     self.wedged = Some(why.clone());
                     return Err(why);
                 }
             }
         }
+        self.charge(&unloading, Part::Unload, t0.elapsed().as_secs_f64());
+        let t_load = Instant::now();
         let r = match (config.get("ensemble"), config.get("composing").and_then(Value::as_object)) {
             (Some(ens), Some(comp)) => {
                 comp.iter()
@@ -167,6 +185,8 @@ impl<'a> EmbeddedMeasurer<'a> {
         let secs = t0.elapsed().as_secs_f64();
         self.load_seconds += secs;
         self.loads += 1;
+        self.charge(&key, Part::Load, t_load.elapsed().as_secs_f64());
+        self.results.count_load(&self.model, &key);
         let m = self.results.model_mut(&self.model);
         let rec = m.config_for(v, config);
         rec.load_seconds = Some(secs);
@@ -184,10 +204,28 @@ impl<'a> EmbeddedMeasurer<'a> {
         }
     }
 
+    /// Adds `secs` of `part` to config `key` and the run.
+    fn charge(&mut self, key: &str, part: Part, secs: f64) {
+        if part != Part::Other {
+            self.charged += secs.max(0.0);
+        }
+        self.results.charge(&self.model, key, part, secs);
+    }
+
+    /// [`take_timed`](Self::take_timed), its time not charged to load,
+    /// unload, warm-up or measure charged to the config as other time.
+    fn take(&mut self, v: &ModelConfigVariant, batch_size: u32, concurrency: u32, store: bool) -> VariantMeasurement {
+        let (t0, charged) = (Instant::now(), self.charged);
+        let m = self.take_timed(v, batch_size, concurrency, store);
+        let other = t0.elapsed().as_secs_f64() - (self.charged - charged);
+        self.charge(&v.key(), Part::Other, other);
+        m
+    }
+
     /// Loads `v` if needed and measures one point; `store`: record it (and
     /// its failures) as the point's measurement and count it in `taken`
     /// (a search measurement), else only count it in `remeasured`.
-    fn take(&mut self, v: &ModelConfigVariant, batch_size: u32, concurrency: u32, store: bool) -> VariantMeasurement {
+    fn take_timed(&mut self, v: &ModelConfigVariant, batch_size: u32, concurrency: u32, store: bool) -> VariantMeasurement {
         let key = v.key();
         if self.interrupt.load(Ordering::Relaxed) {
             return VariantMeasurement::failure(concurrency, "interrupted");
@@ -235,6 +273,11 @@ impl<'a> EmbeddedMeasurer<'a> {
         }
         if let Ok(p) = &r {
             self.raised |= p.failures.keys().any(|k| k.contains(RAISED_SIGNATURE));
+            // Charged even when cut short by Ctrl-C or failed: the time was spent.
+            let (warmup, windows) = (p.warmup_seconds.unwrap_or(0.0), p.windows_seconds.unwrap_or(0.0));
+            self.charge(&key, Part::WarmUp, warmup);
+            self.charge(&key, Part::Measure, windows);
+            self.results.count_measurement(&self.model, &key);
         }
         let name = self.results.model_mut(&self.model).config_for(v, &config).name.clone();
         if self.interrupt.load(Ordering::Relaxed) {
@@ -263,7 +306,10 @@ impl<'a> EmbeddedMeasurer<'a> {
         m
     }
 
-    fn save(&self) {
+    fn save(&mut self) {
+        if let Some(c) = self.clock {
+            self.results.time.get_or_insert_with(Default::default).close(c.wall());
+        }
         if let Err(e) = self.results.write(&self.checkpoint) {
             self.observer.warn(&format!("checkpoint {}: {e}", self.checkpoint.display()));
         }
