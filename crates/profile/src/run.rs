@@ -690,7 +690,8 @@ pub fn top_model_configs(results: &ProfileResults, objectives: &Objectives, n: u
 
 /// The summary printed at the end: the top configs per model (with the
 /// client batch size and concurrency of the row's measurement), skipped batch
-/// sizes, a sentence against the default, and the cross-model top list.
+/// sizes, a sentence against the default, where each config's time went,
+/// the cross-model top list, and where the run's wall time went.
 pub fn summary(results: &ProfileResults) -> String {
     let mut s = String::new();
     for m in &results.models {
