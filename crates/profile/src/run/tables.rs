@@ -131,9 +131,9 @@ pub fn time_table(m: &ModelResults) -> String {
     s
 }
 
-/// The run's time anatomy in one line: "time: 113.1 s = load 49.5 s (44 %)
-/// + … + idle 3.5 s (3 %); 8 loads, 31 measurements", with the sessions of
-/// a resumed run.
+/// The run's time anatomy in one line ("== Time: 113.1 s = load 49.5 s
+/// (44 %) + … + idle 3.5 s (3 %); 8 loads, 31 measurements", with the
+/// sessions of a resumed run) and what idle holds.
 pub fn time_line(t: &TimeAnatomy) -> String {
     let mut s = format!("\n== Time: {}; {} loads, {} measurements", t.sentence(), t.loads, t.measurements);
     if t.sessions > 1 {
