@@ -810,6 +810,7 @@ fn deepest_accepted_config_round_trips_through_results_json() {
             config: config.clone(),
             load_seconds: None,
             error: None,
+            time: None,
         }],
         ..Default::default()
     });

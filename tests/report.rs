@@ -466,3 +466,44 @@ fn measurement_quality_is_said_in_the_summary() {
     let (_, clean, _, _g2) = build("intervals.json", "quality_clean");
     assert!(!pdf_text(&clean.summaries[1]).contains("Measurement quality"), "a clean run claims no noise");
 }
+
+#[test]
+fn where_the_time_went_is_in_the_summary() {
+    use tritium::profile::results::{ConfigTime, TimeAnatomy};
+    // Results of an older tritium carry no times: no section.
+    let (_, plain, _, _g) = build("cpu_only.json", "time_absent");
+    assert!(!pdf_text(&plain.summaries[0]).contains("Where the time went"), "no time records, no section");
+    // The same run with time records, written as results.json and read back as `tritium report` does.
+    let mut r = load("cpu_only.json");
+    let mut run = TimeAnatomy { sessions: 1, ..Default::default() };
+    for (i, c) in r.models[0].configs.iter_mut().enumerate() {
+        let t = ConfigTime { loads: 1, load_seconds: 5.4 + i as f64, unload_seconds: 0.4, warmup_seconds: 1.1, measure_seconds: 6.7, other_seconds: 0.2, measurements: 3 };
+        run.load_seconds += t.load_seconds;
+        run.unload_seconds += t.unload_seconds;
+        run.warmup_seconds += t.warmup_seconds;
+        run.measure_seconds += t.measure_seconds;
+        run.loads += t.loads;
+        run.measurements += t.measurements;
+        c.time = Some(t);
+    }
+    run.close(run.busy_seconds() + 2.0);
+    r.time = Some(run);
+    let (dir, _g2) = out_dir("time_anatomy");
+    r.write(&report::results_path(&dir)).unwrap();
+    let paths = report::build_reports(&dir).unwrap();
+    let text = pdf_text(&paths.summaries[0]);
+    let what = "summary with time records";
+    has(&text, "Where the time went", what);
+    has_headers(&text, &report::time_headers(), what);
+    has(&text, &format!("The whole run took {:.1} s: load {:.1} s ({:.0} %)", run.wall_seconds, run.load_seconds, run.percent(run.load_seconds)), what);
+    has(&text, &format!("idle 2.0 s ({:.0} %); 7 loads, 21 measurements", run.percent(2.0)), what);
+    for l in ["load", "unload", "warm-up", "measure", "other"] {
+        has(&text, l, what);
+    }
+    // A row per config (load 5.4 s, 6.4 s, …; total 13.8 s, …) and the model's total.
+    let m = &r.models[0];
+    for (i, c) in m.configs.iter().enumerate() {
+        has(&text, &format!("{} 1 {:.1} 0.4 1.1 6.7 0.2 {:.1} 3", c.name, 5.4 + i as f64, 13.8 + i as f64), what);
+    }
+    has(&text, &format!("All configs 7 {:.1} 2.8 7.7 46.9 1.4", run.load_seconds), what);
+}

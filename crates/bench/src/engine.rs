@@ -123,6 +123,9 @@ pub(crate) fn measure<'a, T: Target>(
     // Sub-windows (the batches of the confidence intervals): a fixed length,
     // so count windows and deterministic runs get them too (up to the cap).
     let sub_len = interval / loadgen::SUBWINDOWS;
+    // The point's own time anatomy: warm-up from the launch of the load to
+    // the close of window 0, then the span of the measurement windows.
+    let launched = Instant::now();
     let gen = LoadGen::launch(target, requests, load, threads, cfg.seed, tracer.clone(), cfg.request_count);
     let mut warnings: Vec<String> = Vec::new();
 
@@ -138,6 +141,9 @@ pub(crate) fn measure<'a, T: Target>(
         }
         let _ = gen.close_window(0, Duration::from_secs(5));
     }
+    // A deterministic run's one window begins with the load: no warm-up.
+    let windows_started = if deterministic { launched } else { Instant::now() };
+    let warmup = windows_started - launched;
 
     let mut windows: Vec<Window> = Vec::new();
     let mut samples: Vec<WindowSample> = Vec::new();
@@ -247,6 +253,7 @@ pub(crate) fn measure<'a, T: Target>(
             break;
         }
     }
+    let windows_span = windows_started.elapsed();
     // Requests of a dead stub, or still in flight after the deadline, will not
     // complete: do not wait long for them.
     let hopeless = stub_exited.is_some() || empty_streak >= 2 || (deterministic && gen.in_flight() > 0);
@@ -306,6 +313,8 @@ pub(crate) fn measure<'a, T: Target>(
     }
     let mut point = combine(cfg, load, &windows, stable, warnings);
     point.noisy = prec.is_some();
+    point.warmup_seconds = Some(warmup.as_secs_f64());
+    point.windows_seconds = Some(windows_span.as_secs_f64());
     super::diagnostics::attach(&mut point, sampler, windows.iter().map(|w| w.duration).sum(), threads, &lbl, &obs);
     if let Some(msg) = &stub_exited {
         point.error = Some(msg.clone());

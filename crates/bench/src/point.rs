@@ -226,6 +226,9 @@ pub(crate) fn combine(cfg: &BenchConfig, load: LoadMode, windows: &[Window], sta
         throughput_ci_rel_pct: throughput_ci.map(|i| relative_half_width_pct(throughput, i)).filter(|v| v.is_finite()),
         server_ci,
         resources_ci,
+        // Set by the engine, which times the warm-up and the windows.
+        warmup_seconds: None,
+        windows_seconds: None,
     }
 }
 

@@ -9,6 +9,12 @@
 //! (tied contenders, the drift reference) measures again for real: never
 //! from the store, the variant reloaded when another is loaded, and not
 //! stored as the point's record.
+//!
+//! Time anatomy: every load, unload, warm-up and measurement window is
+//! charged to the config it belongs to and to the run
+//! ([`ProfileResults::charge`]; a re-measurement to the config it measures,
+//! an unload to the config unloaded), the rest of a measurement's time
+//! (inputs, requests, draining, checkpoint) to the config as other time.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -17,7 +23,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use super::results::{point_failure, to_measurement, MeasurementRecord, ProfileResults, SkippedRecord};
+use super::results::{point_failure, to_measurement, MeasurementRecord, Part, ProfileResults, RunClock, SkippedRecord};
 use super::search::{VariantMeasurement, Measurer, ModelConfigVariant};
 
 mod switch;
@@ -79,6 +85,12 @@ pub struct EmbeddedMeasurer<'a> {
     /// failure: Triton 2.51 then never finishes unloading the model, so the
     /// next switch waits only [`RAISED_UNLOAD_TIMEOUT`].
     raised: bool,
+    /// The run's clock: each checkpoint carries the run's wall time so far
+    /// (its `time`); None leaves the wall time to the caller.
+    pub clock: Option<RunClock>,
+    /// Seconds charged to load, unload, warm-up and measure so far (what a
+    /// measurement's other time is not).
+    charged: f64,
 }
 
 /// Default of [`EmbeddedMeasurer::unload_timeout`].
@@ -92,7 +104,7 @@ impl<'a> EmbeddedMeasurer<'a> {
     /// A measurer for `model`.
     #[allow(clippy::too_many_arguments)]
     pub fn new(server: &'a Server, model: &str, base: Value, bench: BenchConfig, results: &'a mut ProfileResults, checkpoint: PathBuf, interrupt: &'a AtomicBool, sampler: &'a Sampler, observer: &'a dyn Observer) -> Self {
-        EmbeddedMeasurer { server, model: model.to_string(), base, bench, results, checkpoint, interrupt, sampler, observer, composing: Vec::new(), cpu_only_composing: Vec::new(), loaded: None, loaded_configs: HashMap::new(), sets: None, load_seconds: 0.0, measure_seconds: 0.0, taken: 0, remeasured: 0, loads: 0, in_place: 0, unload_timeout: UNLOAD_TIMEOUT, wedged: None, raised: false }
+        EmbeddedMeasurer { server, model: model.to_string(), base, bench, results, checkpoint, interrupt, sampler, observer, composing: Vec::new(), cpu_only_composing: Vec::new(), loaded: None, loaded_configs: HashMap::new(), sets: None, load_seconds: 0.0, measure_seconds: 0.0, taken: 0, remeasured: 0, loads: 0, in_place: 0, unload_timeout: UNLOAD_TIMEOUT, wedged: None, raised: false, clock: None, charged: 0.0 }
     }
 
     /// The config JSON a variant is loaded with (the model's name kept). For
@@ -166,7 +178,9 @@ impl<'a> EmbeddedMeasurer<'a> {
             return Err(why.clone());
         }
         let t0 = Instant::now();
-        self.loaded = None;
+        // The unload is charged to the config unloaded (to this one when none is known).
+        self.results.model_mut(&self.model).config_for(v, config);
+        let unloading = self.loaded.take().unwrap_or_else(|| key.clone());
         let timeout = if self.raised { RAISED_UNLOAD_TIMEOUT.min(self.unload_timeout) } else { self.unload_timeout };
         // (name, config) in load order: the composing models, then the model itself.
         let targets: Vec<(String, Value)> = match (config.get("ensemble"), config.get("composing").and_then(Value::as_object)) {
@@ -184,17 +198,21 @@ impl<'a> EmbeddedMeasurer<'a> {
                 last.2 = Switch::Full;
             }
         }
-        let result = self.apply(&plan, timeout);
+        let mut unload_secs = 0.0;
+        let result = self.apply(&plan, timeout, &mut unload_secs);
         let secs = t0.elapsed().as_secs_f64();
         self.load_seconds += secs;
-        self.loads += 1;
-        self.in_place += usize::from(!plan.is_empty() && plan.iter().all(|(_, _, s)| *s != Switch::Full) && plan.iter().any(|(_, _, s)| *s == Switch::InPlace));
+        self.charge(&unloading, Part::Unload, unload_secs);
+        self.in_place += usize::from(plan.iter().any(|(_, _, s)| *s == Switch::InPlace));
         if plan.iter().any(|(_, _, s)| *s == Switch::Full) {
             self.sets = None;
         }
-        if matches!(&result, Err(e) if e == "interrupted") {
+        if matches!(&result, Err(e) if e == "interrupted") || self.wedged.is_some() {
             return result;
         }
+        self.loads += 1;
+        self.charge(&key, Part::Load, secs - unload_secs);
+        self.results.count_load(&self.model, &key);
         let m = self.results.model_mut(&self.model);
         let rec = m.config_for(v, config);
         rec.load_seconds = Some(secs);
@@ -213,19 +231,18 @@ impl<'a> EmbeddedMeasurer<'a> {
 
     /// Carries out a switch plan: unloads (the ensemble first), then the
     /// loads of the composing models in parallel, then the ensemble's.
-    fn apply(&mut self, plan: &[(String, Value, Switch)], timeout: Duration) -> Result<(), String> {
+    /// `unload_secs`: how long the unloads took.
+    fn apply(&mut self, plan: &[(String, Value, Switch)], timeout: Duration, unload_secs: &mut f64) -> Result<(), String> {
         let (model, rest) = match plan.split_last() {
             Some(x) => x,
             None => return Ok(()),
         };
-        if model.2 == Switch::Full {
-            self.unload(&model.0, timeout)?;
-        }
-        for (name, _, s) in rest {
-            if *s == Switch::Full {
-                self.unload(name, timeout)?;
-            }
-        }
+        let t_unload = Instant::now();
+        let unloaded = (model.2 == Switch::Full).then(|| self.unload(&model.0, timeout)).unwrap_or(Ok(())).and_then(|()| {
+            rest.iter().filter(|(_, _, s)| *s == Switch::Full).try_for_each(|(name, _, _)| self.unload(name, timeout))
+        });
+        *unload_secs = t_unload.elapsed().as_secs_f64();
+        unloaded?;
         let server = self.server;
         let loads: Vec<(&String, &Value)> = rest.iter().filter(|(_, _, s)| *s != Switch::Same).map(|(n, c, _)| (n, c)).collect();
         let outcomes: Vec<(String, Value, tritium_triton::Result<()>)> = std::thread::scope(|scope| {
@@ -265,10 +282,28 @@ impl<'a> EmbeddedMeasurer<'a> {
         }
     }
 
+    /// Adds `secs` of `part` to config `key` and the run.
+    fn charge(&mut self, key: &str, part: Part, secs: f64) {
+        if part != Part::Other {
+            self.charged += secs.max(0.0);
+        }
+        self.results.charge(&self.model, key, part, secs);
+    }
+
+    /// [`take_timed`](Self::take_timed), its time not charged to load,
+    /// unload, warm-up or measure charged to the config as other time.
+    fn take(&mut self, v: &ModelConfigVariant, batch_size: u32, concurrency: u32, store: bool) -> VariantMeasurement {
+        let (t0, charged) = (Instant::now(), self.charged);
+        let m = self.take_timed(v, batch_size, concurrency, store);
+        let other = t0.elapsed().as_secs_f64() - (self.charged - charged);
+        self.charge(&v.key(), Part::Other, other);
+        m
+    }
+
     /// Loads `v` if needed and measures one point; `store`: record it (and
     /// its failures) as the point's measurement and count it in `taken`
     /// (a search measurement), else only count it in `remeasured`.
-    fn take(&mut self, v: &ModelConfigVariant, batch_size: u32, concurrency: u32, store: bool) -> VariantMeasurement {
+    fn take_timed(&mut self, v: &ModelConfigVariant, batch_size: u32, concurrency: u32, store: bool) -> VariantMeasurement {
         let key = v.key();
         if self.interrupt.load(Ordering::Relaxed) {
             return VariantMeasurement::failure(concurrency, "interrupted");
@@ -316,6 +351,11 @@ impl<'a> EmbeddedMeasurer<'a> {
         }
         if let Ok(p) = &r {
             self.raised |= p.failures.keys().any(|k| k.contains(RAISED_SIGNATURE));
+            // Charged even when cut short by Ctrl-C or failed: the time was spent.
+            let (warmup, windows) = (p.warmup_seconds.unwrap_or(0.0), p.windows_seconds.unwrap_or(0.0));
+            self.charge(&key, Part::WarmUp, warmup);
+            self.charge(&key, Part::Measure, windows);
+            self.results.count_measurement(&self.model, &key);
         }
         let name = self.results.model_mut(&self.model).config_for(v, &config).name.clone();
         if self.interrupt.load(Ordering::Relaxed) {
@@ -344,7 +384,10 @@ impl<'a> EmbeddedMeasurer<'a> {
         m
     }
 
-    fn save(&self) {
+    fn save(&mut self) {
+        if let Some(c) = self.clock {
+            self.results.time.get_or_insert_with(Default::default).close(c.wall());
+        }
         if let Err(e) = self.results.write(&self.checkpoint) {
             self.observer.warn(&format!("checkpoint {}: {e}", self.checkpoint.display()));
         }

@@ -26,6 +26,10 @@
 //! `throughput_ci`, `latency_p99_ms_ci` and `tied_with`, absent when unknown.
 //! Re-measurement and drift (issue 12): each model's `remeasurements` and
 //! `drift` ([`RemeasurementRecord`], [`DriftRecord`]), absent when none.
+//! Time anatomy (issue 13): the run's `time` ([`TimeAnatomy`]) and each
+//! config's `time` ([`ConfigTime`]), absent in older files (nothing is
+//! estimated for them); the load points' `warmup_seconds` and
+//! `windows_seconds` likewise.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -41,8 +45,10 @@ use tritium_triton::error::{Error, Result};
 
 mod quality;
 mod stability;
+mod time;
 pub use quality::Quality;
 pub use stability::{ContenderRecord, DriftPointRecord, DriftRecord, RemeasurementRecord};
+pub use time::{ConfigTime, Part, RunClock, TimeAnatomy};
 
 /// Version of `results.json` / the checkpoint written by this tritium.
 pub const SCHEMA_VERSION: u32 = 2;
@@ -94,6 +100,9 @@ pub struct ConfigRecord {
     pub load_seconds: Option<f64>,
     /// Why it failed to load, if it did.
     pub error: Option<String>,
+    /// Where the time spent on it went (absent in files of older tritium).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time: Option<ConfigTime>,
 }
 
 /// One measurement.
@@ -355,6 +364,9 @@ pub struct ProfileResults {
     /// Outputs of the run that could not be written (CSV tables, reports).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub problems: Vec<String>,
+    /// Where the run's wall time went (absent in files of older tritium).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time: Option<TimeAnatomy>,
 }
 
 impl ProfileResults {
@@ -366,6 +378,31 @@ impl ProfileResults {
         self.models.push(ModelResults { model: model.to_string(), default_config: format!("{model}_config_default"), ..Default::default() });
         let n = self.models.len() - 1;
         &mut self.models[n]
+    }
+
+    /// Adds `secs` of `part` to the run's time and to that of `model`'s
+    /// config `key` (when it has a record).
+    pub fn charge(&mut self, model: &str, key: &str, part: Part, secs: f64) {
+        self.time.get_or_insert_with(Default::default).add(part, secs);
+        if let Some(c) = self.model_mut(model).configs.iter_mut().find(|c| c.key == key) {
+            c.time.get_or_insert_with(Default::default).add(part, secs);
+        }
+    }
+
+    /// Counts a load of `model`'s config `key` (in the run and the config).
+    pub fn count_load(&mut self, model: &str, key: &str) {
+        self.time.get_or_insert_with(Default::default).loads += 1;
+        if let Some(c) = self.model_mut(model).configs.iter_mut().find(|c| c.key == key) {
+            c.time.get_or_insert_with(Default::default).loads += 1;
+        }
+    }
+
+    /// Counts a measurement of `model`'s config `key` (in the run and the config).
+    pub fn count_measurement(&mut self, model: &str, key: &str) {
+        self.time.get_or_insert_with(Default::default).measurements += 1;
+        if let Some(c) = self.model_mut(model).configs.iter_mut().find(|c| c.key == key) {
+            c.time.get_or_insert_with(Default::default).measurements += 1;
+        }
     }
 
     /// Reads a checkpoint or results.json of schema version
@@ -427,7 +464,7 @@ impl ModelResults {
         } else {
             format!("{}_config_{}", self.model, self.configs.iter().filter(|c| !c.variant.is_default).count())
         };
-        self.configs.push(ConfigRecord { name, key, variant: variant.into(), config: config.clone(), load_seconds: None, error: None });
+        self.configs.push(ConfigRecord { name, key, variant: variant.into(), config: config.clone(), load_seconds: None, error: None, time: None });
         let n = self.configs.len() - 1;
         &mut self.configs[n]
     }
@@ -736,6 +773,73 @@ mod tests {
         let back = ProfileResults::read(&p).unwrap();
         let keys: Vec<(u32, bool)> = back.models[0].measurements.iter().map(|r| (r.concurrency, r.ok_point().is_some())).collect();
         assert_eq!(keys, vec![(1, true), (4, true), (2, true)], "one record per key, the successful one; no interrupted partial");
+    }
+
+    #[test]
+    fn time_anatomy_adds_up_and_round_trips_and_older_files_load_without_it() {
+        // An older file: no time anywhere; written back without one.
+        let old = ProfileResults::read(&fixture("cpu_only.json")).unwrap();
+        assert!(old.time.is_none() && old.models.iter().flat_map(|m| &m.configs).all(|c| c.time.is_none()));
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("old.json");
+        old.write(&p).unwrap();
+        let v: Value = serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
+        assert!(v.get("time").is_none() && v["models"][0]["configs"][0].get("time").is_none(), "{v}");
+        assert_eq!(ProfileResults::read(&p).unwrap(), old);
+
+        // Two configs: loads, an unload, measurements and a re-measurement of the first.
+        let mut r = ProfileResults { schema_version: SCHEMA_VERSION, ..Default::default() };
+        let a = ModelConfigVariant::automatic(4, 1, "KIND_CPU", true);
+        let b = ModelConfigVariant::automatic(8, 2, "KIND_CPU", true);
+        r.model_mut("m").config_for(&a, &Value::Null);
+        r.model_mut("m").config_for(&b, &Value::Null);
+        let (ka, kb) = (a.key(), b.key());
+        for (key, part, secs) in [
+            (&ka, Part::Load, 2.0),
+            (&ka, Part::WarmUp, 0.5),
+            (&ka, Part::Measure, 3.0),
+            (&ka, Part::Other, 0.125),
+            (&ka, Part::Unload, 0.25),
+            (&kb, Part::Load, 4.0),
+            (&kb, Part::WarmUp, 0.5),
+            (&kb, Part::Measure, 2.0),
+            (&ka, Part::Unload, 0.0),
+            (&ka, Part::Load, 2.5),
+            (&ka, Part::WarmUp, 0.5),
+            (&ka, Part::Measure, 1.5),
+        ] {
+            r.charge("m", key, part, secs);
+        }
+        for key in [&ka, &kb, &ka] {
+            r.count_load("m", key);
+        }
+        for key in [&ka, &kb, &ka] {
+            r.count_measurement("m", key);
+        }
+        // A key without a record counts in the run only.
+        r.charge("m", "unknown", Part::Measure, 1.0);
+        r.time.as_mut().unwrap().close(20.0);
+        let t = r.time.unwrap();
+        let ca = r.models[0].configs[0].time.unwrap();
+        let cb = r.models[0].configs[1].time.unwrap();
+        assert_eq!((ca.loads, ca.measurements, cb.loads, cb.measurements, t.loads, t.measurements), (2, 2, 1, 1, 3, 3));
+        assert_eq!((ca.load_seconds, ca.unload_seconds, ca.warmup_seconds, ca.measure_seconds, ca.other_seconds), (4.5, 0.25, 1.0, 4.5, 0.125));
+        // The run's parts are the configs' (plus what no config owns); idle holds every config's other time.
+        assert_eq!(t.load_seconds, ca.load_seconds + cb.load_seconds);
+        assert_eq!(t.unload_seconds, ca.unload_seconds + cb.unload_seconds);
+        assert_eq!(t.warmup_seconds, ca.warmup_seconds + cb.warmup_seconds);
+        assert_eq!(t.measure_seconds, ca.measure_seconds + cb.measure_seconds + 1.0);
+        assert_eq!(t.busy_seconds() + t.idle_seconds, 20.0);
+        assert!(t.idle_seconds >= ca.other_seconds + cb.other_seconds, "{t:?}");
+
+        // Round trip with the new fields.
+        let p = d.path().join("new.json");
+        r.write(&p).unwrap();
+        let v: Value = serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
+        assert_eq!(v["time"]["wall_seconds"].as_f64(), Some(20.0), "{v}");
+        assert_eq!(v["models"][0]["configs"][1]["time"]["load_seconds"].as_f64(), Some(4.0), "{v}");
+        assert!(v["time"].get("partial").is_none(), "partial is written only when true: {v}");
+        assert_eq!(ProfileResults::read(&p).unwrap(), r);
     }
 
     #[test]

@@ -128,6 +128,7 @@ pub fn composing_models(config: &Value) -> Vec<String> {
 /// results go); writes the checkpoint after each measurement and, at the end,
 /// results.json, the CSV tables and the output model configs.
 pub fn profile(cfg: &ProfileConfig, plan: &Plan, server: &Server, resume: Option<ProfileResults>, interrupt: &AtomicBool, obs: &dyn Observer) -> Result<ProfileResults> {
+    let session_started = Instant::now();
     let paths = Paths::of(cfg);
     output::check_output_repository(&paths.output_repository, cfg.override_output_model_repository)?;
     let cuda = tritium_triton::gpu::cuda_available();
@@ -146,6 +147,12 @@ pub fn profile(cfg: &ProfileConfig, plan: &Plan, server: &Server, resume: Option
     results.objectives = objectives_json(&cfg.objectives);
     results.fingerprint = fingerprint(plan);
     results.problems.clear();
+    // The run's time anatomy: a resumed run goes on from the checkpoint's.
+    let untimed_earlier = results.time.is_none() && results.models.iter().any(|m| !m.measurements.is_empty() || !m.configs.is_empty());
+    let time = results.time.get_or_insert_with(Default::default);
+    time.sessions += 1;
+    time.partial |= untimed_earlier;
+    let clock = results::RunClock::started_at(session_started, time.wall_seconds);
     let sampler = bench::resources::Sampler::start(std::time::Duration::from_millis(50));
     for model in &plan.models {
         if interrupt.load(Ordering::Relaxed) {
@@ -165,6 +172,7 @@ pub fn profile(cfg: &ProfileConfig, plan: &Plan, server: &Server, resume: Option
             Err(e) => {
                 let why = format!("model '{}' could not be read from {}: {e}", model.name, plan.model_repository.display());
                 not_searched(&mut results, &model.name, why, obs);
+                stamp(&mut results, &clock);
                 results.write(&paths.checkpoint)?;
                 continue;
             }
@@ -196,6 +204,7 @@ pub fn profile(cfg: &ProfileConfig, plan: &Plan, server: &Server, resume: Option
         };
         if let Some(why) = composing_error {
             not_searched(&mut results, &model.name, why, obs);
+            stamp(&mut results, &clock);
             results.write(&paths.checkpoint)?;
             continue;
         }
@@ -227,6 +236,7 @@ pub fn profile(cfg: &ProfileConfig, plan: &Plan, server: &Server, resume: Option
             let mut measurer = EmbeddedMeasurer::new(server, &model.name, base.clone(), bcfg, &mut results, paths.checkpoint.clone(), interrupt, &sampler, obs);
             measurer.composing = composing.clone();
             measurer.cpu_only_composing = plan.cpu_only_composing_models.clone();
+            measurer.clock = Some(clock);
             let mut on_event = |e: SearchEvent| {
                 if let Some(line) = describe(&e) {
                     obs.warn(&format!("{}: {line}", model.name));
@@ -294,6 +304,7 @@ pub fn profile(cfg: &ProfileConfig, plan: &Plan, server: &Server, resume: Option
                 obs.warn(&format!("{}: search stopped: {why}", model.name));
             }
         }
+        stamp(&mut results, &clock);
         results.write(&paths.checkpoint)?;
         if interrupted {
             break;
@@ -338,6 +349,7 @@ pub fn profile(cfg: &ProfileConfig, plan: &Plan, server: &Server, resume: Option
             add_problems(results.model_mut(&model), vec![e]);
         }
     }
+    stamp(&mut results, &clock);
     results.write(&paths.checkpoint)?;
     if !interrupt.load(Ordering::Relaxed) {
         let uuids = tritium_triton::gpu::nvml::Gpus::probe().map(|g| g.infos().iter().map(|i| i.uuid.clone()).collect::<Vec<_>>().join(";")).unwrap_or_default();
@@ -345,9 +357,15 @@ pub fn profile(cfg: &ProfileConfig, plan: &Plan, server: &Server, resume: Option
             obs.warn(&format!("CSV tables: {e}"));
             results.problems.push(format!("CSV tables: {e}"));
         }
+        stamp(&mut results, &clock);
         results.write(&paths.results_dir.join("results.json"))?;
     }
     Ok(results)
+}
+
+/// Sets the run's wall time (and so its idle time) to the clock's reading.
+fn stamp(results: &mut ProfileResults, clock: &results::RunClock) {
+    results.time.get_or_insert_with(Default::default).close(clock.wall());
 }
 
 /// A config may be written as deployable: it loaded, and at least one of its
@@ -674,7 +692,8 @@ pub fn top_model_configs(results: &ProfileResults, objectives: &Objectives, n: u
 
 /// The summary printed at the end: the top configs per model (with the
 /// client batch size and concurrency of the row's measurement), skipped batch
-/// sizes, a sentence against the default, and the cross-model top list.
+/// sizes, a sentence against the default, where each config's time went,
+/// the cross-model top list, and where the run's wall time went.
 pub fn summary(results: &ProfileResults) -> String {
     let mut s = String::new();
     for m in &results.models {
@@ -762,6 +781,7 @@ pub fn summary(results: &ProfileResults) -> String {
         for c in m.configs.iter().filter(|c| c.error.is_some()) {
             s += &format!("   {} failed to load: {}\n", c.name, c.error.as_deref().unwrap_or(""));
         }
+        s += &tables::time_table(m);
     }
     if !results.top_model_configs.is_empty() {
         s += &format!("\n== Best configs across all models (num_top_model_configs {})\n", results.num_top_model_configs);
@@ -772,6 +792,9 @@ pub fn summary(results: &ProfileResults) -> String {
                 s += &format!("   rank {} {} ({} infer/s) is statistically tied with {}\n", t.rank, t.config, with_ci(t.throughput, t.throughput_ci), later.join(", "));
             }
         }
+    }
+    if let Some(t) = &results.time {
+        s += &tables::time_line(t);
     }
     s
 }

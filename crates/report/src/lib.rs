@@ -4,7 +4,9 @@
 //! - `export_path/reports/summaries/<model>/result_summary.pdf`: the run
 //!   (date, versions, hardware, constraints, objectives), one sentence
 //!   comparing the best config with the default, throughput and memory
-//!   against p99 latency for the top configs and the default, and their table.
+//!   against p99 latency for the top configs and the default, and their table;
+//!   then where the run's time went (load, unload, warm-up, measure, idle;
+//!   a stacked bar and a row per config), when results.json records it.
 //! - `export_path/reports/detailed/<config>/detailed_report.pdf` for each top
 //!   config: the server-side latency breakdown with throughput, GPU (or CPU)
 //!   memory and utilization, per client batch size and concurrency, and every
@@ -28,6 +30,7 @@ pub mod table;
 mod detailed;
 mod flow;
 mod summary;
+mod time;
 
 use std::path::{Path, PathBuf};
 
@@ -64,6 +67,11 @@ pub fn summary_headers(gpu: bool) -> Vec<String> {
 /// Headers of the detailed report's measurement table (as [`summary_headers`]).
 pub fn detailed_headers(gpu: bool) -> Vec<String> {
     detailed::headers(gpu)
+}
+
+/// Headers of the summary's "Where the time went" table (as [`summary_headers`]).
+pub fn time_headers() -> Vec<String> {
+    time::headers()
 }
 
 /// Folder name of the cross-model summary (Model Analyzer's

@@ -404,6 +404,7 @@ pub fn render(r: &ProfileResults, v: &ModelView<'_>, what: &str) -> Result<Vec<u
     for (n, bad) in notes {
         f.para(&n, 7.5, if bad { RED } else { GRAY }, 0.0);
     }
+    super::time::section(&mut f, r, m);
     f.finish(what)
 }
 

@@ -160,6 +160,17 @@ pub struct LoadPoint {
     /// reading in at least 2 windows.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resources_ci: Option<ResourceIntervals>,
+    /// Wall time of the warm-up (s): from the launch of the load to the
+    /// close of the discarded window 0 (0 in a deterministic run, which has
+    /// none). Absent in files of older tritiums.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warmup_seconds: Option<f64>,
+    /// Wall time of the measurement windows (s): from the end of the
+    /// warm-up to the close of the last window, every window counted (not
+    /// only the reported ones). Preparing the requests before, and draining
+    /// and diagnosing after, are in neither. Absent in files of older tritiums.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub windows_seconds: Option<f64>,
 }
 
 /// How far a load point can be trusted (see [`LoadPoint::outcome`]).

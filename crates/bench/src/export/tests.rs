@@ -71,6 +71,8 @@ fn sample_point(concurrency: u32) -> LoadPoint {
         throughput_ci_rel_pct: Some(2.775),
         server_ci: Some(ServerIntervals { queue: Some(Interval::new(90.0, 110.0)), compute_infer: Some(Interval::new(495.5, 504.5)), ..Default::default() }),
         resources_ci: Some(ResourceIntervals { gpu_utilization_pct: Some(Interval::new(85.0, 90.0)), gpu_memory_used_mb: None }),
+        warmup_seconds: Some(0.5),
+        windows_seconds: Some(3.125),
     }
 }
 
@@ -301,6 +303,23 @@ fn server_and_gpu_intervals_and_noisy_in_json() {
     }
     let back = serde_json::from_value::<LoadPoint>(old).unwrap();
     assert!(!back.noisy && back.throughput_ci_rel_pct.is_none() && back.server_ci.is_none() && back.resources_ci.is_none());
+}
+
+#[test]
+fn warm_up_and_window_times_in_json_and_absent_in_older_files() {
+    let p = sample_point(2);
+    let v = serde_json::to_value(&p).unwrap();
+    assert_eq!((v["warmup_seconds"].as_f64(), v["windows_seconds"].as_f64()), (Some(0.5), Some(3.125)));
+    assert_eq!(serde_json::from_value::<LoadPoint>(v.clone()).unwrap(), p);
+    // Written before these fields existed: read as unknown, and not written back.
+    let mut old = v;
+    for k in ["warmup_seconds", "windows_seconds"] {
+        old.as_object_mut().unwrap().remove(k);
+    }
+    let back = serde_json::from_value::<LoadPoint>(old).unwrap();
+    assert_eq!((back.warmup_seconds, back.windows_seconds), (None, None));
+    let again = serde_json::to_value(&back).unwrap();
+    assert!(again.get("warmup_seconds").is_none() && again.get("windows_seconds").is_none(), "{again}");
 }
 
 #[test]

@@ -31,6 +31,25 @@ fn a_steady_target_is_declared_stable_after_three_windows() {
 }
 
 #[test]
+fn a_point_carries_its_warm_up_and_window_times() {
+    // Lower bounds on the monotonic clock, not speed claims: the warm-up runs
+    // at least warmup_ms, and each time window at least its interval.
+    let model = SimConfig::constant(Duration::from_millis(2), 2);
+    let cfg = config(150, 6);
+    let (p, _obs, _sim) = measure(model, &cfg, LoadMode::Concurrency(2));
+    let warmup = p.warmup_seconds.expect("the engine times the warm-up");
+    let windows = p.windows_seconds.expect("the engine times the windows");
+    assert!(warmup >= cfg.measurement.warmup_ms as f64 / 1000.0, "{warmup}");
+    assert!(windows >= p.windows as f64 * cfg.measurement.interval_ms as f64 / 1000.0, "{windows} s for {} windows", p.windows);
+    // A deterministic run has no warm-up: its one window begins with the load.
+    let mut det = config(100, 10);
+    det.request_count = Some(100);
+    let (p, _obs, _sim) = measure(SimConfig::constant(Duration::from_millis(1), 4), &det, LoadMode::Concurrency(4));
+    assert_eq!(p.warmup_seconds, Some(0.0));
+    assert!(p.windows_seconds.is_some_and(|w| w > 0.0), "{p:?}");
+}
+
+#[test]
 fn a_drifting_target_never_settles() {
     let model = SimConfig { service: ServiceTime::Drifting { start: Duration::from_millis(1), doubling: Duration::from_millis(300) }, ..SimConfig::constant(Duration::ZERO, 2) };
     let (p, obs, _sim) = measure(model, &config(150, 6), LoadMode::Concurrency(2));

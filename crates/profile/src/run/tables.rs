@@ -2,9 +2,10 @@
 //! the cross-model top list, every throughput and p99 latency with its 95 %
 //! interval as "±2.1%" (the rule of `tritium bench`'s table,
 //! [`plus_minus`]), and the configs statistically tied with #1 marked `≈`
-//! with a footnote: a tie is said, never ranked.
+//! with a footnote: a tie is said, never ranked. Then where the time went:
+//! per config ([`time_table`]) and for the run ([`time_line`]).
 
-use crate::results::{ModelResults, ProfileResults, TopConfigRecord};
+use crate::results::{ConfigTime, ModelResults, ProfileResults, TimeAnatomy, TopConfigRecord};
 use tritium_bench::stats::{plus_minus, Interval};
 
 /// The marker of a row statistically tied with #1.
@@ -94,6 +95,54 @@ pub fn top_table(results: &ProfileResults) -> String {
     if let (true, Some(f)) = (any_tie, list.first()) {
         s += &tie_footnote(&f.config);
     }
+    s
+}
+
+/// Where the time spent on each of a model's configs went: a row per
+/// config with a time record (loads, seconds loading, unloading, warming up,
+/// measuring and other, measurements) and the model's total; empty when no
+/// config has one (files of older tritium).
+pub fn time_table(m: &ModelResults) -> String {
+    let rows: Vec<(&str, ConfigTime)> = m.configs.iter().filter_map(|c| c.time.map(|t| (c.name.as_str(), t))).collect();
+    if rows.is_empty() {
+        return String::new();
+    }
+    let line = |name: &str, t: &ConfigTime| {
+        format!(
+            "   {:<30} {:>5} {:>8.1} {:>8.1} {:>9.1} {:>9.1} {:>7.1} {:>12}\n",
+            name, t.loads, t.load_seconds, t.unload_seconds, t.warmup_seconds, t.measure_seconds, t.other_seconds, t.measurements
+        )
+    };
+    let mut s = format!("   {:<30} {:>5} {:>8} {:>8} {:>9} {:>9} {:>7} {:>12}\n", "time per config", "loads", "load s", "unload s", "warm-up s", "measure s", "other s", "measurements");
+    let mut total = ConfigTime::default();
+    for (name, t) in &rows {
+        s += &line(name, t);
+        total.loads += t.loads;
+        total.load_seconds += t.load_seconds;
+        total.unload_seconds += t.unload_seconds;
+        total.warmup_seconds += t.warmup_seconds;
+        total.measure_seconds += t.measure_seconds;
+        total.other_seconds += t.other_seconds;
+        total.measurements += t.measurements;
+    }
+    if rows.len() > 1 {
+        s += &line("(all configs)", &total);
+    }
+    s
+}
+
+/// The run's time anatomy in one line ("== Time: 113.1 s = load 49.5 s
+/// (44 %) + … + idle 3.5 s (3 %); 8 loads, 31 measurements", with the
+/// sessions of a resumed run) and what idle holds.
+pub fn time_line(t: &TimeAnatomy) -> String {
+    let mut s = format!("\n== Time: {}; {} loads, {} measurements", t.sentence(), t.loads, t.measurements);
+    if t.sessions > 1 {
+        s += &format!(" (over {} sessions: resumed from the checkpoint)", t.sessions);
+    }
+    if t.partial {
+        s += " (the time before resuming a checkpoint of an older tritium is not known, so not counted)";
+    }
+    s += "\n   idle: the wall time not spent loading, unloading, warming up or measuring (inputs, requests, checkpoints, search, output configs, CSV tables)\n";
     s
 }
 

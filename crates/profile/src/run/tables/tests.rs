@@ -71,3 +71,33 @@ fn top_table_marks_ranks_tied_with_the_first() {
     let t = top_table(&plain);
     assert!(!t.contains(TIE_MARK), "{t}");
 }
+
+#[test]
+fn time_table_has_a_row_per_timed_config_and_the_total() {
+    let mut r = ProfileResults::read(&fixture("cpu_only.json")).unwrap();
+    assert_eq!(time_table(&r.models[0]), "", "an older file has no time records");
+    let m = &mut r.models[0];
+    m.configs[0].time = Some(ConfigTime { loads: 1, load_seconds: 5.0, unload_seconds: 0.5, warmup_seconds: 1.0, measure_seconds: 6.0, other_seconds: 0.25, measurements: 3 });
+    m.configs[1].time = Some(ConfigTime { loads: 2, load_seconds: 7.0, unload_seconds: 1.0, warmup_seconds: 2.0, measure_seconds: 4.0, other_seconds: 0.5, measurements: 2 });
+    let t = time_table(m);
+    let lines: Vec<Vec<&str>> = t.lines().map(|l| l.split_whitespace().collect()).collect();
+    assert_eq!(lines.len(), 4, "header, two configs, the total: {t}");
+    assert_eq!(lines[1], vec![m.configs[0].name.as_str(), "1", "5.0", "0.5", "1.0", "6.0", "0.2", "3"], "{t}");
+    assert_eq!(lines[3], vec!["(all", "configs)", "3", "12.0", "1.5", "3.0", "10.0", "0.8", "5"], "{t}");
+    for h in ["loads", "load s", "warm-up s", "measure s", "measurements"] {
+        assert!(t.lines().next().unwrap().contains(h), "{h}: {t}");
+    }
+}
+
+#[test]
+fn time_line_splits_the_wall_time_and_says_resumes() {
+    let mut t = TimeAnatomy { load_seconds: 49.5, unload_seconds: 2.0, warmup_seconds: 8.0, measure_seconds: 52.1, loads: 8, measurements: 31, sessions: 1, ..Default::default() };
+    t.close(113.1);
+    let s = time_line(&t);
+    assert!(s.contains("== Time: 113.1 s = load 49.5 s (44 %) + unload 2.0 s (2 %) + warm-up 8.0 s (7 %) + measure 52.1 s (46 %) + idle 1.5 s (1 %); 8 loads, 31 measurements\n"), "{s}");
+    assert!(!s.contains("sessions") && !s.contains("older tritium"), "{s}");
+    t.sessions = 2;
+    t.partial = true;
+    let s = time_line(&t);
+    assert!(s.contains("(over 2 sessions: resumed from the checkpoint)") && s.contains("older tritium"), "{s}");
+}
