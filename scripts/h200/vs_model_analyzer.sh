@@ -27,9 +27,9 @@ case "$MODE" in
     ;;
   tritium)
     # Model Analyzer's file, unchanged but for its paths: MODEL_NAME and where things go.
+    # (scripts/h200/ma_config.yaml is the bundle's file, kept here so the run needs no bundle.)
     sed -e "s#MODEL_NAME#sleep_fixed#; s#/tmp/ma_work/model_repository#$WORK/repo#; s#/tmp/ma_work#$WORK#g" \
-      .anchors/ma_config.yaml > "$WORK/ma_config.yaml" 2>/dev/null \
-      || sed -e "s#MODEL_NAME#sleep_fixed#; s#/tmp/ma_work/model_repository#$WORK/repo#; s#/tmp/ma_work#$WORK#g" scripts/h200/ma_config.yaml > "$WORK/ma_config.yaml"
+      scripts/h200/ma_config.yaml > "$WORK/ma_config.yaml"
     BIN=${TRITIUM_BIN:-.gpu/bin/tritium}
     for i in $(seq 1 "${RUNS:-2}"); do
       t0=$(date +%s.%N)
