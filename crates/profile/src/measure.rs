@@ -414,6 +414,10 @@ impl Measurer for EmbeddedMeasurer<'_> {
         self.take(v, batch_size, concurrency, false)
     }
 
+    fn incumbent(&mut self, throughput_lo: Option<f64>) {
+        self.bench.decided_below = throughput_lo;
+    }
+
     fn interrupted(&self) -> bool {
         // A wedged model ends its search as Ctrl-C does; `run` records why.
         self.interrupt.load(Ordering::Relaxed) || self.wedged.is_some()

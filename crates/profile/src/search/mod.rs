@@ -210,6 +210,14 @@ pub trait Measurer {
         self.measure(variant, batch_size, concurrency)
     }
 
+    /// The lower bound of the incumbent's 95 % throughput interval (the
+    /// best passing measurement so far), told before each measurement when
+    /// the objectives are throughput alone; `None` otherwise. A point whose
+    /// interval lies entirely below it cannot tie with the incumbent, so the
+    /// measurer may end it once stable, without the CI target
+    /// (`BenchConfig::decided_below`). The default ignores it.
+    fn incumbent(&mut self, _throughput_lo: Option<f64>) {}
+
     /// True once the run was interrupted (Ctrl-C): the strategies stop at
     /// once — no further measurement, no further event. The default is never.
     fn interrupted(&self) -> bool {
