@@ -126,6 +126,7 @@
 //! * `brute` and `quick` (with `neighborhood`): the two strategies.
 
 mod brute;
+mod composing;
 mod drift;
 mod manual;
 mod measurement;
@@ -156,7 +157,8 @@ pub use scoring::{break_tie, compare, compare_constraints, compare_measurements,
 pub use space::{brute_worst_case, normalized_batch_sizes, SearchSpace};
 pub use strategy::{strategy_for, SearchEvent, SearchOutcome, SearchPhase, SearchStrategy};
 pub use sweep::{doubled_list, last_increased_throughput, last_increased_throughput_ci, throughput_gain_valid, throughput_gain_valid_ci, ThroughputCi};
-pub use variants::{model_batching_support, ModelConfigVariant};
+pub use composing::{ensemble_default_variant, ComposingSpace};
+pub use variants::{model_batching_support, with_name, ComposingSettings, ModelConfigVariant};
 
 // ---------------------------------------------------------------------------
 // Model Analyzer constants (model_analyzer/constants.py)
