@@ -76,12 +76,11 @@
 //! # Deviations from Model Analyzer
 //!
 //! * One model at a time: no multi-model (concurrent) search and no BLS
-//!   composing-model search. Ensembles are searched by the caller (see
-//!   `profile::run`): the searched fields are applied to every composing
-//!   model at once (one shared coordinate, not one per composing model as in
-//!   Model Analyzer's quick search) and the ensemble is measured end to end.
-//!   No request-rate search; perf_analyzer load flags (`concurrency-range`,
-//!   ...) are not interpreted here.
+//!   composing-model search. An ensemble is searched by quick search with
+//!   one dimension pair per composing model ([`SearchSpace::composing`],
+//!   `composing`; docs/ensembles.md lists its deviations) and measured end to
+//!   end. No request-rate search; perf_analyzer load flags
+//!   (`concurrency-range`, ...) are not interpreted here.
 //! * A (variant, batch size, concurrency) point is measured once; later
 //!   requests for it reuse the measurement (Model Analyzer reuses
 //!   checkpointed results) — except tied contenders and the drift
@@ -111,7 +110,10 @@
 //!
 //! # Layout
 //!
-//! * `variants`: [`ModelConfigVariant`], one model config to load.
+//! * `variants`: [`ModelConfigVariant`], one model config to load (for an
+//!   ensemble with each composing model's [`ComposingSettings`]).
+//! * `composing`: an ensemble's composing models in the search
+//!   ([`ComposingSpace`]: bounds, dimensions, the variant at a coordinate).
 //! * `measurement`: [`VariantMeasurement`], one measurement of a variant.
 //! * `scoring`: constraints and objectives on one measurement.
 //! * `ranking`: best per variant, top configs, cross-model ranking.
