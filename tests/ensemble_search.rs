@@ -29,9 +29,10 @@ fn quick_search_gives_each_composing_model_its_own_instances() {
     common::runtime();
     let d = tempfile::tempdir().unwrap();
     // brute on purpose: an ensemble is searched with quick search, as in Model Analyzer, and the run says so.
+    // The climb is what this tests: no final concurrency sweep (each config load starts 2-6 Python stubs).
     let yaml = format!(
         "model_repository: {repo}\nprofile_models: ens_pipeline\nexport_path: {out}/export\noutput_model_repository_path: {out}/models\n\
-         checkpoint_directory: {out}/ckpt\nrun_config_search_mode: brute\nnum_configs_per_model: 1\n\
+         checkpoint_directory: {out}/ckpt\nrun_config_search_mode: brute\nnum_configs_per_model: 1\nconcurrency_sweep_disable: true\n\
          run_config_search_max_model_batch_size: 8\nrun_config_search_max_instance_count: 4\nrun_config_search_max_concurrency: 32\n\
          cpu_only_composing_models: [pipe_pre, pipe_net]\n\
          ensemble_composing_models:\n  pipe_pre:\n    model_config_parameters:\n      max_batch_size: [8]\n      instance_group: [{{kind: KIND_CPU, count: [1, 2, 3, 4]}}]\n\
