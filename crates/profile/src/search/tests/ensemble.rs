@@ -47,7 +47,7 @@ fn each_composing_model_has_its_own_dimensions() {
     let (v, c) = ensemble_variant_at(&[net.clone(), net.clone()], &ensemble_dims(&[net.clone(), net.clone()]), &[2, 1, 3, 0], true);
     assert_eq!((v.max_batch_size, c), (4, 2 * 4 * 2));
     // An ensemble that does not batch stays unbatched.
-    let (v, _) = ensemble_variant_at(&[net.clone()], &ensemble_dims(&[net]), &[3, 0], false);
+    let (v, _) = ensemble_variant_at(std::slice::from_ref(&net), &ensemble_dims(std::slice::from_ref(&net)), &[3, 0], false);
     assert_eq!(v.max_batch_size, 0);
 }
 
