@@ -806,7 +806,7 @@ fn deepest_accepted_config_round_trips_through_results_json() {
         configs: vec![ConfigRecord {
             name: "deep_config_0".into(),
             key: "k".into(),
-            variant: VariantRecord { max_batch_size: 0, instance_count: 1, instance_kind: "KIND_CPU".into(), dynamic_batching: false, is_default: false, manual },
+            variant: VariantRecord { max_batch_size: 0, instance_count: 1, instance_kind: "KIND_CPU".into(), dynamic_batching: false, is_default: false, manual, composing: Vec::new() },
             config: config.clone(),
             load_seconds: None,
             error: None,

@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use super::results::{point_failure, to_measurement, MeasurementRecord, Part, ProfileResults, RunClock, SkippedRecord};
-use super::search::{VariantMeasurement, Measurer, ModelConfigVariant};
+use super::search::{with_name, VariantMeasurement, Measurer, ModelConfigVariant};
 
 mod switch;
 pub use switch::{switch_for, Switch};
@@ -108,37 +108,16 @@ impl<'a> EmbeddedMeasurer<'a> {
     }
 
     /// The config JSON a variant is loaded with (the model's name kept). For
-    /// an ensemble: `{"ensemble": …, "composing": {name: …}}` — the searched
-    /// fields go to every composing model (instances of those named in
-    /// `cpu_only_composing_models` are `KIND_CPU`) and the ensemble's max
-    /// batch size follows them down (it may not exceed theirs).
+    /// an ensemble: `{"ensemble": …, "composing": {name: …}}`, each composing
+    /// model with its own settings from the variant (see
+    /// [`ModelConfigVariant::ensemble_config_json`]; instances of those named
+    /// in `cpu_only_composing_models` are `KIND_CPU`), the ensemble's max batch
+    /// size following the smallest composing one.
     pub fn config_json(&self, v: &ModelConfigVariant) -> Value {
         if self.composing.is_empty() {
-            return named(v.apply_to(&self.base), &self.model);
+            return with_name(v.apply_to(&self.base), &self.model);
         }
-        let mut ens = self.base.clone();
-        if v.automatic && v.max_batch_size > 0 {
-            let own = ens.get("max_batch_size").and_then(Value::as_u64).unwrap_or(0);
-            if own > v.max_batch_size as u64 {
-                ens["max_batch_size"] = Value::from(v.max_batch_size);
-            }
-        }
-        let composing: serde_json::Map<String, Value> = self
-            .composing
-            .iter()
-            .map(|(n, b)| {
-                let mut c = v.apply_to(b);
-                if v.automatic && self.cpu_only_composing.contains(n) {
-                    if let Some(groups) = c.get_mut("instance_group").and_then(Value::as_array_mut) {
-                        for g in groups.iter_mut().filter_map(Value::as_object_mut) {
-                            g.insert("kind".into(), Value::String("KIND_CPU".into()));
-                        }
-                    }
-                }
-                (n.clone(), named(c, n))
-            })
-            .collect();
-        serde_json::json!({ "ensemble": named(ens, &self.model), "composing": composing })
+        v.ensemble_config_json(&self.model, &self.base, &self.composing, &self.cpu_only_composing)
     }
 
     fn load(&self, model: &str, config: &Value) -> tritium_triton::Result<()> {
@@ -432,13 +411,6 @@ impl Measurer for EmbeddedMeasurer<'_> {
             self.save();
         }
     }
-}
-
-fn named(mut c: Value, name: &str) -> Value {
-    if let Some(o) = c.as_object_mut() {
-        o.insert("name".into(), Value::String(name.to_string()));
-    }
-    c
 }
 
 /// Passes a load point's progress on, its warnings prefixed with the model

@@ -135,11 +135,12 @@ pub fn write_csvs(results: &ProfileResults, dir: &Path, gpu_uuids: &str) -> Resu
     for m in &results.models {
         for r in &m.measurements {
             let Some(c) = m.configs.iter().find(|c| c.name == r.config) else { continue };
-            let group = format!("{}:{}", c.variant.instance_count, c.variant.instance_kind.trim_start_matches("KIND_").to_lowercase());
+            let group = csv_field(&c.variant.instance_group_label());
+            let mbs = csv_field(&c.variant.max_batch_size_label());
             let Some(p) = r.ok_point() else {
                 // A failed measurement: no numbers (never 0 ms), the reason in the constraints column.
                 let why = format!("FAILED: {}", r.failure_reason().unwrap_or_default());
-                inf += &format!("{},{},{},{},{},{},{},,", csv_field(&m.model), r.batch_size, r.concurrency, csv_field(&r.config), group, c.variant.max_batch_size, csv_field(&why));
+                inf += &format!("{},{},{},{},{},{},{},,", csv_field(&m.model), r.batch_size, r.concurrency, csv_field(&r.config), group, mbs, csv_field(&why));
                 inf += &inference_extra(c, r, None, objective, &[]);
                 inf += "\n";
                 gpu += &format!("{},{},{},{},{},{},{},,,,,\n", csv_field(&m.model), csv_field(gpu_uuids), r.batch_size, r.concurrency, csv_field(&r.config), group, csv_field(&why));
@@ -157,7 +158,7 @@ pub fn write_csvs(results: &ProfileResults, dir: &Path, gpu_uuids: &str) -> Resu
                 r.concurrency,
                 csv_field(&r.config),
                 group,
-                c.variant.max_batch_size,
+                mbs,
                 sat,
                 p.throughput,
                 p.latency.p99_us / 1000.0

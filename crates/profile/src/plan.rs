@@ -160,6 +160,11 @@ pub struct Plan {
     pub search: SearchSettings,
     /// `cpu_only_composing_models`.
     pub cpu_only_composing_models: Vec<String>,
+    /// `ensemble_composing_models`: each named composing model's
+    /// `model_config_parameters` (None: given without parameters), which
+    /// bound its quick search; composing models not named here are searched
+    /// within the run's bounds.
+    pub ensemble_composing_models: BTreeMap<String, Option<BTreeMap<String, Value>>>,
     /// How each load point stops (`tritium_measurement_rule`, tritium extension).
     pub measurement_rule: tritium_bench::StopRule,
     /// The adaptive rule's target, percent (`tritium_ci_target`).
@@ -174,6 +179,7 @@ impl Plan {
             models: cfg.profile_models.iter().map(|m| ModelPlan::resolve(cfg, m)).collect(),
             search: SearchSettings::of(cfg),
             cpu_only_composing_models: cfg.cpu_only_composing_models.clone(),
+            ensemble_composing_models: cfg.ensemble_composing_models.iter().map(|m| (m.name.clone(), m.model_config_parameters.clone())).collect(),
             measurement_rule: cfg.tritium_measurement_rule,
             ci_target_pct: cfg.tritium_ci_target,
         }

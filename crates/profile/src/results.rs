@@ -70,6 +70,45 @@ pub struct VariantRecord {
     pub is_default: bool,
     /// `model_config_parameters` applied.
     pub manual: serde_json::Map<String, Value>,
+    /// For an ensemble: each composing model's settings, in step order (then
+    /// `max_batch_size` is the ensemble's and `instance_count` the total).
+    /// Absent for a plain model.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub composing: Vec<ComposingRecord>,
+}
+
+/// One composing model's settings in an ensemble config.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ComposingRecord {
+    /// The composing model.
+    pub name: String,
+    /// Its `max_batch_size` (0: it does not batch).
+    pub max_batch_size: u32,
+    /// Its instances.
+    pub instance_count: u32,
+    /// `KIND_CPU` / `KIND_GPU`.
+    pub instance_kind: String,
+}
+
+impl VariantRecord {
+    /// Instances as Model Analyzer's tables write them: `2:gpu`; for an
+    /// ensemble each composing model's, `pre 4:cpu, net 1:gpu`.
+    pub fn instance_group_label(&self) -> String {
+        let kind = |k: &str| k.trim_start_matches("KIND_").to_lowercase();
+        if self.composing.is_empty() {
+            return format!("{}:{}", self.instance_count, kind(&self.instance_kind));
+        }
+        self.composing.iter().map(|c| format!("{} {}:{}", c.name, c.instance_count, kind(&c.instance_kind))).collect::<Vec<_>>().join(", ")
+    }
+
+    /// `max_batch_size`: `8`; for an ensemble each composing model's,
+    /// `pre 8, net 4`.
+    pub fn max_batch_size_label(&self) -> String {
+        if self.composing.is_empty() {
+            return self.max_batch_size.to_string();
+        }
+        self.composing.iter().map(|c| format!("{} {}", c.name, c.max_batch_size)).collect::<Vec<_>>().join(", ")
+    }
 }
 
 impl From<&ModelConfigVariant> for VariantRecord {
@@ -81,6 +120,11 @@ impl From<&ModelConfigVariant> for VariantRecord {
             dynamic_batching: v.dynamic_batching,
             is_default: v.is_default,
             manual: v.manual.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            composing: v
+                .composing
+                .iter()
+                .map(|c| ComposingRecord { name: c.name.clone(), max_batch_size: c.max_batch_size, instance_count: c.instance_count, instance_kind: c.instance_kind.clone() })
+                .collect(),
         }
     }
 }

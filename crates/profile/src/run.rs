@@ -109,21 +109,6 @@ pub fn base_config(server: &Server, repo: &Path, model: &str) -> Result<Value> {
     }
 }
 
-/// Names of the composing models of an ensemble config (empty otherwise).
-pub fn composing_models(config: &Value) -> Vec<String> {
-    if config.get("platform").and_then(Value::as_str) != Some("ensemble") {
-        return Vec::new();
-    }
-    let mut names: Vec<String> = config
-        .pointer("/ensemble_scheduling/step")
-        .and_then(Value::as_array)
-        .map(|steps| steps.iter().filter_map(|s| s.get("model_name").and_then(Value::as_str).map(str::to_string)).collect())
-        .unwrap_or_default();
-    names.sort();
-    names.dedup();
-    names
-}
-
 /// Profiles every model of `plan` (resolved from `cfg`, which says where
 /// results go); writes the checkpoint after each measurement and, at the end,
 /// results.json, the CSV tables and the output model configs.
@@ -208,25 +193,38 @@ pub fn profile(cfg: &ProfileConfig, plan: &Plan, server: &Server, resume: Option
             results.write(&paths.checkpoint)?;
             continue;
         }
-        // What the search varies: the model itself, or (ensembles) its first composing model's shape of config.
-        let search_base = composing.first().map(|(_, b)| b.clone()).unwrap_or_else(|| base.clone());
-        let default_kind = if cuda { "KIND_GPU" } else { "KIND_CPU" };
-        let default_variant = ModelConfigVariant::default_from_config(&search_base, default_kind);
-        let (batching, dyn_batching) = search::model_batching_support(&search_base);
-        let mut space = SearchSpace::from_plan(model, default_variant, batching, dyn_batching, !cuda);
-        if !composing.is_empty() {
-            // The client batch is bounded by the ensemble's own max batch size.
-            space.ensemble_max_batch_size = Some(base.get("max_batch_size").and_then(Value::as_u64).map_or(0, |m| u32::try_from(m).unwrap_or(u32::MAX)));
-        }
+        // What the search varies: the model itself, or (ensembles) each composing model's own settings.
+        let mut mode = plan.search.mode;
+        let space = if composing.is_empty() {
+            let default_kind = if cuda { "KIND_GPU" } else { "KIND_CPU" };
+            let default_variant = ModelConfigVariant::default_from_config(&base, default_kind);
+            let (batching, dyn_batching) = search::model_batching_support(&base);
+            SearchSpace::from_plan(model, default_variant, batching, dyn_batching, !cuda)
+        } else {
+            match ensemble::ensemble_search(plan, model, &base, &composing, cuda) {
+                Ok(e) => {
+                    for n in &e.notes {
+                        obs.warn(&format!("{}: {n}", model.name));
+                    }
+                    mode = e.mode;
+                    e.space
+                }
+                Err(why) => {
+                    not_searched(&mut results, &model.name, format!("ensemble '{}': {why}", model.name), obs);
+                    results.write(&paths.checkpoint)?;
+                    continue;
+                }
+            }
+        };
         let asked = search::normalized_batch_sizes(&model.parameters.batch_sizes);
         if space.batch_sizes != asked {
             obs.warn(&format!("{}: perf_analyzer_flags batch-size {} replaces batch_sizes {asked:?} (as in Model Analyzer)", model.name, space.search_batch_size));
         }
-        let mut strategy = search::strategy_for(plan.search.mode).ok_or_else(|| {
-            Error::InvalidArgument(format!("run_config_search_mode {:?} is not supported by tritium (use brute or quick)", plan.search.mode))
+        let mut strategy = search::strategy_for(mode).ok_or_else(|| {
+            Error::InvalidArgument(format!("run_config_search_mode {mode:?} is not supported by tritium (use brute or quick)"))
         })?;
         let bcfg = bench_config_with(model, cfg.tritium_measurement_rule, cfg.tritium_ci_target)?;
-        if let Some(notice) = search_space_notice(&space, plan.search.mode, &bcfg) {
+        if let Some(notice) = search_space_notice(&space, mode, &bcfg) {
             obs.warn(&format!("{}: {notice}", model.name));
         }
         let outcome;
@@ -544,6 +542,15 @@ pub fn fingerprint(plan: &Plan) -> Value {
     // (what tritium measured with before the adaptive rule) adds nothing, so
     // checkpoints of earlier runs resume under `tritium_measurement_rule:
     // perf_analyzer`; under the adaptive rule they are refused, the diff naming the key.
+    // Absent when empty: checkpoints from before the key resume.
+    if !plan.ensemble_composing_models.is_empty() {
+        f["ensemble_composing_models"] = plan
+            .ensemble_composing_models
+            .iter()
+            .map(|(n, p)| (n.clone(), p.clone().map(|x| Value::Object(x.into_iter().collect())).unwrap_or(Value::Null)))
+            .collect::<serde_json::Map<String, Value>>()
+            .into();
+    }
     if plan.measurement_rule == tritium_bench::StopRule::Adaptive {
         f["tritium_measurement_rule"] = "adaptive".into();
         f["tritium_ci_target"] = plan.ci_target_pct.into();
@@ -817,8 +824,10 @@ pub fn mode_name(m: SearchMode) -> &'static str {
     }
 }
 
+mod ensemble;
 mod progress;
 mod tables;
+pub use ensemble::composing_models;
 use progress::describe;
 
 #[cfg(test)]

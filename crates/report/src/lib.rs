@@ -339,13 +339,21 @@ pub(crate) fn load_text(r: &MeasurementRecord) -> String {
 // Text shared by the reports
 // ---------------------------------------------------------------------------
 
-/// "3 × CPU".
+/// "3 × CPU"; for an ensemble each composing model's: "pre 4:cpu, net 1:gpu".
 pub(crate) fn instances(c: &ConfigRecord) -> String {
+    if !c.variant.composing.is_empty() {
+        return c.variant.instance_group_label();
+    }
     format!("{} × {}", c.variant.instance_count, c.variant.instance_kind.trim_start_matches("KIND_"))
 }
 
 /// "3 CPU instances, max batch size 8, dynamic batching on".
+/// For an ensemble: "ensemble max batch size 8; pre 4:cpu max batch 8, net 1:gpu max batch 4".
 pub(crate) fn describe(c: &ConfigRecord) -> String {
+    if !c.variant.composing.is_empty() {
+        let parts: Vec<String> = c.variant.composing.iter().map(|m| format!("{} {}:{} max batch {}", m.name, m.instance_count, m.instance_kind.trim_start_matches("KIND_").to_lowercase(), m.max_batch_size)).collect();
+        return format!("ensemble max batch size {}; {}", c.variant.max_batch_size, parts.join(", "));
+    }
     let n = c.variant.instance_count;
     let mut s = format!(
         "{n} {} instance{}, max batch size {}, dynamic batching {}",

@@ -10,7 +10,7 @@ use tritium_model::lenient::{LBool, LStr, LU32};
 
 use super::key_check::join;
 use super::pa_flags::yaml_string;
-use super::raw::{RawConfig, RawConstraints};
+use super::raw::{RawConfig, RawConstraints, RawModelSpec};
 use super::{
     Bound, ClientProtocol, ConfigError, Constraints, LaunchMode, ModelParameters, Objectives, PerfAnalyzerFlags, ProfileConfig, ProfileModelSpec, SearchMode,
     DEFAULT_DURATION_SECONDS, DEFAULT_NUM_CONFIGS_PER_MODEL, DEFAULT_NUM_TOP_MODEL_CONFIGS, DEFAULT_RUN_CONFIG_MAX_BINARY_SEARCH_STEPS, DEFAULT_RUN_CONFIG_MAX_CONCURRENCY,
@@ -109,6 +109,56 @@ pub fn yaml_to_json(v: &Yaml) -> Result<serde_json::Value, String> {
     })
 }
 
+/// One `profile_models` (or `ensemble_composing_models`) entry, checked;
+/// errors name `path`.
+fn convert_model_spec(name: String, spec: RawModelSpec, path: &str, file: &Path) -> Result<ProfileModelSpec, ConfigError> {
+    let path = path.to_string();
+    let invalid = |path: &str, message: String| ConfigError::Invalid {
+        file: file.to_path_buf(),
+        path: path.to_string(),
+        message,
+    };
+    let mut m = ProfileModelSpec::named(name.clone());
+    m.cpu_only = spec.cpu_only.map(|b| b.0).unwrap_or(false);
+    if let Some(p) = spec.parameters {
+        m.parameters = ModelParameters {
+            concurrency: p.concurrency.map(|l| l.0),
+            batch_sizes: p.batch_sizes.map(|l| l.0),
+            request_rate: p.request_rate.map(|l| l.0),
+        };
+    }
+    m.objectives = spec.objectives.map(|o| Objectives { weights: o.0 });
+    if let Some(rc) = spec.constraints {
+        m.constraints = Some(convert_constraints(rc, &join(&path, "constraints"), file)?);
+    }
+    m.weighting = spec.weighting.map(|w| w.0);
+    if let Some(mcp) = spec.model_config_parameters {
+        let mut out = BTreeMap::new();
+        for (k, v) in mcp {
+            let j = yaml_to_json(&v).map_err(|msg| {
+                invalid(&join(&join(&path, "model_config_parameters"), &k), msg)
+            })?;
+            let depth = json_depth(&j);
+            if depth > MAX_MODEL_CONFIG_PARAMETER_DEPTH {
+                return Err(invalid(
+                    &join(&join(&path, "model_config_parameters"), &k),
+                    format!("nests {depth} levels of lists and mappings; at most {MAX_MODEL_CONFIG_PARAMETER_DEPTH} are accepted (a model config nests at most {} messages)", tritium_model::pbtxt::MAX_DEPTH),
+                ));
+            }
+            out.insert(k, j);
+        }
+        m.model_config_parameters = Some(out);
+    }
+    if let Some(f) = spec.perf_analyzer_flags {
+        m.perf_analyzer_flags = Some(convert_pa_flags(
+            f,
+            &join(&path, "perf_analyzer_flags"),
+            file,
+        )?);
+    }
+    Ok(m)
+}
+
 impl RawConfig {
     pub(super) fn into_config(self, file: &Path) -> Result<ProfileConfig, ConfigError> {
         let invalid = |path: &str, message: String| ConfigError::Invalid {
@@ -131,45 +181,11 @@ impl RawConfig {
         }
         for (name, spec) in self.profile_models.map(|p| p.0).unwrap_or_default() {
             let path = join("profile_models", &name);
-            let mut m = ProfileModelSpec::named(name.clone());
-            m.cpu_only = spec.cpu_only.map(|b| b.0).unwrap_or(false);
-            if let Some(p) = spec.parameters {
-                m.parameters = ModelParameters {
-                    concurrency: p.concurrency.map(|l| l.0),
-                    batch_sizes: p.batch_sizes.map(|l| l.0),
-                    request_rate: p.request_rate.map(|l| l.0),
-                };
-            }
-            m.objectives = spec.objectives.map(|o| Objectives { weights: o.0 });
-            if let Some(rc) = spec.constraints {
-                m.constraints = Some(convert_constraints(rc, &join(&path, "constraints"), file)?);
-            }
-            m.weighting = spec.weighting.map(|w| w.0);
-            if let Some(mcp) = spec.model_config_parameters {
-                let mut out = BTreeMap::new();
-                for (k, v) in mcp {
-                    let j = yaml_to_json(&v).map_err(|msg| {
-                        invalid(&join(&join(&path, "model_config_parameters"), &k), msg)
-                    })?;
-                    let depth = json_depth(&j);
-                    if depth > MAX_MODEL_CONFIG_PARAMETER_DEPTH {
-                        return Err(invalid(
-                            &join(&join(&path, "model_config_parameters"), &k),
-                            format!("nests {depth} levels of lists and mappings; at most {MAX_MODEL_CONFIG_PARAMETER_DEPTH} are accepted (a model config nests at most {} messages)", tritium_model::pbtxt::MAX_DEPTH),
-                        ));
-                    }
-                    out.insert(k, j);
-                }
-                m.model_config_parameters = Some(out);
-            }
-            if let Some(f) = spec.perf_analyzer_flags {
-                m.perf_analyzer_flags = Some(convert_pa_flags(
-                    f,
-                    &join(&path, "perf_analyzer_flags"),
-                    file,
-                )?);
-            }
-            c.profile_models.push(m);
+            c.profile_models.push(convert_model_spec(name, spec, &path, file)?);
+        }
+        for (name, spec) in self.ensemble_composing_models.map(|p| p.0).unwrap_or_default() {
+            let path = join("ensemble_composing_models", &name);
+            c.ensemble_composing_models.push(convert_model_spec(name, spec, &path, file)?);
         }
         let s = |v: Option<LStr>| v.map(|x| x.0);
         if let Some(v) = s(self.output_model_repository_path) {

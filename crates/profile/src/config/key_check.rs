@@ -22,7 +22,7 @@ pub(super) fn check_keys(tree: &Yaml, file: &Path, ignored: &mut Vec<String>) ->
         let key = key_str(k, "", file)?;
         if SUPPORTED_KEYS.contains(&key.as_str()) {
             match key.as_str() {
-                "profile_models" => check_profile_models(v, file, ignored)?,
+                "profile_models" | "ensemble_composing_models" => check_profile_models(v, &key, file, ignored)?,
                 "constraints" => check_constraints(v, "constraints", file, ignored)?,
                 "objectives" => check_objectives(v, "objectives", file)?,
                 "perf_analyzer_flags" => check_pa_flags(v, "perf_analyzer_flags", file)?,
@@ -77,22 +77,23 @@ fn unknown_key<'a>(
 
 fn check_profile_models(
     v: &Yaml,
+    prefix: &str,
     file: &Path,
     ignored: &mut Vec<String>,
 ) -> Result<(), ConfigError> {
     match v {
         Yaml::Mapping(models) => {
             for (name, spec) in models {
-                let name = key_str(name, "profile_models", file)?;
-                check_model_spec(spec, &join("profile_models", &name), file, ignored)?;
+                let name = key_str(name, prefix, file)?;
+                check_model_spec(spec, &join(prefix, &name), file, ignored)?;
             }
         }
         Yaml::Sequence(items) => {
             for item in items {
                 if let Yaml::Mapping(models) = item {
                     for (name, spec) in models {
-                        let name = key_str(name, "profile_models", file)?;
-                        check_model_spec(spec, &join("profile_models", &name), file, ignored)?;
+                        let name = key_str(name, prefix, file)?;
+                        check_model_spec(spec, &join(prefix, &name), file, ignored)?;
                     }
                 }
             }

@@ -110,6 +110,7 @@ pub const KNOWN_KEYS: &[&str] = &[
 pub const SUPPORTED_KEYS: &[&str] = &[
     "model_repository",
     "profile_models",
+    "ensemble_composing_models",
     "output_model_repository_path",
     "export_path",
     "override_output_model_repository",

@@ -240,6 +240,10 @@ pub struct ProfileConfig {
     pub gpus: Vec<String>,
     /// `cpu_only_composing_models` (default empty).
     pub cpu_only_composing_models: Vec<String>,
+    /// `ensemble_composing_models` (default empty): settings of an ensemble's
+    /// composing models (their `model_config_parameters` bound the quick
+    /// search of each one), in the same forms as `profile_models`.
+    pub ensemble_composing_models: Vec<ProfileModelSpec>,
     /// `tritium_measurement_rule` (tritium extension; default adaptive):
     /// when a load point ends, as `tritium bench --measurement-rule`.
     pub tritium_measurement_rule: tritium_bench::StopRule,
@@ -308,6 +312,7 @@ impl ProfileConfig {
             concurrency_sweep_disable: false,
             gpus: vec![DEFAULT_GPUS.to_string()],
             cpu_only_composing_models: Vec::new(),
+            ensemble_composing_models: Vec::new(),
             tritium_measurement_rule: tritium_bench::StopRule::Adaptive,
             tritium_ci_target: tritium_bench::DEFAULT_CI_TARGET_PCT,
             ignored_keys: Vec::new(),

@@ -290,6 +290,7 @@ pub(super) struct RawConfig {
     pub(super) concurrency_sweep_disable: Option<LBool>,
     pub(super) gpus: Option<StrList>,
     pub(super) cpu_only_composing_models: Option<StrList>,
+    pub(super) ensemble_composing_models: Option<RawProfileModels>,
     pub(super) tritium_measurement_rule: Option<LStr>,
     pub(super) tritium_ci_target: Option<LF64>,
 }

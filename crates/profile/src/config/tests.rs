@@ -724,3 +724,29 @@ fn from_file_reads_and_names_the_file() {
     assert!(e.to_string().contains("nope.yaml"), "{e}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn ensemble_composing_models_are_parsed_like_profile_models() {
+    let text = "model_repository: /m\nprofile_models: ens\ncpu_only_composing_models: [pre]\nensemble_composing_models:\n  pre:\n    model_config_parameters:\n      instance_group: [{kind: KIND_CPU, count: [1, 2, 4]}]\n  net:\n";
+    let c = parse(text).unwrap();
+    assert!(c.ignored_keys.is_empty(), "{:?}", c.ignored_keys);
+    let names: Vec<&str> = c.ensemble_composing_models.iter().map(|m| m.name.as_str()).collect();
+    assert_eq!(names, ["pre", "net"]);
+    let p = c.ensemble_composing_models[0].model_config_parameters.as_ref().unwrap();
+    assert_eq!(p["instance_group"], serde_json::json!([{"kind": "KIND_CPU", "count": [1, 2, 4]}]));
+    assert!(c.ensemble_composing_models[1].model_config_parameters.is_none());
+    // The list form, and the plan keeps each model's parameters.
+    let c = parse("model_repository: /m\nprofile_models: ens\nensemble_composing_models: [pre, net]\n").unwrap();
+    let plan = crate::plan::Plan::resolve(&c);
+    assert_eq!(plan.ensemble_composing_models.keys().collect::<Vec<_>>(), ["net", "pre"]);
+    // Keys are checked as in profile_models, with the path named.
+    match parse("model_repository: /m\nprofile_models: ens\nensemble_composing_models:\n  pre:\n    model_config_parameter: {}\n").unwrap_err() {
+        ConfigError::UnknownKey { path, suggestion, .. } => {
+            assert_eq!(path, "ensemble_composing_models.pre.model_config_parameter");
+            assert_eq!(suggestion.as_deref(), Some("model_config_parameters"));
+        }
+        other => panic!("unexpected {other}"),
+    }
+    let e = parse("model_repository: /m\nprofile_models: ens\nensemble_composing_models: [../x]\n").unwrap_err().to_string();
+    assert!(e.contains("ensemble_composing_models"), "{e}");
+}

@@ -146,6 +146,9 @@ impl ProfileConfig {
         for n in &self.cpu_only_composing_models {
             check_model_name(n).map_err(|e| invalid("cpu_only_composing_models", e))?;
         }
+        for m in &self.ensemble_composing_models {
+            check_model_name(&m.name).map_err(|e| invalid("ensemble_composing_models", e))?;
+        }
         for (key, v) in [("run_config_search_min_concurrency", self.run_config_search_min_concurrency), ("run_config_search_max_concurrency", self.run_config_search_max_concurrency)] {
             check_concurrency(u64::from(v), key).map_err(|e| invalid(key, e))?;
         }

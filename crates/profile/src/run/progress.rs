@@ -9,11 +9,7 @@ pub(super) fn describe(e: &SearchEvent) -> Option<String> {
     match e {
         SearchEvent::PhaseStarted(p) => Some(format!("phase {p:?}")),
         SearchEvent::Measured { variant, measurement, passes, cached, .. } => {
-            let what = if variant.is_default {
-                "default config".to_string()
-            } else {
-                format!("{} x {}, max batch {}", variant.instance_count, variant.instance_kind, variant.max_batch_size)
-            };
+            let what = label(variant);
             Some(match &measurement.failed {
                 Some(why) => format!("{what} @ batch {}, concurrency {}: FAILED: {why}", measurement.batch_size, measurement.concurrency),
                 None => format!(
@@ -52,10 +48,13 @@ pub(super) fn describe(e: &SearchEvent) -> Option<String> {
     }
 }
 
-/// "default config" / "2 x KIND_GPU, max batch 8".
+/// "default config" / "2 x KIND_GPU, max batch 8" / for an ensemble each
+/// composing model's: "pre 4 x KIND_CPU max batch 8, net 1 x KIND_GPU max batch 4".
 fn label(v: &ModelConfigVariant) -> String {
     if v.is_default {
         "default config".to_string()
+    } else if !v.composing.is_empty() {
+        v.composing.iter().map(|c| format!("{} {} x {} max batch {}", c.name, c.instance_count, c.instance_kind, c.max_batch_size)).collect::<Vec<_>>().join(", ")
     } else {
         format!("{} x {}, max batch {}", v.instance_count, v.instance_kind, v.max_batch_size)
     }

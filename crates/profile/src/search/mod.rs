@@ -76,12 +76,11 @@
 //! # Deviations from Model Analyzer
 //!
 //! * One model at a time: no multi-model (concurrent) search and no BLS
-//!   composing-model search. Ensembles are searched by the caller (see
-//!   `profile::run`): the searched fields are applied to every composing
-//!   model at once (one shared coordinate, not one per composing model as in
-//!   Model Analyzer's quick search) and the ensemble is measured end to end.
-//!   No request-rate search; perf_analyzer load flags (`concurrency-range`,
-//!   ...) are not interpreted here.
+//!   composing-model search. An ensemble is searched by quick search with
+//!   one dimension pair per composing model ([`SearchSpace::composing`],
+//!   `composing`; docs/ensembles.md lists its deviations) and measured end to
+//!   end. No request-rate search; perf_analyzer load flags
+//!   (`concurrency-range`, ...) are not interpreted here.
 //! * A (variant, batch size, concurrency) point is measured once; later
 //!   requests for it reuse the measurement (Model Analyzer reuses
 //!   checkpointed results) — except tied contenders and the drift
@@ -111,7 +110,10 @@
 //!
 //! # Layout
 //!
-//! * `variants`: [`ModelConfigVariant`], one model config to load.
+//! * `variants`: [`ModelConfigVariant`], one model config to load (for an
+//!   ensemble with each composing model's [`ComposingSettings`]).
+//! * `composing`: an ensemble's composing models in the search
+//!   ([`ComposingSpace`]: bounds, dimensions, the variant at a coordinate).
 //! * `measurement`: [`VariantMeasurement`], one measurement of a variant.
 //! * `scoring`: constraints and objectives on one measurement.
 //! * `ranking`: best per variant, top configs, cross-model ranking.
@@ -126,6 +128,7 @@
 //! * `brute` and `quick` (with `neighborhood`): the two strategies.
 
 mod brute;
+mod composing;
 mod drift;
 mod manual;
 mod measurement;
@@ -156,7 +159,8 @@ pub use scoring::{break_tie, compare, compare_constraints, compare_measurements,
 pub use space::{brute_worst_case, normalized_batch_sizes, SearchSpace};
 pub use strategy::{strategy_for, SearchEvent, SearchOutcome, SearchPhase, SearchStrategy};
 pub use sweep::{doubled_list, last_increased_throughput, last_increased_throughput_ci, throughput_gain_valid, throughput_gain_valid_ci, ThroughputCi};
-pub use variants::{model_batching_support, ModelConfigVariant};
+pub use composing::{ensemble_default_variant, ComposingSpace};
+pub use variants::{model_batching_support, with_name, ComposingSettings, ModelConfigVariant};
 
 // ---------------------------------------------------------------------------
 // Model Analyzer constants (model_analyzer/constants.py)

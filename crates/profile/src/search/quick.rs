@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use super::composing::{ensemble_dims, ensemble_variant_at};
 use super::neighborhood::{Coord, CoordinateData, Ctx, Dim, Neighborhood};
 use super::runner::Runner;
 use super::sweep::floor_log2;
@@ -29,6 +30,14 @@ use super::{compare_constraints, expand_model_config_parameters, objective_score
 /// measure. Then the top `num_configs_per_model` configs and the default get
 /// the concurrency sweep with binary search (unless
 /// `concurrency_sweep_disable`).
+///
+/// An ensemble ([`SearchSpace::composing`] set) is climbed over one
+/// dimension pair per composing model (see `composing`): the coordinate
+/// gives each composing model its own max batch size and instance count,
+/// the ensemble's max batch size follows the smallest, and the climb
+/// concurrency is `2 x max_batch_size x instances` of the first composing
+/// model, as in Model Analyzer; the default ensemble is measured at
+/// `2 x` its own max batch size.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct QuickSearch;
 
@@ -47,6 +56,9 @@ struct Climb {
 
 impl QuickSearch {
     fn dims(space: &SearchSpace) -> Vec<Dim> {
+        if !space.composing.is_empty() {
+            return ensemble_dims(&space.composing);
+        }
         let mut dims = Vec::new();
         if space.supports_batching {
             let min = i64::from(floor_log2(space.search.bounds.min_model_batch_size.max(1)));
@@ -70,6 +82,24 @@ impl QuickSearch {
             exponential: false,
         });
         dims
+    }
+
+    /// The variant at `coord` and its unclamped climb concurrency
+    /// (`_calculate_concurrency`: `2 x max_batch_size x instances`; for an
+    /// ensemble those of its first composing model).
+    fn variant_at(space: &SearchSpace, dims: &[Dim], coord: &[i64], fixed: &BTreeMap<String, serde_json::Value>) -> (ModelConfigVariant, u64) {
+        if !space.composing.is_empty() {
+            let batches = space.ensemble_max_batch_size.is_some_and(|e| e > 0);
+            return ensemble_variant_at(&space.composing, dims, coord, batches);
+        }
+        let (mbs, instances) = if space.supports_batching {
+            (dims[0].value(coord[0]), dims[1].value(coord[1]))
+        } else {
+            (1, dims[0].value(coord[0]))
+        };
+        let mut variant = space.automatic_variant(mbs, instances);
+        variant.manual = fixed.clone();
+        (variant, 2 * u64::from(mbs) * u64::from(instances))
     }
 
     fn clamp_concurrency(space: &SearchSpace, c: u64) -> u32 {
@@ -198,16 +228,18 @@ impl SearchStrategy for QuickSearch {
 
         r.phase(SearchPhase::Baseline);
         let d = &space.default_variant;
+        // An ensemble has no instances of its own: its max batch size alone.
+        let default_instances = if d.composing.is_empty() { d.instance_count.max(1) } else { 1 };
         let default_concurrency = Self::clamp_concurrency(
             space,
-            2 * u64::from(d.max_batch_size.max(1)) * u64::from(d.instance_count.max(1)),
+            2 * u64::from(d.max_batch_size.max(1)) * u64::from(default_instances),
         );
         r.measure_checked(d, space.search_batch_size, default_concurrency);
 
         // Parameters other than the searched ones are fixed; quick search
         // allows a single combination of them.
         let mut fixed = BTreeMap::new();
-        if let Some(params) = &space.model_config_parameters {
+        if let Some(params) = space.model_config_parameters.as_ref().filter(|_| space.composing.is_empty()) {
             let mut rest = params.clone();
             rest.remove("max_batch_size");
             rest.remove("instance_group");
@@ -255,15 +287,8 @@ impl SearchStrategy for QuickSearch {
                 break;
             }
             let coord = climb.to_measure.clone();
-            let (mbs, instances) = if space.supports_batching {
-                (climb.dims[0].value(coord[0]), climb.dims[1].value(coord[1]))
-            } else {
-                (1, climb.dims[0].value(coord[0]))
-            };
-            let mut variant = space.automatic_variant(mbs, instances);
-            variant.manual = fixed.clone();
-            let concurrency =
-                Self::clamp_concurrency(space, 2 * u64::from(mbs) * u64::from(instances));
+            let (variant, concurrency) = Self::variant_at(space, &climb.dims, &coord, &fixed);
+            let concurrency = Self::clamp_concurrency(space, concurrency);
             let m = r.measure_checked(&variant, space.search_batch_size, concurrency);
             // set_last_results
             let valid = m.is_valid().then_some(m);

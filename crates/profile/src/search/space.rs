@@ -9,7 +9,7 @@ use crate::config::{Constraints, Objectives};
 use crate::plan::{ModelPlan, SearchSettings};
 
 use super::sweep::{doubled_list, floor_log2};
-use super::{instance_kind_from_parameters, manual_variant_groups, DriftSettings, ModelConfigVariant, REMEASURE_ROUNDS};
+use super::{instance_kind_from_parameters, manual_variant_groups, ComposingSpace, DriftSettings, ModelConfigVariant, REMEASURE_ROUNDS};
 
 /// The bounds and settings of one model's search.
 #[derive(Debug, Clone, PartialEq)]
@@ -32,6 +32,10 @@ pub struct SearchSpace {
     /// For an ensemble: the ensemble's own `max_batch_size`, which bounds the
     /// client batch size (the searched fields apply to its composing models).
     pub ensemble_max_batch_size: Option<u32>,
+    /// For an ensemble searched per composing model: each composing model's
+    /// bounds, in step order (empty: a plain model). Quick search then climbs
+    /// over their dimensions ([`ComposingSpace`]).
+    pub composing: Vec<ComposingSpace>,
     /// The model's own config has `max_batch_size > 0`.
     pub supports_batching: bool,
     /// Batching and no `sequence_batching` (`supports_dynamic_batching`).
@@ -72,6 +76,7 @@ impl SearchSpace {
             batch_sizes: vec![1],
             search_batch_size: 1,
             ensemble_max_batch_size: None,
+            composing: Vec::new(),
             supports_batching,
             supports_dynamic_batching: supports_batching,
             default_variant,
@@ -136,6 +141,7 @@ impl SearchSpace {
             batch_sizes,
             search_batch_size: flag_batch.unwrap_or(1),
             ensemble_max_batch_size: None,
+            composing: Vec::new(),
             supports_batching,
             supports_dynamic_batching,
             default_variant,
@@ -156,7 +162,12 @@ impl SearchSpace {
     /// `_check_for_client_vs_model_batch_size`); for an ensemble the
     /// ensemble's own `max_batch_size`, lowered to the variant's when the
     /// search sets it (see `EmbeddedMeasurer::config_json`).
+    /// An ensemble variant with per-composing settings carries the
+    /// ensemble's own `max_batch_size` (see [`ModelConfigVariant::ensemble`]).
     pub fn client_batch_limit(&self, variant: &ModelConfigVariant) -> u32 {
+        if !variant.composing.is_empty() {
+            return variant.max_batch_size.max(1);
+        }
         let own = match self.ensemble_max_batch_size {
             None => variant.max_batch_size,
             Some(e) if variant.automatic && variant.max_batch_size > 0 => {

@@ -30,6 +30,80 @@ pub struct ModelConfigVariant {
     /// Fields from `model_config_parameters` (one combination of the manual
     /// sweep), applied on top of the config.
     pub manual: BTreeMap<String, Value>,
+    /// For an ensemble: each composing model's own settings, in step order
+    /// (empty for a plain model). With them, `max_batch_size` is the
+    /// ensemble's own (the smallest composing one when the ensemble batches)
+    /// and `instance_count` the total over the composing models.
+    pub composing: Vec<ComposingSettings>,
+}
+
+/// One composing model's settings in an ensemble's [`ModelConfigVariant`]
+/// (Model Analyzer's per-composing-model `ModelConfigVariant`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ComposingSettings {
+    /// The composing model's name.
+    pub name: String,
+    /// `max_batch_size` (0: the model does not batch).
+    pub max_batch_size: u32,
+    /// Instance count.
+    pub instance_count: u32,
+    /// `KIND_CPU` or `KIND_GPU`.
+    pub instance_kind: String,
+    /// Whether `dynamic_batching` is enabled.
+    pub dynamic_batching: bool,
+    /// Fixed fields from the model's `model_config_parameters` in
+    /// `ensemble_composing_models` (those not searched), applied on top.
+    pub manual: BTreeMap<String, Value>,
+}
+
+impl ComposingSettings {
+    /// The settings described from the composing model's own config (what an
+    /// ensemble's default variant loads).
+    pub fn described(name: &str, config: &Value, default_kind: &str) -> Self {
+        let d = ModelConfigVariant::default_from_config(config, default_kind);
+        ComposingSettings {
+            name: name.to_string(),
+            max_batch_size: d.max_batch_size,
+            instance_count: d.instance_count,
+            instance_kind: d.instance_kind,
+            dynamic_batching: d.dynamic_batching,
+            manual: BTreeMap::new(),
+        }
+    }
+
+    fn as_variant(&self) -> ModelConfigVariant {
+        let mut v = ModelConfigVariant::automatic(self.max_batch_size, self.instance_count, &self.instance_kind, self.dynamic_batching);
+        v.manual = self.manual.clone();
+        v
+    }
+
+    /// The composing model's config: `base` with `instance_group: [{count,
+    /// kind}]`, `max_batch_size` (when it batches), `dynamic_batching` and
+    /// the fixed fields applied (Model Analyzer's merge rule).
+    pub fn apply_to(&self, base: &Value) -> Value {
+        self.as_variant().apply_to(base)
+    }
+
+    /// `<name>.i4cpu_b8_db` (+ `_m<hash>` for fixed fields): this model's
+    /// part of an ensemble variant's key.
+    pub fn key_part(&self) -> String {
+        let v = self.as_variant();
+        format!("{}.{}", self.name, v.name_suffix().trim_start_matches("config_"))
+    }
+
+    /// `4:cpu` — instances and kind, as Model Analyzer's tables write them.
+    pub fn instance_label(&self) -> String {
+        format!("{}:{}", self.instance_count, kind_label(&self.instance_kind))
+    }
+}
+
+/// `gpu`, `cpu`, or the kind lower-cased without `KIND_`.
+pub(super) fn kind_label(kind: &str) -> String {
+    match kind {
+        "KIND_GPU" => "gpu".to_string(),
+        "KIND_CPU" => "cpu".to_string(),
+        other => other.trim_start_matches("KIND_").to_ascii_lowercase(),
+    }
 }
 
 impl ModelConfigVariant {
@@ -50,7 +124,32 @@ impl ModelConfigVariant {
             is_default: false,
             automatic: true,
             manual: BTreeMap::new(),
+            composing: Vec::new(),
         }
+    }
+
+    /// An ensemble variant set by the search: each composing model with its
+    /// own settings. `ensemble_batches`: the ensemble's own config has
+    /// `max_batch_size > 0`; then its `max_batch_size` follows the smallest
+    /// composing one (Model Analyzer's `_get_next_ensemble_param_combo`;
+    /// a composing model that does not batch counts as 1), else it stays 0.
+    /// The instance count is the total; the kind is the composing models'
+    /// common kind, `KIND_MIXED` when they differ.
+    pub fn ensemble(composing: Vec<ComposingSettings>, ensemble_batches: bool) -> Self {
+        let mbs = if ensemble_batches {
+            composing.iter().map(|c| c.max_batch_size.max(1)).min().unwrap_or(1)
+        } else {
+            0
+        };
+        let total = composing.iter().map(|c| c.instance_count).fold(0u32, u32::saturating_add);
+        let kind = match composing.first() {
+            Some(f) if composing.iter().all(|c| c.instance_kind == f.instance_kind) => f.instance_kind.clone(),
+            Some(_) => "KIND_MIXED".to_string(),
+            None => "KIND_CPU".to_string(),
+        };
+        let mut v = ModelConfigVariant::automatic(mbs, total, &kind, false);
+        v.composing = composing;
+        v
     }
 
     /// The default variant described from the model's own config in
@@ -104,15 +203,20 @@ impl ModelConfigVariant {
     /// `config_i2gpu_b8_db` (instances + kind, max batch size, dynamic
     /// batching), plus `_pb4-8` / `_q100` for preferred sizes / queue delay
     /// and `_m<hash>` (FNV-1a of the canonical JSON) for manual parameters.
+    ///
+    /// An ensemble variant (with [`composing`](Self::composing) settings)
+    /// is `config_` followed by each composing model's
+    /// [`key_part`](ComposingSettings::key_part), joined by `__`, e.g.
+    /// `config_pre.i4cpu_b8_db__net.i1gpu_b4_db`.
     pub fn name_suffix(&self) -> String {
         if self.is_default {
             return "config_default".to_string();
         }
-        let kind = match self.instance_kind.as_str() {
-            "KIND_GPU" => "gpu".to_string(),
-            "KIND_CPU" => "cpu".to_string(),
-            other => other.trim_start_matches("KIND_").to_ascii_lowercase(),
-        };
+        if !self.composing.is_empty() {
+            let parts: Vec<String> = self.composing.iter().map(ComposingSettings::key_part).collect();
+            return format!("config_{}", parts.join("__"));
+        }
+        let kind = kind_label(&self.instance_kind);
         let mut s = format!(
             "config_i{}{}_b{}",
             self.instance_count, kind, self.max_batch_size
@@ -153,9 +257,19 @@ impl ModelConfigVariant {
     /// variants `instance_group: [{count, kind}]`, `max_batch_size` (when the
     /// model batches) and `dynamic_batching` (with preferred sizes / delay
     /// when set); then the `manual` fields, merged on top.
+    ///
+    /// For an ensemble variant ([`composing`](Self::composing) set) this is
+    /// the ensemble's own combo: its `max_batch_size` when it batches (the
+    /// composing models' fields are in [`ensemble_config_json`](Self::ensemble_config_json)).
     pub fn param_combo(&self) -> Map<String, Value> {
         let mut combo = Map::new();
         if self.is_default {
+            return combo;
+        }
+        if !self.composing.is_empty() {
+            if self.automatic && self.max_batch_size > 0 {
+                combo.insert("max_batch_size".into(), Value::from(self.max_batch_size));
+            }
             return combo;
         }
         if self.automatic {
@@ -201,6 +315,58 @@ impl ModelConfigVariant {
         }
         Value::Object(out)
     }
+}
+
+impl ModelConfigVariant {
+    /// The config JSON an ensemble is loaded with for this variant:
+    /// `{"ensemble": <ensemble config>, "composing": {name: <config>}}`, each
+    /// config named after its model. A composing model listed in
+    /// [`composing`](Self::composing) gets its own settings
+    /// ([`ComposingSettings::apply_to`]); otherwise (the default, a
+    /// manual-sweep variant) the variant's own fields apply to it, with
+    /// `KIND_CPU` instances for those in `cpu_only` when automatic. The
+    /// ensemble's `max_batch_size` is the variant's when its settings come
+    /// from the composing models, else lowered to the variant's when the
+    /// ensemble's own is larger (it may not exceed a composing model's).
+    pub fn ensemble_config_json(&self, ensemble: &str, ensemble_base: &Value, composing: &[(String, Value)], cpu_only: &[String]) -> Value {
+        let mut ens = self.apply_to(ensemble_base);
+        if self.composing.is_empty() && self.automatic && self.max_batch_size > 0 {
+            let own = ens.get("max_batch_size").and_then(json_u64).unwrap_or(0);
+            if own > u64::from(self.max_batch_size) {
+                ens["max_batch_size"] = Value::from(self.max_batch_size);
+            }
+        }
+        let configs: Map<String, Value> = composing
+            .iter()
+            .map(|(n, base)| {
+                let c = match self.composing.iter().find(|c| &c.name == n) {
+                    Some(settings) if self.automatic && !self.is_default => settings.apply_to(base),
+                    Some(_) => base.clone(),
+                    None => {
+                        let mut c = self.apply_to(base);
+                        if self.automatic && cpu_only.contains(n) {
+                            if let Some(groups) = c.get_mut("instance_group").and_then(Value::as_array_mut) {
+                                for g in groups.iter_mut().filter_map(Value::as_object_mut) {
+                                    g.insert("kind".into(), Value::String("KIND_CPU".into()));
+                                }
+                            }
+                        }
+                        c
+                    }
+                };
+                (n.clone(), with_name(c, n))
+            })
+            .collect();
+        serde_json::json!({ "ensemble": with_name(ens, ensemble), "composing": configs })
+    }
+}
+
+/// `c` with its `name` field set to `name`.
+pub fn with_name(mut c: Value, name: &str) -> Value {
+    if let Some(o) = c.as_object_mut() {
+        o.insert("name".into(), Value::String(name.to_string()));
+    }
+    c
 }
 
 fn apply_value_to_map(key: &str, value: &Value, map: &mut Map<String, Value>) {

@@ -7,6 +7,7 @@ mod batch_sizes;
 mod brute;
 mod drift;
 mod engine_sim;
+mod ensemble;
 mod interrupt;
 mod manual;
 mod quick;
