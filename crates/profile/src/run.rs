@@ -205,6 +205,9 @@ pub fn profile(cfg: &ProfileConfig, plan: &Plan, server: &Server, resume: Option
         let default_variant = ModelConfigVariant::default_from_config(&search_base, default_kind);
         let (batching, dyn_batching) = search::model_batching_support(&search_base);
         let mut space = SearchSpace::from_plan(model, default_variant, batching, dyn_batching, !cuda);
+        if let tritium_triton::gpu::CudaStatus::Available { devices } = tritium_triton::gpu::cuda::cuda_status() {
+            space.gpu_count = u32::try_from(*devices).unwrap_or(u32::MAX).max(1);
+        }
         if !composing.is_empty() {
             // The client batch is bounded by the ensemble's own max batch size.
             space.ensemble_max_batch_size = Some(base.get("max_batch_size").and_then(Value::as_u64).map_or(0, |m| u32::try_from(m).unwrap_or(u32::MAX)));
@@ -741,9 +744,17 @@ pub fn summary(results: &ProfileResults) -> String {
         for line in m.quality().noise_lines() {
             s += &format!("   NOISE: {line}\n");
         }
+        // Configs not measured because they cannot beat the incumbent (issue 13), one line per config.
+        let mut bounded: Vec<&str> = Vec::new();
+        for k in m.skipped.iter().filter(|k| k.reason.starts_with(search::BOUND_SKIP_REASON)) {
+            if !bounded.contains(&k.config.as_str()) {
+                bounded.push(&k.config);
+                s += &format!("   {}: not measured: {}\n", k.config, k.reason);
+            }
+        }
         // Skipped client batch sizes, one line per config.
         let mut skipped: Vec<(&str, Vec<u32>)> = Vec::new();
-        for k in &m.skipped {
+        for k in m.skipped.iter().filter(|k| !k.reason.starts_with(search::BOUND_SKIP_REASON)) {
             match skipped.iter_mut().find(|(c, _)| *c == k.config) {
                 Some((_, v)) => v.push(k.batch_size),
                 None => skipped.push((&k.config, vec![k.batch_size])),

@@ -46,6 +46,12 @@ pub struct VariantMeasurement {
     /// The measurement ran to its cap without its intervals reaching the
     /// adaptive rule's target (bench's `LoadPoint::noisy`).
     pub noisy: bool,
+    /// The shortest model execution seen in this measurement, µs: the
+    /// minimum over Triton's per-batch-size statistics (`batch_stats`) of
+    /// the average `compute_infer` time per execution (None: no statistics,
+    /// e.g. an ensemble or an older results file). Bounds what any config of
+    /// the model can reach, see the search's bound skip (issue 13).
+    pub best_execution_us: Option<f64>,
 }
 
 impl VariantMeasurement {

@@ -125,6 +125,7 @@
 //! * `drift`: the reference point re-measured during a long search.
 //! * `brute` and `quick` (with `neighborhood`): the two strategies.
 
+mod bounds;
 mod brute;
 mod drift;
 mod manual;
@@ -144,6 +145,7 @@ mod variants;
 #[cfg(test)]
 mod tests;
 
+pub use bounds::BOUND_SKIP_REASON;
 pub use brute::BruteSearch;
 pub use drift::{DriftPoint, DriftReport, DriftSettings, DRIFT_EVERY, DRIFT_MIN_MEASUREMENTS, DRIFT_MIN_SECONDS};
 pub use pooling::{pool, pooled_interval};
@@ -155,7 +157,7 @@ pub use ranking::{anchored_order, best_per_variant, rank_candidates, rank_candid
 pub use scoring::{break_tie, compare, compare_constraints, compare_measurements, constraint_applicable, constraint_failure_percentage, is_better_than, objective_score, passes_constraints, score_half_width, significant_score, significantly_different, statistically_tied, unapplied_constraints, Comparison, Resources, Verdict, MEMORY_TIE_TOLERANCE};
 pub use space::{brute_worst_case, normalized_batch_sizes, SearchSpace};
 pub use strategy::{strategy_for, SearchEvent, SearchOutcome, SearchPhase, SearchStrategy};
-pub use sweep::{doubled_list, last_increased_throughput, last_increased_throughput_ci, throughput_gain_valid, throughput_gain_valid_ci, ThroughputCi};
+pub use sweep::{doubled_list, last_increased_throughput, last_increased_throughput_ci, saturated, throughput_gain_valid, throughput_gain_valid_ci, ThroughputCi};
 pub use variants::{model_batching_support, ModelConfigVariant};
 
 // ---------------------------------------------------------------------------
