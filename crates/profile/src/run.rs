@@ -749,8 +749,13 @@ pub fn summary(results: &ProfileResults) -> String {
         for k in m.skipped.iter().filter(|k| k.reason.starts_with(search::BOUND_SKIP_REASON)) {
             if !bounded.contains(&k.config.as_str()) {
                 bounded.push(&k.config);
-                s += &format!("   {}: not measured: {}\n", k.config, k.reason);
+                if bounded.len() <= 8 {
+                    s += &format!("   {}: not measured: {}\n", k.config, k.reason);
+                }
             }
+        }
+        if bounded.len() > 8 {
+            s += &format!("   ... and {} more configs not measured: they cannot beat the incumbent (see results.json)\n", bounded.len() - 8);
         }
         // Skipped client batch sizes, one line per config.
         let mut skipped: Vec<(&str, Vec<u32>)> = Vec::new();

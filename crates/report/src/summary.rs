@@ -391,8 +391,13 @@ pub fn render(r: &ProfileResults, v: &ModelView<'_>, what: &str) -> Result<Vec<u
     for k in m.skipped.iter().filter(bound) {
         if !bounded.contains(&k.config.as_str()) {
             bounded.push(&k.config);
-            notes.push((format!("{} not measured: {}.", k.config, k.reason), false));
+            if bounded.len() <= 6 {
+                notes.push((format!("{} not measured: {}.", k.config, k.reason), false));
+            }
         }
+    }
+    if bounded.len() > 6 {
+        notes.push((format!("… and {} more configs not measured: they cannot beat the incumbent.", bounded.len() - 6), false));
     }
     // Client batch sizes not measured (above a config's max batch size), one note per config.
     let mut skipped: Vec<(&str, Vec<String>)> = Vec::new();

@@ -7,7 +7,9 @@
 //! from Triton's per-batch-size `compute_infer` statistics). So its
 //! throughput is at most `I · max(B, 1) / t_min`. Two assumptions make this a
 //! bound: an execution does not get shorter as its batch grows, and
-//! instances scale at most linearly (they share the device). `I` counts every
+//! instances scale at most linearly (they share the device), each running
+//! one execution at a time (not so for a decoupled Python model whose
+//! `async` `execute` overlaps requests). `I` counts every
 //! instance: a `KIND_GPU` group's count is per GPU
 //! ([`SearchSpace::gpu_count`]); the default config's count is taken as at
 //! least 2 (its config may leave `instance_group` to Triton's default).

@@ -108,6 +108,25 @@
 //!   same sizes go unmeasured).
 //! * Divisions by zero in Model Analyzer's formulas are defined here (see
 //!   [`objective_score`], [`throughput_gain_valid`]).
+//! * Saturation stop (issue 13, with intervals only): a concurrency sweep
+//!   (brute's walks with early exit on, and the final sweep) stops one point
+//!   after the plateau — when a point's throughput is not significantly
+//!   above the previous point's and p99 (or a latency objective) rose
+//!   significantly ([`saturated`]) — instead of waiting for Model Analyzer's
+//!   4-point window, which still applies as well.
+//! * Bound skip (issue 13, with intervals and a throughput-only objective,
+//!   not for ensembles or manual sweeps): a config whose best possible
+//!   throughput, instances x max batch size / the shortest execution seen
+//!   ([`VariantMeasurement::best_execution_us`], Triton's per-batch-size
+//!   statistics), is significantly below the incumbent's throughput interval
+//!   is not loaded (brute) or not swept (the final sweep); reported as
+//!   skipped with the reason (`bounds`, [`BOUND_SKIP_REASON`]). Not in quick
+//!   search's climb, whose steps need measured neighbours. Assumes execution
+//!   time does not fall as the batch grows and instances scale at most
+//!   linearly (docs/statistics/search.md).
+//! * The final sweep starts with the config the measurer has loaded; every
+//!   switch of variant is counted as a load ([`SearchOutcome::loads`],
+//!   [`SearchEvent::Loaded`]).
 //!
 //! # Layout
 //!
@@ -119,7 +138,8 @@
 //! * `space`: [`SearchSpace`], the bounds of one model's search (built from
 //!   its [`ModelPlan`](crate::plan::ModelPlan)).
 //! * `strategy`: the [`SearchStrategy`] trait, events and outcome.
-//! * `sweep`: doubled lists and the early-exit gain rules.
+//! * `sweep`: doubled lists, the early-exit gain rules and the saturation stop.
+//! * `bounds`: a config's throughput bound and the skip of configs that cannot beat the incumbent.
 //! * `runner`: measurement cache and the concurrency sweeps the strategies share.
 //! * `pooling`, `remeasure`: pooled repeats and interleaved re-measurement of ties.
 //! * `drift`: the reference point re-measured during a long search.
