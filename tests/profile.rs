@@ -8,7 +8,8 @@ use std::path::Path;
 use std::process::{Command, Output};
 use std::time::Duration;
 
-use tritium::profile::results::{ProfileResults, GPU_COLUMNS, INFERENCE_COLUMNS, SERVER_COLUMNS};
+use tritium::profile::results::{to_measurement, ProfileResults, GPU_COLUMNS, INFERENCE_COLUMNS, SERVER_COLUMNS};
+use tritium::profile::search::BOUND_SKIP_REASON;
 
 fn tritium(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_tritium")).args(args).output().unwrap()
@@ -428,4 +429,34 @@ fn num_top_model_configs_ranks_configs_across_models() {
     }
     assert!(t.contains("Best configs across all models (num_top_model_configs 4)") && t.contains(&top[0].config), "{t}");
     assert!(d.path().join("export/reports/summaries/Best Configs Across All Models/result_summary.pdf").exists(), "{t}");
+}
+
+#[test]
+fn brute_does_not_load_configs_that_cannot_beat_the_incumbent() {
+    // Issue 13: sleep_fixed's execution takes 5 ms whatever the batch (Triton's per-batch
+    // statistics show it), so a config reaches at most instances x max batch / 5 ms: once a
+    // bigger config measured more, the smaller ones are not loaded, and the answer stays 3 x 8.
+    common::runtime();
+    let d = tempfile::tempdir().unwrap();
+    let o = tritium(&["profile", "-f", small_space(d.path(), "brute", "").to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o));
+    let r = ProfileResults::read(&d.path().join("export/results/results.json")).unwrap();
+    assert_eq!(best(&r), (3, 8), "{}", text(&o));
+    let m = &r.models[0];
+    // The execution time comes from Triton's statistics of real executions.
+    let exec: Vec<f64> = m.measurements.iter().filter_map(|x| x.point.as_ref()).filter_map(|p| to_measurement("k", 1, p).best_execution_us).collect();
+    assert!(!exec.is_empty() && exec.iter().all(|t| *t >= 4900.0), "{exec:?}");
+    let best_tp = m.measurements.iter().filter_map(|x| x.point.as_ref()).map(|p| p.throughput).fold(0.0, f64::max);
+    let bounded: Vec<_> = m.skipped.iter().filter(|k| k.reason.starts_with(BOUND_SKIP_REASON)).collect();
+    assert!(!bounded.is_empty(), "{}", text(&o));
+    for k in &bounded {
+        let c = m.configs.iter().find(|c| c.name == k.config).expect("the skipped config is named in results");
+        assert!(!m.measurements.iter().any(|x| x.config == k.config), "{} was measured", k.config);
+        assert!(c.load_seconds.is_none(), "{} was loaded", k.config);
+        // Its bound (a generous 4.9 ms per execution) really is below the best found.
+        let bound = f64::from(c.variant.instance_count * c.variant.max_batch_size.max(1)) * 1e6 / 4900.0;
+        assert!(bound < best_tp, "{}: bound {bound} vs best {best_tp}", k.config);
+    }
+    let out = text(&o);
+    assert!(out.contains("not measured: cannot beat the incumbent") && out.contains("config load"), "{out}");
 }
