@@ -132,7 +132,9 @@ impl<'a> Runner<'a> {
                 (self.on_event)(SearchEvent::Skipped { phase: self.phase, variant_key: key.clone(), batch_size: b, reason: reason.clone() });
             }
         }
-        self.early_exit(variant, &format!("not measured: {reason}"));
+        let walked = self.cache.keys().any(|(k, _, _)| *k == key);
+        let what = if walked { "concurrency sweep skipped" } else { "not measured" };
+        self.early_exit(variant, &format!("{what}: {reason}"));
         self.skipped_configs.push((variant.clone(), reason));
         true
     }

@@ -183,6 +183,7 @@ fn brute_does_not_load_configs_whose_bound_cannot_beat_the_incumbent() {
     assert_eq!((out.top[0].variant.instance_count, out.top[0].variant.max_batch_size), (3, 64));
     assert!(full.skipped_configs.is_empty() && skipped_configs(&blind_events).is_empty(), "no execution time seen: no bound");
     assert!(!out.skipped_configs.is_empty());
+    eprintln!("brute with the bound: {} loads, {} measurements; without: {} loads, {} measurements", out.loads, out.measurement_count(), full.loads, full.measurement_count());
     assert!(out.loads < full.loads && out.measurement_count() < full.measurement_count(), "loads {} vs {}, measurements {} vs {}", out.loads, full.loads, out.measurement_count(), full.measurement_count());
     // Each config skipped in the walk: never measured, reported (event + measurer record); each
     // skipped in the final sweep (measured in the walk): not swept. Every bound (instances x max
