@@ -9,7 +9,7 @@ use std::process::{Command, Output};
 use std::time::Duration;
 
 use tritium::profile::results::{to_measurement, ProfileResults, GPU_COLUMNS, INFERENCE_COLUMNS, SERVER_COLUMNS};
-use tritium::profile::search::BOUND_SKIP_REASON;
+use tritium::profile::search::{saturated, VariantMeasurement, BOUND_SKIP_REASON};
 
 fn tritium(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_tritium")).args(args).output().unwrap()
@@ -459,4 +459,33 @@ fn brute_does_not_load_configs_that_cannot_beat_the_incumbent() {
     }
     let out = text(&o);
     assert!(out.contains("not measured: cannot beat the incumbent") && out.contains("config load"), "{out}");
+}
+
+#[test]
+fn a_saturated_config_stops_its_concurrency_sweep_one_point_after_the_plateau() {
+    // Issue 13: sleep_fixed's default (1 instance, max batch 8, 5 ms per execution) saturates near
+    // 1600 infer/s; past it, more concurrency only queues: throughput flat, p99 up. The sweep
+    // (up to 256) stops one point after the plateau, and the two last points recorded in
+    // results.json show why: the rule re-applied to them agrees.
+    common::runtime();
+    let d = tempfile::tempdir().unwrap();
+    let yaml = small_space(d.path(), "brute", "");
+    let text_yaml = std::fs::read_to_string(&yaml).unwrap()
+        .replace("run_config_search_max_model_batch_size: 8", "run_config_search_max_model_batch_size: 1")
+        .replace("run_config_search_max_instance_count: 3", "run_config_search_max_instance_count: 1")
+        .replace("run_config_search_max_concurrency: 32", "run_config_search_max_concurrency: 256");
+    std::fs::write(&yaml, text_yaml).unwrap();
+    let o = tritium(&["profile", "-f", yaml.to_str().unwrap()]);
+    let out = text(&o);
+    assert!(o.status.success(), "{out}");
+    let r = ProfileResults::read(&d.path().join("export/results/results.json")).unwrap();
+    let m = &r.models[0];
+    let default = m.configs.iter().find(|c| c.variant.is_default).expect("the default config");
+    let mut points: Vec<(u32, VariantMeasurement)> = m.measurements.iter().filter(|x| x.config == default.name).filter_map(|x| x.point.as_ref().map(|p| (x.concurrency, to_measurement("k", x.concurrency, p)))).collect();
+    points.sort_by_key(|p| p.0);
+    let conc: Vec<u32> = points.iter().map(|p| p.0).collect();
+    assert!(out.contains("early exit for config_default: throughput stopped growing beyond its 95 % interval"), "{out}");
+    assert!(conc.len() >= 2 && *conc.last().unwrap() < 256, "{conc:?}");
+    let n = points.len();
+    assert!(saturated(&Default::default(), &points[n - 2].1, &points[n - 1].1).is_some(), "{conc:?}: the last two points are a plateau with latency up\n{out}");
 }
