@@ -94,8 +94,10 @@ impl SearchStrategy for BruteSearch {
                         break;
                     }
                     let variant = space.automatic_variant(mbs, instances);
-                    // Issue 13: a config whose bound cannot beat the incumbent is not loaded.
-                    let skipped = r.bound_skip(&variant);
+                    // Issue 13: a config whose bound cannot beat the incumbent is not loaded
+                    // (with early exits on: not when the user listed the concurrencies without
+                    // `early_exit_enable`, where Model Analyzer measures the whole grid).
+                    let skipped = pa_early_exit && r.bound_skip(&variant);
                     let max_tp = if skipped { None } else { r.perf_sweep(&variant, &concurrencies, pa_early_exit) };
                     // _step_max_batch_size, then _done_walking_max_batch_size
                     let next = mbs.checked_mul(2);

@@ -119,7 +119,7 @@
 //!   throughput, instances x max batch size / the shortest execution seen
 //!   ([`VariantMeasurement::best_execution_us`], Triton's per-batch-size
 //!   statistics), is significantly below the incumbent's throughput interval
-//!   is not loaded (brute) or not swept (the final sweep); reported as
+//!   is not loaded (brute, with early exits on) or not swept (the final sweep); reported as
 //!   skipped with the reason (`bounds`, [`BOUND_SKIP_REASON`]). Not in quick
 //!   search's climb, whose steps need measured neighbours. Assumes execution
 //!   time does not fall as the batch grows and instances scale at most
