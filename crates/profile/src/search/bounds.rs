@@ -10,9 +10,10 @@
 //! instances scale at most linearly (they share the device), each running
 //! one execution at a time (not so for a decoupled Python model whose
 //! `async` `execute` overlaps requests). `I` counts every
-//! instance: a `KIND_GPU` group's count is per GPU
+//! instance: a `KIND_GPU` group's count is per GPU (any kind but `KIND_CPU` is taken so)
 //! ([`SearchSpace::gpu_count`]); the default config's count is taken as at
-//! least 2 (its config may leave `instance_group` to Triton's default).
+//! least 2 (its config may leave `instance_group` or a `count` to Triton's
+//! default: one per GPU, or 2 CPU instances for some backends).
 //!
 //! The rule applies only where it is sound and cannot change the answer:
 //! with intervals (the incumbent's throughput interval; without one the
@@ -47,7 +48,8 @@ fn enabled(space: &SearchSpace) -> bool {
 /// Every instance `variant` runs (an upper estimate; see the module docs).
 pub(super) fn instances(space: &SearchSpace, variant: &ModelConfigVariant) -> f64 {
     let count = if variant.is_default { variant.instance_count.max(2) } else { variant.instance_count.max(1) };
-    let per_device = if variant.instance_kind == "KIND_GPU" { space.gpu_count.max(1) } else { 1 };
+    // KIND_GPU (and KIND_AUTO / KIND_MODEL, which may place instances per GPU): count per GPU.
+    let per_device = if variant.instance_kind == "KIND_CPU" { 1 } else { space.gpu_count.max(1) };
     f64::from(count) * f64::from(per_device)
 }
 
