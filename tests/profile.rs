@@ -8,7 +8,8 @@ use std::path::Path;
 use std::process::{Command, Output};
 use std::time::Duration;
 
-use tritium::profile::results::{ProfileResults, GPU_COLUMNS, INFERENCE_COLUMNS, SERVER_COLUMNS};
+use tritium::profile::results::{to_measurement, ProfileResults, GPU_COLUMNS, INFERENCE_COLUMNS, SERVER_COLUMNS};
+use tritium::profile::search::{saturated, VariantMeasurement, BOUND_SKIP_REASON};
 
 fn tritium(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_tritium")).args(args).output().unwrap()
@@ -69,7 +70,10 @@ fn brute_and_quick_find_the_ground_truth() {
         assert_eq!(best(&r), (3, 8), "{mode} found {:?}; {}", best(&r), text(&o));
         // No restart between configs: everything besides loads and windows stays small.
         assert!(r.models[0].search.overhead_seconds_per_config < 0.2, "{:?}", r.models[0].search);
-        measured.push(r.models[0].search.configs);
+        // Configs the search walked: measured, or left unloaded by the throughput bound (issue 13).
+        let mut bounded: Vec<&str> = r.models[0].skipped.iter().filter(|k| k.reason.starts_with(BOUND_SKIP_REASON)).map(|k| k.config.as_str()).collect();
+        bounded.dedup();
+        measured.push((r.models[0].search.configs, r.models[0].search.configs + bounded.len()));
         // Deployable configs for the top and the default, with the model's files.
         let out = dir.join("models");
         assert!(out.join("sleep_fixed_config_default/config.pbtxt").exists());
@@ -91,8 +95,10 @@ fn brute_and_quick_find_the_ground_truth() {
         let inf = std::fs::read_to_string(res.join("metrics-model-inference.csv")).unwrap();
         assert!(inf.lines().count() > 3 && inf.contains("sleep_fixed_config_default"));
     }
-    eprintln!("configs measured: brute {}, quick {}", measured[0], measured[1]);
-    assert!(measured[1] < measured[0], "quick must measure fewer configs than brute ({measured:?})");
+    eprintln!("configs (measured, walked): brute {:?}, quick {:?}", measured[0], measured[1]);
+    // Quick's climb visits fewer configs than brute's grid walk; brute may measure fewer still, since
+    // the throughput bound leaves most of its grid unloaded (sleep_fixed: 5 of 13 measured).
+    assert!(measured[1].1 < measured[0].1, "quick must walk fewer configs than brute ({measured:?})");
     // The user's repository is read-only to tritium.
     assert_eq!(repo_snapshot(), before);
 }
@@ -428,4 +434,63 @@ fn num_top_model_configs_ranks_configs_across_models() {
     }
     assert!(t.contains("Best configs across all models (num_top_model_configs 4)") && t.contains(&top[0].config), "{t}");
     assert!(d.path().join("export/reports/summaries/Best Configs Across All Models/result_summary.pdf").exists(), "{t}");
+}
+
+#[test]
+fn brute_does_not_load_configs_that_cannot_beat_the_incumbent() {
+    // Issue 13: sleep_fixed's execution takes 5 ms whatever the batch (Triton's per-batch
+    // statistics show it), so a config reaches at most instances x max batch / 5 ms: once a
+    // bigger config measured more, the smaller ones are not loaded, and the answer stays 3 x 8.
+    common::runtime();
+    let d = tempfile::tempdir().unwrap();
+    let o = tritium(&["profile", "-f", small_space(d.path(), "brute", "").to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o));
+    let r = ProfileResults::read(&d.path().join("export/results/results.json")).unwrap();
+    assert_eq!(best(&r), (3, 8), "{}", text(&o));
+    let m = &r.models[0];
+    // The execution time comes from Triton's statistics of real executions.
+    let exec: Vec<f64> = m.measurements.iter().filter_map(|x| x.point.as_ref()).filter_map(|p| to_measurement("k", 1, p).best_execution_us).collect();
+    assert!(!exec.is_empty() && exec.iter().all(|t| *t >= 4900.0), "{exec:?}");
+    let best_tp = m.measurements.iter().filter_map(|x| x.point.as_ref()).map(|p| p.throughput).fold(0.0, f64::max);
+    let bounded: Vec<_> = m.skipped.iter().filter(|k| k.reason.starts_with(BOUND_SKIP_REASON)).collect();
+    assert!(!bounded.is_empty(), "{}", text(&o));
+    for k in &bounded {
+        let c = m.configs.iter().find(|c| c.name == k.config).expect("the skipped config is named in results");
+        assert!(!m.measurements.iter().any(|x| x.config == k.config), "{} was measured", k.config);
+        assert!(c.load_seconds.is_none(), "{} was loaded", k.config);
+        // Its bound (a generous 4.9 ms per execution) really is below the best found.
+        let bound = f64::from(c.variant.instance_count * c.variant.max_batch_size.max(1)) * 1e6 / 4900.0;
+        assert!(bound < best_tp, "{}: bound {bound} vs best {best_tp}", k.config);
+    }
+    let out = text(&o);
+    assert!(out.contains("not measured: cannot beat the incumbent") && out.contains("config load"), "{out}");
+}
+
+#[test]
+fn a_saturated_config_stops_its_concurrency_sweep_one_point_after_the_plateau() {
+    // Issue 13: sleep_fixed's default (1 instance, max batch 8, 5 ms per execution) saturates near
+    // 1600 infer/s; past it, more concurrency only queues: throughput flat, p99 up. The sweep
+    // (up to 256) stops one point after the plateau, and the two last points recorded in
+    // results.json show why: the rule re-applied to them agrees.
+    common::runtime();
+    let d = tempfile::tempdir().unwrap();
+    let yaml = small_space(d.path(), "brute", "");
+    let text_yaml = std::fs::read_to_string(&yaml).unwrap()
+        .replace("run_config_search_max_model_batch_size: 8", "run_config_search_max_model_batch_size: 1")
+        .replace("run_config_search_max_instance_count: 3", "run_config_search_max_instance_count: 1")
+        .replace("run_config_search_max_concurrency: 32", "run_config_search_max_concurrency: 256");
+    std::fs::write(&yaml, text_yaml).unwrap();
+    let o = tritium(&["profile", "-f", yaml.to_str().unwrap()]);
+    let out = text(&o);
+    assert!(o.status.success(), "{out}");
+    let r = ProfileResults::read(&d.path().join("export/results/results.json")).unwrap();
+    let m = &r.models[0];
+    let default = m.configs.iter().find(|c| c.variant.is_default).expect("the default config");
+    let mut points: Vec<(u32, VariantMeasurement)> = m.measurements.iter().filter(|x| x.config == default.name).filter_map(|x| x.point.as_ref().map(|p| (x.concurrency, to_measurement("k", x.concurrency, p)))).collect();
+    points.sort_by_key(|p| p.0);
+    let conc: Vec<u32> = points.iter().map(|p| p.0).collect();
+    assert!(out.contains("early exit for config_default: throughput stopped growing beyond its 95 % interval"), "{out}");
+    assert!(conc.len() >= 2 && *conc.last().unwrap() < 256, "{conc:?}");
+    let n = points.len();
+    assert!(saturated(&Default::default(), &points[n - 2].1, &points[n - 1].1).is_some(), "{conc:?}: the last two points are a plateau with latency up\n{out}");
 }

@@ -507,3 +507,20 @@ fn where_the_time_went_is_in_the_summary() {
     }
     has(&text, &format!("All configs 7 {:.1} 2.8 7.7 46.9 1.4", run.load_seconds), what);
 }
+
+#[test]
+fn configs_skipped_by_the_throughput_bound_are_said_so() {
+    // Issue 13: a config not loaded because it cannot beat the incumbent is recorded in `skipped`
+    // with that reason; the summary says so, not "above its max batch size".
+    let mut r = load("cpu_only.json");
+    let m = &mut r.models[0];
+    let name = m.configs.iter().find(|c| !m.measurements.iter().any(|x| x.config == c.name)).map(|c| c.name.clone()).unwrap_or_else(|| m.configs[1].name.clone());
+    let reason = format!("{}: at most 400.0 infer/s (2 instance(s) x max batch 1 / 5.00 ms, the shortest execution seen), below {} at 900.0 [880.0, 920.0] infer/s (batch 1, concurrency 8)", tritium::profile::search::BOUND_SKIP_REASON, m.top[0]);
+    m.skipped.push(tritium::profile::results::SkippedRecord { config: name.clone(), batch_size: 1, reason: reason.clone() });
+    let (dir, _g) = out_dir("bound_skip");
+    let paths = report::build_from(&r, &dir).unwrap();
+    let text = pdf_text(&paths.summaries[0]);
+    let what = "summary with a config skipped by the bound";
+    has(&text, &format!("{name} not measured: cannot beat the incumbent: at most 400.0 infer/s"), what);
+    assert!(!text.contains(&format!("{name}: client batch size 1 not measured")), "{text}");
+}

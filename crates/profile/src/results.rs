@@ -610,7 +610,20 @@ pub fn to_measurement(key: &str, concurrency: u32, p: &LoadPoint) -> VariantMeas
         latency_ci: p.latency_ci.unwrap_or_default(),
         gpu_memory_ci: p.resources_ci.and_then(|r| r.gpu_memory_used_mb),
         noisy: p.noisy,
+        best_execution_us: best_execution_us(p),
     }
+}
+
+/// The shortest average execution (`compute_infer` per execution, µs) over
+/// the point's per-batch-size server statistics; None without any.
+pub fn best_execution_us(p: &LoadPoint) -> Option<f64> {
+    p.server
+        .as_ref()?
+        .per_batch
+        .iter()
+        .filter(|b| b.executions > 0 && b.compute_infer_us > 0.0)
+        .map(|b| b.compute_infer_us)
+        .reduce(f64::min)
 }
 
 // The CSV tables live in `metrics_csv` (with tritium's interval and tie

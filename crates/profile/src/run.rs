@@ -195,7 +195,7 @@ pub fn profile(cfg: &ProfileConfig, plan: &Plan, server: &Server, resume: Option
         }
         // What the search varies: the model itself, or (ensembles) each composing model's own settings.
         let mut mode = plan.search.mode;
-        let space = if composing.is_empty() {
+        let mut space = if composing.is_empty() {
             let default_kind = if cuda { "KIND_GPU" } else { "KIND_CPU" };
             let default_variant = ModelConfigVariant::default_from_config(&base, default_kind);
             let (batching, dyn_batching) = search::model_batching_support(&base);
@@ -216,6 +216,9 @@ pub fn profile(cfg: &ProfileConfig, plan: &Plan, server: &Server, resume: Option
                 }
             }
         };
+        if let tritium_triton::gpu::CudaStatus::Available { devices } = tritium_triton::gpu::cuda::cuda_status() {
+            space.gpu_count = u32::try_from(*devices).unwrap_or(u32::MAX).max(1);
+        }
         let asked = search::normalized_batch_sizes(&model.parameters.batch_sizes);
         if space.batch_sizes != asked {
             obs.warn(&format!("{}: perf_analyzer_flags batch-size {} replaces batch_sizes {asked:?} (as in Model Analyzer)", model.name, space.search_batch_size));
@@ -769,9 +772,22 @@ pub fn summary(results: &ProfileResults) -> String {
         for line in m.quality().noise_lines() {
             s += &format!("   NOISE: {line}\n");
         }
+        // Configs not measured because they cannot beat the incumbent (issue 13), one line per config.
+        let mut bounded: Vec<&str> = Vec::new();
+        for k in m.skipped.iter().filter(|k| k.reason.starts_with(search::BOUND_SKIP_REASON)) {
+            if !bounded.contains(&k.config.as_str()) {
+                bounded.push(&k.config);
+                if bounded.len() <= 8 {
+                    s += &format!("   {}: not measured: {}\n", k.config, k.reason);
+                }
+            }
+        }
+        if bounded.len() > 8 {
+            s += &format!("   ... and {} more configs not measured: they cannot beat the incumbent (see results.json)\n", bounded.len() - 8);
+        }
         // Skipped client batch sizes, one line per config.
         let mut skipped: Vec<(&str, Vec<u32>)> = Vec::new();
-        for k in &m.skipped {
+        for k in m.skipped.iter().filter(|k| !k.reason.starts_with(search::BOUND_SKIP_REASON)) {
             match skipped.iter_mut().find(|(c, _)| *c == k.config) {
                 Some((_, v)) => v.push(k.batch_size),
                 None => skipped.push((&k.config, vec![k.batch_size])),

@@ -385,9 +385,23 @@ pub fn render(r: &ProfileResults, v: &ModelView<'_>, what: &str) -> Result<Vec<u
     if failed.len() > 8 {
         notes.push((format!("… and {} more failed measurements.", failed.len() - 8), true));
     }
+    // Configs not measured because they cannot beat the incumbent (issue 13), one note per config.
+    let bound = |k: &&tritium_profile::results::SkippedRecord| k.reason.starts_with(tritium_profile::search::BOUND_SKIP_REASON);
+    let mut bounded: Vec<&str> = Vec::new();
+    for k in m.skipped.iter().filter(bound) {
+        if !bounded.contains(&k.config.as_str()) {
+            bounded.push(&k.config);
+            if bounded.len() <= 6 {
+                notes.push((format!("{} not measured: {}.", k.config, k.reason), false));
+            }
+        }
+    }
+    if bounded.len() > 6 {
+        notes.push((format!("… and {} more configs not measured: they cannot beat the incumbent.", bounded.len() - 6), false));
+    }
     // Client batch sizes not measured (above a config's max batch size), one note per config.
     let mut skipped: Vec<(&str, Vec<String>)> = Vec::new();
-    for k in &m.skipped {
+    for k in m.skipped.iter().filter(|k| !bound(k)) {
         match skipped.iter_mut().find(|(c, _)| *c == k.config) {
             Some((_, v)) => v.push(k.batch_size.to_string()),
             None => skipped.push((&k.config, vec![k.batch_size.to_string()])),

@@ -25,6 +25,7 @@ pub(super) fn describe(e: &SearchEvent) -> Option<String> {
         }
         SearchEvent::Skipped { variant_key, batch_size, reason, .. } => Some(format!("{variant_key}: batch size {batch_size} skipped: {reason}")),
         SearchEvent::EarlyExit { variant_key, reason, .. } => Some(format!("early exit for {variant_key}: {reason}")),
+        SearchEvent::Loaded { variant_key, loads, .. } => Some(format!("loading {variant_key} (config load {loads} of this search)")),
         SearchEvent::Note(n) => Some(n.clone()),
         SearchEvent::Remeasured { variant, measurement: m, round, .. } => Some(match &m.failed {
             Some(why) => format!("re-measuring {} @ batch {}, concurrency {} (round {round}): FAILED: {why}", label(variant), m.batch_size, m.concurrency),

@@ -221,6 +221,18 @@ fn summary_names_batch_sizes_and_skipped_ones() {
 }
 
 #[test]
+fn summary_says_which_configs_were_not_measured_because_they_cannot_beat_the_incumbent() {
+    let mut r = fixture("cpu_only.json");
+    let m = &mut r.models[0];
+    let name = m.configs[1].name.clone();
+    let reason = format!("{}: at most 400.0 infer/s (2 instance(s) x max batch 1 / 5.00 ms, the shortest execution seen), below m_config_0", search::BOUND_SKIP_REASON);
+    m.skipped.push(results::SkippedRecord { config: name.clone(), batch_size: 1, reason: reason.clone() });
+    let s = summary(&r);
+    assert!(s.contains(&format!("{name}: not measured: {reason}")), "{s}");
+    assert!(!s.contains(&format!("{name}: client batch size 1 skipped")), "not a batch size above max_batch_size: {s}");
+}
+
+#[test]
 fn the_summary_says_statistically_tied_instead_of_a_win() {
     let mut r = fixture("gpu.json");
     let before = summary(&r);

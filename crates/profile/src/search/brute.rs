@@ -94,13 +94,17 @@ impl SearchStrategy for BruteSearch {
                         break;
                     }
                     let variant = space.automatic_variant(mbs, instances);
-                    let max_tp = r.perf_sweep(&variant, &concurrencies, pa_early_exit);
+                    // Issue 13: a config whose bound cannot beat the incumbent is not loaded
+                    // (with early exits on: not when the user listed the concurrencies without
+                    // `early_exit_enable`, where Model Analyzer measures the whole grid).
+                    let skipped = pa_early_exit && r.bound_skip(&variant);
+                    let max_tp = if skipped { None } else { r.perf_sweep(&variant, &concurrencies, pa_early_exit) };
                     // _step_max_batch_size, then _done_walking_max_batch_size
                     let next = mbs.checked_mul(2);
                     if let Some(t) = max_tp.filter(|t| t.0 != 0.0) {
                         best_throughputs.push(t);
                     }
-                    if max_tp.is_none() {
+                    if max_tp.is_none() && !skipped {
                         r.early_exit(
                             &variant,
                             "every measurement failed; no larger max_batch_size",
@@ -111,7 +115,7 @@ impl SearchStrategy for BruteSearch {
                         Some(n) if n <= space.search.bounds.max_model_batch_size => mbs = n,
                         _ => break,
                     }
-                    if !Runner::increased(&best_throughputs) {
+                    if !skipped && !Runner::increased(&best_throughputs) {
                         r.early_exit(
                             &variant,
                             "throughput plateaued; no longer increasing max_batch_size",

@@ -46,6 +46,12 @@ pub struct VariantMeasurement {
     /// The measurement ran to its cap without its intervals reaching the
     /// adaptive rule's target (bench's `LoadPoint::noisy`).
     pub noisy: bool,
+    /// The shortest model execution seen in this measurement, µs: the
+    /// minimum over Triton's per-batch-size statistics (`batch_stats`) of
+    /// the average `compute_infer` time per execution (None: no statistics,
+    /// e.g. an ensemble or an older results file). Bounds what any config of
+    /// the model can reach, see the search's bound skip (issue 13).
+    pub best_execution_us: Option<f64>,
 }
 
 impl VariantMeasurement {
@@ -104,7 +110,7 @@ impl VariantMeasurement {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tritium_bench::export::{LoadPoint, ResourceUsage};
+    use tritium_bench::export::{BatchBreakdown, LoadPoint, ResourceUsage, ServerBreakdown};
     use tritium_bench::stats::{LatencySummary, ResourceIntervals};
 
     #[test]
@@ -124,5 +130,18 @@ mod tests {
         assert_eq!(m.metric_interval(Metric::GpuUsedMemory), Some(Interval::new(1000.0, 1020.0)));
         let m = crate::results::to_measurement("k", 4, &LoadPoint { resources_ci: None, noisy: false, ..p });
         assert!(!m.noisy && m.gpu_memory_ci.is_none());
+        assert_eq!(m.best_execution_us, None, "no server statistics");
+    }
+
+    #[test]
+    fn the_best_execution_time_is_the_shortest_per_batch_compute_infer() {
+        let latency = LatencySummary { count: 10, avg_us: 6000.0, min_us: 5000.0, max_us: 7000.0, p50_us: 6000.0, p90_us: 6500.0, p95_us: 6700.0, p99_us: 6900.0, p999_us: 7000.0, ..Default::default() };
+        let batch = |batch_size, executions, compute_infer_us| BatchBreakdown { batch_size, executions, compute_infer_us, ..Default::default() };
+        let server = ServerBreakdown { compute_infer_us: 5100.0, per_batch: vec![batch(1, 3, 5050.0), batch(4, 0, 10.0), batch(8, 40, 5200.0)], ..Default::default() };
+        let p = LoadPoint { requests: 10, throughput: 1500.0, latency, server: Some(server), ..Default::default() };
+        // Batch 4 never executed in this point: its average says nothing.
+        assert_eq!(crate::results::to_measurement("k", 16, &p).best_execution_us, Some(5050.0));
+        let p = LoadPoint { server: Some(ServerBreakdown { per_batch: Vec::new(), ..Default::default() }), ..p };
+        assert_eq!(crate::results::to_measurement("k", 16, &p).best_execution_us, None, "no per-batch statistics (an ensemble)");
     }
 }

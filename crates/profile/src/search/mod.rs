@@ -107,6 +107,25 @@
 //!   same sizes go unmeasured).
 //! * Divisions by zero in Model Analyzer's formulas are defined here (see
 //!   [`objective_score`], [`throughput_gain_valid`]).
+//! * Saturation stop (issue 13, with intervals only): a concurrency sweep
+//!   (brute's walks with early exit on, and the final sweep) stops one point
+//!   after the plateau — when a point's throughput is not significantly
+//!   above the previous point's and p99 (or a latency objective) rose
+//!   significantly ([`saturated`]) — instead of waiting for Model Analyzer's
+//!   4-point window, which still applies as well.
+//! * Bound skip (issue 13, with intervals and a throughput-only objective,
+//!   not for ensembles or manual sweeps): a config whose best possible
+//!   throughput, instances x max batch size / the shortest execution seen
+//!   ([`VariantMeasurement::best_execution_us`], Triton's per-batch-size
+//!   statistics), is significantly below the incumbent's throughput interval
+//!   is not loaded (brute, with early exits on) or not swept (the final sweep); reported as
+//!   skipped with the reason (`bounds`, [`BOUND_SKIP_REASON`]). Not in quick
+//!   search's climb, whose steps need measured neighbours. Assumes execution
+//!   time does not fall as the batch grows and instances scale at most
+//!   linearly (docs/statistics/search.md).
+//! * The final sweep starts with the config the measurer has loaded; every
+//!   switch of variant is counted as a load ([`SearchOutcome::loads`],
+//!   [`SearchEvent::Loaded`]).
 //!
 //! # Layout
 //!
@@ -121,12 +140,14 @@
 //! * `space`: [`SearchSpace`], the bounds of one model's search (built from
 //!   its [`ModelPlan`](crate::plan::ModelPlan)).
 //! * `strategy`: the [`SearchStrategy`] trait, events and outcome.
-//! * `sweep`: doubled lists and the early-exit gain rules.
+//! * `sweep`: doubled lists, the early-exit gain rules and the saturation stop.
+//! * `bounds`: a config's throughput bound and the skip of configs that cannot beat the incumbent.
 //! * `runner`: measurement cache and the concurrency sweeps the strategies share.
 //! * `pooling`, `remeasure`: pooled repeats and interleaved re-measurement of ties.
 //! * `drift`: the reference point re-measured during a long search.
 //! * `brute` and `quick` (with `neighborhood`): the two strategies.
 
+mod bounds;
 mod brute;
 mod composing;
 mod drift;
@@ -147,6 +168,7 @@ mod variants;
 #[cfg(test)]
 mod tests;
 
+pub use bounds::BOUND_SKIP_REASON;
 pub use brute::BruteSearch;
 pub use drift::{DriftPoint, DriftReport, DriftSettings, DRIFT_EVERY, DRIFT_MIN_MEASUREMENTS, DRIFT_MIN_SECONDS};
 pub use pooling::{pool, pooled_interval};
@@ -158,7 +180,7 @@ pub use ranking::{anchored_order, best_per_variant, rank_candidates, rank_candid
 pub use scoring::{break_tie, compare, compare_constraints, compare_measurements, constraint_applicable, constraint_failure_percentage, is_better_than, objective_score, passes_constraints, score_half_width, significant_score, significantly_different, statistically_tied, unapplied_constraints, Comparison, Resources, Verdict, MEMORY_TIE_TOLERANCE};
 pub use space::{brute_worst_case, normalized_batch_sizes, SearchSpace};
 pub use strategy::{strategy_for, SearchEvent, SearchOutcome, SearchPhase, SearchStrategy};
-pub use sweep::{doubled_list, last_increased_throughput, last_increased_throughput_ci, throughput_gain_valid, throughput_gain_valid_ci, ThroughputCi};
+pub use sweep::{doubled_list, last_increased_throughput, last_increased_throughput_ci, saturated, throughput_gain_valid, throughput_gain_valid_ci, ThroughputCi};
 pub use composing::{ensemble_default_variant, ComposingSpace};
 pub use variants::{model_batching_support, with_name, ComposingSettings, ModelConfigVariant};
 

@@ -6,7 +6,8 @@ use std::collections::{HashMap, HashSet};
 
 use super::drift::DriftState;
 use super::remeasure::Remeasurement;
-use super::sweep::{doubled_list, floor_log2, ThroughputCi};
+use super::bounds::cannot_beat;
+use super::sweep::{doubled_list, floor_log2, saturated, ThroughputCi};
 use super::{
     best_per_variant, compare_measurements, is_better_than, last_increased_throughput_ci, passes_constraints, score_half_width, throughput_gain_valid_ci, top_configs, VariantMeasurement, Measurer, ModelConfigVariant, RankedConfig,
     SearchEvent, SearchOutcome, SearchPhase, SearchSpace, THROUGHPUT_MINIMUM_CONSECUTIVE_BATCH_SIZE_TRIES, THROUGHPUT_MINIMUM_CONSECUTIVE_PARAMETER_TRIES, THROUGHPUT_MINIMUM_GAIN,
@@ -29,6 +30,10 @@ pub(super) struct Runner<'a> {
     pub(super) calls: usize,
     /// The variant of the last measurer call (what the measurer has loaded).
     pub(super) last_key: Option<String>,
+    /// Measurer calls that switched the variant (what a measurer loads on).
+    pub(super) loads: usize,
+    /// Configs not measured because they cannot beat the incumbent.
+    skipped_configs: Vec<(ModelConfigVariant, String)>,
     pub(super) drift: DriftState,
 }
 
@@ -50,6 +55,8 @@ impl<'a> Runner<'a> {
             phase: SearchPhase::Baseline,
             calls: 0,
             last_key: None,
+            loads: 0,
+            skipped_configs: Vec::new(),
             drift: DriftState::new(),
         }
     }
@@ -60,6 +67,7 @@ impl<'a> Runner<'a> {
         if self.stopped() {
             return None;
         }
+        self.switching(&variant.key());
         let mut m = self.measurer.remeasure(variant, batch_size, concurrency);
         self.last_key = Some(variant.key());
         if self.stopped() {
@@ -93,6 +101,42 @@ impl<'a> Runner<'a> {
         }
         self.cache.insert(key.clone(), pooled.clone());
         self.repeats.insert(key, repeats);
+    }
+
+    /// A measurer call for `key` is next: when another variant is loaded
+    /// (or none), it is a load — counted and reported.
+    fn switching(&mut self, key: &str) {
+        if self.last_key.as_deref() == Some(key) {
+            return;
+        }
+        self.loads += 1;
+        (self.on_event)(SearchEvent::Loaded { phase: self.phase, variant_key: key.to_string(), loads: self.loads });
+    }
+
+    /// Skips `variant` when its throughput bound cannot beat the incumbent
+    /// ([`cannot_beat`]): every allowed client batch size it has no
+    /// measurement at is reported skipped (to the measurer, which records
+    /// it, and as [`SearchEvent::Skipped`]), and an
+    /// [`SearchEvent::EarlyExit`] says why. True when skipped.
+    pub(super) fn bound_skip(&mut self, variant: &ModelConfigVariant) -> bool {
+        if self.stopped() {
+            return false;
+        }
+        let Some(reason) = cannot_beat(self.space, variant, &self.measurements) else { return false };
+        let key = variant.key();
+        let space = self.space;
+        for b in self.allowed_batch_sizes(variant, &space.batch_sizes) {
+            let measured = self.cache.keys().any(|(k, kb, _)| *k == key && *kb == b);
+            if !measured && self.skipped.insert((key.clone(), b)) {
+                self.measurer.skipped(variant, b, &reason);
+                (self.on_event)(SearchEvent::Skipped { phase: self.phase, variant_key: key.clone(), batch_size: b, reason: reason.clone() });
+            }
+        }
+        let walked = self.cache.keys().any(|(k, _, _)| *k == key);
+        let what = if walked { "concurrency sweep skipped" } else { "not measured" };
+        self.early_exit(variant, &format!("{what}: {reason}"));
+        self.skipped_configs.push((variant.clone(), reason));
+        true
     }
 
     /// The run was interrupted: measure nothing more, report nothing more.
@@ -156,6 +200,7 @@ impl<'a> Runner<'a> {
         if self.stopped() {
             return VariantMeasurement::failure(concurrency, "interrupted");
         }
+        self.switching(&key);
         let mut m = self.measurer.measure(variant, batch_size, concurrency);
         self.last_key = Some(key.clone());
         if self.stopped() {
@@ -275,6 +320,8 @@ impl<'a> Runner<'a> {
             default,
             remeasurements: self.remeasurements,
             drift: self.drift.report,
+            loads: self.loads,
+            skipped_configs: self.skipped_configs,
         }
     }
 
@@ -330,13 +377,20 @@ impl<'a> Runner<'a> {
             }
             let mut throughputs: Vec<ThroughputCi> = Vec::new();
             let mut failed = false;
-            for &c in values {
+            let mut prev: Option<VariantMeasurement> = None;
+            for (ci, &c) in values.iter().enumerate() {
                 let m = self.measure(variant, b, c);
                 if !m.is_valid() {
                     failed = true;
                     break;
                 }
                 throughputs.push((m.throughput, m.throughput_ci));
+                let plateau = prev.as_ref().and_then(|p| saturated(&space.objectives, p, &m));
+                if let Some(why) = plateau.filter(|_| early_exit && ci + 1 < values.len()) {
+                    self.early_exit(variant, &format!("{why} at batch size {b}; no longer increasing concurrency"));
+                    break;
+                }
+                prev = Some(m);
                 if early_exit
                     && !throughput_gain_valid_ci(
                         &throughputs,
@@ -403,6 +457,7 @@ impl<'a> Runner<'a> {
         let max_idx = floor_log2(self.space.search.bounds.max_concurrency.max(1));
         let mut params: Vec<u32> = Vec::new();
         let mut results: Vec<Option<VariantMeasurement>> = Vec::new();
+        let mut prev: Option<VariantMeasurement> = None;
         for i in min_idx..=max_idx {
             if self.stopped() {
                 return;
@@ -417,7 +472,15 @@ impl<'a> Runner<'a> {
             let c = 1u32 << i;
             let m = self.measure(variant, batch_size, c);
             params.push(c);
+            let plateau = prev.as_ref().and_then(|p| saturated(&self.space.objectives, p, &m));
+            if m.is_valid() {
+                prev = Some(m.clone());
+            }
             results.push(m.is_valid().then_some(m));
+            if let Some(why) = plateau.filter(|_| i < max_idx) {
+                self.early_exit(variant, &format!("{why}; terminating concurrency sweep"));
+                break;
+            }
         }
         let Some((mut lo, mut hi)) = self.constraint_boundary(&params, &results) else {
             return;
@@ -506,13 +569,23 @@ impl<'a> Runner<'a> {
     }
 
     /// The final sweep of the top configs and the default, for each client
-    /// batch size they accept.
+    /// batch size they accept. The config the measurer has loaded goes first
+    /// (no load for it); a config whose throughput bound cannot beat the
+    /// incumbent is not swept ([`Runner::bound_skip`]).
     pub(super) fn sweep_top_configs(&mut self) {
         self.phase(SearchPhase::ConcurrencySweep);
         let space = self.space;
-        for variant in self.top_with_default() {
+        let mut configs = self.top_with_default();
+        if let Some(i) = configs.iter().position(|v| Some(v.key()) == self.last_key) {
+            let loaded = configs.remove(i);
+            configs.insert(0, loaded);
+        }
+        for variant in configs {
             if self.stopped() {
                 return;
+            }
+            if self.bound_skip(&variant) {
+                continue;
             }
             for b in self.allowed_batch_sizes(&variant, &space.batch_sizes) {
                 self.parameter_search(&variant, b);

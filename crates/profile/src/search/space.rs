@@ -58,6 +58,11 @@ pub struct SearchSpace {
     /// When to re-measure the drift reference point (a tritium extension,
     /// used only with intervals).
     pub drift: DriftSettings,
+    /// GPUs a `KIND_GPU` instance group's `count` is placed on (Triton puts
+    /// `count` instances on each visible GPU unless `gpus` lists fewer); 1
+    /// by default, `profile` sets the CUDA device count. Used only by the
+    /// throughput bound (`bounds`), where too many is safe (a looser bound).
+    pub gpu_count: u32,
 }
 
 impl SearchSpace {
@@ -88,6 +93,7 @@ impl SearchSpace {
             // Model Analyzer's measurement sequence: no extra reference
             // measurements in between ([`SearchSpace::from_plan`] turns them on).
             drift: DriftSettings { enabled: false, ..DriftSettings::default() },
+            gpu_count: 1,
         }
     }
 
@@ -154,6 +160,7 @@ impl SearchSpace {
                 .filter(|p| !p.is_empty()),
             remeasure_rounds: REMEASURE_ROUNDS,
             drift: DriftSettings::default(),
+            gpu_count: 1,
         }
     }
 

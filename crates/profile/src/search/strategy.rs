@@ -59,6 +59,17 @@ pub enum SearchEvent {
         /// Why.
         reason: String,
     },
+    /// The search switches the measurer to another variant (a config load;
+    /// issue 13 makes their number visible). Emitted before the measurer
+    /// call; a measurer that serves the point from its store loads nothing.
+    Loaded {
+        /// Current phase.
+        phase: SearchPhase,
+        /// The variant loaded.
+        variant_key: String,
+        /// Loads so far in this search, this one included.
+        loads: usize,
+    },
     /// Other information (quick-search steps, warnings).
     Note(String),
     /// A tied contender was measured again (interleaved re-measurement;
@@ -107,6 +118,12 @@ pub struct SearchOutcome {
     /// The drift reference's measurements (None: no reference — drift
     /// checks off, or no default measurement with a throughput interval).
     pub drift: Option<DriftReport>,
+    /// Measurer calls that switched to another variant (config loads of a
+    /// measurer that loads on a variant change; see [`SearchEvent::Loaded`]).
+    pub loads: usize,
+    /// Configs not loaded or not swept because their throughput bound
+    /// cannot beat the incumbent, with the reason (issue 13).
+    pub skipped_configs: Vec<(ModelConfigVariant, String)>,
 }
 
 impl SearchOutcome {

@@ -1,8 +1,12 @@
 //! Sweep arithmetic shared by the strategies: Model Analyzer's doubled lists
 //! and its early-exit gain rules (with intervals: stop only on a significant
-//! shortfall).
+//! shortfall), and tritium's saturation stop ([`saturated`], intervals only).
 
 use tritium_bench::stats::Interval;
+
+use crate::config::{Metric, Objectives};
+
+use super::VariantMeasurement;
 
 /// `GeneratorUtils.generate_doubled_list`: `min, 2min, 4min, ... <= max`
 /// (starting at 1 when `min` is 0).
@@ -102,4 +106,48 @@ pub fn last_increased_throughput_ci(max_throughputs: &[ThroughputCi]) -> bool {
         }),
         _ => true,
     }
+}
+
+/// The latency metrics [`saturated`] watches: p99, and every latency
+/// objective with a positive weight.
+fn watched_latencies(objectives: &Objectives) -> Vec<Metric> {
+    let mut out = vec![Metric::PerfLatencyP99];
+    for (metric, weight) in objectives.normalized() {
+        let latency = matches!(metric, Metric::PerfLatencyP99 | Metric::PerfLatencyP95 | Metric::PerfLatencyP90 | Metric::PerfLatencyP50 | Metric::PerfLatencyAvg);
+        if latency && weight > 0.0 && !out.contains(&metric) {
+            out.push(metric);
+        }
+    }
+    out
+}
+
+/// Issue 13's saturation stop of a concurrency sweep (a tritium rule, used
+/// only with intervals): `cur`, measured at the next concurrency after
+/// `prev`, did not raise throughput beyond the uncertainty (its throughput
+/// is not significantly above `prev`'s, [`significantly_different`](super::significantly_different)
+/// on the two 95 % intervals) **and** a watched latency (p99, or a latency
+/// objective) rose significantly. More concurrency then only queues: later
+/// points cannot be significantly better on throughput and are worse on
+/// latency, so they cannot change the answer. Returns the reason, or None
+/// (always None when either point lacks a throughput interval, or is
+/// invalid: Model Analyzer's rule alone decides then).
+pub fn saturated(objectives: &Objectives, prev: &VariantMeasurement, cur: &VariantMeasurement) -> Option<String> {
+    if !prev.is_valid() || !cur.is_valid() {
+        return None;
+    }
+    let (Some(pi), Some(ci)) = (prev.throughput_ci, cur.throughput_ci) else { return None };
+    if cur.throughput > prev.throughput && super::significantly_different(cur.throughput, Some(ci), prev.throughput, Some(pi)) {
+        return None;
+    }
+    let rose = watched_latencies(objectives).into_iter().find(|&metric| {
+        match (prev.metric(metric), prev.metric_interval(metric), cur.metric(metric), cur.metric_interval(metric)) {
+            (Some(a), Some(ai), Some(b), Some(bi)) => b > a && super::significantly_different(b, Some(bi), a, Some(ai)),
+            _ => false,
+        }
+    })?;
+    let (a, b) = (prev.metric(rose).unwrap_or(0.0), cur.metric(rose).unwrap_or(0.0));
+    Some(format!(
+        "throughput stopped growing beyond its 95 % interval ({:.1} [{:.1}, {:.1}] infer/s at concurrency {} vs {:.1} [{:.1}, {:.1}] at {}) while {} rose significantly ({a:.2} -> {b:.2} ms)",
+        cur.throughput, ci.lo, ci.hi, cur.concurrency, prev.throughput, pi.lo, pi.hi, prev.concurrency, rose.name()
+    ))
 }

@@ -10,6 +10,7 @@ mod engine_sim;
 mod ensemble;
 mod interrupt;
 mod manual;
+mod measureless;
 mod quick;
 mod remeasure;
 mod scoring;
@@ -33,6 +34,9 @@ struct SimModel {
     batching_helps: bool,
     fail_above_instances: Option<u32>,
     fail_batch_size: Option<u32>,
+    /// Give each measurement ±1 % throughput and p99 intervals and the
+    /// execution time Triton's statistics would show (issue 12/13 paths).
+    with_ci: bool,
     calls: Vec<(String, u32)>,
     points: Vec<(String, u32, u32)>,
     skips: Vec<(String, u32, String)>,
@@ -45,6 +49,7 @@ impl SimModel {
             batching_helps: true,
             fail_above_instances: None,
             fail_batch_size: None,
+            with_ci: false,
             calls: Vec::new(),
             points: Vec::new(),
             skips: Vec::new(),
@@ -82,9 +87,14 @@ impl Measurer for SimModel {
         let c = f64::from(c);
         let rounds = (c / cap).ceil();
         let p99 = rounds * self.exec_us + 100.0;
+        let throughput = c.min(cap) * bc / (self.exec_us / 1e6);
+        let ci = |x: f64| self.with_ci.then(|| tritium_bench::stats::Interval::new(0.99 * x, 1.01 * x));
         VariantMeasurement {
+            throughput_ci: ci(throughput),
+            latency_ci: LatencyIntervals { p99: ci(p99), ..Default::default() },
+            best_execution_us: self.with_ci.then_some(self.exec_us),
             batch_size: bc as u32,
-            throughput: c.min(cap) * bc / (self.exec_us / 1e6),
+            throughput,
             latency_p99_us: p99,
             latency_p95_us: p99 - 50.0,
             latency_p90_us: p99 - 60.0,
