@@ -7,6 +7,7 @@ use std::collections::{HashMap, HashSet};
 use super::drift::DriftState;
 use super::remeasure::Remeasurement;
 use super::bounds::cannot_beat;
+use crate::config::Metric;
 use super::sweep::{doubled_list, floor_log2, saturated, ThroughputCi};
 use super::{
     best_per_variant, compare_measurements, is_better_than, last_increased_throughput_ci, passes_constraints, score_half_width, throughput_gain_valid_ci, top_configs, VariantMeasurement, Measurer, ModelConfigVariant, RankedConfig,
@@ -68,6 +69,8 @@ impl<'a> Runner<'a> {
             return None;
         }
         self.switching(&variant.key());
+        // A re-measurement settles a tie or checks drift: it needs its full precision.
+        self.measurer.incumbent(None);
         let mut m = self.measurer.remeasure(variant, batch_size, concurrency);
         self.last_key = Some(variant.key());
         if self.stopped() {
@@ -170,6 +173,59 @@ impl<'a> Runner<'a> {
         });
     }
 
+    /// Whether throughput is the only objective (what the decisive rules
+    /// below need: a point can change the answer only by its throughput).
+    pub(super) fn throughput_only(&self) -> bool {
+        let o = self.space.objectives.normalized();
+        !o.is_empty() && o.iter().all(|(m, w)| *m == Metric::PerfThroughput && *w > 0.0)
+    }
+
+    /// The incumbent's throughput floor, told to the measurer before each
+    /// search measurement ([`Measurer::incumbent`]): the highest lower bound
+    /// of a passing measurement's 95 % throughput interval, when throughput
+    /// is the only objective. A point whose interval ends below it cannot be
+    /// the best or tie with it, so it needs no tighter interval than the
+    /// stability rule gives.
+    fn incumbent_floor(&self) -> Option<f64> {
+        if !self.throughput_only() {
+            return None;
+        }
+        self.measurements
+            .iter()
+            .filter(|(_, m)| m.is_valid() && self.passes(m))
+            .filter_map(|(_, m)| m.throughput_ci.map(|c| c.lo))
+            .reduce(f64::max)
+    }
+
+    /// Where the final sweep of `variant` at `batch_size` starts: Model
+    /// Analyzer's minimum concurrency, or — with intervals and throughput the
+    /// only objective — the power of two at or below the concurrency of the
+    /// variant's best passing point measured so far (a closed loop's
+    /// throughput does not grow as concurrency falls, so lower points cannot
+    /// change the answer; a failing start still bisects down to the
+    /// constraint boundary).
+    fn sweep_start(&mut self, variant: &ModelConfigVariant, batch_size: u32, min_idx: u32, max_idx: u32) -> u32 {
+        if !self.throughput_only() {
+            return min_idx;
+        }
+        let key = variant.key();
+        let best = self
+            .cache
+            .iter()
+            .filter(|((k, b, _), m)| *k == key && *b == batch_size && m.is_valid() && m.throughput_ci.is_some() && self.passes(m))
+            .max_by(|a, b| a.1.throughput.total_cmp(&b.1.throughput))
+            .map(|((_, _, c), _)| *c);
+        let Some(c) = best else { return min_idx };
+        let start = floor_log2(c.max(1)).clamp(min_idx, max_idx);
+        if start > min_idx {
+            self.note(format!(
+                "{key}: concurrency sweep at batch size {batch_size} starts at {} (its best passing point so far is at {c}; lower concurrencies cannot raise throughput)",
+                1u32 << start
+            ));
+        }
+        start
+    }
+
     pub(super) fn passes(&self, m: &VariantMeasurement) -> bool {
         passes_constraints(&self.space.constraints, m)
     }
@@ -201,6 +257,8 @@ impl<'a> Runner<'a> {
             return VariantMeasurement::failure(concurrency, "interrupted");
         }
         self.switching(&key);
+        let floor = self.incumbent_floor();
+        self.measurer.incumbent(floor);
         let mut m = self.measurer.measure(variant, batch_size, concurrency);
         self.last_key = Some(key.clone());
         if self.stopped() {
@@ -458,7 +516,8 @@ impl<'a> Runner<'a> {
         let mut params: Vec<u32> = Vec::new();
         let mut results: Vec<Option<VariantMeasurement>> = Vec::new();
         let mut prev: Option<VariantMeasurement> = None;
-        for i in min_idx..=max_idx {
+        let start_idx = self.sweep_start(variant, batch_size, min_idx, max_idx);
+        for i in start_idx..=max_idx {
             if self.stopped() {
                 return;
             }

@@ -338,3 +338,75 @@ fn brute_measures_the_whole_grid_when_the_user_lists_the_concurrencies() {
     let (out, _) = run(&mut BruteSearch, &space, &mut sim);
     assert!(!out.skipped_configs.is_empty(), "early_exit_enable: the bound applies");
 }
+
+/// The curve, also telling which incumbent floor it was told before each
+/// measurement ([`Measurer::incumbent`]).
+struct Told {
+    curve: Curve,
+    floors: Vec<Option<f64>>,
+}
+
+impl Measurer for Told {
+    fn measure(&mut self, v: &ModelConfigVariant, b: u32, c: u32) -> VariantMeasurement {
+        self.curve.measure(v, b, c)
+    }
+    fn incumbent(&mut self, floor: Option<f64>) {
+        self.floors.push(floor);
+    }
+}
+
+#[test]
+fn a_final_sweep_starts_at_the_best_passing_point_with_intervals_only() {
+    // The config was measured at concurrency 40 before its final sweep (as quick's
+    // climb does at 2 · batch · instances): with intervals the sweep starts at 32
+    // (lower concurrencies cannot raise throughput) and says so; without, it is
+    // Model Analyzer's sweep from 1.
+    for with_ci in [true, false] {
+        let space = curve_space();
+        let mut curve = Curve::new(with_ci);
+        let mut events = Vec::new();
+        {
+            let mut on = |e: SearchEvent| events.push(e);
+            let mut r = Runner::new(&space, &mut curve, &mut on);
+            r.measure(&space.default_variant, 1, 40);
+            r.parameter_search(&space.default_variant, 1);
+        }
+        let swept: Vec<u32> = curve.points.iter().skip(1).map(|p| p.2).collect();
+        if with_ci {
+            assert_eq!(swept.first(), Some(&32), "{swept:?}");
+            assert!(swept.iter().all(|&c| c >= 32), "{swept:?}");
+            let said = events.iter().any(|e| matches!(e, SearchEvent::Note(n) if n.contains("starts at 32") && n.contains("lower concurrencies cannot raise throughput")));
+            assert!(said, "the start is announced: {events:?}");
+        } else {
+            assert_eq!(swept.first(), Some(&1), "{swept:?}");
+        }
+    }
+}
+
+#[test]
+fn the_measurer_is_told_the_incumbents_floor_with_throughput_the_only_objective() {
+    let space = curve_space();
+    let mut told = Told { curve: Curve::new(true), floors: Vec::new() };
+    {
+        let mut on = |_e: SearchEvent| {};
+        let mut r = Runner::new(&space, &mut told, &mut on);
+        r.measure(&space.default_variant, 1, 16);
+        r.measure(&space.default_variant, 1, 4);
+    }
+    // Nothing measured before the first point; then the first point's lower bound (0.99 × 2100).
+    assert_eq!(told.floors.len(), 2);
+    assert_eq!(told.floors[0], None);
+    let floor = told.floors[1].expect("a floor once a passing point exists");
+    assert!((floor - 0.99 * 2100.0).abs() < 1e-6, "{floor}");
+    // A latency objective: no floor (a slow point may win on latency).
+    let mut lat = curve_space();
+    lat.objectives = Objectives { weights: BTreeMap::from([("perf_latency_p99".to_string(), 1.0)]) };
+    let mut told = Told { curve: Curve::new(true), floors: Vec::new() };
+    {
+        let mut on = |_e: SearchEvent| {};
+        let mut r = Runner::new(&lat, &mut told, &mut on);
+        r.measure(&lat.default_variant, 1, 16);
+        r.measure(&lat.default_variant, 1, 4);
+    }
+    assert_eq!(told.floors, vec![None, None]);
+}
