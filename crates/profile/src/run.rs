@@ -360,6 +360,8 @@ pub fn profile(cfg: &ProfileConfig, plan: &Plan, server: &Server, resume: Option
         }
         stamp(&mut results, &clock);
         results.write(&paths.results_dir.join("results.json"))?;
+        // The checkpoint carries the same final times, so a resume continues from them.
+        results.write(&paths.checkpoint)?;
     }
     Ok(results)
 }
