@@ -217,7 +217,7 @@ impl<'a> EmbeddedMeasurer<'a> {
             None => return Ok(()),
         };
         let t_unload = Instant::now();
-        let unloaded = (model.2 == Switch::Full).then(|| self.unload(&model.0, timeout)).unwrap_or(Ok(())).and_then(|()| {
+        let unloaded = if model.2 == Switch::Full { self.unload(&model.0, timeout) } else { Ok(()) }.and_then(|()| {
             rest.iter().filter(|(_, _, s)| *s == Switch::Full).try_for_each(|(name, _, _)| self.unload(name, timeout))
         });
         *unload_secs = t_unload.elapsed().as_secs_f64();
