@@ -55,7 +55,7 @@
 //! When a decision hinges on a tie — quick search's climb meets a neighbour
 //! whose "improvement" over the best is within the intervals, or the top
 //! config is tied with runner-ups at the end — the contenders are
-//! re-measured interleaved, A B A B … ([`Measurer::remeasure`]), for up to
+//! re-measured interleaved in snake order, A B | B A | A B … (from the loaded config; one switch less per round) ([`Measurer::remeasure`]), for up to
 //! [`SearchSpace::remeasure_rounds`] rounds until [`compare`] separates them
 //! or they are declared equivalent; each point's repeats are [`pool`]ed
 //! (mean, with an interval that covers the spread between repeats) and the

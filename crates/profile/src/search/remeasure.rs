@@ -1,6 +1,6 @@
 //! Interleaved re-measurement of statistically tied contenders (issue 12):
 //! when a search decision hinges on a tie, the contenders are measured again
-//! in turn (A B A B …, each at its own client batch size and concurrency) for
+//! in turn (snake order from the loaded config: A B | B A | A B …, each at its own client batch size and concurrency) for
 //! up to [`SearchSpace::remeasure_rounds`](super::SearchSpace::remeasure_rounds)
 //! rounds, until [`compare`] separates them or they are declared equivalent.
 //! Each contender's repeats are [`pool`]ed, and the pooled estimate replaces
@@ -74,7 +74,8 @@ pub struct Contender {
 pub struct Remeasurement {
     /// Which decision hinged on the tie.
     pub decision: TieDecision,
-    /// The contenders, in the order they were measured in each round.
+    /// The contenders, in the order of the decision's points (each round
+    /// measures them in snake order from the loaded one).
     pub contenders: Vec<Contender>,
     /// Rounds taken (each measured every contender once).
     pub rounds: u32,
@@ -117,9 +118,16 @@ impl Runner<'_> {
         let resources: Vec<Resources> = points.iter().map(|(v, _, _)| Resources::of(v)).collect();
         let mut outcome = TieOutcome::Equivalent;
         let mut rounds = 0;
+        // Snake order (A B | B A | A B …), starting with the config already loaded: each
+        // round begins with the config the last one ended on, so a round costs one config
+        // switch less than A B | A B, and a linear drift falls on every contender alike.
+        let first = self.last_key.as_ref().and_then(|k| points.iter().position(|(v, _, _)| &v.key() == k)).unwrap_or(0);
+        let base: Vec<usize> = (0..points.len()).map(|j| (first + j) % points.len()).collect();
         'rounds: while rounds < rounds_max {
             rounds += 1;
-            for (i, (v, b, c)) in points.iter().enumerate() {
+            let order: Vec<usize> = if rounds % 2 == 1 { base.clone() } else { base.iter().rev().copied().collect() };
+            for i in order {
+                let (v, b, c) = &points[i];
                 let m = self.take(v, *b, *c)?;
                 (self.on_event)(SearchEvent::Remeasured { phase: self.phase, variant: Box::new(v.clone()), measurement: Box::new(m.clone()), round: rounds });
                 if let Some(why) = &m.failed {
