@@ -21,6 +21,11 @@ use tritium_triton::error::{Error, Result};
 use crate::trace::collect::Collector;
 use crate::trace::TraceSet;
 
+/// How much longer than `warmup_ms` the warm-up waits for the model's first
+/// response before the windows start (a model silent past it is left to the
+/// empty-window hang rule).
+pub const FIRST_RESPONSE_WAIT: Duration = Duration::from_secs(2);
+
 /// A load level ready to run: the target, its prepared requests and what
 /// watches it. Built by the caller of [`measure`] once the number of
 /// requests and worker threads is known.
@@ -137,6 +142,13 @@ pub(crate) fn measure<'a, T: Target>(
     if !deterministic {
         let warm_end = Instant::now() + Duration::from_millis(m.warmup_ms);
         while Instant::now() < warm_end && !interrupt.load(Ordering::Relaxed) {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        // ...and until the model has answered once (at most FIRST_RESPONSE_WAIT more): a cold
+        // instance's first execution (a fresh Python stub, a loaded 2-core machine) is slow, not
+        // hung, and must not leave the first windows empty.
+        let first_deadline = warm_end + FIRST_RESPONSE_WAIT;
+        while gen.completed() == 0 && Instant::now() < first_deadline && !interrupt.load(Ordering::Relaxed) {
             std::thread::sleep(Duration::from_millis(5));
         }
         let _ = gen.close_window(0, Duration::from_secs(5));
