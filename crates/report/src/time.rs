@@ -119,13 +119,7 @@ pub(crate) fn section(f: &mut Flow, r: &ProfileResults, m: &ModelResults) {
     };
     for (name, t) in &rows {
         table_rows.push(Row { cells: cells(name, t), ..Default::default() });
-        total.loads += t.loads;
-        total.load_seconds += t.load_seconds;
-        total.unload_seconds += t.unload_seconds;
-        total.warmup_seconds += t.warmup_seconds;
-        total.measure_seconds += t.measure_seconds;
-        total.other_seconds += t.other_seconds;
-        total.measurements += t.measurements;
+        total += t;
     }
     if rows.len() > 1 {
         table_rows.push(Row { cells: cells("All configs", &total), bold: true, ..Default::default() });

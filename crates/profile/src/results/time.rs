@@ -59,6 +59,19 @@ pub struct ConfigTime {
     pub measurements: u32,
 }
 
+impl std::ops::AddAssign<&ConfigTime> for ConfigTime {
+    /// Sums two configs' times (the "all configs" row of the tables).
+    fn add_assign(&mut self, t: &ConfigTime) {
+        self.loads += t.loads;
+        self.load_seconds += t.load_seconds;
+        self.unload_seconds += t.unload_seconds;
+        self.warmup_seconds += t.warmup_seconds;
+        self.measure_seconds += t.measure_seconds;
+        self.other_seconds += t.other_seconds;
+        self.measurements += t.measurements;
+    }
+}
+
 impl ConfigTime {
     /// Adds `secs` to `part`.
     pub fn add(&mut self, part: Part, secs: f64) {

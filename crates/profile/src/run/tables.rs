@@ -117,13 +117,7 @@ pub fn time_table(m: &ModelResults) -> String {
     let mut total = ConfigTime::default();
     for (name, t) in &rows {
         s += &line(name, t);
-        total.loads += t.loads;
-        total.load_seconds += t.load_seconds;
-        total.unload_seconds += t.unload_seconds;
-        total.warmup_seconds += t.warmup_seconds;
-        total.measure_seconds += t.measure_seconds;
-        total.other_seconds += t.other_seconds;
-        total.measurements += t.measurements;
+        total += t;
     }
     if rows.len() > 1 {
         s += &line("(all configs)", &total);
