@@ -40,11 +40,14 @@
 //!   Analyzer checks the whole `ModelConfig` schema).
 //! * [`ProfileConfig::validate`] also requires `1 <= min <= max` for the
 //!   search bounds.
+//! * Keys tritium does not apply are refused or announced as [`compat`]
+//!   says (Model Analyzer applies them); the table is
+//!   `docs/compat_model_analyzer.md`.
 //!
 //! # Layout
 //!
 //! Here: the defaults, [`ProfileConfig`] and the two-pass reader. `keys` holds
-//! the key tables, `key_check` pass 1 (keys), `raw` the serde types of pass 2
+//! the key tables, `compat` the status of each key, `key_check` pass 1 (keys), `raw` the serde types of pass 2
 //! (on `tritium_model::lenient`'s scalars), `convert` raw → [`ProfileConfig`],
 //! `overrides` the CLI options, `validate` the cross-field checks, `effective`
 //! the per-model resolution; `modes`, `constraints`, `pa_flags`, `model_spec` the public
