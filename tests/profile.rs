@@ -494,3 +494,25 @@ fn a_saturated_config_stops_its_concurrency_sweep_one_point_after_the_plateau() 
     let n = points.len();
     assert!(saturated(&Default::default(), &points[n - 2].1, &points[n - 1].1).is_some(), "{conc:?}: the last two points are a plateau with latency up\n{out}");
 }
+
+/// issue 14: a refused Model Analyzer key stops `profile` before any server starts (exit 2, naming
+/// the file, the key, the reason and what to use instead); an announced one prints its notice once.
+#[test]
+fn compat_refused_keys_stop_and_announced_keys_print_one_notice() {
+    let d = tempfile::tempdir().unwrap();
+    let f = d.path().join("ma.yaml");
+    std::fs::write(&f, "model_repository: /nonexistent\nprofile_models: [a]\nrequest_rate: [10, 20]\n").unwrap();
+    let o = tritium(&["profile", "-f", f.to_str().unwrap()]);
+    let t = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{t}");
+    assert!(t.contains("ma.yaml") && t.contains("`request_rate`") && t.contains("not implemented yet") && t.contains("use concurrency"), "{t}");
+    let o = tritium(&["profile", "-f", f.to_str().unwrap(), "--request-rate-search-enable", "true"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    // Announced keys: accepted, one notice each; the run then stops at the missing repository.
+    std::fs::write(&f, "model_repository: /nonexistent\nprofile_models: [a]\nclient_protocol: http\ngpus: [\"0\"]\n").unwrap();
+    let o = tritium(&["profile", "-f", f.to_str().unwrap()]);
+    let t = text(&o);
+    assert_eq!(t.matches("notice: client_protocol: tritium drives Triton in-process").count(), 1, "{t}");
+    assert_eq!(t.matches("notice: gpus: not applied yet").count(), 1, "{t}");
+    assert!(t.contains("is not a directory"), "{t}");
+}
