@@ -183,7 +183,9 @@ pub fn run(a: ProfileArgs) -> anyhow::Result<i32> {
         std::fs::rename(&paths.checkpoint, &bak).with_context(|| format!("--fresh: moving {} aside to {}", paths.checkpoint.display(), bak.display()))?;
         eprintln!("[profile] --fresh: the earlier checkpoint was moved to {}", bak.display());
     }
-    let server = rt.start_server(&rt.server_options(&cfg.model_repository).exit_timeout_secs(10)).context("starting the embedded Triton server")?;
+    let opts = tritium_profile::config::apply_server_flags(&cfg.triton_server_flags, rt.server_options(&cfg.model_repository).exit_timeout_secs(10))
+        .map_err(|(flag, m)| bad_input(format!("{}: triton_server_flags.{flag}: {m}", a.config_file.display())))?;
+    let server = rt.start_server(&opts).context("starting the embedded Triton server")?;
     let interrupt = Arc::new(AtomicBool::new(false));
     install_interrupt(interrupt.clone());
     let t0 = std::time::Instant::now();

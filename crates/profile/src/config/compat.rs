@@ -100,7 +100,11 @@ pub const TOP_LEVEL: &[Entry] = &[
     n("client_protocol", "http", IN_PROCESS),
     a("perf_analyzer_flags", "{measurement-interval: 500}", "the flags tritium's load generator honours (see the perf_analyzer_flags table)"),
     n("genai_perf_flags", "{streaming: true}", "tritium has no genai-perf mode; the flags are not used"),
-    n("triton_server_flags", "{log-verbose: 1}", "not passed on: tritium sets the model repository (model_repository) and the backend directory (triton_install_path's runtime) of the embedded server itself and ignores the other flags"),
+    n(
+        "triton_server_flags",
+        "{log-verbose: 1}",
+        "backend-directory, repoagent-directory, backend-config, pinned-memory-pool-byte-size, cuda-memory-pool-byte-size and min-supported-compute-capability are applied to the embedded server; any other flag is not passed on (the model repository is model_repository; no HTTP/gRPC/metrics ports are opened)",
+    ),
     n("triton_server_environment", "{A: b}", "the embedded server runs in tritium's process and inherits its environment; set variables before starting tritium"),
     n("triton_docker_args", "{a: b}", NO_DOCKER),
     a("objectives", "{perf_latency_p99: 5}", "weights of the metrics configs are ranked by; objectives on metrics tritium does not measure are announced by name"),

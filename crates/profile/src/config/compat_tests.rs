@@ -133,6 +133,18 @@ fn perf_analyzer_flags_are_applied_refused_or_announced_by_the_loader() {
 }
 
 #[test]
+fn the_triton_server_flags_notice_names_every_mapped_flag() {
+    let Some(Entry { status: Status::Announced(what), .. }) = compat::lookup(compat::TOP_LEVEL, "triton_server_flags") else {
+        panic!("triton_server_flags is announced")
+    };
+    for (flag, _) in super::MAPPED_SERVER_FLAGS {
+        assert!(what.contains(flag), "{flag} missing from {what:?}");
+    }
+    let e = load(&format!("{BASE}triton_server_flags: {{cuda-memory-pool-byte-size: lots}}\n")).unwrap_err();
+    assert!(matches!(e, ConfigError::Invalid { ref path, .. } if path == "triton_server_flags.cuda-memory-pool-byte-size"), "{e}");
+}
+
+#[test]
 fn a_second_input_data_file_is_announced() {
     let c = load(&format!("{BASE}perf_analyzer_flags: {{input-data: [a.json, b.json]}}\n")).unwrap();
     assert!(c.notices.iter().any(|n| n.starts_with("perf_analyzer_flags.input-data: tritium reads one input-data file")), "{:?}", c.notices);

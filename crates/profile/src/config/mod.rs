@@ -65,6 +65,7 @@ mod modes;
 mod overrides;
 mod pa_flags;
 mod raw;
+mod server_flags;
 mod suggest;
 mod validate;
 
@@ -92,6 +93,7 @@ pub use keys::{
 pub use model_spec::{EffectiveParameters, ModelParameters, ProfileModelSpec};
 pub use modes::{ClientProtocol, LaunchMode, MeasurementMode, SearchMode};
 pub use pa_flags::{PerfAnalyzerFlags, TensorShape};
+pub use server_flags::{apply_server_flags, unmapped_server_flags, MAPPED_SERVER_FLAGS};
 pub use suggest::{levenshtein, suggest};
 pub use validate::check_model_name;
 
