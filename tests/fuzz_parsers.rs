@@ -364,7 +364,7 @@ batch_sizes: [1, 8]
 latency_budget: 50
 min_throughput: 10
 "#,
-    "model_repository: /m\nprofile_models: a, b,c\nrun_config_search_mode: quick\nrequest_rate: 1,2\n",
+    "model_repository: /m\nprofile_models: a, b,c\nrun_config_search_mode: brute\nconcurrency: 1,2\n",
     "model_repository: /m\nprofile_models:\n  - a\n  - b:\n      cpu_only: true\ncpu_only_composing_models: [b]\nperf_analyzer_flags:\n  measurement-mode: count_windows\n  input-data: [a.json, b.json]\n  stability-percentage: 5\n  max-trials: 3\n",
 ];
 

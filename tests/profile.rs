@@ -499,3 +499,75 @@ fn a_saturated_config_stops_its_concurrency_sweep_one_point_after_the_plateau() 
     let n = points.len();
     assert!(saturated(&Default::default(), &points[n - 2].1, &points[n - 1].1).is_some(), "{conc:?}: the last two points are a plateau with latency up\n{out}");
 }
+
+/// issue 14: a refused Model Analyzer key stops `profile` before any server starts (exit 2, naming
+/// the file, the key, the reason and what to use instead); an announced one prints its notice once.
+#[test]
+fn compat_refused_keys_stop_and_announced_keys_print_one_notice() {
+    let d = tempfile::tempdir().unwrap();
+    let f = d.path().join("ma.yaml");
+    std::fs::write(&f, "model_repository: /nonexistent\nprofile_models: [a]\nrequest_rate: [10, 20]\n").unwrap();
+    let o = tritium(&["profile", "-f", f.to_str().unwrap()]);
+    let t = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{t}");
+    assert!(t.contains("ma.yaml") && t.contains("`request_rate`") && t.contains("not implemented yet") && t.contains("use concurrency"), "{t}");
+    let o = tritium(&["profile", "-f", f.to_str().unwrap(), "--request-rate-search-enable", "true"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    // Announced keys: accepted, one notice each; the run then stops at the missing repository.
+    std::fs::write(&f, "model_repository: /nonexistent\nprofile_models: [a]\nclient_protocol: http\ngpus: [\"0\"]\n").unwrap();
+    let o = tritium(&["profile", "-f", f.to_str().unwrap()]);
+    let t = text(&o);
+    assert_eq!(t.matches("notice: client_protocol: tritium drives Triton in-process").count(), 1, "{t}");
+    assert_eq!(t.matches("notice: gpus: not applied yet").count(), 1, "{t}");
+    assert!(t.contains("is not a directory"), "{t}");
+}
+
+/// issue 14: `triton_server_flags` `backend-directory` reaches the embedded server (an empty directory
+/// has no python backend, so the model cannot load), and `skip_summary_reports` /
+/// `skip_detailed_reports` leave `reports/` without PDFs.
+#[test]
+fn server_flags_and_report_skips_are_applied() {
+    common::runtime();
+    let d = tempfile::tempdir().unwrap();
+    let empty = d.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    let base = format!(
+        "model_repository: {repo}\nprofile_models: [add_sub]\nexport_path: {out}/exp\noutput_model_repository_path: {out}/models\ncheckpoint_directory: {out}/ck\n\
+         run_config_search_disable: true\nperf_analyzer_flags: {{measurement-interval: 100}}\n",
+        repo = common::models_dir().display(),
+        out = d.path().display()
+    );
+    let f = d.path().join("c.yaml");
+    std::fs::write(&f, format!("{base}triton_server_flags: {{backend-directory: {}}}\n", empty.display())).unwrap();
+    let o = tritium(&["profile", "-f", f.to_str().unwrap()]);
+    let t = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{t}");
+    assert!(t.contains("unable to find backend library for backend 'python'"), "{t}");
+    assert_eq!(t.matches("notice: triton_server_flags:").count(), 1, "{t}");
+    for sub in ["exp", "models", "ck"] {
+        let _ = std::fs::remove_dir_all(d.path().join(sub));
+    }
+    std::fs::write(&f, format!("{base}skip_summary_reports: true\nskip_detailed_reports: true\n")).unwrap();
+    let o = tritium(&["profile", "-f", f.to_str().unwrap()]);
+    let t = text(&o);
+    assert!(o.status.success(), "{t}");
+    assert!(!t.contains("report: "), "{t}");
+    let pdfs = walk(&d.path().join("exp/reports")).into_iter().filter(|p| p.extension().is_some_and(|e| e == "pdf")).count();
+    assert_eq!(pdfs, 0, "{t}");
+    assert!(d.path().join("exp/results/metrics-model-inference.csv").is_file(), "{t}");
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    if let Ok(rd) = std::fs::read_dir(dir) {
+        for e in rd.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                out.extend(walk(&p));
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out
+}

@@ -524,3 +524,22 @@ fn configs_skipped_by_the_throughput_bound_are_said_so() {
     has(&text, &format!("{name} not measured: cannot beat the incumbent: at most 400.0 infer/s"), what);
     assert!(!text.contains(&format!("{name}: client batch size 1 not measured")), "{text}");
 }
+
+/// `skip_summary_reports` / `skip_detailed_reports` (Model Analyzer): `profile`
+/// writes only the selected PDFs.
+#[test]
+fn report_selection_skips_summaries_or_detailed_reports() {
+    let r = load("cpu_only.json");
+    let only = |summaries: bool, detailed: bool, tag: &str| {
+        let (dir, g) = out_dir(tag);
+        let p = report::build_selected(&r, &dir, report::ReportSelection { summaries, detailed }).unwrap();
+        let on_disk = |sub: &str| dir.join("reports").join(sub).exists();
+        (p.summaries.len(), p.detailed.len(), on_disk("summaries"), on_disk("detailed"), g)
+    };
+    let (s, d, sd, dd, _g) = only(true, true, "sel_all");
+    assert!(s > 0 && d > 0 && sd && dd);
+    let (s, d, sd, dd, _g) = only(false, true, "sel_no_summary");
+    assert!(s == 0 && d > 0 && !sd && dd, "{s} {d}");
+    let (s, d, sd, dd, _g) = only(true, false, "sel_no_detailed");
+    assert!(s > 0 && d == 0 && sd && !dd, "{s} {d}");
+}

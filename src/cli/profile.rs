@@ -149,8 +149,8 @@ pub fn run(a: ProfileArgs) -> anyhow::Result<i32> {
     let cfg = ProfileConfig::from_yaml_str_with_overrides(&text, &a.config_file, &overrides)?;
     cfg.validate()?;
     let plan = Plan::resolve(&cfg);
-    for k in &cfg.ignored_keys {
-        eprintln!("[profile] notice: {k} is a Model Analyzer option tritium does not use; ignored");
+    for line in &cfg.notices {
+        eprintln!("[profile] notice: {line}");
     }
     if tritium_profile::search::strategy_for(cfg.run_config_search_mode).is_none() {
         return Err(bad_input(format!(
@@ -183,7 +183,9 @@ pub fn run(a: ProfileArgs) -> anyhow::Result<i32> {
         std::fs::rename(&paths.checkpoint, &bak).with_context(|| format!("--fresh: moving {} aside to {}", paths.checkpoint.display(), bak.display()))?;
         eprintln!("[profile] --fresh: the earlier checkpoint was moved to {}", bak.display());
     }
-    let server = rt.start_server(&rt.server_options(&cfg.model_repository).exit_timeout_secs(10)).context("starting the embedded Triton server")?;
+    let opts = tritium_profile::config::apply_server_flags(&cfg.triton_server_flags, rt.server_options(&cfg.model_repository).exit_timeout_secs(10))
+        .map_err(|(flag, m)| bad_input(format!("{}: triton_server_flags.{flag}: {m}", a.config_file.display())))?;
+    let server = rt.start_server(&opts).context("starting the embedded Triton server")?;
     let interrupt = Arc::new(AtomicBool::new(false));
     install_interrupt(interrupt.clone());
     let t0 = std::time::Instant::now();
@@ -193,7 +195,8 @@ pub fn run(a: ProfileArgs) -> anyhow::Result<i32> {
         eprintln!("[profile] interrupted: checkpoint written to {}; continue with --resume", paths.checkpoint.display());
         return Ok(exit::INTERRUPTED);
     }
-    match tritium_report::build_from(&results, &cfg.export_path) {
+    let which = tritium_report::ReportSelection { summaries: !cfg.skip_summary_reports, detailed: !cfg.skip_detailed_reports };
+    match tritium_report::build_selected(&results, &cfg.export_path, which) {
         Ok(paths) => {
             for p in paths.all() {
                 println!("report: {}", p.display());

@@ -114,6 +114,28 @@ pub fn build_reports(export_path: &Path) -> Result<ReportPaths> {
 
 /// Writes every report of `results` under `export_path/reports/`.
 pub fn build_from(results: &ProfileResults, export_path: &Path) -> Result<ReportPaths> {
+    build_selected(results, export_path, ReportSelection::default())
+}
+
+/// Which reports [`build_selected`] writes (Model Analyzer's
+/// `skip_summary_reports` / `skip_detailed_reports`, inverted).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReportSelection {
+    /// Write the summary PDFs (per model, and across models).
+    pub summaries: bool,
+    /// Write the detailed PDFs (one per config).
+    pub detailed: bool,
+}
+
+impl Default for ReportSelection {
+    /// Every report.
+    fn default() -> Self {
+        ReportSelection { summaries: true, detailed: true }
+    }
+}
+
+/// Writes the selected reports of `results` under `export_path/reports/`.
+pub fn build_selected(results: &ProfileResults, export_path: &Path, which: ReportSelection) -> Result<ReportPaths> {
     let mut out = ReportPaths::default();
     if results.models.is_empty() {
         return Err(Error::InvalidArgument("the profile results hold no model: nothing to report".to_string()));
@@ -121,10 +143,15 @@ pub fn build_from(results: &ProfileResults, export_path: &Path) -> Result<Report
     let root = export_path.join("reports");
     for m in &results.models {
         let view = ModelView::new(m);
-        let path = root.join("summaries").join(file_name(&m.model)).join("result_summary.pdf");
-        let bytes = summary::render(results, &view, &path.display().to_string())?;
-        write(&path, &bytes)?;
-        out.summaries.push(path);
+        if which.summaries {
+            let path = root.join("summaries").join(file_name(&m.model)).join("result_summary.pdf");
+            let bytes = summary::render(results, &view, &path.display().to_string())?;
+            write(&path, &bytes)?;
+            out.summaries.push(path);
+        }
+        if !which.detailed {
+            continue;
+        }
         for (rank, name) in view.ranked.iter().enumerate() {
             let path = root.join("detailed").join(file_name(name)).join("detailed_report.pdf");
             let bytes = detailed::render(results, &view, name, rank, &path.display().to_string())?;
@@ -132,7 +159,7 @@ pub fn build_from(results: &ProfileResults, export_path: &Path) -> Result<Report
             out.detailed.push(path);
         }
     }
-    if !results.top_model_configs.is_empty() {
+    if which.summaries && !results.top_model_configs.is_empty() {
         let path = root.join("summaries").join(TOP_MODELS_REPORT_KEY).join("result_summary.pdf");
         let bytes = summary::render_top(results, &path.display().to_string())?;
         write(&path, &bytes)?;

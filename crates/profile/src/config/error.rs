@@ -39,6 +39,17 @@ pub enum ConfigError {
         /// The closest known key, when one is within edit distance 3.
         suggestion: Option<String>,
     },
+    /// A key Model Analyzer knows that tritium refuses (see
+    /// [`compat`](super::compat)): running would measure something else.
+    #[error("{}: `{path}`: {message}", file.display())]
+    Refused {
+        /// The config file.
+        file: PathBuf,
+        /// Dotted path of the refused key.
+        path: String,
+        /// Why, and what to use instead.
+        message: String,
+    },
     /// A required key is missing.
     #[error("{}: missing required key `{key}`", file.display())]
     Missing {

@@ -11,25 +11,30 @@ use super::keys::{
     IGNORED_CONSTRAINT_KEYS, KNOWN_KEYS, MODEL_CONFIG_FIELDS, MODEL_SPEC_KEYS, OBJECTIVE_KEYS, PARAMETER_KEYS, PERF_ANALYZER_FLAG_KEYS,
     SUPPORTED_CONSTRAINT_KEYS, SUPPORTED_KEYS, SUPPORTED_MODEL_SPEC_KEYS,
 };
+use super::compat;
 use super::pa_flags::yaml_string;
+use super::Metric;
 use super::suggest::suggest;
 
-pub(super) fn check_keys(tree: &Yaml, file: &Path, ignored: &mut Vec<String>) -> Result<(), ConfigError> {
+pub(super) fn check_keys(tree: &Yaml, file: &Path, ignored: &mut Vec<(String, String)>) -> Result<(), ConfigError> {
     let Yaml::Mapping(top) = tree else {
         return Ok(());
     };
     for (k, v) in top {
         let key = key_str(k, "", file)?;
+        if let Some(e) = compat::lookup(compat::TOP_LEVEL, &key) {
+            classify(e, v, &key, file, ignored)?;
+        }
         if SUPPORTED_KEYS.contains(&key.as_str()) {
             match key.as_str() {
                 "profile_models" | "ensemble_composing_models" => check_profile_models(v, &key, file, ignored)?,
                 "constraints" => check_constraints(v, "constraints", file, ignored)?,
-                "objectives" => check_objectives(v, "objectives", file)?,
-                "perf_analyzer_flags" => check_pa_flags(v, "perf_analyzer_flags", file)?,
+                "objectives" => check_objectives(v, "objectives", file, ignored)?,
+                "perf_analyzer_flags" => check_pa_flags(v, "perf_analyzer_flags", file, ignored)?,
                 _ => {}
             }
         } else if KNOWN_KEYS.contains(&key.as_str()) {
-            ignored.push(key);
+            // announced by its compat entry above
         } else {
             return Err(unknown_key(file, &key, &key, KNOWN_KEYS.iter().copied()));
         }
@@ -79,7 +84,7 @@ fn check_profile_models(
     v: &Yaml,
     prefix: &str,
     file: &Path,
-    ignored: &mut Vec<String>,
+    ignored: &mut Vec<(String, String)>,
 ) -> Result<(), ConfigError> {
     match v {
         Yaml::Mapping(models) => {
@@ -107,7 +112,7 @@ fn check_model_spec(
     spec: &Yaml,
     path: &str,
     file: &Path,
-    ignored: &mut Vec<String>,
+    ignored: &mut Vec<(String, String)>,
 ) -> Result<(), ConfigError> {
     let Yaml::Mapping(m) = spec else {
         return Ok(());
@@ -123,15 +128,20 @@ fn check_model_spec(
                 MODEL_SPEC_KEYS.iter().copied(),
             ));
         }
+        if let Some(e) = compat::lookup(compat::MODEL_SPEC, &key) {
+            classify(e, v, &kpath, file, ignored)?;
+        }
         if !SUPPORTED_MODEL_SPEC_KEYS.contains(&key.as_str()) {
-            ignored.push(kpath);
             continue;
         }
         match key.as_str() {
             "parameters" => {
                 if let Yaml::Mapping(p) = v {
-                    for (pk, _) in p {
+                    for (pk, pv) in p {
                         let pk = key_str(pk, &kpath, file)?;
+                        if let Some(e) = compat::lookup(compat::PARAMETERS, &pk) {
+                            classify(e, pv, &join(&kpath, &pk), file, ignored)?;
+                        }
                         if !PARAMETER_KEYS.contains(&pk.as_str()) {
                             return Err(unknown_key(
                                 file,
@@ -144,8 +154,8 @@ fn check_model_spec(
                 }
             }
             "constraints" => check_constraints(v, &kpath, file, ignored)?,
-            "objectives" => check_objectives(v, &kpath, file)?,
-            "perf_analyzer_flags" => check_pa_flags(v, &kpath, file)?,
+            "objectives" => check_objectives(v, &kpath, file, ignored)?,
+            "perf_analyzer_flags" => check_pa_flags(v, &kpath, file, ignored)?,
             "model_config_parameters" => {
                 if let Yaml::Mapping(p) = v {
                     for (pk, _) in p {
@@ -171,7 +181,7 @@ fn check_constraints(
     v: &Yaml,
     path: &str,
     file: &Path,
-    ignored: &mut Vec<String>,
+    ignored: &mut Vec<(String, String)>,
 ) -> Result<(), ConfigError> {
     let Yaml::Mapping(m) = v else { return Ok(()) };
     let all = SUPPORTED_CONSTRAINT_KEYS
@@ -201,13 +211,14 @@ fn check_constraints(
             }
         }
         if IGNORED_CONSTRAINT_KEYS.iter().any(|(n, _)| *n == key) {
-            ignored.push(kpath);
+            let line = compat::notice_line(&kpath, "an LLM metric tritium does not measure; the constraint is not applied");
+            ignored.push((kpath, line));
         }
     }
     Ok(())
 }
 
-fn check_objectives(v: &Yaml, path: &str, file: &Path) -> Result<(), ConfigError> {
+fn check_objectives(v: &Yaml, path: &str, file: &Path, ignored: &mut Vec<(String, String)>) -> Result<(), ConfigError> {
     let names: Vec<String> = match v {
         Yaml::Mapping(m) => m
             .keys()
@@ -226,13 +237,21 @@ fn check_objectives(v: &Yaml, path: &str, file: &Path) -> Result<(), ConfigError
                 OBJECTIVE_KEYS.iter().copied(),
             ));
         }
+        if Metric::from_name(&name).is_none() {
+            let kpath = join(path, &name);
+            let line = compat::notice_line(
+                &kpath,
+                "tritium does not measure this metric: the objective adds nothing to any score (weights stay normalised over all objectives, as in Model Analyzer; the ranking is as without it)",
+            );
+            ignored.push((kpath, line));
+        }
     }
     Ok(())
 }
 
-fn check_pa_flags(v: &Yaml, path: &str, file: &Path) -> Result<(), ConfigError> {
+fn check_pa_flags(v: &Yaml, path: &str, file: &Path, ignored: &mut Vec<(String, String)>) -> Result<(), ConfigError> {
     let Yaml::Mapping(m) = v else { return Ok(()) };
-    for (k, _) in m {
+    for (k, fv) in m {
         let key = key_str(k, path, file)?;
         if !PERF_ANALYZER_FLAG_KEYS.contains(&key.as_str()) {
             return Err(unknown_key(
@@ -242,6 +261,47 @@ fn check_pa_flags(v: &Yaml, path: &str, file: &Path) -> Result<(), ConfigError> 
                 PERF_ANALYZER_FLAG_KEYS.iter().copied(),
             ));
         }
+        let kpath = join(path, &key);
+        if let Some(e) = compat::lookup(compat::PA_FLAGS, &key) {
+            classify(e, fv, &kpath, file, ignored)?;
+        }
+        if key == "input-data" {
+            if let Yaml::Sequence(items) = fv {
+                if items.len() > 1 {
+                    let line = compat::notice_line(&kpath, "tritium reads one input-data file: only the first entry is used");
+                    ignored.push((kpath, line));
+                }
+            }
+        }
     }
     Ok(())
+}
+
+/// Applies a key's compat status: a refused key is an error naming the file
+/// and key, an announced one is recorded with its notice.
+pub(super) fn classify(
+    e: &compat::Entry,
+    v: &Yaml,
+    path: &str,
+    file: &Path,
+    ignored: &mut Vec<(String, String)>,
+) -> Result<(), ConfigError> {
+    match e.status {
+        compat::Status::Applied(_) => Ok(()),
+        compat::Status::Announced(what) => {
+            ignored.push((path.to_string(), compat::notice_line(path, what)));
+            Ok(())
+        }
+        compat::Status::Refused { when, reason, instead } => {
+            if compat::refuses(when, v) {
+                Err(ConfigError::Refused {
+                    file: file.to_path_buf(),
+                    path: path.to_string(),
+                    message: compat::refusal_message(reason, instead),
+                })
+            } else {
+                Ok(())
+            }
+        }
+    }
 }

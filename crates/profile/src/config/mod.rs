@@ -15,9 +15,10 @@
 //! * `objectives` accepts a list (every listed metric gets weight 10,
 //!   `objective_list_output_mapper`) or a map `metric -> weight`.
 //!
-//! Key checking is stricter than YAML: a key Model Analyzer knows but tritium
-//! does not use is accepted and recorded in [`ProfileConfig::ignored_keys`]
-//! (the caller prints a notice); a key nobody knows is a
+//! Key checking is stricter than YAML: every key Model Analyzer knows has one
+//! status in [`compat`] (applied, refused, or announced: accepted and recorded
+//! in [`ProfileConfig::ignored_keys`] with its line in
+//! [`ProfileConfig::notices`], which the caller prints); a key nobody knows is a
 //! [`ConfigError::UnknownKey`] naming its full path (for example
 //! `profile_models.my_model.paramters`) with a "did you mean" suggestion.
 //! Type errors carry the YAML line and column.
@@ -39,16 +40,20 @@
 //!   Analyzer checks the whole `ModelConfig` schema).
 //! * [`ProfileConfig::validate`] also requires `1 <= min <= max` for the
 //!   search bounds.
+//! * Keys tritium does not apply are refused or announced as [`compat`]
+//!   says (Model Analyzer applies them); the table is
+//!   `docs/compat_model_analyzer.md`.
 //!
 //! # Layout
 //!
 //! Here: the defaults, [`ProfileConfig`] and the two-pass reader. `keys` holds
-//! the key tables, `key_check` pass 1 (keys), `raw` the serde types of pass 2
+//! the key tables, `compat` the status of each key, `key_check` pass 1 (keys), `raw` the serde types of pass 2
 //! (on `tritium_model::lenient`'s scalars), `convert` raw → [`ProfileConfig`],
 //! `overrides` the CLI options, `validate` the cross-field checks, `effective`
 //! the per-model resolution; `modes`, `constraints`, `pa_flags`, `model_spec` the public
 //! value types, `error` [`ConfigError`], `suggest` "did you mean".
 
+pub mod compat;
 mod constraints;
 mod convert;
 mod effective;
@@ -60,9 +65,12 @@ mod modes;
 mod overrides;
 mod pa_flags;
 mod raw;
+mod server_flags;
 mod suggest;
 mod validate;
 
+#[cfg(test)]
+mod compat_tests;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
@@ -85,6 +93,7 @@ pub use keys::{
 pub use model_spec::{EffectiveParameters, ModelParameters, ProfileModelSpec};
 pub use modes::{ClientProtocol, LaunchMode, MeasurementMode, SearchMode};
 pub use pa_flags::{PerfAnalyzerFlags, TensorShape};
+pub use server_flags::{apply_server_flags, unmapped_server_flags, MAPPED_SERVER_FLAGS};
 pub use suggest::{levenshtein, suggest};
 pub use validate::check_model_name;
 
@@ -251,9 +260,12 @@ pub struct ProfileConfig {
     /// rule's target relative half-width of the 95 % intervals, percent
     /// (0 < x ≤ 100), as `tritium bench --ci-target`.
     pub tritium_ci_target: f64,
-    /// Keys Model Analyzer knows that tritium ignores (dotted paths; CLI
-    /// options as `--name`), for the caller to report.
+    /// Keys present whose [`compat`] status is announced (dotted paths; CLI
+    /// options as `--name`): Model Analyzer keys tritium does not apply.
     pub ignored_keys: Vec<String>,
+    /// One line per announced key (`path: what tritium does instead`), in
+    /// the order of [`ProfileConfig::ignored_keys`], for the caller to print once.
+    pub notices: Vec<String>,
     /// Top-level keys set explicitly by the YAML file or a CLI override
     /// (Model Analyzer's `is_set_by_user`; quick search clamps only to
     /// explicitly set bounds).
@@ -316,6 +328,7 @@ impl ProfileConfig {
             tritium_measurement_rule: tritium_bench::StopRule::Adaptive,
             tritium_ci_target: tritium_bench::DEFAULT_CI_TARGET_PCT,
             ignored_keys: Vec::new(),
+            notices: Vec::new(),
             set_by_user: BTreeSet::new(),
         }
     }
@@ -374,7 +387,9 @@ impl ProfileConfig {
             _ => BTreeSet::new(),
         };
         let mut cfg = raw.into_config(&file_buf)?;
-        cfg.ignored_keys = ignored;
+        let (paths, lines) = ignored.into_iter().unzip();
+        cfg.ignored_keys = paths;
+        cfg.notices = lines;
         cfg.set_by_user = set_by_user;
         cfg.apply_cli_overrides(overrides)?;
         Ok(cfg)

@@ -20,6 +20,7 @@ impl ProfileConfig {
     ) -> Result<(), ConfigError> {
         for (key, value) in overrides {
             let name = normalize_cli_key(key);
+            self.classify_override(&name, value)?;
             self.apply_one_override(&name, value)?;
             let snake = name.replace('-', "_");
             if SUPPORTED_KEYS.contains(&snake.as_str()) {
@@ -27,6 +28,22 @@ impl ProfileConfig {
             }
         }
         self.validate()
+    }
+
+    /// Refuses or announces an override by its [`compat`](super::compat) status.
+    fn classify_override(&mut self, name: &str, value: &str) -> Result<(), ConfigError> {
+        let snake = name.replace('-', "_");
+        let Some(e) = super::compat::lookup(super::compat::TOP_LEVEL, &snake) else {
+            return Ok(());
+        };
+        let mut notes = Vec::new();
+        let v = serde_yaml::Value::String(value.to_string());
+        super::key_check::classify(e, &v, &format!("--{name}"), &self.config_file, &mut notes)?;
+        for (path, line) in notes {
+            self.ignored_keys.push(path);
+            self.notices.push(line);
+        }
+        Ok(())
     }
 
     fn apply_one_override(&mut self, key: &str, value: &str) -> Result<(), ConfigError> {
@@ -127,9 +144,7 @@ impl ProfileConfig {
             }
             other => {
                 let snake = other.replace('-', "_");
-                if KNOWN_KEYS.contains(&snake.as_str()) {
-                    self.ignored_keys.push(format!("--{other}"));
-                } else {
+                if !KNOWN_KEYS.contains(&snake.as_str()) {
                     let candidates: Vec<String> = cli_option_names();
                     let suggestion = suggest(other, candidates.iter().map(String::as_str));
                     return Err(ConfigError::UnknownOverride {

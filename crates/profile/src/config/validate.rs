@@ -26,6 +26,9 @@ impl ProfileConfig {
                 key: "profile_models".into(),
             });
         }
+        if let Err((flag, m)) = super::apply_server_flags(&self.triton_server_flags, tritium_triton::ServerOptions::new("")) {
+            return Err(invalid(&format!("triton_server_flags.{flag}"), m));
+        }
         let pairs = [
             (
                 "run_config_search_min_concurrency",

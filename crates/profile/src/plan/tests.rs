@@ -81,9 +81,11 @@ fn parameters_fall_back_one_list_at_a_time() {
   concurrency_only:
     parameters: {{concurrency: [16]}}
   rate_only:
-    parameters: {{request_rate: [10]}}
 "
     ));
+    // request_rate is refused in YAML (not implemented yet); the fallback logic is kept for it.
+    let mut cfg = cfg;
+    cfg.profile_models[2].parameters.request_rate = Some(vec![10]);
     let plan = Plan::resolve(&cfg);
     let p = &plan.model("batches_only").unwrap().parameters;
     assert_eq!((p.concurrency.clone(), p.batch_sizes.clone(), p.request_rate.clone()), (vec![1, 2], vec![4], vec![]));
@@ -163,7 +165,6 @@ fn the_plan_agrees_with_the_configs_effective_values() {
         "{GLOBAL}min_throughput: 3
 profile_models:
   a:
-    parameters: {{request_rate: [10]}}
     perf_analyzer_flags: {{batch-size: 4}}
   b:
     objectives: {{gpu_used_memory: 1}}
@@ -171,6 +172,8 @@ profile_models:
   c:
 "
     ));
+    let mut cfg = cfg;
+    cfg.profile_models[0].parameters.request_rate = Some(vec![10]);
     let plan = Plan::resolve(&cfg);
     assert_eq!(plan.models.len(), cfg.profile_models.len());
     for (m, spec) in plan.models.iter().zip(&cfg.profile_models) {

@@ -1,0 +1,187 @@
+//! The compat table has one status per key and flag, and each status holds
+//! when a config is read: applied keys change the parsed config, refused keys
+//! are errors naming the file and key, announced keys leave a notice.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use super::compat::{self, Entry, RefuseWhen, Status};
+use super::{ConfigError, ProfileConfig, KNOWN_KEYS, MODEL_SPEC_KEYS, PARAMETER_KEYS, PERF_ANALYZER_FLAG_KEYS};
+
+const BASE: &str = "model_repository: /m\nprofile_models: [a]\n";
+
+fn load(yaml: &str) -> Result<ProfileConfig, ConfigError> {
+    ProfileConfig::from_yaml_str(yaml, Path::new("ma.yaml"))
+}
+
+/// The parsed config without the bookkeeping a key's mere presence changes.
+fn content(mut c: ProfileConfig) -> ProfileConfig {
+    c.set_by_user.clear();
+    c.ignored_keys.clear();
+    c.notices.clear();
+    c
+}
+
+fn keys_of(t: &[Entry]) -> Vec<&'static str> {
+    t.iter().map(|e| e.key).collect()
+}
+
+fn same_set(table: &[Entry], keys: &[&str], what: &str) {
+    let t = keys_of(table);
+    let uniq: BTreeSet<_> = t.iter().copied().collect();
+    assert_eq!(uniq.len(), t.len(), "{what}: a key has two entries");
+    let want: BTreeSet<_> = keys.iter().copied().collect();
+    assert_eq!(uniq, want, "{what}: table and key list differ");
+}
+
+#[test]
+fn every_key_and_flag_has_exactly_one_status() {
+    same_set(compat::TOP_LEVEL, KNOWN_KEYS, "top-level keys");
+    same_set(compat::MODEL_SPEC, MODEL_SPEC_KEYS, "profile_models keys");
+    same_set(compat::PARAMETERS, PARAMETER_KEYS, "parameters keys");
+    same_set(compat::PA_FLAGS, PERF_ANALYZER_FLAG_KEYS, "perf_analyzer_flags");
+    for e in compat::TOP_LEVEL.iter().chain(compat::MODEL_SPEC).chain(compat::PARAMETERS).chain(compat::PA_FLAGS) {
+        let text = match e.status {
+            Status::Applied(w) | Status::Announced(w) => w,
+            Status::Refused { reason, instead, .. } => {
+                assert!(!instead.is_empty(), "{}: a refusal says what to use instead", e.key);
+                reason
+            }
+        };
+        assert!(!text.is_empty(), "{}: the status says what tritium does", e.key);
+    }
+}
+
+/// Loads `yaml` (a config with the entry set) and checks the entry's status;
+/// `applied_changes` says whether the parsed config differs from `base`.
+fn check(e: &Entry, yaml: &str, path: &str, base: &ProfileConfig, applied_changes: impl Fn(&ProfileConfig) -> bool) {
+    match e.status {
+        Status::Applied(_) => {
+            let c = load(yaml).unwrap_or_else(|err| panic!("{path}: {err}\n{yaml}"));
+            assert!(c.notices.iter().all(|n| !n.starts_with(&format!("{path}:"))), "{path} is applied, not announced");
+            assert!(applied_changes(&c), "{path} is marked applied but the parsed config ignores it\n{yaml}");
+            assert_ne!(&content(c), base, "{path} is marked applied but the parsed config ignores it");
+        }
+        Status::Announced(what) => {
+            let c = load(yaml).unwrap_or_else(|err| panic!("{path}: {err}\n{yaml}"));
+            let line = format!("{path}: {what}");
+            assert_eq!(c.notices.iter().filter(|n| **n == line).count(), 1, "{path}: one notice\n{:?}", c.notices);
+            assert!(c.ignored_keys.iter().any(|k| k == path));
+        }
+        Status::Refused { reason, instead, when } => {
+            let err = load(yaml).expect_err(path);
+            let msg = err.to_string();
+            assert!(matches!(err, ConfigError::Refused { .. }), "{path}: {msg}");
+            assert!(msg.contains("ma.yaml") && msg.contains(path) && msg.contains(reason) && msg.contains(instead), "{msg}");
+            if when == RefuseWhen::True {
+                let off = yaml.replace(&format!("{}: {}", e.key, e.example), &format!("{}: false", e.key));
+                assert!(load(&off).is_ok(), "{path}: false asks for nothing and is accepted");
+            }
+        }
+    }
+}
+
+#[test]
+fn top_level_keys_are_applied_refused_or_announced_by_the_loader() {
+    let base = content(load(BASE).unwrap());
+    for e in compat::TOP_LEVEL {
+        let yaml = match e.key {
+            "model_repository" => format!("model_repository: {}\nprofile_models: [a]\n", e.example),
+            "profile_models" => format!("model_repository: /m\nprofile_models: {}\n", e.example),
+            _ => format!("{BASE}{}: {}\n", e.key, e.example),
+        };
+        check(e, &yaml, e.key, &base, |_| true);
+    }
+}
+
+#[test]
+fn model_keys_are_applied_refused_or_announced_by_the_loader() {
+    let base = content(load("model_repository: /m\nprofile_models:\n  a: {}\n").unwrap());
+    for e in compat::MODEL_SPEC {
+        let yaml = format!("model_repository: /m\nprofile_models:\n  a:\n    {}: {}\n", e.key, e.example);
+        check(e, &yaml, &format!("profile_models.a.{}", e.key), &base, |c| c.profile_models[0] != base.profile_models[0]);
+    }
+    for e in compat::PARAMETERS {
+        let yaml = format!("model_repository: /m\nprofile_models:\n  a:\n    parameters: {{{}: {}}}\n", e.key, e.example);
+        check(e, &yaml, &format!("profile_models.a.parameters.{}", e.key), &base, |c| c.profile_models[0] != base.profile_models[0]);
+    }
+}
+
+#[test]
+fn perf_analyzer_flags_are_applied_refused_or_announced_by_the_loader() {
+    let base = content(load(BASE).unwrap());
+    for e in compat::PA_FLAGS {
+        let yaml = format!("{BASE}perf_analyzer_flags: {{{}: {}}}\n", e.key, e.example);
+        // An applied flag is one a typed accessor (used by the measurement loop) reads.
+        let read = |c: &ProfileConfig| {
+            let f = &c.perf_analyzer_flags;
+            match e.key {
+                "measurement-interval" => f.measurement_interval_ms().is_some(),
+                "measurement-request-count" => f.measurement_request_count().is_some(),
+                "measurement-mode" => f.measurement_mode().is_some(),
+                "stability-percentage" => f.stability_percentage().is_some(),
+                "max-trials" => f.max_trials().is_some(),
+                "percentile" => f.percentile().is_some(),
+                "batch-size" => f.batch_size().is_some(),
+                "shape" => !f.shapes().is_empty(),
+                "input-data" => !f.input_data().is_empty(),
+                other => panic!("{other} is marked applied but no accessor reads it"),
+            }
+        };
+        check(e, &yaml, &format!("perf_analyzer_flags.{}", e.key), &base, read);
+    }
+}
+
+#[test]
+fn the_triton_server_flags_notice_names_every_mapped_flag() {
+    let Some(Entry { status: Status::Announced(what), .. }) = compat::lookup(compat::TOP_LEVEL, "triton_server_flags") else {
+        panic!("triton_server_flags is announced")
+    };
+    for (flag, _) in super::MAPPED_SERVER_FLAGS {
+        assert!(what.contains(flag), "{flag} missing from {what:?}");
+    }
+    let e = load(&format!("{BASE}triton_server_flags: {{cuda-memory-pool-byte-size: lots}}\n")).unwrap_err();
+    assert!(matches!(e, ConfigError::Invalid { ref path, .. } if path == "triton_server_flags.cuda-memory-pool-byte-size"), "{e}");
+}
+
+#[test]
+fn a_second_input_data_file_is_announced() {
+    let c = load(&format!("{BASE}perf_analyzer_flags: {{input-data: [a.json, b.json]}}\n")).unwrap();
+    assert!(c.notices.iter().any(|n| n.starts_with("perf_analyzer_flags.input-data: tritium reads one input-data file")), "{:?}", c.notices);
+    let c = load(&format!("{BASE}perf_analyzer_flags: {{input-data: a.json}}\n")).unwrap();
+    assert!(c.notices.is_empty(), "{:?}", c.notices);
+}
+
+#[test]
+fn unmeasured_objectives_and_llm_constraints_are_announced_by_name() {
+    let c = load(&format!("{BASE}objectives: {{perf_throughput: 10, gpu_power_usage: 5}}\nconstraints: {{output_token_throughput: {{min: 5}}}}\n")).unwrap();
+    assert_eq!(c.ignored_keys, vec!["objectives.gpu_power_usage".to_string(), "constraints.output_token_throughput".to_string()]);
+    assert!(c.notices[0].starts_with("objectives.gpu_power_usage: tritium does not measure this metric"), "{:?}", c.notices);
+    let c = load(&format!("{BASE}objectives: [perf_throughput, perf_latency_p99]\n")).unwrap();
+    assert!(c.notices.is_empty(), "{:?}", c.notices);
+}
+
+#[test]
+fn cli_overrides_follow_the_table() {
+    let ov = |k: &str, v: &str| ProfileConfig::from_yaml_str_with_overrides(BASE, Path::new("ma.yaml"), &[(k.to_string(), v.to_string())]);
+    let err = ov("request-rate", "10").expect_err("refused");
+    assert!(matches!(err, ConfigError::Refused { .. }) && err.to_string().contains("--request-rate"), "{err}");
+    assert!(ov("request-rate-search-enable", "false").is_ok());
+    assert!(ov("request-rate-search-enable", "true").is_err());
+    let c = ov("client-protocol", "http").unwrap();
+    assert_eq!(c.ignored_keys, vec!["--client-protocol".to_string()]);
+    assert!(c.notices[0].starts_with("--client-protocol: tritium drives Triton in-process"), "{:?}", c.notices);
+    let c = ov("skip-summary-reports", "true").unwrap();
+    assert!(c.skip_summary_reports && c.notices.is_empty());
+}
+
+#[test]
+fn docs_table_is_generated_from_the_code() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/compat_model_analyzer.md");
+    let want = compat::markdown();
+    if std::env::var_os("TRITIUM_BLESS").is_some() {
+        std::fs::write(&path, &want).unwrap();
+    }
+    let have = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(have == want, "{} is stale: regenerate with TRITIUM_BLESS=1 cargo test -p tritium-profile --lib compat", path.display());
+}
