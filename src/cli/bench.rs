@@ -18,8 +18,13 @@ use tritium_bench::stats::{plus_minus, Interval, WindowSample};
 use tritium_bench::{self as bench, BenchConfig, Measurement, MeasurementMode, Observer, StopRule};
 use tritium_triton::OutputMemory;
 
+/// What `tritium bench --version` prints: tritium's version and the
+/// perf_analyzer release (Triton 2.51.0, NGC 24.10) whose flags it follows.
+pub const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (flags follow perf_analyzer of Triton 2.51.0 / release 24.10)");
+
 /// Flags of `tritium bench` (perf_analyzer's names where they mean the same).
 #[derive(Debug, Args)]
+#[command(version = VERSION, disable_version_flag = true)]
 pub struct BenchArgs {
     #[command(flatten)]
     pub runtime: RuntimeArgs,
@@ -78,7 +83,7 @@ pub struct BenchArgs {
     /// Requests per count window (at least 1).
     #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u64).range(1..))]
     pub measurement_request_count: u64,
-    /// time_windows or count_windows.
+    /// time_windows or count_windows (perf_analyzer's spelling; time-windows and count-windows too).
     #[arg(long, value_parser = super::choice::choice::<MeasurementMode>(), default_value = "time-windows")]
     pub measurement_mode: MeasurementMode,
     /// Stability threshold in percent (last 3 windows), > 0.
@@ -86,7 +91,7 @@ pub struct BenchArgs {
     pub stability_percentage: f64,
     /// Windows to try before reporting an unstable (or, adaptive, noisy) measurement (1..=10000).
     /// Default depends on --measurement-rule: 20 (adaptive), 10 (perf-analyzer, and count windows).
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    #[arg(short = 'r', long, value_parser = clap::value_parser!(u32).range(1..=10_000))]
     pub max_trials: Option<u32>,
     /// When a load point ends (tritium extension). Count windows and --request-count
     /// always use perf-analyzer.
@@ -102,6 +107,17 @@ pub struct BenchArgs {
     /// Warm-up before the first window, ms (at most 3600000).
     #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(0..=limits::MAX_INTERVAL_MS))]
     pub warmup: u64,
+    /// perf_analyzer's warm-up: N requests complete at each load level before its
+    /// first window (on top of --warmup's time; 0 = none). Deterministic runs
+    /// (--request-count) have no warm-up and refuse it.
+    #[arg(long, value_name = "N", default_value_t = 0, conflicts_with = "request_count")]
+    pub warmup_request_count: u64,
+    /// Verbose: print every window (throughput, latency, stability) as it closes.
+    #[arg(short = 'v', long)]
+    pub verbose: bool,
+    /// Print tritium's version and the perf_analyzer release whose flags `bench` follows.
+    #[arg(long = "version", action = clap::ArgAction::Version)]
+    pub version_flag: Option<bool>,
     /// Seed for random inputs and Poisson schedules.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
@@ -361,6 +377,7 @@ impl BenchArgs {
         c.request_count = self.request_count;
         c.request_count_timeout = self.request_count_timeout.map(Duration::from_secs_f64);
         c.validate = self.validate;
+        c.warmup_requests = self.warmup_request_count;
         c.trace_cuda_copies = self.trace_cuda_copies;
         if self.trace.is_some() {
             c.trace = Some(tritium_bench::trace::collect::TraceOptions { rate: self.trace_rate, capacity: self.trace_buffer as usize });
@@ -371,6 +388,8 @@ impl BenchArgs {
 
 struct TermObserver {
     bar: Option<indicatif::ProgressBar>,
+    /// `-v`: every window gets its own line, also under the spinner.
+    verbose: bool,
 }
 
 impl Observer for TermObserver {
@@ -387,6 +406,7 @@ impl Observer for TermObserver {
             format!("{label}: window {index}: no successful request")
         };
         match &self.bar {
+            Some(b) if self.verbose => b.println(format!("[bench] {msg}")),
             Some(b) => {
                 b.set_message(msg);
                 b.tick();
@@ -590,7 +610,7 @@ pub fn run(a: BenchArgs) -> anyhow::Result<i32> {
     } else {
         None
     };
-    let obs = TermObserver { bar };
+    let obs = TermObserver { bar, verbose: a.verbose };
     let run = bench::run(&server, &cfg, &interrupt, &obs);
     // --- `--repeat N`: runs 2..=N in the same server (cli::repeat) ---
     let later = if run.is_ok() { super::repeat::more_runs(a.repeat, &interrupt, || bench::run(&server, &cfg, &interrupt, &obs)) } else { Vec::new() };
@@ -733,6 +753,39 @@ mod tests {
             assert!(e.contains("--ci-target"), "{bad}: {e}");
         }
         assert!(cfg(&["--measurement-rule", "fast"]).is_err());
+    }
+
+    #[test]
+    fn perf_analyzer_spellings_and_common_flags() {
+        use clap::Parser;
+        #[derive(Parser)]
+        struct T {
+            #[command(flatten)]
+            b: BenchArgs,
+        }
+        let parse = |extra: &[&str]| T::try_parse_from([&["t", "--model-repository", "r", "-m", "m"][..], extra].concat()).map(|t| t.b);
+        // Both spellings of the measurement mode, and the result is the same mode.
+        for (v, want) in [("time_windows", MeasurementMode::TimeWindows), ("time-windows", MeasurementMode::TimeWindows), ("count_windows", MeasurementMode::CountWindows), ("count-windows", MeasurementMode::CountWindows)] {
+            let b = parse(&["--measurement-mode", v]).unwrap_or_else(|e| panic!("{v}: {e}"));
+            assert_eq!(b.measurement_mode, want, "{v}");
+            assert_eq!(b.to_config().unwrap().measurement.mode, want, "{v}");
+        }
+        assert!(parse(&["--measurement-mode", "time windows"]).is_err());
+        // -r is --max-trials.
+        assert_eq!(parse(&["-r", "7"]).unwrap().to_config().unwrap().measurement.max_trials, 7);
+        assert!(parse(&["-r", "0"]).is_err());
+        // --warmup-request-count reaches the engine; 0 by default; not with --request-count.
+        assert_eq!(parse(&[]).unwrap().to_config().unwrap().warmup_requests, 0);
+        assert_eq!(parse(&["--warmup-request-count", "40"]).unwrap().to_config().unwrap().warmup_requests, 40);
+        assert!(parse(&["--warmup-request-count", "-1"]).is_err());
+        assert!(parse(&["--warmup-request-count", "4", "--request-count", "10"]).is_err());
+        // -v.
+        assert!(parse(&["-v"]).unwrap().verbose && !parse(&[]).unwrap().verbose);
+        // --version prints tritium's version and the perf_analyzer release, without the required flags.
+        let e = T::try_parse_from(["t", "--version"]).err().expect("--version exits");
+        assert_eq!(e.kind(), clap::error::ErrorKind::DisplayVersion);
+        let shown = e.to_string();
+        assert!(shown.contains(env!("CARGO_PKG_VERSION")) && shown.contains("perf_analyzer") && shown.contains("2.51"), "{shown}");
     }
 
     #[test]

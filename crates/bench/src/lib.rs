@@ -216,6 +216,7 @@ pub fn run(server: &Server, cfg: &BenchConfig, interrupt: &AtomicBool, obs: &dyn
             "trace": cfg.trace.map(|t| serde_json::json!({"rate": t.rate, "buffer": t.capacity})),
             "request_count_timeout_s": cfg.request_count.map(|_| cfg.deterministic_deadline().as_secs_f64()),
             "validate": cfg.validate,
+            "warmup_request_count": cfg.warmup_requests,
             "seed": cfg.seed,
         }),
         points,
