@@ -15,6 +15,7 @@ use tritium_bench::limits;
 use tritium_bench::input_data::{InputSource, ShapeOverrides, StringOptions};
 use tritium_bench::loadgen::{Distribution, LoadMode};
 use tritium_bench::stats::{plus_minus, Interval, WindowSample};
+use tritium_bench::threshold::{LatencyLimit, THRESHOLD_PERCENTILES};
 use tritium_bench::{self as bench, BenchConfig, Measurement, MeasurementMode, Observer, StopRule};
 use tritium_triton::OutputMemory;
 
@@ -104,6 +105,14 @@ pub struct BenchArgs {
     /// Use this latency percentile (1..=99) for stability instead of the average.
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=99))]
     pub percentile: Option<u32>,
+    /// perf_analyzer's -l: latency limit in ms (the --percentile latency, else the average).
+    /// Without --binary-search the sweep stops after the first level at or over it; 0 = no limit.
+    #[arg(short = 'l', long, value_name = "MS", value_parser = parse_latency_threshold)]
+    pub latency_threshold: Option<f64>,
+    /// Search the concurrency (or --request-rate-range) range for the largest level whose
+    /// latency stays under -l and is stable (the range's step is the precision).
+    #[arg(long, requires = "latency_threshold", conflicts_with = "request_count")]
+    pub binary_search: bool,
     /// Warm-up before the first window, ms (at most 3600000).
     #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(0..=limits::MAX_INTERVAL_MS))]
     pub warmup: u64,
@@ -206,6 +215,14 @@ fn parse_stability(s: &str) -> Result<f64, String> {
 
 fn parse_ci_target(s: &str) -> Result<f64, String> {
     parse_positive_f64(s, 100.0, "relative half-width of the 95 % intervals, percent")
+}
+
+fn parse_latency_threshold(s: &str) -> Result<f64, String> {
+    let v: f64 = s.trim().parse().map_err(|_| format!("{s:?} is not a number of milliseconds"))?;
+    if !v.is_finite() || !(0.0..=limits::MAX_INTERVAL_MS as f64).contains(&v) {
+        return Err(format!("{s} must be 0 (no limit) or a latency in ms up to {}", limits::MAX_INTERVAL_MS));
+    }
+    Ok(v)
 }
 
 fn parse_timeout(s: &str) -> Result<f64, String> {
@@ -378,12 +395,57 @@ impl BenchArgs {
         c.request_count_timeout = self.request_count_timeout.map(Duration::from_secs_f64);
         c.validate = self.validate;
         c.warmup_requests = self.warmup_request_count;
+        c.latency_limit = self.latency_limit(&c.loads)?;
         c.trace_cuda_copies = self.trace_cuda_copies;
         if self.trace.is_some() {
             c.trace = Some(tritium_bench::trace::collect::TraceOptions { rate: self.trace_rate, capacity: self.trace_buffer as usize });
         }
         Ok(c)
     }
+}
+
+impl BenchArgs {
+    /// `-l` and `--binary-search`, checked against the levels they search.
+    fn latency_limit(&self, loads: &[LoadMode]) -> anyhow::Result<Option<LatencyLimit>> {
+        let Some(ms) = self.latency_threshold.filter(|ms| *ms > 0.0) else {
+            if self.binary_search {
+                return Err(bad_input("--binary-search needs a latency limit: give -l/--latency-threshold MS > 0"));
+            }
+            return Ok(None);
+        };
+        if let Some(p) = self.percentile.filter(|p| !THRESHOLD_PERCENTILES.contains(p)) {
+            return Err(bad_input(format!(
+                "-l/--latency-threshold with --percentile {p}: tritium compares p50, p90, p95 or p99 (the percentiles a load point carries) or, without --percentile, the average; use one of those"
+            )));
+        }
+        if self.binary_search {
+            if loads.len() < 2 {
+                return Err(bad_input("--binary-search needs a range to search: --concurrency-range START:END[:STEP] or --request-rate-range START:END[:STEP]"));
+            }
+            tritium_bench::threshold::check_ascending(loads).map_err(bad_input)?;
+        }
+        Ok(Some(LatencyLimit { threshold_ms: ms, percentile: self.percentile, binary_search: self.binary_search }))
+    }
+}
+
+/// What `-l` decided, under the table: the level found or where the sweep stopped.
+pub fn threshold_note(report: &BenchReport, limit: &LatencyLimit, levels: usize) -> String {
+    let name = limit.latency_name();
+    if limit.binary_search {
+        let best = report.points.iter().filter(|p| limit.meets(p)).max_by(|a, b| load_value(a).total_cmp(&load_value(b)));
+        return match best {
+            Some(p) => format!("binary search: {} is the largest level with a stable {name} latency under {} ms\n", load_label(p), limit.threshold_ms),
+            None => format!("binary search: no level of the range has a stable {name} latency under {} ms\n", limit.threshold_ms),
+        };
+    }
+    match report.points.last().filter(|p| !limit.under(p)) {
+        Some(p) if report.points.len() < levels => format!("latency threshold: stopped after {}: {name} latency at or over {} ms ({} of {levels} levels measured)\n", load_label(p), limit.threshold_ms, report.points.len()),
+        _ => String::new(),
+    }
+}
+
+fn load_value(p: &export::LoadPoint) -> f64 {
+    p.concurrency.map(f64::from).or(p.request_rate).unwrap_or(0.0)
 }
 
 struct TermObserver {
@@ -626,6 +688,9 @@ pub fn run(a: BenchArgs) -> anyhow::Result<i32> {
     };
     let report = &run.report;
     print!("{}", table(report));
+    if let Some(limit) = &cfg.latency_limit {
+        print!("{}", threshold_note(report, limit, cfg.loads.len()));
+    }
     for p in &report.points {
         if let Some(ph) = &p.phases {
             print!("\nphases of traced requests, {}:\n{}", load_label(p), ph.render());
@@ -640,9 +705,11 @@ pub fn run(a: BenchArgs) -> anyhow::Result<i32> {
     }
     // Deterministic runs have no stability to judge: success = every request succeeded.
     // With --repeat: the worst run's code, and partial when a run is missing.
-    let mut code = exit_code(report, cfg.loads.len(), a.request_count);
+    // With -l the search decides how many levels are measured.
+    let asked = |r: &BenchReport| if cfg.latency_limit.is_some() { r.points.len() } else { cfg.loads.len() };
+    let mut code = exit_code(report, asked(report), a.request_count);
     for r in &later {
-        code = exit::worst(code, exit_code(r, cfg.loads.len(), a.request_count));
+        code = exit::worst(code, exit_code(r, asked(r), a.request_count));
     }
     if (later.len() as u32) + 1 < a.repeat {
         code = exit::worst(code, exit::PARTIAL);
@@ -786,6 +853,69 @@ mod tests {
         assert_eq!(e.kind(), clap::error::ErrorKind::DisplayVersion);
         let shown = e.to_string();
         assert!(shown.contains(env!("CARGO_PKG_VERSION")) && shown.contains("perf_analyzer") && shown.contains("2.51"), "{shown}");
+    }
+
+    #[test]
+    fn latency_threshold_and_binary_search_flags() {
+        use clap::Parser;
+        #[derive(Parser)]
+        struct T {
+            #[command(flatten)]
+            b: BenchArgs,
+        }
+        let cfg = |extra: &[&str]| T::try_parse_from([&["t", "--model-repository", "r", "-m", "m"][..], extra].concat()).map_err(|e| e.to_string()).and_then(|t| t.b.to_config().map_err(|e| e.to_string()));
+        assert_eq!(cfg(&[]).unwrap().latency_limit, None);
+        assert_eq!(cfg(&["-l", "0"]).unwrap().latency_limit, None, "0 is perf_analyzer's 'no limit'");
+        let l = cfg(&["-l", "45", "--concurrency-range", "1:16"]).unwrap().latency_limit.unwrap();
+        assert_eq!((l.threshold_ms, l.percentile, l.binary_search), (45.0, None, false));
+        let l = cfg(&["--latency-threshold", "2.5", "--binary-search", "--percentile", "99", "--request-rate-range", "100:400:100"]).unwrap().latency_limit.unwrap();
+        assert_eq!((l.threshold_ms, l.percentile, l.binary_search), (2.5, Some(99), true));
+        // Refused, each saying why.
+        for (bad, want) in [
+            (&["--binary-search", "--concurrency-range", "1:8"][..], "latency"),
+            (&["-l", "0", "--binary-search", "--concurrency-range", "1:8"], "-l/--latency-threshold MS > 0"),
+            (&["-l", "10", "--binary-search"], "range to search"),
+            (&["-l", "10", "--binary-search", "--concurrency-range", "8,4,1"], "ascending"),
+            (&["-l", "10", "--percentile", "75"], "p50, p90, p95 or p99"),
+            (&["-l=-3"], "no limit"),
+            (&["-l", "nan"], "no limit"),
+            (&["-l", "10", "--binary-search", "--concurrency-range", "1:8", "--request-count", "5"], "cannot be used with"),
+        ] {
+            let e = cfg(bad).err().unwrap_or_else(|| panic!("{bad:?} was accepted"));
+            assert!(e.contains(want), "{bad:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn threshold_note_names_the_level_found_or_where_the_sweep_stopped() {
+        let point = |c: u32, avg_us: f64| {
+            let mut p = export::LoadPoint { concurrency: Some(c), requests: 10, stable: true, ..Default::default() };
+            p.latency.count = 10;
+            p.latency.avg_us = avg_us;
+            p
+        };
+        let report = |points| BenchReport {
+            schema_version: export::SCHEMA_VERSION,
+            tool: "tritium".into(),
+            tool_version: String::new(),
+            triton_version: String::new(),
+            model: "m".into(),
+            model_version: "1".into(),
+            started_at: String::new(),
+            machine: String::new(),
+            settings: serde_json::json!({}),
+            points,
+        };
+        let binary = LatencyLimit { threshold_ms: 45.0, percentile: None, binary_search: true };
+        let r = report(vec![point(1, 10e3), point(16, 160e3), point(8, 80e3), point(4, 40e3), point(6, 60e3), point(5, 50e3)]);
+        let n = threshold_note(&r, &binary, 16);
+        assert!(n.contains("concurrency 4 is the largest") && n.contains("avg") && n.contains("45 ms"), "{n}");
+        assert!(threshold_note(&report(vec![point(1, 50e3)]), &binary, 16).contains("no level"));
+        let linear = LatencyLimit { binary_search: false, ..binary };
+        let n = threshold_note(&report(vec![point(1, 10e3), point(2, 50e3)]), &linear, 8);
+        assert!(n.contains("stopped after concurrency 2") && n.contains("2 of 8"), "{n}");
+        assert_eq!(threshold_note(&report(vec![point(1, 10e3), point(2, 20e3)]), &linear, 2), "");
+        // The exit code does not count the levels the search skipped: see run().
     }
 
     #[test]

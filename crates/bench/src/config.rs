@@ -245,6 +245,10 @@ pub struct BenchConfig {
     /// `measurement.warmup_ms`); 0 = the time warm-up only. Deterministic
     /// runs (`request_count`) have no warm-up and ignore it.
     pub warmup_requests: u64,
+    /// `-l/--latency-threshold` (with `--binary-search`): the levels of
+    /// `loads` measured are chosen as the search goes ([`crate::threshold`]);
+    /// `None`: every level, in order.
+    pub latency_limit: Option<crate::threshold::LatencyLimit>,
 }
 
 impl BenchConfig {
@@ -272,6 +276,7 @@ impl BenchConfig {
             decided_below: None,
             validate: false,
             warmup_requests: 0,
+            latency_limit: None,
         }
     }
 

@@ -28,6 +28,7 @@ pub mod resources;
 pub mod sim;
 pub mod stats;
 pub mod target;
+pub mod threshold;
 pub mod triton_target;
 pub mod validate;
 pub mod window_acc;
@@ -179,18 +180,24 @@ pub fn run(server: &Server, cfg: &BenchConfig, interrupt: &AtomicBool, obs: &dyn
     let started_at = tritium_util::now_rfc3339();
     let mut points = Vec::new();
     let mut traces = Vec::new();
-    for load in &cfg.loads {
+    // -l/--latency-threshold (and --binary-search) choose the levels as they go.
+    let mut planner = threshold::Planner::new(cfg.loads.clone(), cfg.latency_limit);
+    while let Some(load) = planner.next(points.last()) {
         if interrupt.load(Ordering::Relaxed) {
             break;
         }
-        let (p, end) = measure_point_inner(server, cfg, &sets, *load, &sampler, interrupt, obs)?;
+        let (p, end) = measure_point_inner(server, cfg, &sets, load, &sampler, interrupt, obs)?;
         for w in p.warnings.iter().filter(|w| !end.shown.contains(w)) {
             obs.warn(w);
         }
         points.push(p);
         traces.push(end.trace);
-        if end.stub_exited && points.len() < cfg.loads.len() {
-            obs.warn(&format!("{} remaining load level(s) not measured: the model's Python stub is gone", cfg.loads.len() - points.len()));
+        if end.stub_exited {
+            if cfg.latency_limit.is_some() {
+                obs.warn("the latency-threshold search stops: the model's Python stub is gone");
+            } else if points.len() < cfg.loads.len() {
+                obs.warn(&format!("{} remaining load level(s) not measured: the model's Python stub is gone", cfg.loads.len() - points.len()));
+            }
             break;
         }
     }
@@ -217,6 +224,7 @@ pub fn run(server: &Server, cfg: &BenchConfig, interrupt: &AtomicBool, obs: &dyn
             "request_count_timeout_s": cfg.request_count.map(|_| cfg.deterministic_deadline().as_secs_f64()),
             "validate": cfg.validate,
             "warmup_request_count": cfg.warmup_requests,
+            "latency_threshold": cfg.latency_limit.map(|l| serde_json::json!({"ms": l.threshold_ms, "latency": l.latency_name(), "binary_search": l.binary_search, "best": planner.best().map(|l| threshold::level_json(&l))})),
             "seed": cfg.seed,
         }),
         points,
