@@ -296,3 +296,36 @@ fn perf_analyzer_spellings_latency_threshold_and_warmup_requests_through_the_cli
     assert!(stdout.contains("binary search: no level of the range"), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
     assert!(stdout.contains("concurrency 1") && !stdout.contains("concurrency 4") && !stdout.contains("concurrency 2"), "{stdout}");
 }
+
+#[test]
+fn input_data_directory_and_repeated_files_feed_the_model() {
+    // A directory: one raw FP32 file per input (batch-1 data, repeated for -b 2).
+    let dir = tempfile::tempdir().unwrap();
+    let raw: Vec<u8> = (0..16).flat_map(|i| (i as f32).to_le_bytes()).collect();
+    std::fs::write(dir.path().join("INPUT0"), &raw).unwrap();
+    std::fs::write(dir.path().join("INPUT1"), &raw).unwrap();
+    let mut c = quick("add_sub", vec![LoadMode::Concurrency(1)]);
+    c.batch_size = 2;
+    c.validate = true;
+    c.input = InputSource::Dir(dir.path().to_path_buf());
+    assert_sane(&run(&c).unwrap()[0]);
+    // A file of the wrong size is bad input naming the file, before measuring.
+    std::fs::write(dir.path().join("INPUT1"), &raw[..60]).unwrap();
+    let e = run(&c).unwrap_err().to_string();
+    assert!(e.contains("INPUT1") && e.contains("60 bytes") && e.contains("64 bytes"), "{e}");
+    // Two JSON files: their data merged.
+    let v: Vec<f32> = (0..16).map(|i| i as f32).collect();
+    let (a, b) = (dir.path().join("a.json"), dir.path().join("b.json"));
+    std::fs::write(&a, serde_json::json!({"data": [{"INPUT0": v, "INPUT1": v}]}).to_string()).unwrap();
+    std::fs::write(&b, serde_json::json!({"data": [{"INPUT0": v, "INPUT1": v}, {"INPUT0": v, "INPUT1": v}]}).to_string()).unwrap();
+    let mut f = quick("add_sub", vec![LoadMode::Concurrency(1)]);
+    f.input = InputSource::Files(vec![a.clone(), b]);
+    server().load_model("add_sub").unwrap();
+    assert_eq!(bench::prepare_inputs(server(), &f).unwrap().len(), 3, "1 + 2 steps");
+    assert_sane(&run(&f).unwrap()[0]);
+    // A bad second file is named.
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, "{").unwrap();
+    f.input = InputSource::Files(vec![a, bad]);
+    assert!(run(&f).unwrap_err().to_string().contains("bad.json"));
+}

@@ -56,9 +56,11 @@ pub struct BenchArgs {
     /// Request-rate mode: prepared requests, i.e. the most in flight at once (1..=16384).
     #[arg(long, default_value_t = 1024, value_parser = parse_in_flight)]
     pub max_in_flight: usize,
-    /// Input values: random, zero, or a perf_analyzer input-data JSON file.
+    /// Input values: random, zero, a perf_analyzer input-data JSON file (repeatable: the
+    /// files' data are merged), or a directory with one file per input named after it
+    /// (raw row-major bytes of a batch-1 request; BYTES: text, one string per line).
     #[arg(long, default_value = "random")]
-    pub input_data: String,
+    pub input_data: Vec<String>,
     /// Shape of a variable input, NAME:d1,d2,... (repeatable; without the batch dimension).
     #[arg(long)]
     pub shape: Vec<String>,
@@ -318,6 +320,35 @@ pub fn parse_rate_range(s: &str) -> anyhow::Result<Vec<f64>> {
     Ok((0..levels as usize).map(|i| start + i as f64 * step).collect())
 }
 
+/// `--input-data`, given once or more: random, zero, JSON files (merged)
+/// or one directory. Mixtures perf_analyzer has no meaning for are refused.
+pub fn input_source(values: &[String], seed: u64) -> anyhow::Result<InputSource> {
+    match values {
+        [v] if v == "random" => return Ok(InputSource::Random { seed }),
+        [v] if v == "zero" => return Ok(InputSource::Zero),
+        [v] if std::path::Path::new(v).is_dir() => return Ok(InputSource::Dir(PathBuf::from(v))),
+        _ => {}
+    }
+    let mut files = Vec::new();
+    for v in values {
+        let p = PathBuf::from(v);
+        if v == "random" || v == "zero" {
+            return Err(bad_input(format!("--input-data {v} cannot be combined with other --input-data values; give it alone")));
+        }
+        if p.is_dir() {
+            return Err(bad_input(format!("--input-data {v}: a directory gives all the data and cannot be combined with other --input-data values; give it alone, or merge its data into JSON files")));
+        }
+        if !p.is_file() {
+            return Err(bad_input(format!("--input-data {v}: no such file or directory (use random, zero, perf_analyzer input-data JSON files or a directory with one file per input)")));
+        }
+        files.push(p);
+    }
+    Ok(match files.len() {
+        1 => InputSource::File(files.remove(0)),
+        _ => InputSource::Files(files),
+    })
+}
+
 /// Parses "system|pinned|cuda|cuda:N".
 pub fn parse_memory(s: &str) -> anyhow::Result<OutputMemory> {
     Ok(match s {
@@ -344,17 +375,7 @@ impl BenchArgs {
         };
         c.threads = self.max_threads;
         c.max_in_flight = self.max_in_flight;
-        c.input = match self.input_data.as_str() {
-            "random" => InputSource::Random { seed: self.seed },
-            "zero" => InputSource::Zero,
-            path => {
-                let p = PathBuf::from(path);
-                if !p.is_file() {
-                    return Err(bad_input(format!("--input-data {path}: no such file (use random, zero or a perf_analyzer input-data JSON file)")));
-                }
-                InputSource::File(p)
-            }
-        };
+        c.input = input_source(&self.input_data, self.seed)?;
         c.shapes = ShapeOverrides::parse(&self.shape).map_err(|e| bad_input(format!("--shape: {e}")))?;
         // Before the server starts: a shape that cannot fit whatever its datatype
         // (one byte per element) is refused here; the exact size is checked
@@ -916,6 +937,40 @@ mod tests {
         assert!(n.contains("stopped after concurrency 2") && n.contains("2 of 8"), "{n}");
         assert_eq!(threshold_note(&report(vec![point(1, 10e3), point(2, 20e3)]), &linear, 2), "");
         // The exit code does not count the levels the search skipped: see run().
+    }
+
+    #[test]
+    fn input_data_repeated_files_and_directories() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a.json"), dir.path().join("b.json"));
+        std::fs::write(&a, "{}").unwrap();
+        std::fs::write(&b, "{}").unwrap();
+        let s = |v: &[&std::path::Path]| v.iter().map(|p| p.display().to_string()).collect::<Vec<_>>();
+        let src = |v: &[&str]| input_source(&v.iter().map(|x| x.to_string()).collect::<Vec<_>>(), 3);
+        assert_eq!(src(&["random"]).unwrap(), InputSource::Random { seed: 3 });
+        assert_eq!(src(&["zero"]).unwrap(), InputSource::Zero);
+        assert_eq!(input_source(&s(&[&a]), 0).unwrap(), InputSource::File(a.clone()));
+        assert_eq!(input_source(&s(&[&a, &b]), 0).unwrap(), InputSource::Files(vec![a.clone(), b.clone()]));
+        assert_eq!(input_source(&s(&[dir.path()]), 0).unwrap(), InputSource::Dir(dir.path().to_path_buf()));
+        // Refused, each saying why, as bad input.
+        for (bad, want) in [
+            (s(&[&a, dir.path()]), "give it alone"),
+            (vec!["random".to_string(), a.display().to_string()], "cannot be combined"),
+            (s(&[&dir.path().join("missing.json")]), "no such file or directory"),
+        ] {
+            let e = input_source(&bad, 0).unwrap_err();
+            assert_eq!(exit::code_of(&e), exit::BAD_INPUT);
+            assert!(e.to_string().contains(want), "{bad:?}: {e}");
+        }
+        // The flag repeats.
+        use clap::Parser;
+        #[derive(Parser)]
+        struct T {
+            #[command(flatten)]
+            b: BenchArgs,
+        }
+        let t = T::try_parse_from(["t", "--model-repository", "r", "-m", "m", "--input-data", &s(&[&a])[0], "--input-data", &s(&[&b])[0]]).unwrap();
+        assert_eq!(t.b.to_config().unwrap().input, InputSource::Files(vec![a, b]));
     }
 
     #[test]

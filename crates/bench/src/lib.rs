@@ -78,13 +78,28 @@ pub fn prepare_inputs(server: &Server, cfg: &BenchConfig) -> Result<Vec<DataSet>
     let bad = |e: input_data::InputError| Error::InvalidArgument(format!("model '{}': {e}", cfg.model));
     let shapes = match &cfg.input {
         // A data file may carry the shapes of variable inputs itself.
-        InputSource::File(_) => input_data::resolve_shapes_allow_variable(&specs, mcfg.max_batch_size, cfg.batch_size, &cfg.shapes),
+        InputSource::File(_) | InputSource::Files(_) => input_data::resolve_shapes_allow_variable(&specs, mcfg.max_batch_size, cfg.batch_size, &cfg.shapes),
         _ => input_data::resolve_shapes(&specs, mcfg.max_batch_size, cfg.batch_size, &cfg.shapes),
     }
     .map_err(bad)?;
     let budget = limits::input_budget_bytes();
     let steps: Vec<input_data::Step> = match &cfg.input {
         InputSource::File(path) => input_data::load_input_data_limited(path, &specs, &shapes, mcfg.max_batch_size, budget).map_err(bad)?,
+        // Repeated --input-data: the files' steps one after the other, within one budget.
+        InputSource::Files(paths) => {
+            let mut all = Vec::new();
+            let mut used: u64 = 0;
+            for path in paths {
+                let steps = input_data::load_input_data_limited(path, &specs, &shapes, mcfg.max_batch_size, budget.saturating_sub(used)).map_err(bad)?;
+                used = used.saturating_add(steps.iter().flatten().map(|(_, _, b)| b.len() as u64).sum());
+                if used > budget {
+                    return Err(Error::InvalidArgument(format!("model '{}': the --input-data files take {used} bytes together, above tritium's input budget of {budget} bytes; give fewer or smaller files", cfg.model)));
+                }
+                all.extend(steps);
+            }
+            all
+        }
+        InputSource::Dir(dir) => vec![input_data::load_input_dir(dir, &specs, &shapes, mcfg.max_batch_size, budget).map_err(bad)?],
         src => {
             input_data::check_request_bytes(&specs, &shapes, &cfg.strings, budget).map_err(bad)?;
             let mut step = Vec::new();
