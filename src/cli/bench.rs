@@ -115,6 +115,14 @@ pub struct BenchArgs {
     /// latency stays under -l and is stable (the range's step is the precision).
     #[arg(long, requires = "latency_threshold", conflicts_with = "request_count")]
     pub binary_search: bool,
+    /// perf_analyzer's interval-file schedule. Refused: tritium's open-loop schedules are
+    /// constant or poisson (--request-rate-range with --request-distribution).
+    #[arg(long, value_name = "FILE")]
+    pub request_intervals: Option<PathBuf>,
+    /// perf_analyzer's Triton request parameters (name:value:type). Refused: tritium does
+    /// not send request parameters; set them in the model's config.pbtxt `parameters`.
+    #[arg(long, value_name = "NAME:VALUE:TYPE")]
+    pub request_parameter: Vec<String>,
     /// Warm-up before the first window, ms (at most 3600000).
     #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(0..=limits::MAX_INTERVAL_MS))]
     pub warmup: u64,
@@ -365,6 +373,7 @@ pub fn parse_memory(s: &str) -> anyhow::Result<OutputMemory> {
 impl BenchArgs {
     /// The engine configuration these flags describe.
     pub fn to_config(&self) -> anyhow::Result<BenchConfig> {
+        self.refuse_unsupported()?;
         let mut c = BenchConfig::new(&self.model);
         c.version = self.version.unwrap_or(-1);
         c.batch_size = self.batch_size;
@@ -426,6 +435,23 @@ impl BenchArgs {
 }
 
 impl BenchArgs {
+    /// perf_analyzer flags tritium recognises but cannot honour: refused,
+    /// each with the reason and what to use instead (never silently dropped).
+    fn refuse_unsupported(&self) -> anyhow::Result<()> {
+        if let Some(f) = &self.request_intervals {
+            return Err(bad_input(format!(
+                "--request-intervals {}: not supported: tritium's open-loop schedules are constant or poisson; use --request-rate-range RATE with --request-distribution constant|poisson",
+                f.display()
+            )));
+        }
+        if let Some(p) = self.request_parameter.first() {
+            return Err(bad_input(format!(
+                "--request-parameter {p}: not supported: tritium does not send Triton request parameters (TRITONSERVER_InferenceRequestSet*Parameter is not bound); set the value in the model's config.pbtxt `parameters` instead"
+            )));
+        }
+        Ok(())
+    }
+
     /// `-l` and `--binary-search`, checked against the levels they search.
     fn latency_limit(&self, loads: &[LoadMode]) -> anyhow::Result<Option<LatencyLimit>> {
         let Some(ms) = self.latency_threshold.filter(|ms| *ms > 0.0) else {
@@ -971,6 +997,23 @@ mod tests {
         }
         let t = T::try_parse_from(["t", "--model-repository", "r", "-m", "m", "--input-data", &s(&[&a])[0], "--input-data", &s(&[&b])[0]]).unwrap();
         assert_eq!(t.b.to_config().unwrap().input, InputSource::Files(vec![a, b]));
+    }
+
+    #[test]
+    fn request_intervals_and_request_parameters_are_refused_with_the_reason() {
+        use clap::Parser;
+        #[derive(Parser)]
+        struct T {
+            #[command(flatten)]
+            b: BenchArgs,
+        }
+        let cfg = |extra: &[&str]| T::try_parse_from([&["t", "--model-repository", "r", "-m", "m"][..], extra].concat()).unwrap().b.to_config();
+        for (flag, want) in [(&["--request-intervals", "iv.txt"][..], "--request-distribution"), (&["--request-parameter", "max_tokens:16:int"], "config.pbtxt")] {
+            let e = cfg(flag).unwrap_err();
+            assert_eq!(exit::code_of(&e), exit::BAD_INPUT);
+            let m = e.to_string();
+            assert!(m.contains(flag[0]) && m.contains("not supported") && m.contains(want), "{m}");
+        }
     }
 
     #[test]
