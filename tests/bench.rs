@@ -273,3 +273,59 @@ fn repeat_outside_1_to_100_is_refused_with_the_flag_named() {
         assert!(stderr.contains("--repeat") && stderr.contains("1..=100"), "{bad}: {stderr}");
     }
 }
+
+#[test]
+fn perf_analyzer_spellings_latency_threshold_and_warmup_requests_through_the_cli() {
+    // sleep_fixed takes 5 ms per execution: every level is over a 1 ms threshold.
+    let dir = tempfile::tempdir().unwrap();
+    let j = dir.path().join("l.json");
+    let out = bench_cli(&["--concurrency-range", "1:3", "-l", "1", "--measurement-mode", "time_windows", "--warmup-request-count", "20", "-v", "--json", j.to_str().unwrap()]);
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    // Only the first level is measured: the linear sweep stops at the first level over -l,
+    // and the levels it skipped do not make the run partial.
+    assert!(matches!(out.status.code(), Some(0) | Some(3)), "{stdout}\n{stderr}");
+    assert!(stdout.contains("stopped after concurrency 1") && stdout.contains("1 of 3 levels"), "{stdout}");
+    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&j).unwrap()).unwrap();
+    assert_eq!(v["points"].as_array().map(|p| p.len()), Some(1), "{v}");
+    let s = &v["settings"];
+    assert_eq!((s["measurement"]["mode"].as_str(), s["measurement"]["max_trials"].as_u64(), s["warmup_request_count"].as_u64()), (Some("TimeWindows"), Some(4), Some(20)), "{s}");
+    assert_eq!((s["latency_threshold"]["ms"].as_f64(), s["latency_threshold"]["latency"].as_str()), (Some(1.0), Some("avg")), "{s}");
+    // Binary search: the start is already over the threshold, so nothing else is measured.
+    let out = bench_cli(&["--concurrency-range", "1:4", "-l", "1", "--binary-search"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("binary search: no level of the range"), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("concurrency 1") && !stdout.contains("concurrency 4") && !stdout.contains("concurrency 2"), "{stdout}");
+}
+
+#[test]
+fn input_data_directory_and_repeated_files_feed_the_model() {
+    // A directory: one raw FP32 file per input (batch-1 data, repeated for -b 2).
+    let dir = tempfile::tempdir().unwrap();
+    let raw: Vec<u8> = (0..16).flat_map(|i| (i as f32).to_le_bytes()).collect();
+    std::fs::write(dir.path().join("INPUT0"), &raw).unwrap();
+    std::fs::write(dir.path().join("INPUT1"), &raw).unwrap();
+    let mut c = quick("add_sub", vec![LoadMode::Concurrency(1)]);
+    c.batch_size = 2;
+    c.validate = true;
+    c.input = InputSource::Dir(dir.path().to_path_buf());
+    assert_sane(&run(&c).unwrap()[0]);
+    // A file of the wrong size is bad input naming the file, before measuring.
+    std::fs::write(dir.path().join("INPUT1"), &raw[..60]).unwrap();
+    let e = run(&c).unwrap_err().to_string();
+    assert!(e.contains("INPUT1") && e.contains("60 bytes") && e.contains("64 bytes"), "{e}");
+    // Two JSON files: their data merged.
+    let v: Vec<f32> = (0..16).map(|i| i as f32).collect();
+    let (a, b) = (dir.path().join("a.json"), dir.path().join("b.json"));
+    std::fs::write(&a, serde_json::json!({"data": [{"INPUT0": v, "INPUT1": v}]}).to_string()).unwrap();
+    std::fs::write(&b, serde_json::json!({"data": [{"INPUT0": v, "INPUT1": v}, {"INPUT0": v, "INPUT1": v}]}).to_string()).unwrap();
+    let mut f = quick("add_sub", vec![LoadMode::Concurrency(1)]);
+    f.input = InputSource::Files(vec![a.clone(), b]);
+    server().load_model("add_sub").unwrap();
+    assert_eq!(bench::prepare_inputs(server(), &f).unwrap().len(), 3, "1 + 2 steps");
+    assert_sane(&run(&f).unwrap()[0]);
+    // A bad second file is named.
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, "{").unwrap();
+    f.input = InputSource::Files(vec![a, bad]);
+    assert!(run(&f).unwrap_err().to_string().contains("bad.json"));
+}

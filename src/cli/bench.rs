@@ -15,11 +15,17 @@ use tritium_bench::limits;
 use tritium_bench::input_data::{InputSource, ShapeOverrides, StringOptions};
 use tritium_bench::loadgen::{Distribution, LoadMode};
 use tritium_bench::stats::{plus_minus, Interval, WindowSample};
+use tritium_bench::threshold::{LatencyLimit, THRESHOLD_PERCENTILES};
 use tritium_bench::{self as bench, BenchConfig, Measurement, MeasurementMode, Observer, StopRule};
 use tritium_triton::OutputMemory;
 
+/// What `tritium bench --version` prints: tritium's version and the
+/// perf_analyzer release (Triton 2.51.0, NGC 24.10) whose flags it follows.
+pub const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (flags follow perf_analyzer of Triton 2.51.0 / release 24.10)");
+
 /// Flags of `tritium bench` (perf_analyzer's names where they mean the same).
 #[derive(Debug, Args)]
+#[command(version = VERSION, disable_version_flag = true)]
 pub struct BenchArgs {
     #[command(flatten)]
     pub runtime: RuntimeArgs,
@@ -50,9 +56,11 @@ pub struct BenchArgs {
     /// Request-rate mode: prepared requests, i.e. the most in flight at once (1..=16384).
     #[arg(long, default_value_t = 1024, value_parser = parse_in_flight)]
     pub max_in_flight: usize,
-    /// Input values: random, zero, or a perf_analyzer input-data JSON file.
+    /// Input values: random, zero, a perf_analyzer input-data JSON file (repeatable: the
+    /// files' data are merged), or a directory with one file per input named after it
+    /// (raw row-major bytes of a batch-1 request; BYTES: text, one string per line).
     #[arg(long, default_value = "random")]
-    pub input_data: String,
+    pub input_data: Vec<String>,
     /// Shape of a variable input, NAME:d1,d2,... (repeatable; without the batch dimension).
     #[arg(long)]
     pub shape: Vec<String>,
@@ -78,7 +86,7 @@ pub struct BenchArgs {
     /// Requests per count window (at least 1).
     #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u64).range(1..))]
     pub measurement_request_count: u64,
-    /// time_windows or count_windows.
+    /// time_windows or count_windows (perf_analyzer's spelling; time-windows and count-windows too).
     #[arg(long, value_parser = super::choice::choice::<MeasurementMode>(), default_value = "time-windows")]
     pub measurement_mode: MeasurementMode,
     /// Stability threshold in percent (last 3 windows), > 0.
@@ -86,7 +94,7 @@ pub struct BenchArgs {
     pub stability_percentage: f64,
     /// Windows to try before reporting an unstable (or, adaptive, noisy) measurement (1..=10000).
     /// Default depends on --measurement-rule: 20 (adaptive), 10 (perf-analyzer, and count windows).
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    #[arg(short = 'r', long, value_parser = clap::value_parser!(u32).range(1..=10_000))]
     pub max_trials: Option<u32>,
     /// When a load point ends (tritium extension). Count windows and --request-count
     /// always use perf-analyzer.
@@ -99,9 +107,36 @@ pub struct BenchArgs {
     /// Use this latency percentile (1..=99) for stability instead of the average.
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=99))]
     pub percentile: Option<u32>,
+    /// perf_analyzer's -l: latency limit in ms (the --percentile latency, else the average).
+    /// Without --binary-search the sweep stops after the first level at or over it; 0 = no limit.
+    #[arg(short = 'l', long, value_name = "MS", value_parser = parse_latency_threshold)]
+    pub latency_threshold: Option<f64>,
+    /// Search the concurrency (or --request-rate-range) range for the largest level whose
+    /// latency stays under -l and is stable (the range's step is the precision).
+    #[arg(long, requires = "latency_threshold", conflicts_with = "request_count")]
+    pub binary_search: bool,
+    /// perf_analyzer's interval-file schedule. Refused: tritium's open-loop schedules are
+    /// constant or poisson (--request-rate-range with --request-distribution).
+    #[arg(long, value_name = "FILE")]
+    pub request_intervals: Option<PathBuf>,
+    /// perf_analyzer's Triton request parameters (name:value:type). Refused: tritium does
+    /// not send request parameters; set them in the model's config.pbtxt `parameters`.
+    #[arg(long, value_name = "NAME:VALUE:TYPE")]
+    pub request_parameter: Vec<String>,
     /// Warm-up before the first window, ms (at most 3600000).
     #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(0..=limits::MAX_INTERVAL_MS))]
     pub warmup: u64,
+    /// perf_analyzer's warm-up: N requests complete at each load level before its
+    /// first window (on top of --warmup's time; 0 = none). Deterministic runs
+    /// (--request-count) have no warm-up and refuse it.
+    #[arg(long, value_name = "N", default_value_t = 0, conflicts_with = "request_count")]
+    pub warmup_request_count: u64,
+    /// Verbose: print every window (throughput, latency, stability) as it closes.
+    #[arg(short = 'v', long)]
+    pub verbose: bool,
+    /// Print tritium's version and the perf_analyzer release whose flags `bench` follows.
+    #[arg(long = "version", action = clap::ArgAction::Version)]
+    pub version_flag: Option<bool>,
     /// Seed for random inputs and Poisson schedules.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
@@ -190,6 +225,14 @@ fn parse_stability(s: &str) -> Result<f64, String> {
 
 fn parse_ci_target(s: &str) -> Result<f64, String> {
     parse_positive_f64(s, 100.0, "relative half-width of the 95 % intervals, percent")
+}
+
+fn parse_latency_threshold(s: &str) -> Result<f64, String> {
+    let v: f64 = s.trim().parse().map_err(|_| format!("{s:?} is not a number of milliseconds"))?;
+    if !v.is_finite() || !(0.0..=limits::MAX_INTERVAL_MS as f64).contains(&v) {
+        return Err(format!("{s} must be 0 (no limit) or a latency in ms up to {}", limits::MAX_INTERVAL_MS));
+    }
+    Ok(v)
 }
 
 fn parse_timeout(s: &str) -> Result<f64, String> {
@@ -285,6 +328,35 @@ pub fn parse_rate_range(s: &str) -> anyhow::Result<Vec<f64>> {
     Ok((0..levels as usize).map(|i| start + i as f64 * step).collect())
 }
 
+/// `--input-data`, given once or more: random, zero, JSON files (merged)
+/// or one directory. Mixtures perf_analyzer has no meaning for are refused.
+pub fn input_source(values: &[String], seed: u64) -> anyhow::Result<InputSource> {
+    match values {
+        [v] if v == "random" => return Ok(InputSource::Random { seed }),
+        [v] if v == "zero" => return Ok(InputSource::Zero),
+        [v] if std::path::Path::new(v).is_dir() => return Ok(InputSource::Dir(PathBuf::from(v))),
+        _ => {}
+    }
+    let mut files = Vec::new();
+    for v in values {
+        let p = PathBuf::from(v);
+        if v == "random" || v == "zero" {
+            return Err(bad_input(format!("--input-data {v} cannot be combined with other --input-data values; give it alone")));
+        }
+        if p.is_dir() {
+            return Err(bad_input(format!("--input-data {v}: a directory gives all the data and cannot be combined with other --input-data values; give it alone, or merge its data into JSON files")));
+        }
+        if !p.is_file() {
+            return Err(bad_input(format!("--input-data {v}: no such file or directory (use random, zero, perf_analyzer input-data JSON files or a directory with one file per input)")));
+        }
+        files.push(p);
+    }
+    Ok(match files.len() {
+        1 => InputSource::File(files.remove(0)),
+        _ => InputSource::Files(files),
+    })
+}
+
 /// Parses "system|pinned|cuda|cuda:N".
 pub fn parse_memory(s: &str) -> anyhow::Result<OutputMemory> {
     Ok(match s {
@@ -301,6 +373,7 @@ pub fn parse_memory(s: &str) -> anyhow::Result<OutputMemory> {
 impl BenchArgs {
     /// The engine configuration these flags describe.
     pub fn to_config(&self) -> anyhow::Result<BenchConfig> {
+        self.refuse_unsupported()?;
         let mut c = BenchConfig::new(&self.model);
         c.version = self.version.unwrap_or(-1);
         c.batch_size = self.batch_size;
@@ -311,17 +384,7 @@ impl BenchArgs {
         };
         c.threads = self.max_threads;
         c.max_in_flight = self.max_in_flight;
-        c.input = match self.input_data.as_str() {
-            "random" => InputSource::Random { seed: self.seed },
-            "zero" => InputSource::Zero,
-            path => {
-                let p = PathBuf::from(path);
-                if !p.is_file() {
-                    return Err(bad_input(format!("--input-data {path}: no such file (use random, zero or a perf_analyzer input-data JSON file)")));
-                }
-                InputSource::File(p)
-            }
-        };
+        c.input = input_source(&self.input_data, self.seed)?;
         c.shapes = ShapeOverrides::parse(&self.shape).map_err(|e| bad_input(format!("--shape: {e}")))?;
         // Before the server starts: a shape that cannot fit whatever its datatype
         // (one byte per element) is refused here; the exact size is checked
@@ -361,6 +424,8 @@ impl BenchArgs {
         c.request_count = self.request_count;
         c.request_count_timeout = self.request_count_timeout.map(Duration::from_secs_f64);
         c.validate = self.validate;
+        c.warmup_requests = self.warmup_request_count;
+        c.latency_limit = self.latency_limit(&c.loads)?;
         c.trace_cuda_copies = self.trace_cuda_copies;
         if self.trace.is_some() {
             c.trace = Some(tritium_bench::trace::collect::TraceOptions { rate: self.trace_rate, capacity: self.trace_buffer as usize });
@@ -369,8 +434,71 @@ impl BenchArgs {
     }
 }
 
+impl BenchArgs {
+    /// perf_analyzer flags tritium recognises but cannot honour: refused,
+    /// each with the reason and what to use instead (never silently dropped).
+    fn refuse_unsupported(&self) -> anyhow::Result<()> {
+        if let Some(f) = &self.request_intervals {
+            return Err(bad_input(format!(
+                "--request-intervals {}: not supported: tritium's open-loop schedules are constant or poisson; use --request-rate-range RATE with --request-distribution constant|poisson",
+                f.display()
+            )));
+        }
+        if let Some(p) = self.request_parameter.first() {
+            return Err(bad_input(format!(
+                "--request-parameter {p}: not supported: tritium does not send Triton request parameters (TRITONSERVER_InferenceRequestSet*Parameter is not bound); set the value in the model's config.pbtxt `parameters` instead"
+            )));
+        }
+        Ok(())
+    }
+
+    /// `-l` and `--binary-search`, checked against the levels they search.
+    fn latency_limit(&self, loads: &[LoadMode]) -> anyhow::Result<Option<LatencyLimit>> {
+        let Some(ms) = self.latency_threshold.filter(|ms| *ms > 0.0) else {
+            if self.binary_search {
+                return Err(bad_input("--binary-search needs a latency limit: give -l/--latency-threshold MS > 0"));
+            }
+            return Ok(None);
+        };
+        if let Some(p) = self.percentile.filter(|p| !THRESHOLD_PERCENTILES.contains(p)) {
+            return Err(bad_input(format!(
+                "-l/--latency-threshold with --percentile {p}: tritium compares p50, p90, p95 or p99 (the percentiles a load point carries) or, without --percentile, the average; use one of those"
+            )));
+        }
+        if self.binary_search {
+            if loads.len() < 2 {
+                return Err(bad_input("--binary-search needs a range to search: --concurrency-range START:END[:STEP] or --request-rate-range START:END[:STEP]"));
+            }
+            tritium_bench::threshold::check_ascending(loads).map_err(bad_input)?;
+        }
+        Ok(Some(LatencyLimit { threshold_ms: ms, percentile: self.percentile, binary_search: self.binary_search }))
+    }
+}
+
+/// What `-l` decided, under the table: the level found or where the sweep stopped.
+pub fn threshold_note(report: &BenchReport, limit: &LatencyLimit, levels: usize) -> String {
+    let name = limit.latency_name();
+    if limit.binary_search {
+        let best = report.points.iter().filter(|p| limit.meets(p)).max_by(|a, b| load_value(a).total_cmp(&load_value(b)));
+        return match best {
+            Some(p) => format!("binary search: {} is the largest level with a stable {name} latency under {} ms\n", load_label(p), limit.threshold_ms),
+            None => format!("binary search: no level of the range has a stable {name} latency under {} ms\n", limit.threshold_ms),
+        };
+    }
+    match report.points.last().filter(|p| !limit.under(p)) {
+        Some(p) if report.points.len() < levels => format!("latency threshold: stopped after {}: {name} latency at or over {} ms ({} of {levels} levels measured)\n", load_label(p), limit.threshold_ms, report.points.len()),
+        _ => String::new(),
+    }
+}
+
+fn load_value(p: &export::LoadPoint) -> f64 {
+    p.concurrency.map(f64::from).or(p.request_rate).unwrap_or(0.0)
+}
+
 struct TermObserver {
     bar: Option<indicatif::ProgressBar>,
+    /// `-v`: every window gets its own line, also under the spinner.
+    verbose: bool,
 }
 
 impl Observer for TermObserver {
@@ -387,6 +515,7 @@ impl Observer for TermObserver {
             format!("{label}: window {index}: no successful request")
         };
         match &self.bar {
+            Some(b) if self.verbose => b.println(format!("[bench] {msg}")),
             Some(b) => {
                 b.set_message(msg);
                 b.tick();
@@ -590,7 +719,7 @@ pub fn run(a: BenchArgs) -> anyhow::Result<i32> {
     } else {
         None
     };
-    let obs = TermObserver { bar };
+    let obs = TermObserver { bar, verbose: a.verbose };
     let run = bench::run(&server, &cfg, &interrupt, &obs);
     // --- `--repeat N`: runs 2..=N in the same server (cli::repeat) ---
     let later = if run.is_ok() { super::repeat::more_runs(a.repeat, &interrupt, || bench::run(&server, &cfg, &interrupt, &obs)) } else { Vec::new() };
@@ -606,6 +735,9 @@ pub fn run(a: BenchArgs) -> anyhow::Result<i32> {
     };
     let report = &run.report;
     print!("{}", table(report));
+    if let Some(limit) = &cfg.latency_limit {
+        print!("{}", threshold_note(report, limit, cfg.loads.len()));
+    }
     for p in &report.points {
         if let Some(ph) = &p.phases {
             print!("\nphases of traced requests, {}:\n{}", load_label(p), ph.render());
@@ -620,9 +752,11 @@ pub fn run(a: BenchArgs) -> anyhow::Result<i32> {
     }
     // Deterministic runs have no stability to judge: success = every request succeeded.
     // With --repeat: the worst run's code, and partial when a run is missing.
-    let mut code = exit_code(report, cfg.loads.len(), a.request_count);
+    // With -l the search decides how many levels are measured.
+    let asked = |r: &BenchReport| if cfg.latency_limit.is_some() { r.points.len() } else { cfg.loads.len() };
+    let mut code = exit_code(report, asked(report), a.request_count);
     for r in &later {
-        code = exit::worst(code, exit_code(r, cfg.loads.len(), a.request_count));
+        code = exit::worst(code, exit_code(r, asked(r), a.request_count));
     }
     if (later.len() as u32) + 1 < a.repeat {
         code = exit::worst(code, exit::PARTIAL);
@@ -733,6 +867,153 @@ mod tests {
             assert!(e.contains("--ci-target"), "{bad}: {e}");
         }
         assert!(cfg(&["--measurement-rule", "fast"]).is_err());
+    }
+
+    #[test]
+    fn perf_analyzer_spellings_and_common_flags() {
+        use clap::Parser;
+        #[derive(Parser)]
+        struct T {
+            #[command(flatten)]
+            b: BenchArgs,
+        }
+        let parse = |extra: &[&str]| T::try_parse_from([&["t", "--model-repository", "r", "-m", "m"][..], extra].concat()).map(|t| t.b);
+        // Both spellings of the measurement mode, and the result is the same mode.
+        for (v, want) in [("time_windows", MeasurementMode::TimeWindows), ("time-windows", MeasurementMode::TimeWindows), ("count_windows", MeasurementMode::CountWindows), ("count-windows", MeasurementMode::CountWindows)] {
+            let b = parse(&["--measurement-mode", v]).unwrap_or_else(|e| panic!("{v}: {e}"));
+            assert_eq!(b.measurement_mode, want, "{v}");
+            assert_eq!(b.to_config().unwrap().measurement.mode, want, "{v}");
+        }
+        assert!(parse(&["--measurement-mode", "time windows"]).is_err());
+        // -r is --max-trials.
+        assert_eq!(parse(&["-r", "7"]).unwrap().to_config().unwrap().measurement.max_trials, 7);
+        assert!(parse(&["-r", "0"]).is_err());
+        // --warmup-request-count reaches the engine; 0 by default; not with --request-count.
+        assert_eq!(parse(&[]).unwrap().to_config().unwrap().warmup_requests, 0);
+        assert_eq!(parse(&["--warmup-request-count", "40"]).unwrap().to_config().unwrap().warmup_requests, 40);
+        assert!(parse(&["--warmup-request-count", "-1"]).is_err());
+        assert!(parse(&["--warmup-request-count", "4", "--request-count", "10"]).is_err());
+        // -v.
+        assert!(parse(&["-v"]).unwrap().verbose && !parse(&[]).unwrap().verbose);
+        // --version prints tritium's version and the perf_analyzer release, without the required flags.
+        let e = T::try_parse_from(["t", "--version"]).err().expect("--version exits");
+        assert_eq!(e.kind(), clap::error::ErrorKind::DisplayVersion);
+        let shown = e.to_string();
+        assert!(shown.contains(env!("CARGO_PKG_VERSION")) && shown.contains("perf_analyzer") && shown.contains("2.51"), "{shown}");
+    }
+
+    #[test]
+    fn latency_threshold_and_binary_search_flags() {
+        use clap::Parser;
+        #[derive(Parser)]
+        struct T {
+            #[command(flatten)]
+            b: BenchArgs,
+        }
+        let cfg = |extra: &[&str]| T::try_parse_from([&["t", "--model-repository", "r", "-m", "m"][..], extra].concat()).map_err(|e| e.to_string()).and_then(|t| t.b.to_config().map_err(|e| e.to_string()));
+        assert_eq!(cfg(&[]).unwrap().latency_limit, None);
+        assert_eq!(cfg(&["-l", "0"]).unwrap().latency_limit, None, "0 is perf_analyzer's 'no limit'");
+        let l = cfg(&["-l", "45", "--concurrency-range", "1:16"]).unwrap().latency_limit.unwrap();
+        assert_eq!((l.threshold_ms, l.percentile, l.binary_search), (45.0, None, false));
+        let l = cfg(&["--latency-threshold", "2.5", "--binary-search", "--percentile", "99", "--request-rate-range", "100:400:100"]).unwrap().latency_limit.unwrap();
+        assert_eq!((l.threshold_ms, l.percentile, l.binary_search), (2.5, Some(99), true));
+        // Refused, each saying why.
+        for (bad, want) in [
+            (&["--binary-search", "--concurrency-range", "1:8"][..], "latency"),
+            (&["-l", "0", "--binary-search", "--concurrency-range", "1:8"], "-l/--latency-threshold MS > 0"),
+            (&["-l", "10", "--binary-search"], "range to search"),
+            (&["-l", "10", "--binary-search", "--concurrency-range", "8,4,1"], "ascending"),
+            (&["-l", "10", "--percentile", "75"], "p50, p90, p95 or p99"),
+            (&["-l=-3"], "no limit"),
+            (&["-l", "nan"], "no limit"),
+            (&["-l", "10", "--binary-search", "--concurrency-range", "1:8", "--request-count", "5"], "cannot be used with"),
+        ] {
+            let e = cfg(bad).err().unwrap_or_else(|| panic!("{bad:?} was accepted"));
+            assert!(e.contains(want), "{bad:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn threshold_note_names_the_level_found_or_where_the_sweep_stopped() {
+        let point = |c: u32, avg_us: f64| {
+            let mut p = export::LoadPoint { concurrency: Some(c), requests: 10, stable: true, ..Default::default() };
+            p.latency.count = 10;
+            p.latency.avg_us = avg_us;
+            p
+        };
+        let report = |points| BenchReport {
+            schema_version: export::SCHEMA_VERSION,
+            tool: "tritium".into(),
+            tool_version: String::new(),
+            triton_version: String::new(),
+            model: "m".into(),
+            model_version: "1".into(),
+            started_at: String::new(),
+            machine: String::new(),
+            settings: serde_json::json!({}),
+            points,
+        };
+        let binary = LatencyLimit { threshold_ms: 45.0, percentile: None, binary_search: true };
+        let r = report(vec![point(1, 10e3), point(16, 160e3), point(8, 80e3), point(4, 40e3), point(6, 60e3), point(5, 50e3)]);
+        let n = threshold_note(&r, &binary, 16);
+        assert!(n.contains("concurrency 4 is the largest") && n.contains("avg") && n.contains("45 ms"), "{n}");
+        assert!(threshold_note(&report(vec![point(1, 50e3)]), &binary, 16).contains("no level"));
+        let linear = LatencyLimit { binary_search: false, ..binary };
+        let n = threshold_note(&report(vec![point(1, 10e3), point(2, 50e3)]), &linear, 8);
+        assert!(n.contains("stopped after concurrency 2") && n.contains("2 of 8"), "{n}");
+        assert_eq!(threshold_note(&report(vec![point(1, 10e3), point(2, 20e3)]), &linear, 2), "");
+        // The exit code does not count the levels the search skipped: see run().
+    }
+
+    #[test]
+    fn input_data_repeated_files_and_directories() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a.json"), dir.path().join("b.json"));
+        std::fs::write(&a, "{}").unwrap();
+        std::fs::write(&b, "{}").unwrap();
+        let s = |v: &[&std::path::Path]| v.iter().map(|p| p.display().to_string()).collect::<Vec<_>>();
+        let src = |v: &[&str]| input_source(&v.iter().map(|x| x.to_string()).collect::<Vec<_>>(), 3);
+        assert_eq!(src(&["random"]).unwrap(), InputSource::Random { seed: 3 });
+        assert_eq!(src(&["zero"]).unwrap(), InputSource::Zero);
+        assert_eq!(input_source(&s(&[&a]), 0).unwrap(), InputSource::File(a.clone()));
+        assert_eq!(input_source(&s(&[&a, &b]), 0).unwrap(), InputSource::Files(vec![a.clone(), b.clone()]));
+        assert_eq!(input_source(&s(&[dir.path()]), 0).unwrap(), InputSource::Dir(dir.path().to_path_buf()));
+        // Refused, each saying why, as bad input.
+        for (bad, want) in [
+            (s(&[&a, dir.path()]), "give it alone"),
+            (vec!["random".to_string(), a.display().to_string()], "cannot be combined"),
+            (s(&[&dir.path().join("missing.json")]), "no such file or directory"),
+        ] {
+            let e = input_source(&bad, 0).unwrap_err();
+            assert_eq!(exit::code_of(&e), exit::BAD_INPUT);
+            assert!(e.to_string().contains(want), "{bad:?}: {e}");
+        }
+        // The flag repeats.
+        use clap::Parser;
+        #[derive(Parser)]
+        struct T {
+            #[command(flatten)]
+            b: BenchArgs,
+        }
+        let t = T::try_parse_from(["t", "--model-repository", "r", "-m", "m", "--input-data", &s(&[&a])[0], "--input-data", &s(&[&b])[0]]).unwrap();
+        assert_eq!(t.b.to_config().unwrap().input, InputSource::Files(vec![a, b]));
+    }
+
+    #[test]
+    fn request_intervals_and_request_parameters_are_refused_with_the_reason() {
+        use clap::Parser;
+        #[derive(Parser)]
+        struct T {
+            #[command(flatten)]
+            b: BenchArgs,
+        }
+        let cfg = |extra: &[&str]| T::try_parse_from([&["t", "--model-repository", "r", "-m", "m"][..], extra].concat()).unwrap().b.to_config();
+        for (flag, want) in [(&["--request-intervals", "iv.txt"][..], "--request-distribution"), (&["--request-parameter", "max_tokens:16:int"], "config.pbtxt")] {
+            let e = cfg(flag).unwrap_err();
+            assert_eq!(exit::code_of(&e), exit::BAD_INPUT);
+            let m = e.to_string();
+            assert!(m.contains(flag[0]) && m.contains("not supported") && m.contains(want), "{m}");
+        }
     }
 
     #[test]

@@ -240,6 +240,15 @@ pub struct BenchConfig {
     pub decided_below: Option<f64>,
     /// Check every response against the model's declared outputs (`--validate`).
     pub validate: bool,
+    /// perf_analyzer's `--warmup-request-count`: the warm-up of each load
+    /// level lasts until this many requests have completed (and at least
+    /// `measurement.warmup_ms`); 0 = the time warm-up only. Deterministic
+    /// runs (`request_count`) have no warm-up and ignore it.
+    pub warmup_requests: u64,
+    /// `-l/--latency-threshold` (with `--binary-search`): the levels of
+    /// `loads` measured are chosen as the search goes ([`crate::threshold`]);
+    /// `None`: every level, in order.
+    pub latency_limit: Option<crate::threshold::LatencyLimit>,
 }
 
 impl BenchConfig {
@@ -266,6 +275,8 @@ impl BenchConfig {
             request_count_timeout: None,
             decided_below: None,
             validate: false,
+            warmup_requests: 0,
+            latency_limit: None,
         }
     }
 

@@ -151,6 +151,19 @@ pub(crate) fn measure<'a, T: Target>(
         while gen.completed() == 0 && Instant::now() < first_deadline && !interrupt.load(Ordering::Relaxed) {
             std::thread::sleep(Duration::from_millis(5));
         }
+        // --warmup-request-count: N requests completed before the first window
+        // (guarded by the deterministic deadline so a hung model cannot stall it).
+        if cfg.warmup_requests > 0 {
+            let give_up = launched + cfg.deterministic_deadline();
+            while gen.completed() < cfg.warmup_requests && Instant::now() < give_up && !interrupt.load(Ordering::Relaxed) {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            if gen.completed() < cfg.warmup_requests && !interrupt.load(Ordering::Relaxed) {
+                let msg = format!("{lbl}: only {} of {} warm-up requests completed within {:.0} s (--warmup-request-count); measuring anyway", gen.completed(), cfg.warmup_requests, cfg.deterministic_deadline().as_secs_f64());
+                obs.warn(&msg);
+                warnings.push(msg);
+            }
+        }
         let _ = gen.close_window(0, Duration::from_secs(5));
     }
     // A deterministic run's one window begins with the load: no warm-up.

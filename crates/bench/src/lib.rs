@@ -28,6 +28,7 @@ pub mod resources;
 pub mod sim;
 pub mod stats;
 pub mod target;
+pub mod threshold;
 pub mod triton_target;
 pub mod validate;
 pub mod window_acc;
@@ -77,13 +78,28 @@ pub fn prepare_inputs(server: &Server, cfg: &BenchConfig) -> Result<Vec<DataSet>
     let bad = |e: input_data::InputError| Error::InvalidArgument(format!("model '{}': {e}", cfg.model));
     let shapes = match &cfg.input {
         // A data file may carry the shapes of variable inputs itself.
-        InputSource::File(_) => input_data::resolve_shapes_allow_variable(&specs, mcfg.max_batch_size, cfg.batch_size, &cfg.shapes),
+        InputSource::File(_) | InputSource::Files(_) => input_data::resolve_shapes_allow_variable(&specs, mcfg.max_batch_size, cfg.batch_size, &cfg.shapes),
         _ => input_data::resolve_shapes(&specs, mcfg.max_batch_size, cfg.batch_size, &cfg.shapes),
     }
     .map_err(bad)?;
     let budget = limits::input_budget_bytes();
     let steps: Vec<input_data::Step> = match &cfg.input {
         InputSource::File(path) => input_data::load_input_data_limited(path, &specs, &shapes, mcfg.max_batch_size, budget).map_err(bad)?,
+        // Repeated --input-data: the files' steps one after the other, within one budget.
+        InputSource::Files(paths) => {
+            let mut all = Vec::new();
+            let mut used: u64 = 0;
+            for path in paths {
+                let steps = input_data::load_input_data_limited(path, &specs, &shapes, mcfg.max_batch_size, budget.saturating_sub(used)).map_err(bad)?;
+                used = used.saturating_add(steps.iter().flatten().map(|(_, _, b)| b.len() as u64).sum());
+                if used > budget {
+                    return Err(Error::InvalidArgument(format!("model '{}': the --input-data files take {used} bytes together, above tritium's input budget of {budget} bytes; give fewer or smaller files", cfg.model)));
+                }
+                all.extend(steps);
+            }
+            all
+        }
+        InputSource::Dir(dir) => vec![input_data::load_input_dir(dir, &specs, &shapes, mcfg.max_batch_size, budget).map_err(bad)?],
         src => {
             input_data::check_request_bytes(&specs, &shapes, &cfg.strings, budget).map_err(bad)?;
             let mut step = Vec::new();
@@ -179,18 +195,24 @@ pub fn run(server: &Server, cfg: &BenchConfig, interrupt: &AtomicBool, obs: &dyn
     let started_at = tritium_util::now_rfc3339();
     let mut points = Vec::new();
     let mut traces = Vec::new();
-    for load in &cfg.loads {
+    // -l/--latency-threshold (and --binary-search) choose the levels as they go.
+    let mut planner = threshold::Planner::new(cfg.loads.clone(), cfg.latency_limit);
+    while let Some(load) = planner.next(points.last()) {
         if interrupt.load(Ordering::Relaxed) {
             break;
         }
-        let (p, end) = measure_point_inner(server, cfg, &sets, *load, &sampler, interrupt, obs)?;
+        let (p, end) = measure_point_inner(server, cfg, &sets, load, &sampler, interrupt, obs)?;
         for w in p.warnings.iter().filter(|w| !end.shown.contains(w)) {
             obs.warn(w);
         }
         points.push(p);
         traces.push(end.trace);
-        if end.stub_exited && points.len() < cfg.loads.len() {
-            obs.warn(&format!("{} remaining load level(s) not measured: the model's Python stub is gone", cfg.loads.len() - points.len()));
+        if end.stub_exited {
+            if cfg.latency_limit.is_some() {
+                obs.warn("the latency-threshold search stops: the model's Python stub is gone");
+            } else if points.len() < cfg.loads.len() {
+                obs.warn(&format!("{} remaining load level(s) not measured: the model's Python stub is gone", cfg.loads.len() - points.len()));
+            }
             break;
         }
     }
@@ -216,6 +238,8 @@ pub fn run(server: &Server, cfg: &BenchConfig, interrupt: &AtomicBool, obs: &dyn
             "trace": cfg.trace.map(|t| serde_json::json!({"rate": t.rate, "buffer": t.capacity})),
             "request_count_timeout_s": cfg.request_count.map(|_| cfg.deterministic_deadline().as_secs_f64()),
             "validate": cfg.validate,
+            "warmup_request_count": cfg.warmup_requests,
+            "latency_threshold": cfg.latency_limit.map(|l| serde_json::json!({"ms": l.threshold_ms, "latency": l.latency_name(), "binary_search": l.binary_search, "best": planner.best().map(|l| threshold::level_json(&l))})),
             "seed": cfg.seed,
         }),
         points,

@@ -124,6 +124,14 @@ pub enum InputError {
         /// What to do.
         fix: String,
     },
+    /// An `--input-data` directory cannot give an input's data.
+    #[error("--input-data directory: {path}: {reason}")]
+    InputDir {
+        /// The input's file in the directory.
+        path: PathBuf,
+        /// What is wrong, and what to do.
+        reason: String,
+    },
     /// [`generate`](super::generate) was asked to generate data that comes from a file.
     #[error("data for input `{name}` comes from the input data file {path}; it is loaded with load_input_data, not generated")]
     FileSourceNotGenerated {

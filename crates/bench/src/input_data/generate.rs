@@ -92,10 +92,16 @@ pub fn generate(
     let seed = match source {
         InputSource::Random { seed } => *seed,
         InputSource::Zero => 0,
-        InputSource::File(path) => {
+        InputSource::File(path) | InputSource::Dir(path) => {
             return Err(InputError::FileSourceNotGenerated {
                 name: spec.name.clone(),
                 path: path.clone(),
+            })
+        }
+        InputSource::Files(paths) => {
+            return Err(InputError::FileSourceNotGenerated {
+                name: spec.name.clone(),
+                path: paths.first().cloned().unwrap_or_default(),
             })
         }
     };

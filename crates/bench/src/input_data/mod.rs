@@ -28,6 +28,7 @@ use std::path::PathBuf;
 use tritium_model::DataType;
 
 mod budget;
+mod dir;
 mod error;
 mod generate;
 mod json;
@@ -35,6 +36,7 @@ mod json_tensor;
 mod shapes;
 
 pub use budget::{check_request_bytes, input_bytes};
+pub use dir::load_input_dir;
 pub use error::{DataLocation, InputError};
 pub use generate::generate;
 pub use json::{load_input_data, load_input_data_batched, load_input_data_limited, Step};
@@ -77,6 +79,19 @@ pub enum InputSource {
     Zero,
     /// A perf_analyzer `--input-data` JSON file (see [`load_input_data`]).
     File(PathBuf),
+    /// Several perf_analyzer `--input-data` JSON files (`--input-data` given
+    /// more than once): their data are merged, the files' steps one after
+    /// the other, as perf_analyzer merges their streams.
+    Files(Vec<PathBuf>),
+    /// A perf_analyzer `--input-data` directory: one file per input (see [`load_input_dir`]).
+    Dir(PathBuf),
+}
+
+impl InputSource {
+    /// Whether the data come from files (they may carry variable shapes).
+    pub fn is_file(&self) -> bool {
+        matches!(self, InputSource::File(_) | InputSource::Files(_) | InputSource::Dir(_))
+    }
 }
 
 /// `--string-length` / `--string-data` options for `BYTES` inputs.

@@ -98,3 +98,21 @@ fn a_hanging_target_ends_after_two_empty_windows() {
     assert!(p.warnings.iter().any(|w| w.contains("3 request(s) still in flight")), "{:?}", p.warnings);
     assert_eq!(sim.peak_in_flight(), 3);
 }
+
+#[test]
+fn warmup_request_count_completes_its_requests_before_the_first_window() {
+    // No time warm-up: only --warmup-request-count holds the first window back.
+    // Counts, not times: one request in flight at a time, so the simulator
+    // issued at least the warm-up's 25 besides the measured ones.
+    let model = SimConfig::constant(Duration::from_millis(2), 1);
+    let mut cfg = config(100, 3);
+    cfg.measurement.warmup_ms = 0;
+    cfg.warmup_requests = 25;
+    let (p, obs, sim) = measure(model.clone(), &cfg, LoadMode::Concurrency(1));
+    assert!(sim.issued() >= p.requests + 25, "issued {} for {} measured requests", sim.issued(), p.requests);
+    assert!(obs.warnings.borrow().iter().all(|w| !w.contains("warm-up")), "{:?}", obs.warnings.borrow());
+    // Without it, hardly anything precedes the first window.
+    cfg.warmup_requests = 0;
+    let (p, _obs, sim) = measure(model, &cfg, LoadMode::Concurrency(1));
+    assert!(sim.issued() < p.requests + 25, "issued {} for {} measured requests", sim.issued(), p.requests);
+}

@@ -3,6 +3,7 @@
 use super::*;
 use std::io::Write;
 
+mod dir;
 mod generate;
 mod json;
 mod shapes;
