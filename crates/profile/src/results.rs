@@ -91,8 +91,9 @@ pub struct ComposingRecord {
 }
 
 impl VariantRecord {
-    /// Instances as Model Analyzer's tables write them: `2:gpu`; for an
-    /// ensemble each composing model's, `pre 4:cpu, net 1:gpu`.
+    /// Instances as tritium's reports and progress lines name them: `2:gpu`;
+    /// for an ensemble each composing model's, `pre 4:cpu, net 1:gpu` (the
+    /// CSV tables use Model Analyzer's strings, `metrics_csv::labels`).
     pub fn instance_group_label(&self) -> String {
         let kind = |k: &str| k.trim_start_matches("KIND_").to_lowercase();
         if self.composing.is_empty() {
@@ -102,7 +103,7 @@ impl VariantRecord {
     }
 
     /// `max_batch_size`: `8`; for an ensemble each composing model's,
-    /// `pre 8, net 4`.
+    /// `pre 8, net 4` (reports; the CSV tables write `"8,4"`).
     pub fn max_batch_size_label(&self) -> String {
         if self.composing.is_empty() {
             return self.max_batch_size.to_string();
