@@ -88,7 +88,9 @@ fn quick_search_gives_each_composing_model_its_own_instances() {
     assert!(net_cfg.contains(&format!("count: {}", net.instance_count)) && net_cfg.contains(&format!("max_batch_size: {}", net.max_batch_size)), "{net_cfg}");
     assert!(models.join(format!("pipe_pre_{}/1/model.py", top.name)).exists());
 
-    // The CSV names each composing model's settings.
+    // The CSV names each composing model's settings as Model Analyzer does: the composing configs
+    // after the ensemble's, and each one's instances, as a quoted list.
     let csv = std::fs::read_to_string(d.path().join("export/results/metrics-model-inference.csv")).unwrap();
-    assert!(csv.contains(&format!("pipe_pre {}:cpu, pipe_net {}:cpu", pre.instance_count, net.instance_count)), "{csv}");
+    let en = &top.name;
+    assert!(csv.contains(&format!(",\"{en}: pipe_pre_{en}, pipe_net_{en}\",\"{}:CPU,{}:CPU\",", pre.instance_count, net.instance_count)), "{csv}");
 }

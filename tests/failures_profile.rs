@@ -176,6 +176,20 @@ fn a_model_name_that_is_a_path_is_refused_before_any_work() {
 }
 
 #[test]
+fn a_csv_file_name_that_is_a_path_is_refused_before_any_work() {
+    let d = tempfile::tempdir().unwrap();
+    let cfg = yaml(d.path(), &common::models_dir(), "profile_models: [sleep_fixed]\nfilename_model_gpu: ../gpu.csv\n");
+    let o = tritium(&["profile", "-f", cfg.to_str().unwrap()]);
+    let t = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{t}");
+    assert!(t.contains("filename_model_gpu") && t.contains("../gpu.csv") && t.contains("config.yaml"), "{t}");
+    // Refused before any measurement: no checkpoint, no results.
+    let written = |p: &Path| std::fs::read_dir(p).map(|r| r.count()).unwrap_or(0);
+    assert_eq!(written(&d.path().join("out/ckpt")), 0, "{t}");
+    assert!(!d.path().join("out/export/results/results.json").exists() && !d.path().join("out/export/gpu.csv").exists(), "{t}");
+}
+
+#[test]
 fn unwritable_output_directories_are_refused_up_front() {
     let d = tempfile::tempdir().unwrap();
     // Root writes anywhere chmod allows; nobody can create a directory under a regular file.

@@ -80,6 +80,8 @@ fn check_outputs(cfg: &ProfileConfig) -> anyhow::Result<()> {
         output::check_output_dir(&dir, key).map_err(|e| bad_input(format!("{file}: {e}")))?;
     }
     output::check_output_repository(&cfg.output_model_repository_path, cfg.override_output_model_repository).map_err(|e| bad_input(format!("{file}: {e}")))?;
+    // filename_* are plain file names (the CSV tables go into <export_path>/results only).
+    tritium_profile::metrics_csv::CsvLayout::from_config(cfg).map_err(|e| bad_input(format!("{file}: {e}")))?;
     Ok(())
 }
 
@@ -215,10 +217,14 @@ pub fn run(a: ProfileArgs) -> anyhow::Result<i32> {
         println!("   PROBLEM: {p}");
     }
     let outcome = run::run_outcome(&results);
+    let csv = tritium_profile::metrics_csv::CsvLayout::from_config(&cfg).unwrap_or_default();
     println!(
-        "\nprofile finished in {:.1} s: {}/metrics-model-inference.csv, metrics-model-gpu.csv, metrics-server-only.csv, results.json; configs in {}",
+        "\nprofile finished in {:.1} s: {}/{}, {}, {}, results.json; configs in {}",
         t0.elapsed().as_secs_f64(),
         paths.results_dir.display(),
+        csv.filename_model_inference,
+        csv.filename_model_gpu,
+        csv.filename_server_only,
         paths.output_repository.display()
     );
     Ok(match outcome {

@@ -1,9 +1,13 @@
 //! Model Analyzer's CSV tables (`metrics-model-inference.csv`,
-//! `metrics-model-gpu.csv`, `metrics-server-only.csv`), with tritium's
-//! uncertainty columns appended after Model Analyzer's (issue 12): the 95 %
-//! intervals of throughput and latency, and the configs a row's config is
-//! statistically tied with. Model Analyzer's columns stay as they are, in
-//! their order; a reader that indexes columns by position is unaffected.
+//! `metrics-model-gpu.csv`, `metrics-server-only.csv`, or the
+//! `filename_*` the config names) in Model Analyzer 1.58's layout: the
+//! configured `*_output_fields` with Model Analyzer's headers ([`layout`]),
+//! its row order ([`order`]), its one-decimal rounding and its instance
+//! group strings ([`labels`]). tritium's uncertainty columns come after
+//! Model Analyzer's (issue 12): the 95 % intervals of throughput and latency,
+//! and the configs a row's config is statistically tied with; a reader that
+//! indexes columns by position or by name is unaffected. Deviations are
+//! listed at [`write_csvs`].
 
 use std::path::{Path, PathBuf};
 
@@ -65,12 +69,12 @@ fn latency_label(m: Metric) -> &'static str {
     }
 }
 
-/// Every column of `metrics-model-inference.csv` for these objectives:
-/// [`INFERENCE_COLUMNS`], [`INFERENCE_CI_COLUMNS`], the objective's latency
-/// with its interval when it is not p99 (`p90 Latency (ms)`, `p90 Latency CI
-/// Low (ms)`, `p90 Latency CI High (ms)`), then [`TIED_WITH_COLUMN`].
-pub fn inference_columns(objectives: &Value) -> Vec<String> {
-    let mut v: Vec<String> = INFERENCE_COLUMNS.iter().chain(INFERENCE_CI_COLUMNS).map(|s| s.to_string()).collect();
+/// tritium's columns after Model Analyzer's in the inference table:
+/// [`INFERENCE_CI_COLUMNS`], the objective's latency with its interval when
+/// it is not p99 (`p90 Latency (ms)`, `p90 Latency CI Low (ms)`, `p90
+/// Latency CI High (ms)`), then [`TIED_WITH_COLUMN`].
+pub fn inference_extra_columns(objectives: &Value) -> Vec<String> {
+    let mut v: Vec<String> = INFERENCE_CI_COLUMNS.iter().map(|s| s.to_string()).collect();
     if let Some(m) = objective_latency(objectives) {
         let l = latency_label(m);
         v.extend([format!("{l} Latency (ms)"), format!("{l} Latency CI Low (ms)"), format!("{l} Latency CI High (ms)")]);
@@ -79,7 +83,14 @@ pub fn inference_columns(objectives: &Value) -> Vec<String> {
     v
 }
 
-/// Every column of `metrics-model-gpu.csv`: [`GPU_COLUMNS`] then [`GPU_CI_COLUMNS`].
+/// Every column of `metrics-model-inference.csv` with Model Analyzer's
+/// default fields: [`INFERENCE_COLUMNS`] then [`inference_extra_columns`].
+pub fn inference_columns(objectives: &Value) -> Vec<String> {
+    INFERENCE_COLUMNS.iter().map(|s| s.to_string()).chain(inference_extra_columns(objectives)).collect()
+}
+
+/// Every column of `metrics-model-gpu.csv` with Model Analyzer's default
+/// fields: [`GPU_COLUMNS`] then [`GPU_CI_COLUMNS`].
 pub fn gpu_columns() -> Vec<String> {
     GPU_COLUMNS.iter().chain(GPU_CI_COLUMNS).map(|s| s.to_string()).collect()
 }
@@ -104,103 +115,164 @@ pub fn csv_field(s: &str) -> String {
     }
 }
 
-fn opt(v: Option<f64>, digits: usize) -> String {
-    v.map(|x| format!("{x:.digits$}")).unwrap_or_default()
+/// A value as Model Analyzer writes it: `round(x, 1)` (one decimal).
+pub fn round1(x: f64) -> String {
+    format!("{x:.1}")
 }
 
-/// "lo,hi" of an interval with `digits` decimals; ",", both empty, without one.
-fn lo_hi(i: Option<Interval>, digits: usize) -> String {
-    format!("{},{}", opt(i.map(|i| i.lo), digits), opt(i.map(|i| i.hi), digits))
+fn opt(v: Option<f64>) -> String {
+    v.map(round1).unwrap_or_default()
+}
+
+/// "lo,hi" of an interval; ",", both empty, without one.
+fn lo_hi(i: Option<Interval>) -> String {
+    format!("{},{}", opt(i.map(|i| i.lo)), opt(i.map(|i| i.hi)))
+}
+
+/// A request rate as perf_analyzer's `request-rate-range` value: an
+/// integer when it is one.
+fn rate(x: f64) -> String {
+    if x.fract() == 0.0 && x.abs() < 1e15 {
+        format!("{}", x as i64)
+    } else {
+        x.to_string()
+    }
+}
+
+/// One row's sources.
+struct Row<'a> {
+    model: &'a ModelResults,
+    config: &'a ConfigRecord,
+    rec: &'a MeasurementRecord,
+    /// The usable load point (None: the measurement failed).
+    point: Option<&'a LoadPoint>,
+    /// The `Satisfies Constraints` cell: `Yes`, `No`, or `FAILED: <why>`.
+    satisfies: String,
+    /// GPUs on the machine.
+    gpus: usize,
+    /// The `GPU UUID` cell.
+    uuid: String,
+}
+
+/// The cell of `field` in `row`, CSV-quoted.
+fn cell(field: &str, row: &Row) -> String {
+    let p = row.point;
+    let meas = p.map(|p| to_measurement(&row.config.key, row.rec.concurrency, p));
+    let metric = |m: Metric| opt(meas.as_ref().and_then(|x| x.metric(m)));
+    let s = match field {
+        "model_name" => row.model.model.clone(),
+        "batch_size" => row.rec.batch_size.to_string(),
+        "concurrency" => row.rec.concurrency.to_string(),
+        "request_rate" => p.and_then(|p| p.request_rate).map(rate).unwrap_or_default(),
+        "model_config_path" => labels::model_config_path(row.config),
+        "instance_group" => labels::instance_group(row.config, row.gpus),
+        "max_batch_size" => labels::max_batch_size(row.config),
+        "satisfies_constraints" => row.satisfies.clone(),
+        "gpu_uuid" => row.uuid.clone(),
+        "gpu_used_memory" => opt(p.and_then(|p| p.resources.gpu_memory_used_mb)),
+        "gpu_utilization" => opt(p.and_then(|p| p.resources.gpu_utilization_pct)),
+        "gpu_power_usage" => opt(p.and_then(|p| p.resources.gpu_power_w)),
+        f => match (Metric::from_name(f), f.strip_prefix(BACKEND_PARAMETER_PREFIX)) {
+            (Some(m), _) => metric(m),
+            (None, Some(key)) => labels::backend_parameter(&row.config.config, key),
+            (None, None) => String::new(),
+        },
+    };
+    csv_field(&s)
+}
+
+/// The cells of `fields` in `row`, comma-joined.
+fn cells(columns: &[(String, String)], row: &Row) -> String {
+    columns.iter().map(|(f, _)| cell(f, row)).collect::<Vec<_>>().join(",")
 }
 
 /// tritium's appended cells of an inference row (after Model Analyzer's).
 fn inference_extra(c: &ConfigRecord, r: &MeasurementRecord, p: Option<&LoadPoint>, objective: Option<Metric>, tied: &[String]) -> String {
     let meas = p.map(|p| to_measurement(&c.key, r.concurrency, p));
     let iv = |m: Metric| meas.as_ref().and_then(|x| x.metric_interval(m));
-    let mut s = format!(",{},{}", lo_hi(iv(Metric::PerfThroughput), 1), lo_hi(iv(Metric::PerfLatencyP99), 3));
+    let mut s = format!(",{},{}", lo_hi(iv(Metric::PerfThroughput)), lo_hi(iv(Metric::PerfLatencyP99)));
     if let Some(o) = objective {
-        s += &format!(",{},{}", opt(meas.as_ref().and_then(|x| x.metric(o)), 3), lo_hi(iv(o), 3));
+        s += &format!(",{},{}", opt(meas.as_ref().and_then(|x| x.metric(o))), lo_hi(iv(o)));
     }
     s += &format!(",{}", if p.is_some() { csv_field(&tied.join(";")) } else { String::new() });
     s
 }
 
-/// Writes the three CSV tables into `dir` (atomically each); returns their paths.
-pub fn write_csvs(results: &ProfileResults, dir: &Path, gpu_uuids: &str) -> Result<Vec<PathBuf>> {
+/// Whether a load point holds any GPU metric.
+fn has_gpu_data(p: &LoadPoint) -> bool {
+    let r = &p.resources;
+    r.gpu_memory_used_mb.is_some() || r.gpu_utilization_pct.is_some() || r.gpu_power_w.is_some()
+}
+
+/// Writes the three CSV tables into `dir` (atomically each), with the
+/// columns and file names of `layout`; `gpu_uuids` are the machine's GPUs,
+/// `;`-separated. Returns their paths.
+///
+/// Rows as Model Analyzer fills them (see [`order`]); values rounded to one
+/// decimal as Model Analyzer does (tritium's interval columns too, so an
+/// interval always contains its estimate). The GPU table has one row per
+/// measurement on a machine with one GPU (Model Analyzer: one row per GPU)
+/// and none for a config whose instances all run on the CPU or a point
+/// without GPU data. Deviations: with several GPUs tritium measures the
+/// devices together, so the row's `GPU UUID` lists them `;`-joined; a table
+/// without rows is still written (its header only; Model Analyzer skips the
+/// file); a measurement that failed gets a row whose `Satisfies
+/// Constraints` reads `FAILED: <why>`, with no numbers.
+pub fn write_csvs(results: &ProfileResults, dir: &Path, gpu_uuids: &str, layout: &CsvLayout) -> Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    let uuids: Vec<&str> = gpu_uuids.split(';').filter(|u| !u.is_empty()).collect();
     let objective = objective_latency(&results.objectives);
-    let mut inf = inference_columns(&results.objectives).join(",") + "\n";
-    let mut gpu = gpu_columns().join(",") + "\n";
-    let mut srv = SERVER_COLUMNS.join(",") + "\n";
+    let objectives = order::objectives_of(&results.objectives);
+    let (icols, gcols, scols) = (layout.columns(Table::Inference), layout.columns(Table::Gpu), layout.columns(Table::Server));
+    let head = |cols: &[(String, String)], extra: Vec<String>| cols.iter().map(|(_, h)| csv_field(h)).chain(extra).collect::<Vec<_>>().join(",") + "\n";
+    let mut inf = head(&icols, inference_extra_columns(&results.objectives));
+    let mut gpu = head(&gcols, GPU_CI_COLUMNS.iter().map(|s| s.to_string()).collect());
+    let mut srv = head(&scols, Vec::new());
     for m in &results.models {
-        for r in &m.measurements {
+        for i in order::row_order(m, &objectives) {
+            let r = &m.measurements[i];
             let Some(c) = m.configs.iter().find(|c| c.name == r.config) else { continue };
-            let group = csv_field(&c.variant.instance_group_label());
-            let mbs = csv_field(&c.variant.max_batch_size_label());
-            let Some(p) = r.ok_point() else {
-                // A failed measurement: no numbers (never 0 ms), the reason in the constraints column.
-                let why = format!("FAILED: {}", r.failure_reason().unwrap_or_default());
-                inf += &format!("{},{},{},{},{},{},{},,", csv_field(&m.model), r.batch_size, r.concurrency, csv_field(&r.config), group, mbs, csv_field(&why));
-                inf += &inference_extra(c, r, None, objective, &[]);
-                inf += "\n";
-                gpu += &format!("{},{},{},{},{},{},{},,,,,\n", csv_field(&m.model), csv_field(gpu_uuids), r.batch_size, r.concurrency, csv_field(&r.config), group, csv_field(&why));
-                continue;
+            let p = r.ok_point();
+            let satisfies = match (p, r.passes) {
+                (None, _) => format!("FAILED: {}", r.failure_reason().unwrap_or_default()),
+                (Some(_), Some(true)) => "Yes".to_string(),
+                (Some(_), Some(false)) => "No".to_string(),
+                (Some(_), None) => String::new(),
             };
-            let sat = match r.passes {
-                Some(true) => "Yes",
-                Some(false) => "No",
-                None => "",
-            };
-            inf += &format!(
-                "{},{},{},{},{},{},{},{:.1},{:.3}",
-                csv_field(&m.model),
-                r.batch_size,
-                r.concurrency,
-                csv_field(&r.config),
-                group,
-                mbs,
-                sat,
-                p.throughput,
-                p.latency.p99_us / 1000.0
-            );
-            inf += &inference_extra(c, r, Some(p), objective, &tied_with(m, &r.config));
+            let row = Row { model: m, config: c, rec: r, point: p, satisfies, gpus: uuids.len(), uuid: uuids.join(";") };
+            inf += &cells(&icols, &row);
+            inf += &inference_extra(c, r, p, objective, &if p.is_some() { tied_with(m, &r.config) } else { Vec::new() });
             inf += "\n";
-            let mem_ci = to_measurement(&c.key, r.concurrency, p).gpu_memory_ci.filter(|_| p.resources.gpu_memory_used_mb.is_some());
-            gpu += &format!(
-                "{},{},{},{},{},{},{},{},{},{},{}\n",
-                csv_field(&m.model),
-                csv_field(gpu_uuids),
-                r.batch_size,
-                r.concurrency,
-                csv_field(&r.config),
-                group,
-                sat,
-                opt(p.resources.gpu_memory_used_mb, 1),
-                opt(p.resources.gpu_utilization_pct, 1),
-                opt(p.resources.gpu_power_w, 1),
-                lo_hi(mem_ci, 1)
-            );
+            if labels::cpu_only(c) || uuids.is_empty() || p.is_some_and(|p| !has_gpu_data(p)) {
+                continue;
+            }
+            let mem_ci = p.and_then(|p| to_measurement(&c.key, r.concurrency, p).gpu_memory_ci.filter(|_| p.resources.gpu_memory_used_mb.is_some()));
+            gpu += &format!("{},{}\n", cells(&gcols, &row), lo_hi(mem_ci));
         }
         // Server-only: the server with only the default config loaded (its first measurement).
         if let Some(p) = m.measurements.iter().filter(|r| r.config == m.default_config).find_map(|r| r.ok_point()) {
-            srv += &format!(
-                "{},{},{},{},{}\n",
-                csv_field(&m.model),
-                csv_field(gpu_uuids),
-                opt(p.resources.gpu_memory_used_mb, 1),
-                opt(p.resources.gpu_utilization_pct, 1),
-                opt(p.resources.gpu_power_w, 1)
-            );
+            let (Some(c), Some(r)) = (m.configs.iter().find(|c| c.name == m.default_config), m.measurements.iter().find(|r| r.config == m.default_config)) else { continue };
+            let row = Row { model: m, config: c, rec: r, point: Some(p), satisfies: String::new(), gpus: uuids.len(), uuid: uuids.join(";") };
+            let server_cell = |f: &str| if matches!(f, "model_name" | "gpu_uuid" | "gpu_used_memory" | "gpu_utilization" | "gpu_power_usage") { cell(f, &row) } else { String::new() };
+            srv += &(scols.iter().map(|(f, _)| server_cell(f)).collect::<Vec<_>>().join(",") + "\n");
         }
     }
     let mut out = Vec::new();
-    for (name, text) in [("metrics-model-inference.csv", inf), ("metrics-model-gpu.csv", gpu), ("metrics-server-only.csv", srv)] {
-        let p = dir.join(name);
+    for (table, text) in [(Table::Inference, inf), (Table::Gpu, gpu), (Table::Server, srv)] {
+        let p = dir.join(layout.filename(table));
         write_atomic(&p, text.as_bytes()).map_err(|e| Error::io(&p, e))?;
         out.push(p);
     }
     Ok(out)
 }
+
+mod labels;
+mod layout;
+mod order;
+
+pub use labels::{instance_group_string, model_config_path};
+pub use layout::{header, CsvLayout, Table, BACKEND_PARAMETER_PREFIX, DEFAULT_FILENAME_MODEL_GPU, DEFAULT_FILENAME_MODEL_INFERENCE, DEFAULT_FILENAME_SERVER_ONLY, DEFAULT_GPU_OUTPUT_FIELDS, DEFAULT_INFERENCE_OUTPUT_FIELDS, DEFAULT_SERVER_OUTPUT_FIELDS};
+pub use order::{objectives_of, row_order};
 
 #[cfg(test)]
 mod tests;

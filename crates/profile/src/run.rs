@@ -116,6 +116,10 @@ pub fn profile(cfg: &ProfileConfig, plan: &Plan, server: &Server, resume: Option
     let session_started = Instant::now();
     let paths = Paths::of(cfg);
     output::check_output_repository(&paths.output_repository, cfg.override_output_model_repository)?;
+    let csv_layout = crate::metrics_csv::CsvLayout::from_config(cfg)?;
+    for w in csv_layout.dropped() {
+        obs.warn(&w);
+    }
     let cuda = tritium_triton::gpu::cuda_available();
     let mut results = resume.unwrap_or_else(|| ProfileResults {
         schema_version: results::SCHEMA_VERSION,
@@ -354,7 +358,7 @@ pub fn profile(cfg: &ProfileConfig, plan: &Plan, server: &Server, resume: Option
     results.write(&paths.checkpoint)?;
     if !interrupt.load(Ordering::Relaxed) {
         let uuids = tritium_triton::gpu::nvml::Gpus::probe().map(|g| g.infos().iter().map(|i| i.uuid.clone()).collect::<Vec<_>>().join(";")).unwrap_or_default();
-        if let Err(e) = results::write_csvs(&results, &paths.results_dir, &uuids) {
+        if let Err(e) = results::write_csvs(&results, &paths.results_dir, &uuids, &csv_layout) {
             obs.warn(&format!("CSV tables: {e}"));
             results.problems.push(format!("CSV tables: {e}"));
         }

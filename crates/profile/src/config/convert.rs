@@ -317,6 +317,12 @@ impl RawConfig {
         if let Some(v) = self.tritium_ci_target {
             c.tritium_ci_target = v.0;
         }
+        c.inference_output_fields = self.inference_output_fields.map(|v| v.0);
+        c.gpu_output_fields = self.gpu_output_fields.map(|v| v.0);
+        c.server_output_fields = self.server_output_fields.map(|v| v.0);
+        c.filename_model_inference = s(self.filename_model_inference);
+        c.filename_model_gpu = s(self.filename_model_gpu);
+        c.filename_server_only = s(self.filename_server_only);
         Ok(c)
     }
 }

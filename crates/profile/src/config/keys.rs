@@ -109,6 +109,12 @@ pub const KNOWN_KEYS: &[&str] = &[
 /// The top-level keys tritium parses into [`ProfileConfig`](super::ProfileConfig) fields.
 pub const SUPPORTED_KEYS: &[&str] = &[
     "model_repository",
+    "filename_model_inference",
+    "filename_model_gpu",
+    "filename_server_only",
+    "inference_output_fields",
+    "gpu_output_fields",
+    "server_output_fields",
     "profile_models",
     "ensemble_composing_models",
     "output_model_repository_path",

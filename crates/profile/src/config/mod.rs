@@ -260,6 +260,18 @@ pub struct ProfileConfig {
     /// rule's target relative half-width of the 95 % intervals, percent
     /// (0 < x ≤ 100), as `tritium bench --ci-target`.
     pub tritium_ci_target: f64,
+    /// `inference_output_fields` (unset: Model Analyzer's default columns).
+    pub inference_output_fields: Option<Vec<String>>,
+    /// `gpu_output_fields` (unset: Model Analyzer's default columns).
+    pub gpu_output_fields: Option<Vec<String>>,
+    /// `server_output_fields` (unset: Model Analyzer's default columns).
+    pub server_output_fields: Option<Vec<String>>,
+    /// `filename_model_inference` (unset: `metrics-model-inference.csv`).
+    pub filename_model_inference: Option<String>,
+    /// `filename_model_gpu` (unset: `metrics-model-gpu.csv`).
+    pub filename_model_gpu: Option<String>,
+    /// `filename_server_only` (unset: `metrics-server-only.csv`).
+    pub filename_server_only: Option<String>,
     /// Keys present whose [`compat`] status is announced (dotted paths; CLI
     /// options as `--name`): Model Analyzer keys tritium does not apply.
     pub ignored_keys: Vec<String>,
@@ -327,6 +339,12 @@ impl ProfileConfig {
             ensemble_composing_models: Vec::new(),
             tritium_measurement_rule: tritium_bench::StopRule::Adaptive,
             tritium_ci_target: tritium_bench::DEFAULT_CI_TARGET_PCT,
+            inference_output_fields: None,
+            gpu_output_fields: None,
+            server_output_fields: None,
+            filename_model_inference: None,
+            filename_model_gpu: None,
+            filename_server_only: None,
             ignored_keys: Vec::new(),
             notices: Vec::new(),
             set_by_user: BTreeSet::new(),
