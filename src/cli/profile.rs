@@ -40,17 +40,25 @@ pub struct ProfileArgs {
     pub overrides: Vec<String>,
 }
 
-/// Pairs `--key value` / `--key=value` arguments.
+/// Pairs `--key value` / `--key=value` arguments, and Model Analyzer's
+/// one-letter short forms (`-m REPO`, `-e DIR`, `-s DIR`, `-b 1,2`, `-c 4`,
+/// …), which the config layer maps to their long keys.
 pub fn pair_overrides(args: &[String]) -> anyhow::Result<Vec<(String, String)>> {
+    let is_short = |a: &str| a.len() == 2 && a.starts_with('-') && a.as_bytes()[1].is_ascii_alphabetic();
+    let is_option = |a: &str| a.starts_with("--") || is_short(a);
     let mut out = Vec::new();
     let mut it = args.iter().peekable();
     while let Some(a) = it.next() {
-        let Some(k) = a.strip_prefix("--") else { bail!("unexpected argument {a:?}: options are --key value") };
+        let k = match a.strip_prefix("--") {
+            Some(k) => k,
+            None if is_short(a) => a.as_str(),
+            None => bail!("unexpected argument {a:?}: options are --key value (or Model Analyzer's short forms, e.g. -m REPO)"),
+        };
         if let Some((k, v)) = k.split_once('=') {
             out.push((k.to_string(), v.to_string()));
         } else {
             match it.peek() {
-                Some(v) if !v.starts_with("--") => out.push((k.to_string(), it.next().cloned().unwrap_or_default())),
+                Some(v) if !is_option(v) => out.push((k.to_string(), it.next().cloned().unwrap_or_default())),
                 _ => out.push((k.to_string(), "true".to_string())),
             }
         }
@@ -250,5 +258,21 @@ mod tests {
         let p = pair_overrides(&a).unwrap();
         assert_eq!(p, vec![("export-path".into(), "x".into()), ("override-output-model-repository".into(), "true".into()), ("num-configs-per-model".into(), "2".into())]);
         assert!(pair_overrides(&["stray".to_string()]).is_err());
+    }
+
+    #[test]
+    fn model_analyzers_short_forms_pair_up_and_reach_their_keys() {
+        let a: Vec<String> = ["-m", "repo", "-e", "out", "-b", "1,2", "-c", "4", "--override-output-model-repository"].iter().map(|s| s.to_string()).collect();
+        let p = pair_overrides(&a).unwrap();
+        assert_eq!(p, vec![("-m".into(), "repo".into()), ("-e".into(), "out".into()), ("-b".into(), "1,2".into()), ("-c".into(), "4".into()), ("override-output-model-repository".into(), "true".into())]);
+        // Through the config loader: each short form sets its Model Analyzer key.
+        let yaml = "model_repository: /elsewhere\nprofile_models: [m]\n";
+        let cfg = ProfileConfig::from_yaml_str_with_overrides(yaml, std::path::Path::new("a.yaml"), &p).unwrap();
+        assert_eq!(cfg.model_repository, std::path::PathBuf::from("repo"));
+        assert_eq!(cfg.export_path, std::path::PathBuf::from("out"));
+        assert_eq!(cfg.batch_sizes, vec![1, 2]);
+        assert_eq!(cfg.concurrency, vec![4]);
+        // Only one-letter short forms: anything else without `--` is refused.
+        assert!(pair_overrides(&["-x1".to_string()]).is_err(), "not a one-letter short form");
     }
 }
