@@ -768,6 +768,22 @@ pub fn run(a: BenchArgs) -> anyhow::Result<i32> {
 mod tests {
     use super::*;
 
+    /// A report of `points` with every other field empty.
+    fn test_report(points: Vec<export::LoadPoint>) -> BenchReport {
+        BenchReport {
+            schema_version: export::SCHEMA_VERSION,
+            tool: "tritium".into(),
+            tool_version: String::new(),
+            triton_version: String::new(),
+            model: "m".into(),
+            model_version: "1".into(),
+            started_at: String::new(),
+            machine: String::new(),
+            settings: serde_json::json!({}),
+            points,
+        }
+    }
+
     #[test]
     fn concurrency_ranges() {
         assert_eq!(parse_concurrency_range("1:4").unwrap(), vec![1, 2, 3, 4]);
@@ -941,18 +957,7 @@ mod tests {
             p.latency.avg_us = avg_us;
             p
         };
-        let report = |points| BenchReport {
-            schema_version: export::SCHEMA_VERSION,
-            tool: "tritium".into(),
-            tool_version: String::new(),
-            triton_version: String::new(),
-            model: "m".into(),
-            model_version: "1".into(),
-            started_at: String::new(),
-            machine: String::new(),
-            settings: serde_json::json!({}),
-            points,
-        };
+        let report = test_report;
         let binary = LatencyLimit { threshold_ms: 45.0, percentile: None, binary_search: true };
         let r = report(vec![point(1, 10e3), point(16, 160e3), point(8, 80e3), point(4, 40e3), point(6, 60e3), point(5, 50e3)]);
         let n = threshold_note(&r, &binary, 16);
@@ -1041,18 +1046,7 @@ mod tests {
             }
             p
         };
-        let report = |points: Vec<export::LoadPoint>| BenchReport {
-            schema_version: export::SCHEMA_VERSION,
-            tool: "tritium".into(),
-            tool_version: String::new(),
-            triton_version: String::new(),
-            model: "m".into(),
-            model_version: "1".into(),
-            started_at: String::new(),
-            machine: String::new(),
-            settings: serde_json::json!({}),
-            points,
-        };
+        let report = test_report;
         assert_eq!(exit_code(&report(vec![point(10, 0, true)]), 1, None), exit::SUCCESS);
         assert_eq!(exit_code(&report(vec![point(10, 0, false)]), 1, None), exit::PARTIAL);
         assert_eq!(exit_code(&report(vec![point(9, 1, true)]), 1, None), exit::PARTIAL);
