@@ -107,6 +107,12 @@
 //!   same sizes go unmeasured).
 //! * Divisions by zero in Model Analyzer's formulas are defined here (see
 //!   [`objective_score`], [`throughput_gain_valid`]).
+//! * Final sweep start (issue 13, with intervals and throughput the only
+//!   objective): the sweep starts at the power of two at or below the
+//!   config's best passing point so far (Model Analyzer starts at the
+//!   minimum concurrency); each search measurement is told the incumbent's
+//!   throughput floor ([`Measurer::incumbent`]) so a point that cannot tie
+//!   ends once stable (docs/statistics/search.md).
 //! * Saturation stop (issue 13, with intervals only): a concurrency sweep
 //!   (brute's walks with early exit on, and the final sweep) stops one point
 //!   after the plateau — when a point's throughput is not significantly
