@@ -1,9 +1,9 @@
 //! Model Analyzer's CSV tables (`metrics-model-inference.csv`,
 //! `metrics-model-gpu.csv`, `metrics-server-only.csv`, or the
 //! `filename_*` the config names) in Model Analyzer 1.58's layout: the
-//! configured `*_output_fields` with Model Analyzer's headers ([`layout`]),
-//! its row order ([`order`]), its one-decimal rounding and its instance
-//! group strings ([`labels`]). tritium's uncertainty columns come after
+//! configured `*_output_fields` with Model Analyzer's headers (`layout`),
+//! its row order (`order`), its one-decimal rounding and its instance
+//! group strings (`labels`). tritium's uncertainty columns come after
 //! Model Analyzer's (issue 12): the 95 % intervals of throughput and latency,
 //! and the configs a row's config is statistically tied with; a reader that
 //! indexes columns by position or by name is unaffected. Deviations are
@@ -208,7 +208,7 @@ fn has_gpu_data(p: &LoadPoint) -> bool {
 /// columns and file names of `layout`; `gpu_uuids` are the machine's GPUs,
 /// `;`-separated. Returns their paths.
 ///
-/// Rows as Model Analyzer fills them (see [`order`]); values rounded to one
+/// Rows as Model Analyzer fills them (see `order`); values rounded to one
 /// decimal as Model Analyzer does (tritium's interval columns too, so an
 /// interval always contains its estimate). The GPU table has one row per
 /// measurement on a machine with one GPU (Model Analyzer: one row per GPU)
