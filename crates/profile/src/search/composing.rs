@@ -27,7 +27,7 @@ use crate::plan::SearchBounds;
 use super::neighborhood::Dim;
 use super::sweep::floor_log2;
 use super::variants::{json_u64, ComposingSettings};
-use super::{expand_model_config_parameters, instance_kind_from_parameters, model_batching_support, ModelConfigVariant};
+use super::{fixed_field_combinations, instance_kind_from_parameters, model_batching_support, ModelConfigVariant};
 
 /// The search bounds of one composing model of an ensemble.
 #[derive(Debug, Clone, PartialEq)]
@@ -80,19 +80,14 @@ impl ComposingSpace {
                     _ => return Err(format!("{key}.max_batch_size: expected positive integers, got {v}")),
                 }
             }
-            let mut rest = params.clone();
-            rest.remove("max_batch_size");
-            rest.remove("instance_group");
-            if !rest.is_empty() {
-                let combos = expand_model_config_parameters(&rest);
-                if combos.len() > 1 {
-                    return Err(format!(
-                        "{key}: quick search takes one combination of the fields other than max_batch_size and instance_group ({} given, as Model Analyzer refuses)",
-                        combos.len()
-                    ));
-                }
-                fixed = combos.into_iter().next().unwrap_or_default();
+            let combos = fixed_field_combinations(params);
+            if combos.len() > 1 {
+                return Err(format!(
+                    "{key}: quick search takes one combination of the fields other than max_batch_size and instance_group ({} given, as Model Analyzer refuses)",
+                    combos.len()
+                ));
             }
+            fixed = combos.into_iter().next().unwrap_or_default();
         }
         let limit = tritium_bench::limits::MAX_INSTANCE_COUNT;
         if instances.1 > limit {

@@ -9,6 +9,20 @@ use tritium_model::pbtxt;
 
 use super::ModelConfigVariant;
 
+/// The combinations of `model_config_parameters` fields other than the
+/// searched ones (`max_batch_size`, `instance_group`): what quick search
+/// keeps fixed. Empty when there are no other fields.
+pub fn fixed_field_combinations(params: &BTreeMap<String, Value>) -> Vec<BTreeMap<String, Value>> {
+    let mut rest = params.clone();
+    rest.remove("max_batch_size");
+    rest.remove("instance_group");
+    if rest.is_empty() {
+        return Vec::new();
+    }
+    expand_model_config_parameters(&rest)
+}
+
+
 /// Expands a `model_config_parameters` specification into the list of
 /// parameter combinations it describes, with Model Analyzer's sweep rules
 /// (`ConfigSweep` + `GeneratorUtils.generate_combinations`): a list given for

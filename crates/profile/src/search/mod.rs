@@ -179,7 +179,7 @@ pub use brute::BruteSearch;
 pub use drift::{DriftPoint, DriftReport, DriftSettings, DRIFT_EVERY, DRIFT_MIN_MEASUREMENTS, DRIFT_MIN_SECONDS};
 pub use pooling::{pool, pooled_interval};
 pub use remeasure::{Contender, Remeasurement, TieDecision, TieOutcome, MAX_CONTENDERS, REMEASURE_ROUNDS};
-pub use manual::{expand_model_config_parameters, instance_kind_from_parameters, manual_variant_groups};
+pub use manual::{expand_model_config_parameters, fixed_field_combinations, instance_kind_from_parameters, manual_variant_groups};
 pub use measurement::{LatencyIntervals, VariantMeasurement};
 pub use quick::QuickSearch;
 pub use ranking::{anchored_order, best_per_variant, rank_candidates, rank_candidates_with, representative, sort_ranked, top_configs, RankedCandidate, RankedConfig};

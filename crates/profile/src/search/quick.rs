@@ -7,7 +7,7 @@ use super::neighborhood::{Coord, CoordinateData, Ctx, Dim, Neighborhood};
 use super::runner::Runner;
 use super::sweep::floor_log2;
 use super::remeasure::TieDecision;
-use super::{compare_constraints, expand_model_config_parameters, objective_score, significant_score, passes_constraints, statistically_tied, VariantMeasurement, Measurer, ModelConfigVariant, SearchOutcome, SearchPhase, SearchSpace, SearchStrategy, SearchEvent};
+use super::{compare_constraints, fixed_field_combinations, objective_score, significant_score, passes_constraints, statistically_tied, VariantMeasurement, Measurer, ModelConfigVariant, SearchOutcome, SearchPhase, SearchSpace, SearchStrategy, SearchEvent};
 
 /// Model Analyzer's quick search (`QuickPlusConcurrencySweepRunConfigGenerator`).
 ///
@@ -240,19 +240,14 @@ impl SearchStrategy for QuickSearch {
         // allows a single combination of them.
         let mut fixed = BTreeMap::new();
         if let Some(params) = space.model_config_parameters.as_ref().filter(|_| space.composing.is_empty()) {
-            let mut rest = params.clone();
-            rest.remove("max_batch_size");
-            rest.remove("instance_group");
-            if !rest.is_empty() {
-                let combos = expand_model_config_parameters(&rest);
-                if combos.len() > 1 {
-                    r.note(format!(
-                        "quick search supports one combination of model_config_parameters; using the first of {}",
-                        combos.len()
-                    ));
-                }
-                fixed = combos.into_iter().next().unwrap_or_default();
+            let combos = fixed_field_combinations(params);
+            if combos.len() > 1 {
+                r.note(format!(
+                    "quick search supports one combination of model_config_parameters; using the first of {}",
+                    combos.len()
+                ));
             }
+            fixed = combos.into_iter().next().unwrap_or_default();
         }
 
         r.phase(SearchPhase::Quick);
