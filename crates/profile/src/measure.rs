@@ -74,7 +74,7 @@ pub struct EmbeddedMeasurer<'a> {
     pub remeasured: usize,
     /// Config switches (loads of a config).
     pub loads: usize,
-    /// Switches done in place (only instance counts changed: no unload).
+    /// Switches done in place (only instance counts grew: no unload).
     pub in_place: usize,
     /// How long a config switch waits for the previous config to unload.
     pub unload_timeout: Duration,
@@ -144,7 +144,7 @@ impl<'a> EmbeddedMeasurer<'a> {
 
     /// Brings the server to `config`: per model (an ensemble's composing
     /// models, then the ensemble), nothing when its loaded config is the
-    /// same, an in-place load when only instance counts change
+    /// same, an in-place load when only instance counts grow
     /// ([`switch_for`]), else an unload then a load. An ensemble is unloaded
     /// before its composing models change and loaded after them; composing
     /// models load in parallel.

@@ -5,10 +5,13 @@
 //! Triton 2.51 updates a loaded model **in place** when a load with a new
 //! config differs from the loaded config only in its instance counts: the
 //! running instances are kept and only the missing ones start (or the extra
-//! ones stop); measured through the C API's load-with-config on the Python
-//! backend (docs/benchmarks.md, "Loading"): 0.25–0.7 s to add instances
-//! against 1.3–2 s for a fresh load plus the unload before it. Any other
-//! change is a full reload: unload (bounded), then load.
+//! ones stop); measured with the same core library's load-with-config on the
+//! Python backend (docs/benchmarks.md, "Loading"): 0.25–0.7 s to add
+//! instances against 1.3–2 s for a fresh load plus the unload before it.
+//! tritium uses it only to **add** instances: removing them makes the
+//! (unbounded) load call wait for the removed instances to finish, which a
+//! hung `execute()` never does, while the unload of a full reload is bounded.
+//! Any other change is a full reload: unload (bounded), then load.
 
 use serde_json::Value;
 
@@ -17,8 +20,8 @@ use serde_json::Value;
 pub enum Switch {
     /// The loaded config is the one asked for: nothing to do.
     Same,
-    /// Only instance counts differ: load the new config without unloading
-    /// (Triton adds or removes instances in place).
+    /// Only instance counts differ, none lower: load the new config without
+    /// unloading (Triton adds the missing instances in place).
     InPlace,
     /// Anything else (or nothing loaded): unload, then load.
     Full,
@@ -30,11 +33,16 @@ pub fn switch_for(loaded: Option<&Value>, next: &Value) -> Switch {
     if loaded == next {
         return Switch::Same;
     }
-    if without_counts(loaded).is_some_and(|a| without_counts(next).is_some_and(|b| a == b)) {
+    if without_counts(loaded).is_some_and(|a| without_counts(next).is_some_and(|b| a == b)) && counts(next).iter().zip(counts(loaded)).all(|(n, l)| *n >= l) {
         Switch::InPlace
     } else {
         Switch::Full
     }
+}
+
+/// Each instance group's `count` (Triton's default 1 when absent).
+fn counts(config: &Value) -> Vec<u64> {
+    config.get("instance_group").and_then(Value::as_array).map(|g| g.iter().map(|g| g.get("count").and_then(Value::as_u64).unwrap_or(1)).collect()).unwrap_or_default()
 }
 
 /// The config with every `instance_group[*].count` removed; None when the
@@ -71,9 +79,16 @@ mod tests {
     }
 
     #[test]
-    fn only_the_instance_count_changes_in_place_both_ways() {
+    fn added_instances_go_in_place_removed_ones_through_a_bounded_unload() {
         assert_eq!(switch_for(Some(&cfg(8, 1)), &cfg(8, 4)), Switch::InPlace);
-        assert_eq!(switch_for(Some(&cfg(8, 4)), &cfg(8, 2)), Switch::InPlace);
+        // Removing instances in place waits, unbounded, for them to finish (a hung execute() never does).
+        assert_eq!(switch_for(Some(&cfg(8, 4)), &cfg(8, 2)), Switch::Full);
+        let groups = |a: u64, b: u64| json!({"name": "m", "max_batch_size": 8, "instance_group": [{"kind": "KIND_CPU", "count": a}, {"kind": "KIND_CPU", "count": b}]});
+        assert_eq!(switch_for(Some(&groups(1, 2)), &groups(2, 2)), Switch::InPlace);
+        assert_eq!(switch_for(Some(&groups(1, 2)), &groups(3, 1)), Switch::Full, "one group shrinks");
+        let mut unset = cfg(8, 1);
+        unset["instance_group"][0].as_object_mut().map(|g| g.remove("count"));
+        assert_eq!(switch_for(Some(&unset), &cfg(8, 2)), Switch::InPlace, "an absent count is Triton's 1");
     }
 
     #[test]
