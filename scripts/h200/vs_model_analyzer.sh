@@ -26,9 +26,12 @@ case "$MODE" in
     tar -czf "$OUT/ma_logs.tgz" -C "$WORK" ma ma_stdout.txt 2>/dev/null
     ;;
   tritium)
-    # Model Analyzer's file, unchanged but for its paths: MODEL_NAME and where things go.
+    # Model Analyzer's file, unchanged but for its paths: MODEL_NAME, where things go, and the
+    # backend directory (MA's points into its own bundle; tritium applies the flag, so it names
+    # the carried runtime's backends).
     # (scripts/h200/ma_config.yaml is the bundle's file, kept here so the run needs no bundle.)
-    sed -e "s#MODEL_NAME#sleep_fixed#; s#/tmp/ma_work/model_repository#$WORK/repo#; s#/tmp/ma_work#$WORK#g" \
+    BACKENDS=${TRITIUM_TRITON_PATH:-/tmp/triton/triton-2.51.0}/backends
+    sed -e "s#MODEL_NAME#sleep_fixed#; s#/tmp/ma_work/model_repository#$WORK/repo#; s#/tmp/ma_work#$WORK#g; s#/tmp/tri/pytriton/tritonserver/backends#$BACKENDS#" \
       scripts/h200/ma_config.yaml > "$WORK/ma_config.yaml"
     BIN=${TRITIUM_BIN:-.gpu/bin/tritium}
     for i in $(seq 1 "${RUNS:-2}"); do
@@ -36,7 +39,7 @@ case "$MODE" in
       "$BIN" profile -f "$WORK/ma_config.yaml" --fresh > "$WORK/tritium_$i.txt" 2>&1
       rc=$?
       t1=$(date +%s.%N)
-      { echo "== tritium run $i: exit $rc, wall $(echo "$t1 - $t0" | bc) s"; grep -vE "^\[profile\]|pb_stub|^[IWE][0-9]{4}" "$WORK/tritium_$i.txt" | tail -25; } >> "$OUT/vs_tritium.txt"
+      { echo "== tritium run $i: exit $rc, wall $(python3 -c "print(round($t1 - $t0, 1))") s"; grep -vE "^\[profile\]|pb_stub|^[IWE][0-9]{4}" "$WORK/tritium_$i.txt" | tail -25; } >> "$OUT/vs_tritium.txt"
       cp "$WORK/profile_results/results/results.json" "$OUT/tritium_results_$i.json" 2>/dev/null
     done
     ;;

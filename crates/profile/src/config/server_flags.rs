@@ -28,8 +28,20 @@ pub fn apply_server_flags(flags: &BTreeMap<String, String>, mut opts: ServerOpti
         let v = value.trim();
         let bad = |m: String| (flag.clone(), m);
         match flag.as_str() {
-            "backend-directory" => opts.backend_directory = Some(PathBuf::from(v)),
-            "repoagent-directory" => opts.repo_agent_directory = Some(PathBuf::from(v)),
+            "backend-directory" | "repoagent-directory" => {
+                // Triton would only say "unable to find backend library" per model, after the
+                // server started; a path that is not a directory is refused when the config is read.
+                if !std::path::Path::new(v).is_dir() {
+                    return Err(bad(format!(
+                        "{v:?} is not a directory; point it at an existing directory, or remove the flag to use the runtime's own (triton_install_path)"
+                    )));
+                }
+                if flag == "backend-directory" {
+                    opts.backend_directory = Some(PathBuf::from(v));
+                } else {
+                    opts.repo_agent_directory = Some(PathBuf::from(v));
+                }
+            }
             "backend-config" => {
                 let (backend, kv) = v.split_once(',').ok_or_else(|| bad(format!("{v:?}: expected <backend>,<setting>=<value>")))?;
                 let (setting, value) = kv.split_once('=').ok_or_else(|| bad(format!("{v:?}: expected <backend>,<setting>=<value>")))?;
@@ -76,7 +88,7 @@ mod tests {
     #[test]
     fn mapped_flags_set_the_server_options_and_others_are_left_alone() {
         let f = flags(&[
-            ("backend-directory", "/b"),
+            ("backend-directory", "/"),
             ("backend-config", "python,shm-default-byte-size=1048576"),
             ("pinned-memory-pool-byte-size", "1024"),
             ("cuda-memory-pool-byte-size", "0:2048"),
@@ -84,7 +96,7 @@ mod tests {
             ("log-verbose", "1"),
         ]);
         let o = apply_server_flags(&f, ServerOptions::new("/m")).unwrap();
-        assert_eq!(o.backend_directory, Some(PathBuf::from("/b")));
+        assert_eq!(o.backend_directory, Some(PathBuf::from("/")));
         assert_eq!(o.backend_config, vec![("python".into(), "shm-default-byte-size".into(), "1048576".into())]);
         assert_eq!(o.pinned_memory_pool_bytes, Some(1024));
         assert_eq!(o.cuda_memory_pool_bytes, vec![(0, 2048)]);
@@ -95,7 +107,7 @@ mod tests {
 
     #[test]
     fn malformed_values_name_the_flag() {
-        for (k, v) in [("backend-config", "python"), ("cuda-memory-pool-byte-size", "2048"), ("pinned-memory-pool-byte-size", "lots"), ("min-supported-compute-capability", "-1")] {
+        for (k, v) in [("backend-config", "python"), ("cuda-memory-pool-byte-size", "2048"), ("pinned-memory-pool-byte-size", "lots"), ("min-supported-compute-capability", "-1"), ("backend-directory", "/no/such/backends"), ("repoagent-directory", "/no/such/agents")] {
             let e = apply_server_flags(&flags(&[(k, v)]), ServerOptions::new("/m")).unwrap_err();
             assert_eq!(e.0, k);
         }
