@@ -96,7 +96,7 @@ pub use keys::{
 pub use load::{LoadKind, ModelLoad};
 pub use model_spec::{EffectiveParameters, ModelParameters, ProfileModelSpec};
 pub use modes::{ClientProtocol, LaunchMode, MeasurementMode, SearchMode};
-pub use pa_flags::{PerfAnalyzerFlags, TensorShape};
+pub use pa_flags::{load_range, PerfAnalyzerFlags, TensorShape};
 pub use server_flags::{apply_server_flags, unmapped_server_flags, MAPPED_SERVER_FLAGS};
 pub use suggest::{levenshtein, suggest};
 pub use validate::check_model_name;
