@@ -106,3 +106,15 @@ fn quick_search_refuses_explicit_load_levels_but_searches_rates() {
     assert!(e.contains("quick search mode does not support explicit load levels"), "{e}");
     assert_eq!(load_of("run_config_search_mode: quick\nrequest_rate_search_enable: true\n").kind, CONSTANT);
 }
+
+#[test]
+fn cli_overrides_choose_request_rate_as_the_yaml_does() {
+    let ov = |k: &str, v: &str| {
+        let c = ProfileConfig::from_yaml_str_with_overrides(BASE, Path::new("ma.yaml"), &[(k.to_string(), v.to_string())]).unwrap();
+        c.model_load(&c.profile_models[0])
+    };
+    assert_eq!(ov("request-rate-search-enable", "true").kind, CONSTANT);
+    assert_eq!(ov("run-config-search-max-request-rate", "64").kind, CONSTANT);
+    assert_eq!(ov("request-rate", "8,4"), ModelLoad { kind: CONSTANT, levels: vec![8, 4] });
+    assert_eq!(ov("request-rate-search-enable", "false").kind, LoadKind::Concurrency);
+}
