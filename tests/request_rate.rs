@@ -1,8 +1,9 @@
-//! Request-rate profiling (issue 14) on the embedded Triton: a tiny brute
-//! search of sleep_fixed (the default and 1 instance × max batch 1) with
-//! `request_rate_search_enable` and the rate bounds 64..128 requests/s, so
-//! each config is measured open loop at 64 and 128 requests/s (perf_analyzer's
-//! stop rule and short windows keep it about 30 s). results.json
+//! Request-rate profiling (issue 14) on the embedded Triton: sleep_fixed's
+//! default config with `request_rate_search_enable` and perf_analyzer's
+//! `request-rate-range: 64:128:64`, so it is measured open loop at 64 and
+//! 128 requests/s (search disabled: one config, no tie to re-measure, about
+//! 15 s; the brute walk over rates is unit-tested on the simulator,
+//! `search::tests::request_rate`). results.json
 //! and the inference CSV hold request rates — every measurement names its
 //! rate, none carries a concurrency — and the load points were measured in
 //! request-rate mode.
@@ -25,10 +26,9 @@ fn text(o: &Output) -> String {
 fn config(dir: &Path) -> std::path::PathBuf {
     let yaml = format!(
         "model_repository: {repo}\nprofile_models: sleep_fixed\nexport_path: {out}/export\noutput_model_repository_path: {out}/models\ncheckpoint_directory: {out}/ckpt\n\
-         override_output_model_repository: true\nrun_config_search_mode: brute\n\
-         run_config_search_max_model_batch_size: 1\nrun_config_search_max_instance_count: 1\n\
-         request_rate_search_enable: true\nrun_config_search_min_request_rate: 64\nrun_config_search_max_request_rate: 128\n\
-         tritium_measurement_rule: perf_analyzer\nperf_analyzer_flags:\n  measurement-interval: 300\n  max-trials: 6\n",
+         override_output_model_repository: true\nrun_config_search_mode: brute\nrun_config_search_disable: true\n\
+         request_rate_search_enable: true\n\
+         tritium_measurement_rule: perf_analyzer\nperf_analyzer_flags:\n  measurement-interval: 300\n  max-trials: 6\n  request-rate-range: \"64:128:64\"\n",
         repo = common::models_dir().display(),
         out = dir.display()
     );
@@ -50,7 +50,7 @@ fn request_rate_search_measures_rates_and_reports_them_as_rates() {
     let results = d.path().join("export/results/results.json");
     let r = ProfileResults::read(&results).unwrap();
     let m = &r.models[0];
-    assert_eq!(m.configs.len(), 2, "the default and 1 x max batch 1: {:?}", m.configs);
+    assert_eq!(m.configs.len(), 1, "the default alone: {:?}", m.configs);
     assert!(!m.measurements.is_empty());
     for rec in &m.measurements {
         assert_eq!(rec.concurrency, 0, "a rate is never stored as a concurrency: {rec:?}");
@@ -82,5 +82,12 @@ fn request_rate_search_measures_rates_and_reports_them_as_rates() {
     assert!(!header.contains(&"Concurrency"), "{csv}");
     let mut rates: Vec<&str> = lines.map(|l| l.split(',').nth(2).unwrap()).collect();
     rates.sort_unstable();
-    assert_eq!(rates, vec!["128", "128", "64", "64"], "{csv}");
+    assert_eq!(rates, vec!["128", "64"], "{csv}");
+
+    // The reports call the load column a request rate, never a concurrency.
+    let summary = d.path().join("export/reports/summaries/sleep_fixed/result_summary.pdf");
+    let pdf = Command::new("pdftotext").args(["-q"]).arg(&summary).arg("-").output().expect("pdftotext (poppler-utils), as tests/report.rs");
+    let pdf = String::from_utf8_lossy(&pdf.stdout).split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(pdf.contains("Request rate (req/s)") && pdf.contains("at request rate"), "{pdf}");
+    assert!(!pdf.to_lowercase().contains("concurrency"), "{pdf}");
 }

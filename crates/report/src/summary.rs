@@ -359,7 +359,11 @@ pub fn render(r: &ProfileResults, v: &ModelView<'_>, what: &str) -> Result<Vec<u
     }
 
     // Notes.
-    let mut note = "Each row is the config's highest-throughput measurement (over every client batch size and concurrency) that meets the constraints; a config with none is marked \"no\" (red row) and shows its highest-throughput measurement. Batch: the client batch size of each request. Hollow markers: measurements that broke a constraint.".to_string();
+    let level = if super::is_rate_model(v.m) { "request rate" } else { "concurrency" };
+    let mut note = format!("Each row is the config's highest-throughput measurement (over every client batch size and {level}) that meets the constraints; a config with none is marked \"no\" (red row) and shows its highest-throughput measurement. Batch: the client batch size of each request. Hollow markers: measurements that broke a constraint.");
+    if super::is_rate_model(v.m) {
+        note += " Request rate: requests sent per second on a fixed schedule (open loop); latency counts from each request's scheduled send time.";
+    }
     if !v.gpu {
         note += " No GPU data in this run: memory is the resident memory (RSS) of the process running Triton, utilization its CPU use (100% = one core).";
     }
