@@ -18,6 +18,8 @@
 //!   throughput has plateaued"). The final sweep (`ParameterSearch`) walks
 //!   powers of two between the rate bounds as it does between the
 //!   concurrency bounds.
+//! * Every profiled model uses request rate or none does
+//!   (`_are_models_using_request_rate`).
 //! * `concurrency` together with `request_rate_search_enable`,
 //!   `request_rate` or a min/max request rate is an error, and so is
 //!   `run_config_search_min/max_concurrency` together with any of them
@@ -168,6 +170,12 @@ impl ProfileConfig {
             if params.request_rate.contains(&0) {
                 return Err(invalid(&format!("profile_models.{}.parameters.request_rate", m.name), "request rates must be at least 1".into()));
             }
+        }
+        // `_are_models_using_request_rate`: every model or none.
+        let rate: Vec<&str> = self.profile_models.iter().filter(|m| self.model_load(m).kind.is_rate()).map(|m| m.name.as_str()).collect();
+        if !rate.is_empty() && rate.len() < self.profile_models.len() {
+            let conc: Vec<&str> = self.profile_models.iter().map(|m| m.name.as_str()).filter(|n| !rate.contains(n)).collect();
+            return Err(invalid("profile_models", format!("every profiled model must use request rate or none (as Model Analyzer: no mixing of concurrency and request rate); request rate: {}; concurrency: {}", rate.join(", "), conc.join(", "))));
         }
         Ok(())
     }

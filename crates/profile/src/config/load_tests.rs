@@ -118,3 +118,14 @@ fn cli_overrides_choose_request_rate_as_the_yaml_does() {
     assert_eq!(ov("request-rate", "8,4"), ModelLoad { kind: CONSTANT, levels: vec![8, 4] });
     assert_eq!(ov("request-rate-search-enable", "false").kind, LoadKind::Concurrency);
 }
+
+#[test]
+fn models_do_not_mix_concurrency_and_request_rate() {
+    let text = "model_repository: /m\nprofile_models:\n  a:\n    parameters: {request_rate: [5]}\n  b:\n";
+    let e = parse(text).unwrap_err().to_string();
+    assert!(e.contains("every profiled model must use request rate or none") && e.contains("concurrency: b"), "{e}");
+    let text = "model_repository: /m\nprofile_models:\n  a:\n    perf_analyzer_flags: {request-rate-range: 8}\n  b:\n";
+    assert!(parse(text).is_err());
+    let text = "model_repository: /m\nprofile_models:\n  a:\n    parameters: {request_rate: [5]}\n  b:\n    parameters: {request_rate: [6]}\n";
+    assert!(parse(text).is_ok());
+}

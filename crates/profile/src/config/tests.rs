@@ -357,12 +357,12 @@ profile_models:
       batch_sizes: [4]
   b:
   c:
-    parameters:
-      request_rate: [10]
 concurrency: [1, 2]
 batch_sizes: {start: 1, stop: 3}
 "#;
-    let c = parse(text).unwrap();
+    let mut c = parse(text).unwrap();
+    // Models may not mix concurrency and request rate in YAML (as Model Analyzer); the fallback logic is per model.
+    c.profile_models[2].parameters.request_rate = Some(vec![10]);
     let pa = c.effective_parameters(&c.profile_models[0]);
     assert_eq!((pa.concurrency, pa.batch_sizes), (vec![1, 2], vec![4]));
     let pb = c.effective_parameters(&c.profile_models[1]);
