@@ -10,6 +10,7 @@ use crate::search::{self, ModelConfigVariant, SearchEvent};
 pub(super) fn describe(e: &SearchEvent, load: LoadKind) -> Option<String> {
     let lvl = load.level_name();
     match e {
+        SearchEvent::PhaseStarted(search::SearchPhase::ConcurrencySweep) if load.is_rate() => Some("phase RequestRateSweep".to_string()),
         SearchEvent::PhaseStarted(p) => Some(format!("phase {p:?}")),
         SearchEvent::Measured { variant, measurement, passes, cached, .. } => {
             let what = label(variant);

@@ -277,3 +277,19 @@ fn the_summary_says_statistically_tied_instead_of_a_win() {
     assert_eq!(with_ci(3723.2, Some(Interval::new(3643.2, 3803.2))), "3723 ±80");
     assert_eq!(with_ci(3723.2, None), "3723.2");
 }
+
+/// Progress lines of a request-rate search name rates, never concurrencies.
+#[test]
+fn progress_of_a_request_rate_search_says_request_rate() {
+    use crate::plan::LoadKind;
+    use crate::search::{SearchEvent, SearchPhase, VariantMeasurement};
+    let rate = LoadKind::RequestRate { distribution: tritium_bench::loadgen::Distribution::Poisson };
+    let v = search::ModelConfigVariant::automatic(4, 1, "KIND_CPU", true);
+    let measurement = VariantMeasurement { concurrency: 32, batch_size: 1, throughput: 31.5, latency_p99_us: 4000.0, ..Default::default() };
+    let e = SearchEvent::Measured { phase: SearchPhase::Brute, variant: Box::new(v.clone()), measurement: Box::new(measurement.clone()), passes: true, cached: false };
+    let line = super::progress::describe(&e, rate).unwrap();
+    assert!(line.contains("@ batch 1, request rate 32: 31.5 infer/s") && !line.contains("concurrency"), "{line}");
+    assert!(super::progress::describe(&e, LoadKind::Concurrency).unwrap().contains("concurrency 32"));
+    let phase = super::progress::describe(&SearchEvent::PhaseStarted(SearchPhase::ConcurrencySweep), rate).unwrap();
+    assert_eq!(phase, "phase RequestRateSweep");
+}
