@@ -146,9 +146,25 @@ impl ProfileConfig {
                 }
             }
         }
+        let check_rate = |path: &str, r: u32| {
+            let max = tritium_bench::limits::MAX_REQUEST_RATE;
+            if f64::from(r) > max {
+                return Err(invalid(path, format!("{r} requests/s is above tritium's limit of {max}/s (one process's load generator cannot schedule sends finer)")));
+            }
+            Ok(())
+        };
+        for (key, r) in [("run_config_search_min_request_rate", self.run_config_search_min_request_rate), ("run_config_search_max_request_rate", self.run_config_search_max_request_rate)] {
+            check_rate(key, r)?;
+        }
         for m in &self.profile_models {
             let flags = self.effective_perf_analyzer_flags(m);
             let params = self.effective_parameters(m);
+            let levels = self.model_load(m);
+            if levels.kind.is_rate() {
+                for &r in &levels.levels {
+                    check_rate(&format!("profile_models.{}", m.name), r)?;
+                }
+            }
             let path = format!("profile_models.{}.perf_analyzer_flags", m.name);
             if flags.get("concurrency-range").is_some() && self.is_request_rate_specified(m) {
                 return Err(invalid(&format!("{path}.concurrency-range"), "cannot be combined with request-rate profiling (request_rate, request_rate_search_enable or run_config_search_min/max_request_rate)".into()));

@@ -91,6 +91,9 @@ fn model_analyzers_concurrency_and_rate_conflicts_are_refused() {
         ("request_rate_search_enable: true\nperf_analyzer_flags: {concurrency-range: 4}\n", "concurrency-range"),
         ("concurrency: [1]\nperf_analyzer_flags: {request-rate-range: 4}\n", "request-rate-range"),
         ("request_rate: [0]\n", "at least 1"),
+        ("request_rate: [20000000]\n", "above tritium's limit"),
+        ("run_config_search_max_request_rate: 20000000\n", "above tritium's limit"),
+        ("perf_analyzer_flags: {request-rate-range: \"19999990:20000000:10\"}\n", "above tritium's limit"),
         ("run_config_search_min_request_rate: 64\nrun_config_search_max_request_rate: 32\n", "larger than"),
     ] {
         let e = error_of(extra);
