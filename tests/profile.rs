@@ -506,12 +506,13 @@ fn a_saturated_config_stops_its_concurrency_sweep_one_point_after_the_plateau() 
 fn compat_refused_keys_stop_and_announced_keys_print_one_notice() {
     let d = tempfile::tempdir().unwrap();
     let f = d.path().join("ma.yaml");
-    std::fs::write(&f, "model_repository: /nonexistent\nprofile_models: [a]\nrequest_rate: [10, 20]\n").unwrap();
+    std::fs::write(&f, "model_repository: /nonexistent\nprofile_models: [a]\nperf_analyzer_flags: {request-intervals: f.txt}\n").unwrap();
     let o = tritium(&["profile", "-f", f.to_str().unwrap()]);
     let t = text(&o);
     assert_eq!(o.status.code(), Some(2), "{t}");
-    assert!(t.contains("ma.yaml") && t.contains("`request_rate`") && t.contains("not implemented yet") && t.contains("use concurrency"), "{t}");
-    let o = tritium(&["profile", "-f", f.to_str().unwrap(), "--request-rate-search-enable", "true"]);
+    assert!(t.contains("ma.yaml") && t.contains("request-intervals") && t.contains("not implemented in profile yet") && t.contains("use request_rate"), "{t}");
+    std::fs::write(&f, "model_repository: /nonexistent\nprofile_models: [a]\n").unwrap();
+    let o = tritium(&["profile", "-f", f.to_str().unwrap(), "--run-config-profile-models-concurrently-enable", "true"]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     // Announced keys: accepted, one notice each; the run then stops at the missing repository.
     std::fs::write(&f, "model_repository: /nonexistent\nprofile_models: [a]\nclient_protocol: http\ngpus: [\"0\"]\n").unwrap();

@@ -340,8 +340,8 @@ fn failed_measurements_from_older_files_show_as_failed_never_ranked() {
     }
     r.num_top_model_configs = 2;
     r.top_model_configs = vec![
-        tritium::profile::results::TopConfigRecord { rank: 1, model: "sleep_fixed".into(), config: best.clone(), batch_size: 1, concurrency: 1, throughput: 0.0, latency_p99_ms: 0.0, passes: true, throughput_ci: None, latency_p99_ms_ci: None, tied_with: Vec::new() },
-        tritium::profile::results::TopConfigRecord { rank: 2, model: "sleep_fixed".into(), config: second.clone(), batch_size: 1, concurrency: 1, throughput: 1.0, latency_p99_ms: 1.0, passes: true, throughput_ci: None, latency_p99_ms_ci: None, tied_with: Vec::new() },
+        tritium::profile::results::TopConfigRecord { rank: 1, model: "sleep_fixed".into(), config: best.clone(), batch_size: 1, concurrency: 1, request_rate: None, throughput: 0.0, latency_p99_ms: 0.0, passes: true, throughput_ci: None, latency_p99_ms_ci: None, tied_with: Vec::new() },
+        tritium::profile::results::TopConfigRecord { rank: 2, model: "sleep_fixed".into(), config: second.clone(), batch_size: 1, concurrency: 1, request_rate: None, throughput: 1.0, latency_p99_ms: 1.0, passes: true, throughput_ci: None, latency_p99_ms_ci: None, tied_with: Vec::new() },
     ];
     let (dir, _g) = out_dir("failed_old_file");
     let paths = report::build_from(&r, &dir).unwrap();
@@ -448,6 +448,7 @@ fn measurement_quality_is_said_in_the_summary() {
         config: m.default_config.clone(),
         batch_size: 1,
         concurrency: 1,
+        request_rate: None,
         points: Vec::new(),
         drifted: true,
         change: -0.12,

@@ -23,7 +23,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use super::results::{point_failure, to_measurement, MeasurementRecord, Part, ProfileResults, RunClock, SkippedRecord};
+use super::plan::LoadKind;
+use super::results::{load_fields, point_failure, to_measurement, MeasurementRecord, Part, ProfileResults, RunClock, SkippedRecord};
 use super::search::{with_name, VariantMeasurement, Measurer, ModelConfigVariant};
 
 mod switch;
@@ -58,6 +59,10 @@ pub struct EmbeddedMeasurer<'a> {
     /// Composing models whose searched instances are `KIND_CPU`
     /// (`cpu_only_composing_models`).
     pub cpu_only_composing: Vec<String>,
+    /// What the search's load level is: concurrency (default) or request
+    /// rate; a request-rate level is measured open loop
+    /// (`LoadMode::RequestRate`, latency from the scheduled send time).
+    pub load: LoadKind,
     loaded: Option<String>,
     /// The config each model was last loaded with (the model, or an
     /// ensemble's composing models and the ensemble).
@@ -104,7 +109,7 @@ impl<'a> EmbeddedMeasurer<'a> {
     /// A measurer for `model`.
     #[allow(clippy::too_many_arguments)]
     pub fn new(server: &'a Server, model: &str, base: Value, bench: BenchConfig, results: &'a mut ProfileResults, checkpoint: PathBuf, interrupt: &'a AtomicBool, sampler: &'a Sampler, observer: &'a dyn Observer) -> Self {
-        EmbeddedMeasurer { server, model: model.to_string(), base, bench, results, checkpoint, interrupt, sampler, observer, composing: Vec::new(), cpu_only_composing: Vec::new(), loaded: None, loaded_configs: HashMap::new(), sets: None, load_seconds: 0.0, measure_seconds: 0.0, taken: 0, remeasured: 0, loads: 0, in_place: 0, unload_timeout: UNLOAD_TIMEOUT, wedged: None, raised: false, clock: None, charged: 0.0 }
+        EmbeddedMeasurer { server, model: model.to_string(), base, bench, results, checkpoint, interrupt, sampler, observer, composing: Vec::new(), cpu_only_composing: Vec::new(), load: LoadKind::Concurrency, loaded: None, loaded_configs: HashMap::new(), sets: None, load_seconds: 0.0, measure_seconds: 0.0, taken: 0, remeasured: 0, loads: 0, in_place: 0, unload_timeout: UNLOAD_TIMEOUT, wedged: None, raised: false, clock: None, charged: 0.0 }
     }
 
     /// The config JSON a variant is loaded with (the model's name kept). For
@@ -288,7 +293,8 @@ impl<'a> EmbeddedMeasurer<'a> {
             return VariantMeasurement::failure(concurrency, "interrupted");
         }
         let config = self.config_json(v);
-        let record = |config: String, passes, point, error| MeasurementRecord { config, batch_size, concurrency, passes, point, error };
+        let (rec_concurrency, request_rate) = load_fields(self.load, concurrency);
+        let record = |config: String, passes, point, error| MeasurementRecord { config, batch_size, concurrency: rec_concurrency, request_rate, passes, point, error };
         if let Err(e) = self.switch_to(v, &config) {
             self.observer.warn(&format!("{}: config {key} failed to load: {e}", self.model));
             let name = self.results.model_mut(&self.model).config_for(v, &config).name.clone();
@@ -321,7 +327,11 @@ impl<'a> EmbeddedMeasurer<'a> {
         // The point's own warnings (noise causes, noisy at the cap) name the model and config.
         let name = self.results.model_mut(&self.model).config_for(v, &config).name.clone();
         let named = Named { inner: self.observer, prefix: format!("{}: {name} @ batch {batch_size}, ", self.model) };
-        let r = bench::measure_point(self.server, &self.bench, sets, LoadMode::Concurrency(concurrency), self.sampler, self.interrupt, &named).map(|(p, _)| p);
+        let mode = match self.load {
+            LoadKind::Concurrency => LoadMode::Concurrency(concurrency),
+            LoadKind::RequestRate { distribution } => LoadMode::RequestRate { rate: f64::from(concurrency), distribution },
+        };
+        let r = bench::measure_point(self.server, &self.bench, sets, mode, self.sampler, self.interrupt, &named).map(|(p, _)| p);
         self.measure_seconds += t0.elapsed().as_secs_f64();
         if store {
             self.taken += 1;
@@ -341,7 +351,7 @@ impl<'a> EmbeddedMeasurer<'a> {
             // Cut short by Ctrl-C: a partial window is not a result and is not stored
             // (resume measures this point again).
             if let Ok(p) = &r {
-                self.observer.warn(&format!("{}: {key} @ batch {batch_size}, concurrency {concurrency}: interrupted; the partial measurement ({:.1} infer/s) is discarded", self.model, p.throughput));
+                self.observer.warn(&format!("{}: {key} @ batch {batch_size}, {} {concurrency}: interrupted; the partial measurement ({:.1} infer/s) is discarded", self.model, self.load.level_name(), p.throughput));
             }
             return VariantMeasurement::failure(concurrency, "interrupted");
         }

@@ -157,13 +157,16 @@ struct Row<'a> {
 /// The cell of `field` in `row`, CSV-quoted.
 fn cell(field: &str, row: &Row) -> String {
     let p = row.point;
-    let meas = p.map(|p| to_measurement(&row.config.key, row.rec.concurrency, p));
+    let meas = p.map(|p| to_measurement(&row.config.key, row.rec.level(), p));
     let metric = |m: Metric| opt(meas.as_ref().and_then(|x| x.metric(m)));
     let s = match field {
         "model_name" => row.model.model.clone(),
         "batch_size" => row.rec.batch_size.to_string(),
-        "concurrency" => row.rec.concurrency.to_string(),
-        "request_rate" => p.and_then(|p| p.request_rate).map(rate).unwrap_or_default(),
+        "concurrency" => if row.rec.request_rate.is_some() { String::new() } else { row.rec.concurrency.to_string() },
+        "request_rate" => match row.rec.request_rate {
+            Some(r) => r.to_string(),
+            None => p.and_then(|p| p.request_rate).map(rate).unwrap_or_default(),
+        },
         "model_config_path" => labels::model_config_path(row.config),
         "instance_group" => labels::instance_group(row.config, row.gpus),
         "max_batch_size" => labels::max_batch_size(row.config),
@@ -188,7 +191,7 @@ fn cells(columns: &[(String, String)], row: &Row) -> String {
 
 /// tritium's appended cells of an inference row (after Model Analyzer's).
 fn inference_extra(c: &ConfigRecord, r: &MeasurementRecord, p: Option<&LoadPoint>, objective: Option<Metric>, tied: &[String]) -> String {
-    let meas = p.map(|p| to_measurement(&c.key, r.concurrency, p));
+    let meas = p.map(|p| to_measurement(&c.key, r.level(), p));
     let iv = |m: Metric| meas.as_ref().and_then(|x| x.metric_interval(m));
     let mut s = format!(",{},{}", lo_hi(iv(Metric::PerfThroughput)), lo_hi(iv(Metric::PerfLatencyP99)));
     if let Some(o) = objective {
@@ -246,7 +249,7 @@ pub fn write_csvs(results: &ProfileResults, dir: &Path, gpu_uuids: &str, layout:
             if labels::cpu_only(c) || uuids.is_empty() || p.is_some_and(|p| !has_gpu_data(p)) {
                 continue;
             }
-            let mem_ci = p.and_then(|p| to_measurement(&c.key, r.concurrency, p).gpu_memory_ci.filter(|_| p.resources.gpu_memory_used_mb.is_some()));
+            let mem_ci = p.and_then(|p| to_measurement(&c.key, r.level(), p).gpu_memory_ci.filter(|_| p.resources.gpu_memory_used_mb.is_some()));
             gpu += &format!("{},{}\n", cells(&gcols, &row), lo_hi(mem_ci));
         }
         // Server-only: the server with only the default config loaded (its first measurement).

@@ -11,10 +11,11 @@ use std::path::PathBuf;
 use serde_json::Value;
 
 use super::config::{Constraints, EffectiveParameters, Objectives, PerfAnalyzerFlags, ProfileConfig, ProfileModelSpec, SearchMode};
+pub use super::config::{LoadKind, ModelLoad};
 
 /// The bounds of a search: the ranges of model batch size, instance count
-/// and concurrency it walks (Model Analyzer's `run_config_search_min_*` /
-/// `_max_*`).
+/// and concurrency or request rate it walks (Model Analyzer's
+/// `run_config_search_min_*` / `_max_*`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SearchBounds {
     /// `run_config_search_min_model_batch_size`.
@@ -29,6 +30,10 @@ pub struct SearchBounds {
     pub min_concurrency: u32,
     /// `run_config_search_max_concurrency`.
     pub max_concurrency: u32,
+    /// `run_config_search_min_request_rate`.
+    pub min_request_rate: u32,
+    /// `run_config_search_max_request_rate`.
+    pub max_request_rate: u32,
 }
 
 impl Default for SearchBounds {
@@ -41,6 +46,8 @@ impl Default for SearchBounds {
             max_instance_count: 5,
             min_concurrency: 1,
             max_concurrency: 1024,
+            min_request_rate: 16,
+            max_request_rate: 8192,
         }
     }
 }
@@ -95,6 +102,8 @@ impl SearchSettings {
                 max_instance_count: cfg.run_config_search_max_instance_count,
                 min_concurrency: cfg.run_config_search_min_concurrency,
                 max_concurrency: cfg.run_config_search_max_concurrency,
+                min_request_rate: cfg.run_config_search_min_request_rate,
+                max_request_rate: cfg.run_config_search_max_request_rate,
             },
             max_binary_search_steps: cfg.run_config_search_max_binary_search_steps,
             num_configs_per_model: cfg.num_configs_per_model,
@@ -115,6 +124,10 @@ pub struct ModelPlan {
     /// Load parameters: the model's `parameters` with the global
     /// `concurrency` / `batch_sizes` / `request_rate` as fallbacks.
     pub parameters: EffectiveParameters,
+    /// The load: concurrency or request rate, and the levels given
+    /// explicitly (`concurrency` / `request_rate` lists, or a perf_analyzer
+    /// `concurrency-range` / `request-rate-range`, which wins).
+    pub load: ModelLoad,
     /// The model's `perf_analyzer_flags` when given, else the global ones
     /// (replacement, not merge).
     pub perf_analyzer_flags: PerfAnalyzerFlags,
@@ -137,6 +150,7 @@ impl ModelPlan {
             name: model.name.clone(),
             cpu_only: model.cpu_only,
             parameters: cfg.effective_parameters(model),
+            load: cfg.model_load(model),
             perf_analyzer_flags: cfg.effective_perf_analyzer_flags(model),
             model_config_parameters: model.model_config_parameters.clone(),
             constraints: cfg.effective_constraints(model),

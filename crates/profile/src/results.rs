@@ -43,6 +43,8 @@ use tritium_bench::stats::Interval;
 use tritium_util::write_atomic;
 use tritium_triton::error::{Error, Result};
 
+#[cfg(test)]
+mod load_tests;
 mod quality;
 mod stability;
 mod time;
@@ -160,8 +162,15 @@ pub struct MeasurementRecord {
     /// [`ProfileResults::read`]).
     #[serde(default = "one")]
     pub batch_size: u32,
-    /// Concurrency.
+    /// Concurrency (closed loop); 0, and absent from the file, for a
+    /// request-rate measurement.
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub concurrency: u32,
+    /// Request rate in requests/s (open loop; Model Analyzer's
+    /// `request_rate`); absent for a concurrency measurement and in files
+    /// of older tritium.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_rate: Option<u32>,
     /// Whether it met the constraints (filled at the end).
     pub passes: Option<bool>,
     /// The engine's numbers (None when the run failed).
@@ -172,6 +181,20 @@ pub struct MeasurementRecord {
 
 fn one() -> u32 {
     1
+}
+
+pub(crate) fn is_zero(v: &u32) -> bool {
+    *v == 0
+}
+
+/// A load level as a record stores it: `(concurrency, request_rate)` —
+/// `(level, None)` for a concurrency, `(0, Some(level))` for a request rate.
+pub fn load_fields(kind: crate::plan::LoadKind, level: u32) -> (u32, Option<u32>) {
+    if kind.is_rate() {
+        (0, Some(level))
+    } else {
+        (level, None)
+    }
 }
 
 /// Why a load point is not a usable result: some request failed, or none
@@ -216,9 +239,25 @@ impl MeasurementRecord {
         }
     }
 
-    /// The store's key: (config, client batch size, concurrency).
+    /// The load level: the request rate of a request-rate measurement,
+    /// else the concurrency.
+    pub fn level(&self) -> u32 {
+        self.request_rate.unwrap_or(self.concurrency)
+    }
+
+    /// The load level in words: "concurrency 4" or "request rate 32".
+    pub fn load_label(&self) -> String {
+        match self.request_rate {
+            Some(r) => format!("request rate {r}"),
+            None => format!("concurrency {}", self.concurrency),
+        }
+    }
+
+    /// The store's key: (config, client batch size, load level). One
+    /// model's records share one load kind (a different kind is a different
+    /// plan, which `--resume` refuses).
     pub fn key(&self) -> (&str, u32, u32) {
-        (self.config.as_str(), self.batch_size, self.concurrency)
+        (self.config.as_str(), self.batch_size, self.level())
     }
 }
 
@@ -245,8 +284,12 @@ pub struct TopConfigRecord {
     pub config: String,
     /// Client batch size of the representative measurement.
     pub batch_size: u32,
-    /// Its concurrency.
+    /// Its concurrency (0, and absent from the file, for a request rate).
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub concurrency: u32,
+    /// Its request rate, requests/s (absent for a concurrency).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_rate: Option<u32>,
     /// Its throughput, infer/s.
     pub throughput: f64,
     /// Its p99 latency, ms.
@@ -538,10 +581,10 @@ impl ModelResults {
     }
 
     /// A finished, successful measurement of (`key`, `batch_size`,
-    /// `concurrency`), for resume.
-    pub fn cached(&self, key: &str, batch_size: u32, concurrency: u32) -> Option<&MeasurementRecord> {
+    /// load `level`), for resume.
+    pub fn cached(&self, key: &str, batch_size: u32, level: u32) -> Option<&MeasurementRecord> {
         let name = self.name_of(key)?;
-        self.measurements.iter().find(|m| m.config == name && m.batch_size == batch_size && m.concurrency == concurrency && m.ok_point().is_some())
+        self.measurements.iter().find(|m| m.config == name && m.batch_size == batch_size && m.level() == level && m.ok_point().is_some())
     }
 
     /// Stores a measurement, replacing any earlier record of the same
@@ -560,7 +603,7 @@ impl ModelResults {
         let interrupted = |r: &MeasurementRecord| r.point.is_none() && r.error.as_deref().is_some_and(|e| e.starts_with("interrupted"));
         let mut winner: std::collections::HashMap<(String, u32, u32), usize> = std::collections::HashMap::new();
         for (i, r) in old.iter().enumerate().filter(|(_, r)| !interrupted(r)) {
-            let k = (r.config.clone(), r.batch_size, r.concurrency);
+            let k = (r.config.clone(), r.batch_size, r.level());
             match winner.get(&k) {
                 Some(&w) if old[w].ok_point().is_some() && r.ok_point().is_none() => {}
                 _ => {
@@ -704,7 +747,7 @@ mod tests {
         let name = m.config_for(&v, &Value::Null).name.clone();
         let mut p2 = point.clone();
         p2.batch_size = 2;
-        let rec = |batch_size, concurrency, point: Option<LoadPoint>| MeasurementRecord { config: name.clone(), batch_size, concurrency, passes: Some(true), point, error: None };
+        let rec = |batch_size, concurrency, point: Option<LoadPoint>| MeasurementRecord { config: name.clone(), batch_size, concurrency, request_rate: None, passes: Some(true), point, error: None };
         m.measurements = vec![rec(1, 1, Some(point.clone())), rec(2, 1, Some(p2)), rec(2, 2, None)];
         m.skipped.push(SkippedRecord { config: name.clone(), batch_size: 8, reason: "above".into() });
         let key = v.key();
@@ -769,7 +812,7 @@ mod tests {
         let a = ModelConfigVariant::automatic(4, 2, "KIND_CPU", true);
         let b = ModelConfigVariant::automatic(8, 2, "KIND_CPU", true);
         let (dn, an, bn) = (m.config_for(&d, &Value::Null).name.clone(), m.config_for(&a, &Value::Null).name.clone(), m.config_for(&b, &Value::Null).name.clone());
-        let rec = |config: &str, concurrency, point: &LoadPoint| MeasurementRecord { config: config.into(), batch_size: 1, concurrency, passes: Some(true), point: Some(point.clone()), error: None };
+        let rec = |config: &str, concurrency, point: &LoadPoint| MeasurementRecord { config: config.into(), batch_size: 1, concurrency, request_rate: None, passes: Some(true), point: Some(point.clone()), error: None };
         m.measurements = vec![rec(&dn, 1, &all_failed), rec(&an, 1, &good), rec(&an, 2, &some_failed), rec(&bn, 1, &empty)];
         assert!(!m.has_result(&dn) && m.best_point(&dn).is_none() && m.points_of(&dn).next().is_none());
         assert!(!m.has_result(&bn));
@@ -804,6 +847,7 @@ mod tests {
             config: "m_config_0".into(),
             batch_size: 1,
             concurrency,
+            request_rate: None,
             passes: None,
             point: point.cloned(),
             error: error.map(str::to_string),

@@ -241,9 +241,10 @@ pub fn profile(cfg: &ProfileConfig, plan: &Plan, server: &Server, resume: Option
             let mut measurer = EmbeddedMeasurer::new(server, &model.name, base.clone(), bcfg, &mut results, paths.checkpoint.clone(), interrupt, &sampler, obs);
             measurer.composing = composing.clone();
             measurer.cpu_only_composing = plan.cpu_only_composing_models.clone();
+            measurer.load = space.load;
             measurer.clock = Some(clock);
             let mut on_event = |e: SearchEvent| {
-                if let Some(line) = describe(&e) {
+                if let Some(line) = describe(&e, space.load) {
                     obs.warn(&format!("{}: {line}", model.name));
                 }
             };
@@ -271,7 +272,7 @@ pub fn profile(cfg: &ProfileConfig, plan: &Plan, server: &Server, resume: Option
         let mut unapplied = std::collections::BTreeSet::new();
         for r in &mut m.measurements {
             if let (Some(p), Some(c)) = (&r.point, m.configs.iter().find(|c| c.name == r.config)) {
-                let meas = results::to_measurement(&c.key, r.concurrency, p);
+                let meas = results::to_measurement(&c.key, r.level(), p);
                 r.passes = Some(search::passes_constraints(&space.constraints, &meas));
                 unapplied.extend(search::unapplied_constraints(&space.constraints, &meas).into_iter().map(str::to_string));
             }
@@ -429,7 +430,7 @@ pub fn model_status(m: &ModelResults) -> (ModelStatus, Option<String>) {
     let run_failures: Vec<_> = failed.iter().filter(|(r, _)| !load_failures.iter().any(|c| c.name == r.config)).collect();
     if !run_failures.is_empty() {
         let (r, w) = run_failures[0];
-        parts.push(format!("{} of {} measurements failed (first: {} @ batch {}, concurrency {}: {w})", run_failures.len(), m.measurements.len(), r.config, r.batch_size, r.concurrency));
+        parts.push(format!("{} of {} measurements failed (first: {} @ batch {}, {}: {w})", run_failures.len(), m.measurements.len(), r.config, r.batch_size, r.load_label()));
     }
     if usable == 0 {
         let why = if parts.is_empty() { "nothing was measured".to_string() } else { parts.join("; ") };
@@ -513,9 +514,7 @@ pub fn fingerprint(plan: &Plan) -> Value {
         .iter()
         .map(|m| {
             let p = &m.parameters;
-            (
-                m.name.clone(),
-                serde_json::json!({
+            let mut j = serde_json::json!({
                     "cpu_only": m.cpu_only,
                     "concurrency": p.concurrency,
                     "batch_sizes": p.batch_sizes,
@@ -524,8 +523,13 @@ pub fn fingerprint(plan: &Plan) -> Value {
                     "model_config_parameters": m.model_config_parameters.clone().map(|x| Value::Object(x.into_iter().collect())).unwrap_or(Value::Null),
                     "constraints": constraints_json(&m.constraints),
                     "objectives": objectives_json(&m.objectives),
-                }),
-            )
+                });
+            // Absent for concurrency: checkpoints from before request-rate profiling resume.
+            if let crate::plan::LoadKind::RequestRate { distribution } = m.load.kind {
+                j["load"] = "request_rate".into();
+                j["request_distribution"] = tritium_util::Choice::name(distribution).into();
+            }
+            (m.name.clone(), j)
         })
         .collect();
     let s = &plan.search;
@@ -559,6 +563,10 @@ pub fn fingerprint(plan: &Plan) -> Value {
             .map(|(n, p)| (n.clone(), p.clone().map(|x| Value::Object(x.into_iter().collect())).unwrap_or(Value::Null)))
             .collect::<serde_json::Map<String, Value>>()
             .into();
+    }
+    if plan.models.iter().any(|m| m.load.kind.is_rate()) {
+        f["run_config_search_min_request_rate"] = s.bounds.min_request_rate.into();
+        f["run_config_search_max_request_rate"] = s.bounds.max_request_rate.into();
     }
     if plan.measurement_rule == tritium_bench::StopRule::Adaptive {
         f["tritium_measurement_rule"] = "adaptive".into();
@@ -670,15 +678,16 @@ pub fn top_model_configs(results: &ProfileResults, objectives: &Objectives, n: u
             let ms: Vec<(VariantMeasurement, bool)> = recs
                 .iter()
                 .map(|(r, p)| {
-                    let mut x = results::to_measurement(&c.key, r.concurrency, p);
+                    let mut x = results::to_measurement(&c.key, r.level(), p);
                     x.batch_size = r.batch_size;
                     (x, r.passes != Some(false))
                 })
                 .collect();
             if let Some(i) = search::representative(&ms, objectives) {
                 let (x, passes) = ms[i].clone();
+                let is_rate = recs[i].0.request_rate.is_some();
                 let resources = Resources { instances: Some(c.variant.instance_count), max_batch_size: Some(c.variant.max_batch_size) };
-                candidates.push(((m.model.clone(), c.name.clone()), x, passes, resources));
+                candidates.push(((m.model.clone(), c.name.clone(), is_rate), x, passes, resources));
             }
         }
     }
@@ -689,12 +698,15 @@ pub fn top_model_configs(results: &ProfileResults, objectives: &Objectives, n: u
         .enumerate()
         .map(|(i, c)| {
             let x = c.measurement;
+            let kind = if c.item.2 { crate::plan::LoadKind::RequestRate { distribution: tritium_bench::loadgen::Distribution::Constant } } else { crate::plan::LoadKind::Concurrency };
+            let (concurrency, request_rate) = results::load_fields(kind, x.concurrency);
             TopConfigRecord {
                 rank: i as u32 + 1,
                 model: c.item.0,
                 config: c.item.1,
                 batch_size: x.batch_size,
-                concurrency: x.concurrency,
+                concurrency,
+                request_rate,
                 throughput: x.throughput,
                 latency_p99_ms: x.latency_p99_us / 1000.0,
                 passes: c.passes,
@@ -735,7 +747,7 @@ pub fn summary(results: &ProfileResults) -> String {
         }
         s += &tables::model_table(m, &rows);
         if let (Some(best), Some((dr, d))) = (m.top.first(), best_of(&m.default_config)) {
-            let ci = |r: &MeasurementRecord, p: &LoadPoint| m.configs.iter().find(|c| c.name == r.config).and_then(|c| results::to_measurement(&c.key, r.concurrency, p).throughput_ci);
+            let ci = |r: &MeasurementRecord, p: &LoadPoint| m.configs.iter().find(|c| c.name == r.config).and_then(|c| results::to_measurement(&c.key, r.level(), p).throughput_ci);
             if let (Some((br, b)), true) = (best_of(best), best != &m.default_config && m.tied(best, &m.default_config)) {
                 s += &format!(
                     "   {best}: statistically tied with the default ({} vs {} infer/s; batch {} vs {}), p99 {:.2} ms (default {:.2} ms)\n",

@@ -92,8 +92,13 @@ pub fn render(r: &ProfileResults, v: &ModelView<'_>, name: &str, rank: usize, wh
     // Categories: concurrency, or "batch size/concurrency" when the config was measured at several batch sizes.
     let several_batches = points.windows(2).any(|w| w[0].0.batch_size != w[1].0.batch_size);
     let cats: Vec<String> =
-        points.iter().map(|(rec, _)| if several_batches { format!("{}/{}", rec.batch_size, rec.concurrency) } else { rec.concurrency.to_string() }).collect();
-    let cat_label = if several_batches { "Client batch size / concurrency" } else { "Concurrency (requests in flight)" };
+        points.iter().map(|(rec, _)| if several_batches { format!("{}/{}", rec.batch_size, rec.level()) } else { rec.level().to_string() }).collect();
+    let cat_label = match (several_batches, super::is_rate_model(m)) {
+        (true, false) => "Client batch size / concurrency",
+        (false, false) => "Concurrency (requests in flight)",
+        (true, true) => "Client batch size / request rate (req/s)",
+        (false, true) => "Request rate (requests/s, open loop)",
+    };
     let plot_h = 185.0;
     f.ensure(plot_h + 30.0);
     let gap = 24.0;
@@ -196,10 +201,10 @@ pub fn render(r: &ProfileResults, v: &ModelView<'_>, name: &str, rank: usize, wh
 
     // Every measurement of the config.
     f.heading("Measurements");
-    let headers = headers(v.gpu);
+    let headers = super::with_load_header(headers(v.gpu), super::is_rate_model(m));
     let mut recs: Vec<_> = m.measurements.iter().filter(|r| r.config == name).collect();
-    recs.sort_by_key(|r| (r.batch_size, r.concurrency));
-    let chosen = s.and_then(|s| s.chosen).map(|(r, _)| (r.batch_size, r.concurrency));
+    recs.sort_by_key(|r| (r.batch_size, r.level()));
+    let chosen = s.and_then(|s| s.chosen).map(|(r, _)| (r.batch_size, r.level()));
     let mut rows = Vec::new();
     let mut failures = Vec::new();
     for rec in &recs {
@@ -217,7 +222,7 @@ pub fn render(r: &ProfileResults, v: &ModelView<'_>, name: &str, rank: usize, wh
                 };
                 vec![
                     rec.batch_size.to_string(),
-                    rec.concurrency.to_string(),
+                    rec.level().to_string(),
                     with_pm(p.throughput, 1, p.throughput_ci),
                     format!("{:.2}", p.latency.p50_us / 1000.0),
                     format!("{:.2}", p.latency.p90_us / 1000.0),
@@ -237,12 +242,12 @@ pub fn render(r: &ProfileResults, v: &ModelView<'_>, name: &str, rank: usize, wh
                 let at = load_text(rec);
                 failures.push(format!("{}{}: {}", at[..1].to_uppercase(), &at[1..], rec.failure_reason().unwrap_or_default()));
                 colors = vec![Some(RED); headers.len()];
-                let mut c = vec![rec.batch_size.to_string(), rec.concurrency.to_string(), "FAILED".to_string()];
+                let mut c = vec![rec.batch_size.to_string(), rec.level().to_string(), "FAILED".to_string()];
                 c.extend(std::iter::repeat_n("—".to_string(), headers.len() - 3));
                 c
             }
         };
-        let is_chosen = rec.ok_point().is_some() && Some((rec.batch_size, rec.concurrency)) == chosen;
+        let is_chosen = rec.ok_point().is_some() && Some((rec.batch_size, rec.level())) == chosen;
         rows.push(Row {
             cells,
             colors,

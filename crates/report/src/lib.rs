@@ -294,7 +294,7 @@ impl<'a> ModelView<'a> {
             return None;
         }
         let c = self.m.configs.iter().find(|c| c.name == r.config)?;
-        tritium_profile::results::to_measurement(&c.key, r.concurrency, p).gpu_memory_ci
+        tritium_profile::results::to_measurement(&c.key, r.level(), p).gpu_memory_ci
     }
 
     /// Memory of a point (GPU memory, or RSS without GPU data), MB.
@@ -337,7 +337,7 @@ impl<'a> ModelView<'a> {
 /// Successful measurements of `config`, by client batch size then concurrency.
 fn points_of<'a>(m: &'a ModelResults, config: &str) -> Vec<Point<'a>> {
     let mut v: Vec<Point<'a>> = m.points_of(config).collect();
-    v.sort_by_key(|(r, _)| (r.batch_size, r.concurrency));
+    v.sort_by_key(|(r, _)| (r.batch_size, r.level()));
     v
 }
 
@@ -353,13 +353,30 @@ pub(crate) fn with_pm(value: f64, decimals: usize, ci: Option<Interval>) -> Stri
     format!("{value:.decimals$}{}", plus_minus(value, ci))
 }
 
-/// "concurrency 16" for batch size 1, else "batch size 4, concurrency 16".
+/// "concurrency 16" (or "request rate 32") for batch size 1, else "batch
+/// size 4, concurrency 16".
 pub(crate) fn load_text(r: &MeasurementRecord) -> String {
     if r.batch_size == 1 {
-        format!("concurrency {}", r.concurrency)
+        r.load_label()
     } else {
-        format!("batch size {}, concurrency {}", r.batch_size, r.concurrency)
+        format!("batch size {}, {}", r.batch_size, r.load_label())
     }
+}
+
+/// True when `m` was profiled with request rate (its load column is a
+/// rate, never called a concurrency).
+pub(crate) fn is_rate_model(m: &ModelResults) -> bool {
+    m.measurements.iter().any(|r| r.request_rate.is_some())
+}
+
+/// `headers` with the "Concurrency" column renamed for a request-rate model.
+pub(crate) fn with_load_header(mut headers: Vec<String>, rate: bool) -> Vec<String> {
+    if rate {
+        for h in headers.iter_mut().filter(|h| h.as_str() == "Concurrency") {
+            *h = "Request rate\n(req/s)".to_string();
+        }
+    }
+    headers
 }
 
 // ---------------------------------------------------------------------------

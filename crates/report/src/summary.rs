@@ -256,10 +256,11 @@ pub fn render(r: &ProfileResults, v: &ModelView<'_>, what: &str) -> Result<Vec<u
     chart::xy_chart(
         p,
         Frame { x: MARGIN, y: bottom, w: pw, h: plot_h },
-        if several_batches {
-            "Throughput vs p99 latency (points: concurrency levels; a line per client batch size)"
-        } else {
-            "Throughput vs p99 latency (points: concurrency levels)"
+        match (several_batches, super::is_rate_model(v.m)) {
+            (true, false) => "Throughput vs p99 latency (points: concurrency levels; a line per client batch size)",
+            (false, false) => "Throughput vs p99 latency (points: concurrency levels)",
+            (true, true) => "Throughput vs p99 latency (points: request rates; a line per client batch size)",
+            (false, true) => "Throughput vs p99 latency (points: request rates)",
         },
         &x_ax,
         &tp_ax,
@@ -276,7 +277,7 @@ pub fn render(r: &ProfileResults, v: &ModelView<'_>, what: &str) -> Result<Vec<u
 
     // Table.
     f.heading("Top configs and the default");
-    let headers = headers(v.gpu);
+    let headers = super::with_load_header(headers(v.gpu), super::is_rate_model(v.m));
     let mut rows = Vec::new();
     for s in &v.shown {
         let rank = match (s.rank, s.is_default) {
@@ -300,7 +301,7 @@ pub fn render(r: &ProfileResults, v: &ModelView<'_>, what: &str) -> Result<Vec<u
         match s.chosen {
             Some((rec, p)) => {
                 cells.push(rec.batch_size.to_string());
-                cells.push(rec.concurrency.to_string());
+                cells.push(rec.level().to_string());
                 cells.push(with_pm(p.latency.p99_us / 1000.0, 2, p99_ci_ms(p)));
                 cells.push(with_pm(p.throughput, 1, p.throughput_ci));
                 cells.push(v.memory(p).map(|x| with_pm(x, 1, v.memory_ci(rec, p))).unwrap_or_else(|| f1(None)));
@@ -358,7 +359,11 @@ pub fn render(r: &ProfileResults, v: &ModelView<'_>, what: &str) -> Result<Vec<u
     }
 
     // Notes.
-    let mut note = "Each row is the config's highest-throughput measurement (over every client batch size and concurrency) that meets the constraints; a config with none is marked \"no\" (red row) and shows its highest-throughput measurement. Batch: the client batch size of each request. Hollow markers: measurements that broke a constraint.".to_string();
+    let level = if super::is_rate_model(v.m) { "request rate" } else { "concurrency" };
+    let mut note = format!("Each row is the config's highest-throughput measurement (over every client batch size and {level}) that meets the constraints; a config with none is marked \"no\" (red row) and shows its highest-throughput measurement. Batch: the client batch size of each request. Hollow markers: measurements that broke a constraint.");
+    if super::is_rate_model(v.m) {
+        note += " Request rate: requests sent per second on a fixed schedule (open loop); latency counts from each request's scheduled send time.";
+    }
     if !v.gpu {
         note += " No GPU data in this run: memory is the resident memory (RSS) of the process running Triton, utilization its CPU use (100% = one core).";
     }
@@ -471,7 +476,13 @@ pub fn render_top(r: &ProfileResults, what: &str) -> Result<Vec<u8>> {
     let dropped: Vec<String> = r.top_model_configs.iter().filter(|t| failed_entry(&t.model, &t.config)).map(|t| format!("{} of {}", t.config, t.model)).collect();
     let entries: Vec<tritium_profile::results::TopConfigRecord> =
         r.top_model_configs.iter().filter(|t| !failed_entry(&t.model, &t.config)).enumerate().map(|(i, t)| tritium_profile::results::TopConfigRecord { rank: i as u32 + 1, ..t.clone() }).collect();
-    let load = |b: u32, c: u32| if b == 1 { format!("concurrency {c}") } else { format!("batch size {b}, concurrency {c}") };
+    let load = |t: &TopConfigRecord| {
+        let level = match t.request_rate {
+            Some(r) => format!("request rate {r}"),
+            None => format!("concurrency {}", t.concurrency),
+        };
+        if t.batch_size == 1 { level } else { format!("batch size {}, {level}", t.batch_size) }
+    };
     let callout = match entries.first() {
         Some(t) => {
             let desc = config_of(&t.model, &t.config).map(|c| format!(" ({})", describe(c))).unwrap_or_default();
@@ -482,7 +493,7 @@ pub fn render_top(r: &ProfileResults, what: &str) -> Result<Vec<u8>> {
                 models.len(),
                 if models.len() == 1 { "" } else { "s" },
                 t.throughput,
-                load(t.batch_size, t.concurrency),
+                load(t),
                 t.latency_p99_ms
             );
             let tied: Vec<String> = entries.iter().filter(|u| tied_with_first(t, u)).map(|u| format!("{} of {} (rank {})", u.config, u.model, u.rank)).collect();
@@ -499,7 +510,13 @@ pub fn render_top(r: &ProfileResults, what: &str) -> Result<Vec<u8>> {
     f.callout(&callout, 10.0, GRAY);
 
     f.heading(&format!("Top {} configs across all models", entries.len()));
-    let headers = top_headers();
+    let any_rate = entries.iter().any(|t| t.request_rate.is_some());
+    let mut headers = top_headers();
+    if any_rate {
+        for h in headers.iter_mut().filter(|h| h.as_str() == "Concurrency") {
+            *h = "Load".to_string();
+        }
+    }
     let mut rows = Vec::new();
     let shade = GRAY.lighten(0.82);
     for t in &entries {
@@ -521,7 +538,11 @@ pub fn render_top(r: &ProfileResults, what: &str) -> Result<Vec<u8>> {
                 c.map(|c| c.variant.max_batch_size.to_string()).unwrap_or_default(),
                 c.map(instances).unwrap_or_default(),
                 t.batch_size.to_string(),
-                t.concurrency.to_string(),
+                match t.request_rate {
+                    Some(r) => format!("{r} req/s"),
+                    None if any_rate => format!("{} in flight", t.concurrency),
+                    None => t.concurrency.to_string(),
+                },
                 with_pm(t.latency_p99_ms, 2, t.latency_p99_ms_ci),
                 with_pm(t.throughput, 1, t.throughput_ci),
                 if t.passes { "yes" } else { "no" }.to_string(),

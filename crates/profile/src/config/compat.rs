@@ -75,8 +75,6 @@ const fn r(key: &'static str, example: &'static str, when: RefuseWhen, reason: &
     Entry { key, status: Status::Refused { when, reason, instead }, example }
 }
 
-const NO_RATE: &str = "request-rate profiling is not implemented yet";
-const USE_CONCURRENCY: &str = "use concurrency (a list, or run_config_search_min/max_concurrency)";
 const NO_DOCKER: &str = "tritium runs Triton embedded in its own process: no Docker container is started";
 const IN_PROCESS: &str = "tritium drives Triton in-process through its C API: there is no network client or server endpoint";
 
@@ -119,7 +117,7 @@ pub const TOP_LEVEL: &[Entry] = &[
     a("profile_models", "[b]", "the models to profile, with their per-model settings"),
     a("batch_sizes", "[2]", "client batch sizes of the requests"),
     a("concurrency", "[2]", "the concurrencies measured (no concurrency search)"),
-    r("request_rate", "[10]", RefuseWhen::Present, NO_RATE, USE_CONCURRENCY),
+    a("request_rate", "[10]", "the request rates measured (open loop, requests/s; docs/request_rate.md)"),
     n("reload_model_disable", "true", "tritium loads each config into the embedded server through the C API as its search needs; this key does not change that"),
     n("bls_composing_models", "a", "BLS composing models are not searched; the BLS model is profiled with their current configs"),
     a("ensemble_composing_models", "{b: {}}", "settings of an ensemble's composing models (their model_config_parameters bound the search)"),
@@ -144,8 +142,8 @@ pub const TOP_LEVEL: &[Entry] = &[
     a("early_exit_enable", "true", "stop a search dimension early when throughput stops growing"),
     a("run_config_search_max_concurrency", "64", "upper bound of the concurrency search"),
     a("run_config_search_min_concurrency", "2", "lower bound of the concurrency search"),
-    r("run_config_search_max_request_rate", "100", RefuseWhen::Present, NO_RATE, USE_CONCURRENCY),
-    r("run_config_search_min_request_rate", "10", RefuseWhen::Present, NO_RATE, USE_CONCURRENCY),
+    a("run_config_search_max_request_rate", "100", "upper bound of the request-rate search; setting it profiles with request rate"),
+    a("run_config_search_min_request_rate", "10", "lower bound of the request-rate search; setting it profiles with request rate"),
     a("run_config_search_max_instance_count", "3", "upper bound of the instance-count search"),
     a("run_config_search_min_instance_count", "2", "lower bound of the instance-count search"),
     a("run_config_search_max_model_batch_size", "64", "upper bound of the max_batch_size search"),
@@ -166,7 +164,7 @@ pub const TOP_LEVEL: &[Entry] = &[
         "tritium profiles one model at a time; a concurrent multi-model run would be a different experiment",
         "profile the models one at a time (remove the key or set it to false)",
     ),
-    r("request_rate_search_enable", "true", RefuseWhen::True, NO_RATE, USE_CONCURRENCY),
+    a("request_rate_search_enable", "true", "search request rates (open loop, coordinated-omission-correct) instead of concurrencies (docs/request_rate.md)"),
     a("concurrency_sweep_disable", "true", "skip quick search's final concurrency sweep"),
     a("export_path", "exp", "where results/ and reports/ are written"),
     a("filename_model_inference", "a.csv", "the inference CSV's file name under <export_path>/results (a plain name)"),
@@ -209,7 +207,7 @@ pub const MODEL_SPEC: &[Entry] = &[
 pub const PARAMETERS: &[Entry] = &[
     a("batch_sizes", "[2]", "this model's client batch sizes"),
     a("concurrency", "[2]", "this model's concurrencies"),
-    r("request_rate", "[10]", RefuseWhen::Present, NO_RATE, USE_CONCURRENCY),
+    a("request_rate", "[10]", "this model's request rates (open loop, requests/s)"),
 ];
 
 const NO_PA: &str = "tritium drives Triton in-process through its C API: there is no perf_analyzer client, protocol or endpoint to configure";
@@ -224,16 +222,10 @@ pub const PA_FLAGS: &[Entry] = &[
     n("async", "true", "tritium always issues requests asynchronously, one in flight per unit of concurrency"),
     n("sync", "true", "tritium always issues requests asynchronously, one in flight per unit of concurrency"),
     a("measurement-interval", "500", "measurement window in ms (time_windows)"),
-    r(
-        "concurrency-range",
-        "1:8:2",
-        RefuseWhen::Present,
-        "profile chooses its loads from concurrency and run_config_search_*_concurrency; a perf_analyzer range here is not applied yet",
-        "set concurrency: [1, 3, 5, 7] (or {start, stop, step}) for the model",
-    ),
-    r("request-rate-range", "10:100:10", RefuseWhen::Present, NO_RATE, USE_CONCURRENCY),
-    n("request-distribution", "poisson", "only meaningful with request-rate loads, which profile does not run"),
-    r("request-intervals", "f.txt", RefuseWhen::Present, "a request schedule is not implemented in profile yet", "use concurrency, or `tritium bench`"),
+    a("concurrency-range", "1:8:2", "start:end:step: the concurrencies measured, one point each, instead of the sweep (brute search; docs/request_rate.md)"),
+    a("request-rate-range", "10:100:10", "start:end:step: the request rates measured, one point each, instead of the sweep (brute search; whole requests/s)"),
+    a("request-distribution", "poisson", "constant or poisson schedule of request-rate loads"),
+    r("request-intervals", "f.txt", RefuseWhen::Present, "a request schedule is not implemented in profile yet", "use request_rate (with request-distribution), or `tritium bench`"),
     r(
         "binary-search",
         "true",

@@ -125,6 +125,9 @@ fn perf_analyzer_flags_are_applied_refused_or_announced_by_the_loader() {
                 "batch-size" => f.batch_size().is_some(),
                 "shape" => !f.shapes().is_empty(),
                 "input-data" => !f.input_data().is_empty(),
+                "concurrency-range" => f.concurrency_range() == Some(vec![1, 3, 5, 7]),
+                "request-rate-range" => f.request_rate_range().is_some_and(|l| l.len() == 10),
+                "request-distribution" => f.request_distribution() == tritium_bench::loadgen::Distribution::Poisson,
                 other => panic!("{other} is marked applied but no accessor reads it"),
             }
         };
@@ -164,10 +167,11 @@ fn unmeasured_objectives_and_llm_constraints_are_announced_by_name() {
 #[test]
 fn cli_overrides_follow_the_table() {
     let ov = |k: &str, v: &str| ProfileConfig::from_yaml_str_with_overrides(BASE, Path::new("ma.yaml"), &[(k.to_string(), v.to_string())]);
-    let err = ov("request-rate", "10").expect_err("refused");
-    assert!(matches!(err, ConfigError::Refused { .. }) && err.to_string().contains("--request-rate"), "{err}");
-    assert!(ov("request-rate-search-enable", "false").is_ok());
-    assert!(ov("request-rate-search-enable", "true").is_err());
+    assert_eq!(ov("request-rate", "10,20").unwrap().request_rate, vec![10, 20]);
+    assert!(!ov("request-rate-search-enable", "false").unwrap().request_rate_search_enable);
+    assert!(ov("request-rate-search-enable", "true").unwrap().request_rate_search_enable);
+    let err = ov("request-intervals", "f.txt").expect_err("unknown or refused");
+    assert!(err.to_string().contains("request-intervals") || err.to_string().contains("request_intervals"), "{err}");
     let c = ov("client-protocol", "http").unwrap();
     assert_eq!(c.ignored_keys, vec!["--client-protocol".to_string()]);
     assert!(c.notices[0].starts_with("--client-protocol: tritium drives Triton in-process"), "{:?}", c.notices);

@@ -305,6 +305,7 @@ impl RawConfig {
         c.duration_seconds = u(self.duration_seconds, DEFAULT_DURATION_SECONDS);
         c.early_exit_enable = b(self.early_exit_enable, false);
         c.concurrency_sweep_disable = b(self.concurrency_sweep_disable, false);
+        c.request_rate_search_enable = b(self.request_rate_search_enable, false);
         if let Some(v) = self.gpus {
             c.gpus = v.0;
         }

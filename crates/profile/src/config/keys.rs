@@ -158,6 +158,7 @@ pub const SUPPORTED_KEYS: &[&str] = &[
     "duration_seconds",
     "early_exit_enable",
     "concurrency_sweep_disable",
+    "request_rate_search_enable",
     "gpus",
     "cpu_only_composing_models",
     // tritium extensions: adaptive | perf_analyzer, and the CI target in percent

@@ -60,6 +60,7 @@ mod effective;
 mod error;
 mod key_check;
 mod keys;
+mod load;
 mod model_spec;
 mod modes;
 mod overrides;
@@ -76,6 +77,8 @@ mod tests;
 #[cfg(test)]
 mod validation_tests;
 #[cfg(test)]
+mod load_tests;
+#[cfg(test)]
 mod measurement_rule_tests;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -90,9 +93,10 @@ pub use keys::{
     IGNORED_CONSTRAINT_KEYS, KNOWN_KEYS, MAX_MODEL_CONFIG_PARAMETER_DEPTH, MODEL_CONFIG_FIELDS, MODEL_SPEC_KEYS, OBJECTIVE_KEYS, PARAMETER_KEYS,
     PERF_ANALYZER_FLAG_KEYS, SUPPORTED_CONSTRAINT_KEYS, SUPPORTED_KEYS, SUPPORTED_MODEL_SPEC_KEYS,
 };
+pub use load::{LoadKind, ModelLoad};
 pub use model_spec::{EffectiveParameters, ModelParameters, ProfileModelSpec};
 pub use modes::{ClientProtocol, LaunchMode, MeasurementMode, SearchMode};
-pub use pa_flags::{PerfAnalyzerFlags, TensorShape};
+pub use pa_flags::{load_range, PerfAnalyzerFlags, TensorShape};
 pub use server_flags::{apply_server_flags, unmapped_server_flags, MAPPED_SERVER_FLAGS};
 pub use suggest::{levenshtein, suggest};
 pub use validate::check_model_name;
@@ -245,6 +249,9 @@ pub struct ProfileConfig {
     /// `concurrency_sweep_disable` (default false): skip the final
     /// concurrency sweep of quick search.
     pub concurrency_sweep_disable: bool,
+    /// `request_rate_search_enable` (default false): search request rates
+    /// (open loop) instead of concurrencies (see [`LoadKind`]).
+    pub request_rate_search_enable: bool,
     /// `gpus` (default `["all"]`).
     pub gpus: Vec<String>,
     /// `cpu_only_composing_models` (default empty).
@@ -334,6 +341,7 @@ impl ProfileConfig {
             duration_seconds: DEFAULT_DURATION_SECONDS,
             early_exit_enable: false,
             concurrency_sweep_disable: false,
+            request_rate_search_enable: false,
             gpus: vec![DEFAULT_GPUS.to_string()],
             cpu_only_composing_models: Vec::new(),
             ensemble_composing_models: Vec::new(),

@@ -135,6 +135,7 @@ impl ProfileConfig {
             "duration-seconds" => self.duration_seconds = u32v()?,
             "early-exit-enable" => self.early_exit_enable = boolv()?,
             "concurrency-sweep-disable" => self.concurrency_sweep_disable = boolv()?,
+            "request-rate-search-enable" => self.request_rate_search_enable = boolv()?,
             "gpus" => self.gpus = strlist(),
             "cpu-only-composing-models" => self.cpu_only_composing_models = strlist(),
             "config-file" => {

@@ -5,8 +5,9 @@ use std::collections::BTreeMap;
 
 use serde_yaml::Value as Yaml;
 
-use super::MeasurementMode;
+use tritium_bench::loadgen::Distribution;
 
+use super::MeasurementMode;
 
 /// One `--shape NAME:d1,d2,...` entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -106,7 +107,45 @@ impl PerfAnalyzerFlags {
         .any(|k| self.0.contains_key(*k))
     }
 
+    /// `concurrency-range` as load levels (see [`load_range`]); None when
+    /// absent. Validated when the config is read.
+    pub fn concurrency_range(&self) -> Option<Vec<u32>> {
+        self.get("concurrency-range").and_then(|v| load_range(v).ok())
+    }
+
+    /// `request-rate-range` as load levels in requests/s (see
+    /// [`load_range`]); None when absent. Validated when the config is read.
+    pub fn request_rate_range(&self) -> Option<Vec<u32>> {
+        self.get("request-rate-range").and_then(|v| load_range(v).ok())
+    }
+
+    /// `request-distribution` (perf_analyzer's default: constant).
+    pub fn request_distribution(&self) -> Distribution {
+        match self.get("request-distribution").and_then(yaml_string).as_deref() {
+            Some("poisson") => Distribution::Poisson,
+            _ => Distribution::Constant,
+        }
+    }
+
     pub(super) fn validate(&self) -> Result<(), (String, String)> {
+        if self.0.contains_key("concurrency-range") && self.0.contains_key("request-rate-range") {
+            return Err(("request-rate-range".into(), "cannot be combined with concurrency-range (one load kind per model, as perf_analyzer)".into()));
+        }
+        for key in ["concurrency-range", "request-rate-range"] {
+            if let Some(v) = self.get(key) {
+                let levels = load_range(v).map_err(|m| (key.to_string(), m))?;
+                if key == "concurrency-range" {
+                    for &c in &levels {
+                        tritium_bench::limits::check_concurrency(u64::from(c), key).map_err(|m| (key.to_string(), m))?;
+                    }
+                }
+            }
+        }
+        if let Some(v) = self.get("request-distribution") {
+            if !matches!(yaml_string(v).as_deref(), Some("constant") | Some("poisson")) {
+                return Err(("request-distribution".into(), "expected `constant` or `poisson`".into()));
+            }
+        }
         for key in [
             "measurement-interval",
             "measurement-request-count",
@@ -174,6 +213,39 @@ impl PerfAnalyzerFlags {
         }
         Ok(())
     }
+}
+
+/// perf_analyzer's `start:end:step` load range (`concurrency-range`,
+/// `request-rate-range`) as the levels `start, start+step, ... <= end`; a
+/// bare `start` (or a YAML integer) is one level, a missing step is 1.
+/// tritium's levels are whole numbers: a fractional rate, a 0 (perf_analyzer's
+/// "no end" with a latency threshold), `end < start` or more than
+/// `bench::limits::MAX_LOAD_LEVELS` levels are refused.
+pub fn load_range(v: &Yaml) -> Result<Vec<u32>, String> {
+    let text = yaml_string(v).ok_or_else(|| "expected `start:end:step` (e.g. 1:8:2) or one value".to_string())?;
+    let parts: Vec<&str> = text.split(':').map(str::trim).collect();
+    if parts.is_empty() || parts.len() > 3 {
+        return Err(format!("{text:?} is not of the form start:end:step"));
+    }
+    let mut nums = Vec::with_capacity(3);
+    for p in &parts {
+        let n: u32 = p.parse().map_err(|_| format!("{text:?}: {p:?} is not a whole number of at least 1 (tritium's load levels are integers)"))?;
+        if n == 0 {
+            return Err(format!("{text:?}: 0 is not a load level (perf_analyzer's open end needs a latency threshold, which profile does not run)"));
+        }
+        nums.push(n);
+    }
+    let start = nums[0];
+    let end = nums.get(1).copied().unwrap_or(start);
+    let step = nums.get(2).copied().unwrap_or(1);
+    if end < start {
+        return Err(format!("{text:?}: end {end} is below start {start}"));
+    }
+    let count = (end - start) / step + 1;
+    if count as usize > tritium_bench::limits::MAX_LOAD_LEVELS {
+        return Err(format!("{text:?} gives {count} load levels, above tritium's limit of {}", tritium_bench::limits::MAX_LOAD_LEVELS));
+    }
+    Ok((0..count).map(|i| start + i * step).collect())
 }
 
 fn parse_shape(s: &str) -> Result<TensorShape, String> {

@@ -288,6 +288,7 @@ pub(super) struct RawConfig {
     pub(super) duration_seconds: Option<LU32>,
     pub(super) early_exit_enable: Option<LBool>,
     pub(super) concurrency_sweep_disable: Option<LBool>,
+    pub(super) request_rate_search_enable: Option<LBool>,
     pub(super) gpus: Option<StrList>,
     pub(super) cpu_only_composing_models: Option<StrList>,
     pub(super) ensemble_composing_models: Option<RawProfileModels>,

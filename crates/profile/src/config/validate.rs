@@ -124,6 +124,7 @@ impl ProfileConfig {
                 ));
             }
         }
+        self.validate_load()?;
         if self.num_top_model_configs > 0 && self.constraints.is_empty() {
             return Err(invalid(
                 "num_top_model_configs",

@@ -12,6 +12,13 @@
 //! a metric column when no measurement of the run holds it (no GPU on the
 //! machine); tritium keeps the column, with empty cells, so the header
 //! depends only on the config.
+//!
+//! A run that profiles any model with request rate (Model Analyzer's
+//! `_using_request_rate`; in tritium also a `request-rate-range` flag, which
+//! Model Analyzer does not consider) defaults to
+//! `DEFAULT_REQUEST_RATE_*_OUTPUT_FIELDS`: `request_rate` ("Request Rate")
+//! where the concurrency defaults have `concurrency`. A request-rate row's
+//! `concurrency` cell is empty, a concurrency row's `request_rate` cell too.
 
 use crate::config::ProfileConfig;
 use tritium_triton::error::{Error, Result};
@@ -20,6 +27,10 @@ use tritium_triton::error::{Error, Result};
 pub const DEFAULT_INFERENCE_OUTPUT_FIELDS: &[&str] = &["model_name", "batch_size", "concurrency", "model_config_path", "instance_group", "max_batch_size", "satisfies_constraints", "perf_throughput", "perf_latency_p99"];
 /// `DEFAULT_GPU_OUTPUT_FIELDS`.
 pub const DEFAULT_GPU_OUTPUT_FIELDS: &[&str] = &["model_name", "gpu_uuid", "batch_size", "concurrency", "model_config_path", "instance_group", "satisfies_constraints", "gpu_used_memory", "gpu_utilization", "gpu_power_usage"];
+/// `DEFAULT_REQUEST_RATE_INFERENCE_OUTPUT_FIELDS`.
+pub const DEFAULT_REQUEST_RATE_INFERENCE_OUTPUT_FIELDS: &[&str] = &["model_name", "batch_size", "request_rate", "model_config_path", "instance_group", "max_batch_size", "satisfies_constraints", "perf_throughput", "perf_latency_p99"];
+/// `DEFAULT_REQUEST_RATE_GPU_OUTPUT_FIELDS`.
+pub const DEFAULT_REQUEST_RATE_GPU_OUTPUT_FIELDS: &[&str] = &["model_name", "gpu_uuid", "batch_size", "request_rate", "model_config_path", "instance_group", "satisfies_constraints", "gpu_used_memory", "gpu_utilization", "gpu_power_usage"];
 /// `DEFAULT_SERVER_OUTPUT_FIELDS`.
 pub const DEFAULT_SERVER_OUTPUT_FIELDS: &[&str] = &["model_name", "gpu_uuid", "gpu_used_memory", "gpu_utilization", "gpu_power_usage"];
 /// `DEFAULT_FILENAME_MODEL_INFERENCE`.
@@ -135,7 +146,12 @@ impl CsvLayout {
     /// (the tables are written into `<export_path>/results`, as in Model
     /// Analyzer, and nowhere else).
     pub fn from_config(cfg: &ProfileConfig) -> Result<CsvLayout> {
-        let d = CsvLayout::default();
+        let mut d = CsvLayout::default();
+        if cfg.profile_models.iter().any(|m| cfg.model_load(m).kind.is_rate()) {
+            let v = |f: &[&str]| f.iter().map(|s| s.to_string()).collect();
+            d.inference_output_fields = v(DEFAULT_REQUEST_RATE_INFERENCE_OUTPUT_FIELDS);
+            d.gpu_output_fields = v(DEFAULT_REQUEST_RATE_GPU_OUTPUT_FIELDS);
+        }
         let l = CsvLayout {
             inference_output_fields: cfg.inference_output_fields.clone().unwrap_or(d.inference_output_fields),
             gpu_output_fields: cfg.gpu_output_fields.clone().unwrap_or(d.gpu_output_fields),

@@ -52,7 +52,7 @@ pub fn row_order(m: &ModelResults, objectives: &Objectives) -> Vec<usize> {
             .iter()
             .filter_map(|&i| {
                 let r = &m.measurements[i];
-                r.ok_point().map(|p| (i, to_measurement(&c.key, r.concurrency, p), r.passes != Some(false)))
+                r.ok_point().map(|p| (i, to_measurement(&c.key, r.level(), p), r.passes != Some(false)))
             })
             .collect();
         let failed = recs.iter().copied().filter(|&i| m.measurements[i].ok_point().is_none());

@@ -46,7 +46,7 @@ impl ModelResults {
             let Some(p) = r.ok_point() else { continue };
             q.measurements += 1;
             if p.noisy {
-                q.noisy.push(format!("{} @ batch {}, concurrency {}", r.config, r.batch_size, r.concurrency));
+                q.noisy.push(format!("{} @ batch {}, {}", r.config, r.batch_size, r.load_label()));
             }
             for c in p.diagnostics.iter().flat_map(|d| d.causes.iter()) {
                 let k = kind(c);

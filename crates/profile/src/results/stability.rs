@@ -18,8 +18,12 @@ pub struct ContenderRecord {
     pub config: String,
     /// Client batch size of the re-measured point.
     pub batch_size: u32,
-    /// Concurrency of the re-measured point.
+    /// Concurrency of the re-measured point (0, and absent, for a request rate).
+    #[serde(default, skip_serializing_if = "super::is_zero")]
     pub concurrency: u32,
+    /// Request rate of the re-measured point (absent for a concurrency).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_rate: Option<u32>,
     /// Throughput of every measurement of the point, in order (the first
     /// one, then the repeats), infer/s.
     pub throughputs: Vec<f64>,
@@ -66,8 +70,13 @@ pub struct DriftRecord {
     pub config: String,
     /// Its client batch size.
     pub batch_size: u32,
-    /// Its concurrency (the default's first measured one).
+    /// Its concurrency (the default's first measured one; 0, and absent,
+    /// for a request rate).
+    #[serde(default, skip_serializing_if = "super::is_zero")]
     pub concurrency: u32,
+    /// Its request rate (absent for a concurrency).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_rate: Option<u32>,
     /// Every measurement of it, the first first.
     pub points: Vec<DriftPointRecord>,
     /// A later measurement differs significantly from the first.
@@ -84,11 +93,22 @@ impl ModelResults {
         self.name_of(key).unwrap_or(key).to_string()
     }
 
+    /// A level as (concurrency, request_rate), by the model's load kind.
+    fn level_fields(&self, level: u32) -> (u32, Option<u32>) {
+        if self.measurements.iter().any(|r| r.request_rate.is_some()) {
+            (0, Some(level))
+        } else {
+            (level, None)
+        }
+    }
+
     fn contender_record(&self, c: &Contender) -> ContenderRecord {
+        let (concurrency, request_rate) = self.level_fields(c.concurrency);
         ContenderRecord {
             config: self.config_name(&c.variant.key()),
             batch_size: c.batch_size,
-            concurrency: c.concurrency,
+            concurrency,
+            request_rate,
             throughputs: c.repeats.iter().filter(|m| m.is_valid()).map(|m| m.throughput).collect(),
             throughput: c.pooled.throughput,
             throughput_ci: c.pooled.throughput_ci,
@@ -112,10 +132,12 @@ impl ModelResults {
 
     /// The record of a drift report, with the config name.
     pub fn drift_record(&self, d: &DriftReport) -> DriftRecord {
+        let (concurrency, request_rate) = self.level_fields(d.concurrency);
         DriftRecord {
             config: self.config_name(&d.variant.key()),
             batch_size: d.batch_size,
-            concurrency: d.concurrency,
+            concurrency,
+            request_rate,
             points: d.points.iter().map(|p| DriftPointRecord { after_measurements: p.after_measurements, elapsed_seconds: p.elapsed_seconds, throughput: p.throughput, throughput_ci: p.throughput_ci }).collect(),
             drifted: d.drifted,
             change: d.change,
@@ -146,7 +168,7 @@ impl ModelResults {
             return;
         }
         let name = self.config_name(&c.variant.key());
-        let Some(p) = self.measurements.iter_mut().rev().find(|r| r.config == name && r.batch_size == c.batch_size && r.concurrency == c.concurrency).and_then(|r| r.point.as_mut()) else {
+        let Some(p) = self.measurements.iter_mut().rev().find(|r| r.config == name && r.batch_size == c.batch_size && r.level() == c.concurrency).and_then(|r| r.point.as_mut()) else {
             return;
         };
         let m = &c.pooled;

@@ -2,18 +2,22 @@
 //! (measurements, skips, early exits, re-measurements of ties, drift checks).
 
 use super::with_ci;
+use crate::plan::LoadKind;
 use crate::search::{self, ModelConfigVariant, SearchEvent};
 
-/// A line of progress for the search.
-pub(super) fn describe(e: &SearchEvent) -> Option<String> {
+/// A line of progress for the search; load levels named by `load`
+/// ("concurrency 4", "request rate 32").
+pub(super) fn describe(e: &SearchEvent, load: LoadKind) -> Option<String> {
+    let lvl = load.level_name();
     match e {
+        SearchEvent::PhaseStarted(search::SearchPhase::ConcurrencySweep) if load.is_rate() => Some("phase RequestRateSweep".to_string()),
         SearchEvent::PhaseStarted(p) => Some(format!("phase {p:?}")),
         SearchEvent::Measured { variant, measurement, passes, cached, .. } => {
             let what = label(variant);
             Some(match &measurement.failed {
-                Some(why) => format!("{what} @ batch {}, concurrency {}: FAILED: {why}", measurement.batch_size, measurement.concurrency),
+                Some(why) => format!("{what} @ batch {}, {lvl} {}: FAILED: {why}", measurement.batch_size, measurement.concurrency),
                 None => format!(
-                    "{what} @ batch {}, concurrency {}: {:.1} infer/s, p99 {:.2} ms{}{}",
+                    "{what} @ batch {}, {lvl} {}: {:.1} infer/s, p99 {:.2} ms{}{}",
                     measurement.batch_size,
                     measurement.concurrency,
                     measurement.throughput,
@@ -28,8 +32,8 @@ pub(super) fn describe(e: &SearchEvent) -> Option<String> {
         SearchEvent::Loaded { variant_key, loads, .. } => Some(format!("loading {variant_key} (config load {loads} of this search)")),
         SearchEvent::Note(n) => Some(n.clone()),
         SearchEvent::Remeasured { variant, measurement: m, round, .. } => Some(match &m.failed {
-            Some(why) => format!("re-measuring {} @ batch {}, concurrency {} (round {round}): FAILED: {why}", label(variant), m.batch_size, m.concurrency),
-            None => format!("re-measuring {} @ batch {}, concurrency {} (round {round}): {} infer/s", label(variant), m.batch_size, m.concurrency, with_ci(m.throughput, m.throughput_ci)),
+            Some(why) => format!("re-measuring {} @ batch {}, {lvl} {} (round {round}): FAILED: {why}", label(variant), m.batch_size, m.concurrency),
+            None => format!("re-measuring {} @ batch {}, {lvl} {} (round {round}): {} infer/s", label(variant), m.batch_size, m.concurrency, with_ci(m.throughput, m.throughput_ci)),
         }),
         SearchEvent::TieSettled(r) => {
             let who: Vec<String> = r.contenders.iter().map(|c| format!("{} {} infer/s", label(&c.variant), with_ci(c.pooled.throughput, c.pooled.throughput_ci))).collect();

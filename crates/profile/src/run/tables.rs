@@ -30,7 +30,9 @@ pub fn tie_footnote(best: &str) -> String {
 /// order (`m.top`, then the default when it is not among them). A config
 /// without a usable measurement shows why instead of numbers.
 pub fn model_table(m: &ModelResults, rows: &[String]) -> String {
-    let mut s = format!("   {:<2}{:<28} {:>9} {:>9} {:>5} {:>11} {:>18} {:>16}\n", "", "config", "instances", "max batch", "batch", "concurrency", "infer/s (±95%)", "p99 ms (±95%)");
+    // A request-rate model's level column says so (never "concurrency").
+    let level_head = if m.measurements.iter().any(|r| r.request_rate.is_some()) { "request rate" } else { "concurrency" };
+    let mut s = format!("   {:<2}{:<28} {:>9} {:>9} {:>5} {:>11} {:>18} {:>16}\n", "", "config", "instances", "max batch", "batch", level_head, "infer/s (±95%)", "p99 ms (±95%)");
     let best = m.top.first().filter(|b| m.has_result(b));
     let mut any_tie = false;
     for name in rows {
@@ -47,7 +49,7 @@ pub fn model_table(m: &ModelResults, rows: &[String]) -> String {
                     format!("{}x{}", c.variant.instance_count, c.variant.instance_kind.trim_start_matches("KIND_")),
                     c.variant.max_batch_size,
                     r.batch_size,
-                    r.concurrency,
+                    r.level(),
                     throughput_cell(p.throughput, p.throughput_ci),
                     latency_cell(p.latency.p99_us / 1000.0, p99_ci)
                 )
@@ -75,7 +77,8 @@ fn tied_with_first(first: &TopConfigRecord, t: &TopConfigRecord) -> bool {
 /// is shown as `≈2`.
 pub fn top_table(results: &ProfileResults) -> String {
     let list = &results.top_model_configs;
-    let mut s = format!("   {:>5} {:<20} {:<28} {:>5} {:>11} {:>18} {:>16} {:>11}\n", "rank", "model", "config", "batch", "concurrency", "infer/s (±95%)", "p99 ms (±95%)", "constraints");
+    let level_head = if list.iter().any(|t| t.request_rate.is_some()) { "load" } else { "concurrency" };
+    let mut s = format!("   {:>5} {:<20} {:<28} {:>5} {:>11} {:>18} {:>16} {:>11}\n", "rank", "model", "config", "batch", level_head, "infer/s (±95%)", "p99 ms (±95%)", "constraints");
     let mut any_tie = false;
     for t in list {
         let tied = list.first().is_some_and(|f| tied_with_first(f, t));
@@ -86,7 +89,10 @@ pub fn top_table(results: &ProfileResults) -> String {
             t.model,
             t.config,
             t.batch_size,
-            t.concurrency,
+            match t.request_rate {
+                Some(r) => format!("{r} req/s"),
+                None => t.concurrency.to_string(),
+            },
             throughput_cell(t.throughput, t.throughput_ci),
             latency_cell(t.latency_p99_ms, t.latency_p99_ms_ci),
             if t.passes { "met" } else { "not met" }

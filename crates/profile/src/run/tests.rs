@@ -173,14 +173,19 @@ fn resume_refuses_a_different_config_and_foreign_models() {
 #[test]
 fn fingerprint_holds_each_models_resolved_settings() {
     let yaml = "model_repository: /r\nprofile_models:\n  a:\n    parameters: {batch_sizes: [4]}\n    perf_analyzer_flags: {batch-size: 2}\n    constraints: {perf_latency_p99: {max: 20}}\n    objectives: {perf_latency_p99: 1}\n    model_config_parameters: {max_batch_size: [4, 8]}\n  b:\n    cpu_only: true\nconcurrency: [1, 2]\nperf_analyzer_flags: {measurement-interval: 200}\nconstraints: {perf_throughput: {min: 5}}\nmin_throughput: 7\ncpu_only_composing_models: [c]\nrun_config_search_max_instance_count: 3\nearly_exit_enable: true\n";
-    let mut cfg = ProfileConfig::from_yaml_str(yaml, Path::new("c.yaml")).unwrap();
-    // request_rate is refused in YAML (not implemented yet); the fingerprint keeps its field.
-    cfg.profile_models[1].parameters.request_rate = Some(vec![10]);
+    let cfg = ProfileConfig::from_yaml_str(yaml, Path::new("c.yaml")).unwrap();
     let mut pa = cfg.clone();
     pa.tritium_measurement_rule = tritium_bench::StopRule::PerfAnalyzer;
     let got = fingerprint(&Plan::resolve(&pa));
-    let expected = r#"{"concurrency_sweep_disable":false,"cpu_only_composing_models":["c"],"early_exit_enable":true,"model_repository":"/r","models":{"a":{"batch_sizes":[4],"concurrency":[1,2],"constraints":{"perf_latency_p99":{"max":20},"perf_throughput":{"min":7}},"cpu_only":false,"model_config_parameters":{"max_batch_size":[4,8]},"objectives":{"perf_latency_p99":1},"perf_analyzer_flags":{"batch-size":2},"request_rate":[]},"b":{"batch_sizes":[1],"concurrency":[],"constraints":{"perf_throughput":{"min":7}},"cpu_only":true,"model_config_parameters":null,"objectives":{"perf_throughput":10},"perf_analyzer_flags":{"measurement-interval":200},"request_rate":[10]}},"num_configs_per_model":3,"profile_models":["a","b"],"run_config_search_disable":false,"run_config_search_max_binary_search_steps":5,"run_config_search_max_concurrency":1024,"run_config_search_max_instance_count":3,"run_config_search_max_model_batch_size":128,"run_config_search_min_concurrency":1,"run_config_search_min_instance_count":1,"run_config_search_min_model_batch_size":1,"run_config_search_mode":"brute"}"#;
+    let expected = r#"{"concurrency_sweep_disable":false,"cpu_only_composing_models":["c"],"early_exit_enable":true,"model_repository":"/r","models":{"a":{"batch_sizes":[4],"concurrency":[1,2],"constraints":{"perf_latency_p99":{"max":20},"perf_throughput":{"min":7}},"cpu_only":false,"model_config_parameters":{"max_batch_size":[4,8]},"objectives":{"perf_latency_p99":1},"perf_analyzer_flags":{"batch-size":2},"request_rate":[]},"b":{"batch_sizes":[1],"concurrency":[1,2],"constraints":{"perf_throughput":{"min":7}},"cpu_only":true,"model_config_parameters":null,"objectives":{"perf_throughput":10},"perf_analyzer_flags":{"measurement-interval":200},"request_rate":[]}},"num_configs_per_model":3,"profile_models":["a","b"],"run_config_search_disable":false,"run_config_search_max_binary_search_steps":5,"run_config_search_max_concurrency":1024,"run_config_search_max_instance_count":3,"run_config_search_max_model_batch_size":128,"run_config_search_min_concurrency":1,"run_config_search_min_instance_count":1,"run_config_search_min_model_batch_size":1,"run_config_search_mode":"brute"}"#;
     assert_eq!(got.to_string(), expected);
+    // A request-rate model adds its load and the rate bounds (absent for concurrency, so
+    // checkpoints from before request-rate profiling resume).
+    let rate = ProfileConfig::from_yaml_str("model_repository: /r\nprofile_models:\n  b:\n    parameters: {request_rate: [10]}\nperf_analyzer_flags: {request-distribution: poisson}\n", Path::new("c.yaml")).unwrap();
+    let f = fingerprint(&Plan::resolve(&rate));
+    assert_eq!((f["models"]["b"]["load"].as_str(), f["models"]["b"]["request_distribution"].as_str()), (Some("request_rate"), Some("poisson")));
+    assert_eq!((f["run_config_search_min_request_rate"].as_u64(), f["run_config_search_max_request_rate"].as_u64()), (Some(16), Some(8192)));
+    assert!(fingerprint(&Plan::resolve(&cfg)).get("run_config_search_min_request_rate").is_none());
     // Under the adaptive rule (the default) the rule and its target are part of it: a checkpoint measured
     // under perf_analyzer's rule is refused, naming the key.
     let adaptive = fingerprint(&Plan::resolve(&cfg));
@@ -271,4 +276,20 @@ fn the_summary_says_statistically_tied_instead_of_a_win() {
     assert!(fixture("gpu.json").models.iter().all(|m| m.tied_with.is_empty()));
     assert_eq!(with_ci(3723.2, Some(Interval::new(3643.2, 3803.2))), "3723 ±80");
     assert_eq!(with_ci(3723.2, None), "3723.2");
+}
+
+/// Progress lines of a request-rate search name rates, never concurrencies.
+#[test]
+fn progress_of_a_request_rate_search_says_request_rate() {
+    use crate::plan::LoadKind;
+    use crate::search::{SearchEvent, SearchPhase, VariantMeasurement};
+    let rate = LoadKind::RequestRate { distribution: tritium_bench::loadgen::Distribution::Poisson };
+    let v = search::ModelConfigVariant::automatic(4, 1, "KIND_CPU", true);
+    let measurement = VariantMeasurement { concurrency: 32, batch_size: 1, throughput: 31.5, latency_p99_us: 4000.0, ..Default::default() };
+    let e = SearchEvent::Measured { phase: SearchPhase::Brute, variant: Box::new(v.clone()), measurement: Box::new(measurement.clone()), passes: true, cached: false };
+    let line = super::progress::describe(&e, rate).unwrap();
+    assert!(line.contains("@ batch 1, request rate 32: 31.5 infer/s") && !line.contains("concurrency"), "{line}");
+    assert!(super::progress::describe(&e, LoadKind::Concurrency).unwrap().contains("concurrency 32"));
+    let phase = super::progress::describe(&SearchEvent::PhaseStarted(SearchPhase::ConcurrencySweep), rate).unwrap();
+    assert_eq!(phase, "phase RequestRateSweep");
 }

@@ -126,7 +126,7 @@ impl SearchStrategy for BruteSearch {
             }
         }
 
-        if space.concurrency_list.is_empty() && !space.search.disabled && !r.stopped() {
+        if space.load_levels.is_empty() && !space.search.disabled && !r.stopped() {
             r.sweep_top_configs();
         }
         r.finish()

@@ -79,8 +79,15 @@
 //!   composing-model search. An ensemble is searched by quick search with
 //!   one dimension pair per composing model ([`SearchSpace::composing`],
 //!   `composing`; docs/ensembles.md lists its deviations) and measured end to
-//!   end. No request-rate search; perf_analyzer load flags
-//!   (`concurrency-range`, ...) are not interpreted here.
+//!   end.
+//! * Load levels: the search walks levels; [`SearchSpace::load`] says whether
+//!   a level is a concurrency or a request rate (the [`Measurer`] measures it
+//!   closed or open loop, the results name it), and
+//!   [`SearchSpace::level_bounds`] are the concurrency or request-rate bounds.
+//!   perf_analyzer ranges arrive as explicit [`SearchSpace::load_levels`].
+//!   The saturation stop, bound skip and final-sweep start below apply to
+//!   rates as they are (docs/request_rate.md says why and lists the
+//!   request-rate deviations).
 //! * A (variant, batch size, concurrency) point is measured once; later
 //!   requests for it reuse the measurement (Model Analyzer reuses
 //!   checkpointed results) — except tied contenders and the drift
@@ -213,7 +220,9 @@ pub const MIN_INITIALIZED: usize = 3;
 /// bounds become steps of 1, 2, 3 coordinates.
 pub const TRANSLATION_LIST: [f64; 3] = [0.09, 0.3, 1.0];
 
-/// Measures a variant at a client batch size and a concurrency.
+/// Measures a variant at a client batch size and a load level (a
+/// concurrency, or a request rate when the space's [`SearchSpace::load`] is
+/// one; the argument is named `concurrency` for the common case).
 /// Implementations load the variant (or reuse it when already loaded), run
 /// the load, and return the metrics; failures are reported in
 /// [`VariantMeasurement::failed`], never by panicking.

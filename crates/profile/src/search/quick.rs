@@ -103,10 +103,8 @@ impl QuickSearch {
     }
 
     fn clamp_concurrency(space: &SearchSpace, c: u64) -> u32 {
-        let c = c.clamp(
-            u64::from(space.search.bounds.min_concurrency.max(1)),
-            u64::from(space.search.bounds.max_concurrency.max(1)),
-        );
+        let (lo, hi) = space.level_bounds();
+        let c = c.clamp(u64::from(lo.max(1)), u64::from(hi.max(1)));
         u32::try_from(c).unwrap_or(u32::MAX)
     }
 }

@@ -126,6 +126,7 @@ impl<'a> Runner<'a> {
             return false;
         }
         let Some(reason) = cannot_beat(self.space, variant, &self.measurements) else { return false };
+        let reason = self.in_level_terms(reason);
         let key = variant.key();
         let space = self.space;
         for b in self.allowed_batch_sizes(variant, &space.batch_sizes) {
@@ -155,10 +156,23 @@ impl<'a> Runner<'a> {
         (self.on_event)(SearchEvent::PhaseStarted(phase));
     }
 
+    /// `text` with its load levels named by the space's load kind: the
+    /// strategies' messages say "concurrency", which a request-rate search
+    /// reports as "request rate" (a level is never called a concurrency when
+    /// it is a rate).
+    pub(super) fn in_level_terms(&self, text: String) -> String {
+        if self.space.load.is_rate() {
+            text.replace("concurrencies", "request rates").replace("concurrency", "request rate")
+        } else {
+            text
+        }
+    }
+
     pub(super) fn note(&mut self, text: String) {
         if self.stopped() {
             return;
         }
+        let text = self.in_level_terms(text);
         (self.on_event)(SearchEvent::Note(text));
     }
 
@@ -166,10 +180,11 @@ impl<'a> Runner<'a> {
         if self.stopped() {
             return;
         }
+        let reason = self.in_level_terms(reason.to_string());
         (self.on_event)(SearchEvent::EarlyExit {
             phase: self.phase,
             variant_key: variant.key(),
-            reason: reason.to_string(),
+            reason,
         });
     }
 
@@ -386,19 +401,20 @@ impl<'a> Runner<'a> {
     // -- concurrency sweeps ------------------------------------------------
 
     /// The concurrency values of a brute-mode sweep and whether early exit is
-    /// on (`PerfAnalyzerConfigGenerator._create_concurrency_list`,
+    /// on (`PerfAnalyzerConfigGenerator._create_load_levels`,
     /// `ModelRunConfigGenerator._determine_early_exit_enables`).
     pub(super) fn brute_concurrencies(&self) -> (Vec<u32>, bool) {
         let s = self.space;
-        if !s.concurrency_list.is_empty() {
-            let mut l = s.concurrency_list.clone();
+        if !s.load_levels.is_empty() {
+            let mut l = s.load_levels.clone();
             l.sort_unstable();
             l.dedup();
             (l, s.search.early_exit_enable)
         } else if s.search.disabled {
             (vec![1], s.search.early_exit_enable)
         } else {
-            (doubled_list(s.search.bounds.min_concurrency, s.search.bounds.max_concurrency), true)
+            let (lo, hi) = s.level_bounds();
+            (doubled_list(lo, hi), true)
         }
     }
 
@@ -511,8 +527,8 @@ impl<'a> Runner<'a> {
     /// points, binary-search between them for up to
     /// `max_binary_search_steps` steps.
     pub(super) fn parameter_search(&mut self, variant: &ModelConfigVariant, batch_size: u32) {
-        let min_idx = floor_log2(self.space.search.bounds.min_concurrency.max(1));
-        let max_idx = floor_log2(self.space.search.bounds.max_concurrency.max(1));
+        let (lo, hi) = self.space.level_bounds();
+        let (min_idx, max_idx) = (floor_log2(lo.max(1)), floor_log2(hi.max(1)));
         let mut params: Vec<u32> = Vec::new();
         let mut results: Vec<Option<VariantMeasurement>> = Vec::new();
         let mut prev: Option<VariantMeasurement> = None;

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use crate::config::{Constraints, Objectives};
-use crate::plan::{ModelPlan, SearchSettings};
+use crate::plan::{LoadKind, ModelPlan, SearchSettings};
 
 use super::sweep::{doubled_list, floor_log2};
 use super::{instance_kind_from_parameters, manual_variant_groups, ComposingSpace, DriftSettings, ModelConfigVariant, REMEASURE_ROUNDS};
@@ -19,9 +19,14 @@ pub struct SearchSpace {
     /// Mode, bounds and switches of the search (the run's
     /// [`SearchSettings`]).
     pub search: SearchSettings,
-    /// Explicit concurrency values (`concurrency` / `parameters.concurrency`);
-    /// empty: sweep.
-    pub concurrency_list: Vec<u32>,
+    /// What a load level is: a concurrency (closed loop) or a request rate
+    /// (open loop). The strategies walk levels alike; the [`Measurer`](super::Measurer)
+    /// and the results interpret them by this kind.
+    pub load: LoadKind,
+    /// Explicit load levels (`concurrency` / `request_rate` lists, or a
+    /// perf_analyzer `concurrency-range` / `request-rate-range`); empty:
+    /// sweep between [`level_bounds`](Self::level_bounds).
+    pub load_levels: Vec<u32>,
     /// Client batch sizes to measure each config with (`batch_sizes` /
     /// `parameters.batch_sizes`, or perf_analyzer's `batch-size` flag, which
     /// overrides them as in Model Analyzer), sorted, never empty.
@@ -77,7 +82,8 @@ impl SearchSpace {
         SearchSpace {
             model_name: model_name.into(),
             search: SearchSettings::default(),
-            concurrency_list: Vec::new(),
+            load: LoadKind::Concurrency,
+            load_levels: Vec::new(),
             batch_sizes: vec![1],
             search_batch_size: 1,
             ensemble_max_batch_size: None,
@@ -124,10 +130,10 @@ impl SearchSpace {
         {
             kind = k;
         }
-        let mut concurrency_list = plan.parameters.concurrency.clone();
-        if concurrency_list.is_empty() && search.disabled {
+        let mut load_levels = plan.load.levels.clone();
+        if load_levels.is_empty() && search.disabled {
             // _preprocess_and_verify_arguments: search disabled and no load given
-            concurrency_list = vec![1];
+            load_levels = vec![1];
         }
         // perf_analyzer_flags are applied after the batch sizes
         // (`_update_perf_config_based_on_perf_analyzer_flags`): `batch-size`
@@ -143,7 +149,8 @@ impl SearchSpace {
         SearchSpace {
             model_name: plan.name.clone(),
             search: *search,
-            concurrency_list,
+            load: plan.load.kind,
+            load_levels,
             batch_sizes,
             search_batch_size: flag_batch.unwrap_or(1),
             ensemble_max_batch_size: None,
@@ -161,6 +168,17 @@ impl SearchSpace {
             remeasure_rounds: REMEASURE_ROUNDS,
             drift: DriftSettings::default(),
             gpu_count: 1,
+        }
+    }
+
+    /// The bounds of the load sweep: `run_config_search_min/max_concurrency`,
+    /// or `_request_rate` for a request-rate load.
+    pub fn level_bounds(&self) -> (u32, u32) {
+        let b = &self.search.bounds;
+        if self.load.is_rate() {
+            (b.min_request_rate, b.max_request_rate)
+        } else {
+            (b.min_concurrency, b.max_concurrency)
         }
     }
 
@@ -215,21 +233,23 @@ pub fn brute_worst_case(space: &SearchSpace) -> (u64, u64) {
         let sizes = if space.supports_batching { doubled_list(space.search.bounds.min_model_batch_size, space.search.bounds.max_model_batch_size).len().max(1) as u64 } else { 1 };
         instances.saturating_mul(sizes).saturating_add(1)
     };
-    let concurrencies = if !space.concurrency_list.is_empty() {
-        let mut l = space.concurrency_list.clone();
+    let concurrencies = if !space.load_levels.is_empty() {
+        let mut l = space.load_levels.clone();
         l.sort_unstable();
         l.dedup();
         l.len() as u64
     } else if space.search.disabled {
         1
     } else {
-        doubled_list(space.search.bounds.min_concurrency, space.search.bounds.max_concurrency).len() as u64
+        let (lo, hi) = space.level_bounds();
+        doubled_list(lo, hi).len() as u64
     };
     let batches = space.batch_sizes.len().max(1) as u64;
     let mut measurements = configs.saturating_mul(batches).saturating_mul(concurrencies);
-    if space.concurrency_list.is_empty() && !space.search.disabled {
+    if space.load_levels.is_empty() && !space.search.disabled {
         // Final sweep of the top configs and the default: powers of two plus the binary search.
-        let steps = u64::from(floor_log2(space.search.bounds.max_concurrency.max(1)) - floor_log2(space.search.bounds.min_concurrency.max(1)) + 1) + u64::from(space.search.max_binary_search_steps);
+        let (lo, hi) = space.level_bounds();
+        let steps = u64::from(floor_log2(hi.max(1)) - floor_log2(lo.max(1)) + 1) + u64::from(space.search.max_binary_search_steps);
         let swept = u64::from(space.search.num_configs_per_model).saturating_add(1).min(configs);
         measurements = measurements.saturating_add(swept.saturating_mul(batches).saturating_mul(steps));
     }

@@ -16,7 +16,7 @@ fn brute_measures_every_batch_size_and_concurrency_and_skips_batches_above_max_b
     space.search.bounds.max_model_batch_size = 2;
     space.search.bounds.max_instance_count = 1;
     space.batch_sizes = vec![1, 2];
-    space.concurrency_list = vec![1, 2];
+    space.load_levels = vec![1, 2];
     let mut sim = SimModel::new();
     // One request per execution: only the client batch size adds inferences.
     sim.batching_helps = false;
@@ -118,7 +118,7 @@ fn a_failed_batch_size_ends_the_configs_sweep() {
     space.search.bounds.min_model_batch_size = 8;
     space.search.bounds.max_model_batch_size = 8;
     space.search.bounds.max_instance_count = 1;
-    space.concurrency_list = vec![1, 2];
+    space.load_levels = vec![1, 2];
     space.batch_sizes = vec![1, 2, 4];
     let mut sim = SimModel::new();
     sim.fail_batch_size = Some(2);
@@ -164,7 +164,7 @@ fn batch_size_walk_exits_when_throughput_plateaus() {
     assert!(events.iter().any(|e| matches!(e,
         SearchEvent::EarlyExit { reason, .. } if reason.contains("client batch size"))));
     // With explicit concurrency and early exit off, every batch size is measured.
-    space.concurrency_list = vec![1];
+    space.load_levels = vec![1];
     let mut sim = SimModel::new();
     let (_, events) = run(&mut BruteSearch, &space, &mut sim);
     let mut batches: Vec<u32> = measured(&events, SearchPhase::Brute)

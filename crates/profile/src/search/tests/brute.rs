@@ -137,11 +137,11 @@ fn failed_measurements_stop_the_sweep_and_the_search_goes_on() {
 }
 
 #[test]
-fn explicit_concurrency_list_is_used_and_not_binary_searched() {
+fn explicit_load_levels_is_used_and_not_binary_searched() {
     let mut space = realistic_space();
     space.search.bounds.max_model_batch_size = 2;
     space.search.bounds.max_instance_count = 1;
-    space.concurrency_list = vec![8, 2, 4];
+    space.load_levels = vec![8, 2, 4];
     let mut sim = SimModel::new();
     let (out, events) = run(&mut BruteSearch, &space, &mut sim);
     assert!(out
@@ -224,7 +224,7 @@ fn manual_brute_search_measures_every_combination() {
 fn search_disabled_measures_the_default_only() {
     let mut space = realistic_space();
     space.search.disabled = true;
-    space.concurrency_list = vec![1];
+    space.load_levels = vec![1];
     let mut sim = SimModel::new();
     let (out, _) = run(&mut BruteSearch, &space, &mut sim);
     assert_eq!(sim.calls, vec![("config_default".to_string(), 1)]);

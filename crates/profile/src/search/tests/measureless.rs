@@ -327,7 +327,7 @@ fn the_climbs_point_is_reused_by_the_sweep_and_loads_are_reported() {
 fn brute_measures_the_whole_grid_when_the_user_lists_the_concurrencies() {
     // concurrency given, early_exit_enable off: Model Analyzer's early exits are off, and so is the bound.
     let mut space = realistic_space();
-    space.concurrency_list = vec![1, 16, 256];
+    space.load_levels = vec![1, 16, 256];
     let mut sim = SimModel::new();
     sim.with_ci = true;
     let (out, _) = run(&mut BruteSearch, &space, &mut sim);

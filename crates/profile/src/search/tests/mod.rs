@@ -12,6 +12,7 @@ mod interrupt;
 mod manual;
 mod measureless;
 mod quick;
+mod request_rate;
 mod remeasure;
 mod scoring;
 mod space;

@@ -36,7 +36,7 @@ impl<F: FnMut(&ModelConfigVariant, u32, usize) -> (f64, f64)> Measurer for Scrip
 fn pair_space() -> SearchSpace {
     let mut s = SearchSpace::new("t", default_variant(), false);
     s.search.bounds.max_instance_count = 2;
-    s.concurrency_list = vec![1];
+    s.load_levels = vec![1];
     s
 }
 

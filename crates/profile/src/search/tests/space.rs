@@ -32,7 +32,7 @@ latency_budget: 9
         Some(Bound::max(9.0)),
         "latency_budget overrides"
     );
-    assert!(s.concurrency_list.is_empty());
+    assert!(s.load_levels.is_empty());
     assert!(strategy_for(SearchMode::Optuna).is_none());
     assert_eq!(
         strategy_for(SearchMode::Quick).map(|s| s.name()),
@@ -70,7 +70,7 @@ fn brute_worst_case_counts_configs_and_measurements() {
     let mut s = SearchSpace::new("sim", default_variant(), true);
     s.search.bounds.max_model_batch_size = 8; // 1, 2, 4, 8
     s.search.bounds.max_instance_count = 3;
-    s.concurrency_list = vec![1, 2, 2, 4];
+    s.load_levels = vec![1, 2, 2, 4];
     s.batch_sizes = vec![1, 2];
     // 3 instance counts x 4 sizes + the default; 2 batch sizes x 3 concurrencies each.
     assert_eq!(brute_worst_case(&s), (13, 13 * 2 * 3));
@@ -117,7 +117,7 @@ batch_sizes: [1, 16]
     assert_eq!(
         (
             a.batch_sizes.clone(),
-            a.concurrency_list.clone(),
+            a.load_levels.clone(),
             a.search_batch_size
         ),
         (vec![1, 2, 4], vec![1, 2], 1)
