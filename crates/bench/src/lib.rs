@@ -25,6 +25,7 @@ mod point;
 pub mod probe;
 pub mod repeat;
 pub mod resources;
+pub mod schedule;
 pub mod sim;
 pub mod stats;
 pub mod target;
