@@ -24,6 +24,7 @@ pub mod loadgen;
 mod point;
 pub mod probe;
 pub mod repeat;
+pub mod request_params;
 pub mod resources;
 pub mod schedule;
 pub mod sim;
@@ -139,6 +140,9 @@ fn build_requests(server: &Server, cfg: &BenchConfig, sets: &[DataSet], n: usize
             for (name, dt, shape, buf) in &sets[i % sets.len()] {
                 b = b.input(name, dt, shape, buf.clone());
             }
+            for (name, value) in &cfg.parameters {
+                b = b.parameter(name, value.clone());
+            }
             b.build()
         })
         .collect()
@@ -242,6 +246,15 @@ pub fn run(server: &Server, cfg: &BenchConfig, interrupt: &AtomicBool, obs: &dyn
             "warmup_request_count": cfg.warmup_requests,
             "latency_threshold": cfg.latency_limit.map(|l| serde_json::json!({"ms": l.threshold_ms, "latency": l.latency_name(), "binary_search": l.binary_search, "best": planner.best().map(|l| threshold::level_json(&l))})),
             "seed": cfg.seed,
+            "request_parameters": cfg.parameters.iter().map(|(k, v)| serde_json::json!({"name": k, "value": match v {
+                tritium_triton::ParameterValue::String(s) => serde_json::json!(s),
+                tritium_triton::ParameterValue::Int(i) => serde_json::json!(i),
+                tritium_triton::ParameterValue::Bool(b) => serde_json::json!(b),
+            }})).collect::<Vec<_>>(),
+            "request_intervals": cfg.loads.iter().find_map(|l| match l {
+                LoadMode::RequestRate { distribution: loadgen::Distribution::Custom(iv), .. } => Some(iv),
+                _ => None,
+            }),
         }),
         points,
     };
