@@ -11,6 +11,7 @@ use clap::{Args, Parser, Subcommand};
 pub mod bench;
 mod choice;
 pub mod exit;
+mod gpus;
 pub mod pa_compat;
 pub mod profile;
 pub mod repeat;

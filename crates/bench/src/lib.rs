@@ -17,6 +17,7 @@ mod config;
 pub mod diagnostics;
 mod engine;
 pub mod export;
+pub mod gpus;
 pub mod harness;
 pub mod input_data;
 pub mod limits;
@@ -291,7 +292,7 @@ impl BenchRun {
 pub fn machine_description() -> String {
     let host = std::fs::read_to_string("/proc/sys/kernel/hostname").map(|s| s.trim().to_string()).unwrap_or_default();
     let cpus = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
-    let gpus = tritium_triton::gpu::nvml::Gpus::probe().map(|g| g.infos().iter().map(|i| i.name.clone()).collect::<Vec<_>>().join(", ")).unwrap_or_default();
+    let gpus = tritium_triton::gpu::nvml::Gpus::probe().map(|g| gpus::visible_now(g.infos()).into_iter().map(|i| i.name.clone()).collect::<Vec<_>>().join(", ")).unwrap_or_default();
     format!("{host}, {cpus} CPUs, {}", if gpus.is_empty() { "CPU only".to_string() } else { gpus })
 }
 
