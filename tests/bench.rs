@@ -362,3 +362,16 @@ fn request_parameters_arrive_at_the_backend_with_their_types() {
     assert_eq!(pts[0].failed_requests(), pts[0].requests, "without the parameter every request fails: {:?}", pts[0].failures);
     assert!(pts[0].requests > 0 && pts[0].failures.keys().any(|k| k.contains("'tag' missing")), "{:?}", pts[0].failures);
 }
+
+#[test]
+fn request_intervals_drive_the_embedded_server_at_the_files_mean_rate() {
+    // 2 ms then 8 ms, cycled: 200 requests/s on average, one level.
+    let iv = tritium::bench::loadgen::Intervals::from_micros(&[2_000, 8_000]).unwrap();
+    let pts = run(&quick("add_sub", vec![iv.load_mode()])).unwrap();
+    assert_eq!(pts.len(), 1);
+    let p = &pts[0];
+    assert_sane(p);
+    assert_eq!((p.concurrency, p.request_rate), (None, Some(200.0)));
+    let sent = p.send_rate_achieved.expect("open loop");
+    assert!((140.0..=260.0).contains(&sent), "send rate {sent}/s for a mean of 200/s");
+}
