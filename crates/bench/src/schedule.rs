@@ -34,7 +34,8 @@ pub const MAX_GAP_US: u64 = 3_600_000_000;
 impl Intervals {
     /// Gaps given in microseconds. At least one, each at most
     /// [`MAX_GAP_US`], summing to more than zero (a file of zeros would
-    /// send without end); at most [`MAX_INTERVALS`].
+    /// send without end) and averaging at most
+    /// [`MAX_REQUEST_RATE`](crate::limits::MAX_REQUEST_RATE); at most [`MAX_INTERVALS`].
     pub fn from_micros(gaps_us: &[u64]) -> Result<Intervals, String> {
         if gaps_us.is_empty() {
             return Err("no interval: give one gap in microseconds per line".into());
@@ -47,6 +48,11 @@ impl Intervals {
         }
         if gaps_us.iter().all(|&g| g == 0) {
             return Err("every interval is 0: the requests would have no pace; give at least one gap > 0 µs".into());
+        }
+        let total_us: u128 = gaps_us.iter().map(|&g| u128::from(g)).sum();
+        let mean_rate = gaps_us.len() as f64 * 1e6 / total_us as f64;
+        if mean_rate > crate::limits::MAX_REQUEST_RATE {
+            return Err(format!("the gaps average {mean_rate:.0} requests/s, above tritium's limit of {} requests/s", crate::limits::MAX_REQUEST_RATE));
         }
         let gaps_ns: Vec<u64> = gaps_us.iter().map(|g| g * 1000).collect();
         // Leaked on purpose: one schedule per process, shared by every `Copy` of the load mode.
@@ -210,7 +216,7 @@ mod tests {
         assert_eq!(iv.gaps_ns(), &[100_000, 250_000, 1_000_000]);
         assert!((iv.mean_rate() - 3.0 / 1.35e-3).abs() < 1e-6, "{}", iv.mean_rate());
         assert!(matches!(iv.load_mode(), LoadMode::RequestRate { distribution: Distribution::Custom(_), .. }));
-        for (bad, want) in [("", "no interval"), ("10\nabc\n", "line 2"), ("1.5", "line 1"), ("-3", "line 1"), ("0\n0\n", "every interval is 0"), ("3600000001", "one hour")] {
+        for (bad, want) in [("", "no interval"), ("10\nabc\n", "line 2"), ("1.5", "line 1"), ("-3", "line 1"), ("0\n0\n", "every interval is 0"), ("3600000001", "one hour"), ("0\n0\n0\n0\n0\n0\n0\n0\n0\n0\n0\n1\n", "above tritium's limit")] {
             let e = Intervals::parse(bad).unwrap_err();
             assert!(e.contains(want), "{bad:?}: {e}");
         }
