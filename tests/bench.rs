@@ -329,3 +329,49 @@ fn input_data_directory_and_repeated_files_feed_the_model() {
     f.input = InputSource::Files(vec![a, bad]);
     assert!(run(&f).unwrap_err().to_string().contains("bad.json"));
 }
+
+#[test]
+fn request_parameters_arrive_at_the_backend_with_their_types() {
+    use tritium::triton::{InputBuffer, ParameterValue};
+    let s = server();
+    s.load_model("request_params").unwrap();
+    let request = |params: &[(&str, ParameterValue)]| {
+        let mut b = s.request("request_params", -1).input("IN", "FP32", &[1], InputBuffer::f32s(&[1.0]));
+        for (k, v) in params {
+            b = b.parameter(k, v.clone());
+        }
+        b.build().unwrap().infer().map(|(_r, resp)| resp).map_err(|(e, _)| e)
+    };
+    // The C API path: each type arrives as that type.
+    let resp = request(&[("tag", ParameterValue::String("hello:world".into())), ("n", ParameterValue::Int(-42)), ("flag", ParameterValue::Bool(true))]).unwrap();
+    let text = resp.output_named("PARAMS").unwrap().to_byte_strings().unwrap();
+    let got: serde_json::Value = serde_json::from_slice(&text[0]).unwrap();
+    assert_eq!((&got["tag"], &got["n"], &got["flag"]), (&serde_json::json!("hello:world"), &serde_json::json!(-42), &serde_json::json!(true)), "{got}");
+    // The fixture can fail: without the parameter it refuses the request.
+    let e = request(&[]).unwrap_err().to_string();
+    assert!(e.contains("'tag' missing"), "{e}");
+
+    // Through bench (--request-parameter): every request carries the parameters.
+    let mut c = quick("request_params", vec![LoadMode::Concurrency(2)]);
+    c.input = InputSource::Zero;
+    c.parameters = vec![("tag".into(), ParameterValue::String("bench".into()))];
+    let pts = run(&c).unwrap();
+    assert_sane(&pts[0]);
+    c.parameters.clear();
+    let pts = run(&c).unwrap();
+    assert_eq!(pts[0].failed_requests(), pts[0].requests, "without the parameter every request fails: {:?}", pts[0].failures);
+    assert!(pts[0].requests > 0 && pts[0].failures.keys().any(|k| k.contains("'tag' missing")), "{:?}", pts[0].failures);
+}
+
+#[test]
+fn request_intervals_drive_the_embedded_server_at_the_files_mean_rate() {
+    // 2 ms then 8 ms, cycled: 200 requests/s on average, one level.
+    let iv = tritium::bench::loadgen::Intervals::from_micros(&[2_000, 8_000]).unwrap();
+    let pts = run(&quick("add_sub", vec![iv.load_mode()])).unwrap();
+    assert_eq!(pts.len(), 1);
+    let p = &pts[0];
+    assert_sane(p);
+    assert_eq!((p.concurrency, p.request_rate), (None, Some(200.0)));
+    let sent = p.send_rate_achieved.expect("open loop");
+    assert!((140.0..=260.0).contains(&sent), "send rate {sent}/s for a mean of 200/s");
+}

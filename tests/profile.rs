@@ -515,12 +515,38 @@ fn compat_refused_keys_stop_and_announced_keys_print_one_notice() {
     let o = tritium(&["profile", "-f", f.to_str().unwrap(), "--run-config-profile-models-concurrently-enable", "true"]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     // Announced keys: accepted, one notice each; the run then stops at the missing repository.
-    std::fs::write(&f, "model_repository: /nonexistent\nprofile_models: [a]\nclient_protocol: http\ngpus: [\"0\"]\n").unwrap();
+    std::fs::write(&f, "model_repository: /nonexistent\nprofile_models: [a]\nclient_protocol: http\n").unwrap();
     let o = tritium(&["profile", "-f", f.to_str().unwrap()]);
     let t = text(&o);
     assert_eq!(t.matches("notice: client_protocol: tritium drives Triton in-process").count(), 1, "{t}");
-    assert_eq!(t.matches("notice: gpus: not applied yet").count(), 1, "{t}");
     assert!(t.contains("is not a directory"), "{t}");
+}
+
+/// issue 14: `gpus` is checked against NVML before any server starts (a GPU this machine does
+/// not have is an error naming the key; on a machine without GPUs any list naming GPUs is), and
+/// a list restarts tritium once with CUDA_VISIBLE_DEVICES set (`[]`: no GPU, which any machine has).
+#[test]
+fn gpus_are_checked_before_any_server_starts_and_a_list_restarts_tritium_once() {
+    let d = tempfile::tempdir().unwrap();
+    let f = d.path().join("ma.yaml");
+    std::fs::write(&f, "model_repository: /nonexistent\nprofile_models: [a]\ngpus: [\"GPU-00000000-0000-0000-0000-000000000000\"]\n").unwrap();
+    let gpu_here = tritium::triton::gpu::nvml::Gpus::probe().is_ok_and(|g| !g.infos().is_empty());
+    for extra in [&[][..], &["--gpus", "99"]] {
+        let o = tritium(&[&["profile", "-f", f.to_str().unwrap()][..], extra].concat());
+        let t = text(&o);
+        assert_eq!(o.status.code(), Some(2), "{t}");
+        assert!(t.contains("ma.yaml: gpus: "), "{t}");
+        if gpu_here {
+            assert!(t.contains("the GPUs found: 0 GPU-"), "{t}");
+        } else {
+            assert!(t.contains("no GPU is visible on this machine"), "{t}");
+        }
+        assert!(!t.contains("is not a directory"), "stopped at gpus, before the rest: {t}");
+    }
+    let o = tritium(&["profile", "-f", f.to_str().unwrap(), "--gpus", "[]"]);
+    let t = text(&o);
+    assert_eq!(t.matches("[profile] gpus: none (CPU only)").count(), 1, "restarted once, with no GPU: {t}");
+    assert!(t.contains("is not a directory"), "then the run goes on: {t}");
 }
 
 /// issue 14: `triton_server_flags` `backend-directory` reaches the embedded server (an empty directory

@@ -13,11 +13,11 @@ use super::RuntimeArgs;
 use tritium_bench::export::{self, BenchReport, PointOutcome};
 use tritium_bench::limits;
 use tritium_bench::input_data::{InputSource, ShapeOverrides, StringOptions};
-use tritium_bench::loadgen::{Distribution, LoadMode};
+use tritium_bench::loadgen::{Distribution, Intervals, LoadMode};
 use tritium_bench::stats::{plus_minus, Interval, WindowSample};
 use tritium_bench::threshold::{LatencyLimit, THRESHOLD_PERCENTILES};
 use tritium_bench::{self as bench, BenchConfig, Measurement, MeasurementMode, Observer, StopRule};
-use tritium_triton::OutputMemory;
+use tritium_triton::{OutputMemory, ParameterValue};
 
 /// What `tritium bench --version` prints: tritium's version and the
 /// perf_analyzer release (Triton 2.51.0, NGC 24.10) whose flags it follows.
@@ -115,14 +115,14 @@ pub struct BenchArgs {
     /// latency stays under -l and is stable (the range's step is the precision).
     #[arg(long, requires = "latency_threshold", conflicts_with = "request_count")]
     pub binary_search: bool,
-    /// perf_analyzer's interval-file schedule. Refused: tritium's open-loop schedules are
-    /// constant or poisson (--request-rate-range with --request-distribution).
-    #[arg(long, value_name = "FILE")]
+    /// Open loop on perf_analyzer's custom schedule: a file of gaps between consecutive
+    /// requests, in microseconds, one per line, cycled (latency counts from the schedule).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["concurrency_range", "request_rate_range", "request_distribution"])]
     pub request_intervals: Option<PathBuf>,
-    /// perf_analyzer's Triton request parameters (name:value:type). Refused: tritium does
-    /// not send request parameters; set them in the model's config.pbtxt `parameters`.
-    #[arg(long, value_name = "NAME:VALUE:TYPE")]
-    pub request_parameter: Vec<String>,
+    /// A Triton request parameter set on every request, NAME:VALUE:TYPE with TYPE
+    /// string, int or bool (repeatable), e.g. max_tokens:256:int.
+    #[arg(long, value_name = "NAME:VALUE:TYPE", value_parser = parse_request_parameter)]
+    pub request_parameter: Vec<(String, ParameterValue)>,
     /// Warm-up before the first window, ms (at most 3600000).
     #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(0..=limits::MAX_INTERVAL_MS))]
     pub warmup: u64,
@@ -233,6 +233,10 @@ fn parse_latency_threshold(s: &str) -> Result<f64, String> {
         return Err(format!("{s} must be 0 (no limit) or a latency in ms up to {}", limits::MAX_INTERVAL_MS));
     }
     Ok(v)
+}
+
+fn parse_request_parameter(s: &str) -> Result<(String, ParameterValue), String> {
+    tritium_bench::request_params::parse(s)
 }
 
 fn parse_timeout(s: &str) -> Result<f64, String> {
@@ -373,14 +377,14 @@ pub fn parse_memory(s: &str) -> anyhow::Result<OutputMemory> {
 impl BenchArgs {
     /// The engine configuration these flags describe.
     pub fn to_config(&self) -> anyhow::Result<BenchConfig> {
-        self.refuse_unsupported()?;
         let mut c = BenchConfig::new(&self.model);
         c.version = self.version.unwrap_or(-1);
         c.batch_size = self.batch_size;
-        c.loads = match (&self.concurrency_range, &self.request_rate_range) {
-            (_, Some(r)) => parse_rate_range(r).map_err(|e| bad_input(e.to_string()))?.into_iter().map(|rate| LoadMode::RequestRate { rate, distribution: self.request_distribution }).collect(),
-            (Some(r), None) => parse_concurrency_range(r).map_err(|e| bad_input(e.to_string()))?.into_iter().map(LoadMode::Concurrency).collect(),
-            (None, None) => vec![LoadMode::Concurrency(1)],
+        c.loads = match (&self.request_intervals, &self.concurrency_range, &self.request_rate_range) {
+            (Some(f), _, _) => vec![Intervals::read(f).map_err(|e| bad_input(format!("--request-intervals {e}")))?.load_mode()],
+            (None, _, Some(r)) => parse_rate_range(r).map_err(|e| bad_input(e.to_string()))?.into_iter().map(|rate| LoadMode::RequestRate { rate, distribution: self.request_distribution }).collect(),
+            (None, Some(r), None) => parse_concurrency_range(r).map_err(|e| bad_input(e.to_string()))?.into_iter().map(LoadMode::Concurrency).collect(),
+            (None, None, None) => vec![LoadMode::Concurrency(1)],
         };
         c.threads = self.max_threads;
         c.max_in_flight = self.max_in_flight;
@@ -426,6 +430,7 @@ impl BenchArgs {
         c.validate = self.validate;
         c.warmup_requests = self.warmup_request_count;
         c.latency_limit = self.latency_limit(&c.loads)?;
+        c.parameters = self.request_parameter.clone();
         c.trace_cuda_copies = self.trace_cuda_copies;
         if self.trace.is_some() {
             c.trace = Some(tritium_bench::trace::collect::TraceOptions { rate: self.trace_rate, capacity: self.trace_buffer as usize });
@@ -435,23 +440,6 @@ impl BenchArgs {
 }
 
 impl BenchArgs {
-    /// perf_analyzer flags tritium recognises but cannot honour: refused,
-    /// each with the reason and what to use instead (never silently dropped).
-    fn refuse_unsupported(&self) -> anyhow::Result<()> {
-        if let Some(f) = &self.request_intervals {
-            return Err(bad_input(format!(
-                "--request-intervals {}: not supported: tritium's open-loop schedules are constant or poisson; use --request-rate-range RATE with --request-distribution constant|poisson",
-                f.display()
-            )));
-        }
-        if let Some(p) = self.request_parameter.first() {
-            return Err(bad_input(format!(
-                "--request-parameter {p}: not supported: tritium does not send Triton request parameters (TRITONSERVER_InferenceRequestSet*Parameter is not bound); set the value in the model's config.pbtxt `parameters` instead"
-            )));
-        }
-        Ok(())
-    }
-
     /// `-l` and `--binary-search`, checked against the levels they search.
     fn latency_limit(&self, loads: &[LoadMode]) -> anyhow::Result<Option<LatencyLimit>> {
         let Some(ms) = self.latency_threshold.filter(|ms| *ms > 0.0) else {
@@ -1005,20 +993,56 @@ mod tests {
     }
 
     #[test]
-    fn request_intervals_and_request_parameters_are_refused_with_the_reason() {
+    fn request_intervals_become_one_open_loop_level() {
         use clap::Parser;
         #[derive(Parser)]
         struct T {
             #[command(flatten)]
             b: BenchArgs,
         }
-        let cfg = |extra: &[&str]| T::try_parse_from([&["t", "--model-repository", "r", "-m", "m"][..], extra].concat()).unwrap().b.to_config();
-        for (flag, want) in [(&["--request-intervals", "iv.txt"][..], "--request-distribution"), (&["--request-parameter", "max_tokens:16:int"], "config.pbtxt")] {
-            let e = cfg(flag).unwrap_err();
-            assert_eq!(exit::code_of(&e), exit::BAD_INPUT);
-            let m = e.to_string();
-            assert!(m.contains(flag[0]) && m.contains("not supported") && m.contains(want), "{m}");
+        let dir = tempfile::tempdir().unwrap();
+        let iv = dir.path().join("iv.txt");
+        std::fs::write(&iv, "1000\n3000\n").unwrap();
+        let ivs = iv.display().to_string();
+        let parse = |extra: &[&str]| T::try_parse_from([&["t", "--model-repository", "r", "-m", "m"][..], extra].concat()).map(|t| t.b);
+        let loads = parse(&["--request-intervals", &ivs]).unwrap().to_config().unwrap().loads;
+        match loads.as_slice() {
+            [LoadMode::RequestRate { rate, distribution: Distribution::Custom(g) }] => {
+                assert_eq!(*rate, 500.0);
+                assert_eq!(g.gaps_ns(), &[1_000_000, 3_000_000]);
+            }
+            other => panic!("{other:?}"),
         }
+        // perf_analyzer refuses it with a range; so does clap.
+        for other in [&["--concurrency-range", "1:4"][..], &["--request-rate-range", "100"], &["--request-distribution", "poisson"]] {
+            assert!(parse(&[&["--request-intervals", &ivs][..], other].concat()).is_err(), "{other:?}");
+        }
+        // A bad file is bad input naming the flag, the file and the line.
+        std::fs::write(&iv, "1000\n2.5\n").unwrap();
+        let e = parse(&["--request-intervals", &ivs]).unwrap().to_config().unwrap_err();
+        assert_eq!(exit::code_of(&e), exit::BAD_INPUT);
+        assert!(e.to_string().contains("--request-intervals") && e.to_string().contains("iv.txt") && e.to_string().contains("line 2"), "{e}");
+        let e = parse(&["--request-intervals", "/nonexistent/iv.txt"]).unwrap().to_config().unwrap_err();
+        assert_eq!(exit::code_of(&e), exit::BAD_INPUT);
+    }
+
+    #[test]
+    fn request_parameters_reach_the_config_and_bad_ones_are_refused_by_clap() {
+        use clap::Parser;
+        #[derive(Parser)]
+        struct T {
+            #[command(flatten)]
+            b: BenchArgs,
+        }
+        let parse = |extra: &[&str]| T::try_parse_from([&["t", "--model-repository", "r", "-m", "m"][..], extra].concat()).map(|t| t.b);
+        let c = parse(&["--request-parameter", "max_tokens:16:int", "--request-parameter", "mode:fast:string", "--request-parameter", "stream:true:bool"]).unwrap().to_config().unwrap();
+        assert_eq!(
+            c.parameters,
+            vec![("max_tokens".to_string(), ParameterValue::Int(16)), ("mode".to_string(), ParameterValue::String("fast".into())), ("stream".to_string(), ParameterValue::Bool(true))]
+        );
+        assert!(parse(&[]).unwrap().to_config().unwrap().parameters.is_empty());
+        let e = parse(&["--request-parameter", "max_tokens:16"]).unwrap_err().to_string();
+        assert!(e.contains("--request-parameter") && e.contains("NAME:VALUE:TYPE"), "{e}");
     }
 
     #[test]

@@ -11,6 +11,8 @@ use clap::{Args, Parser, Subcommand};
 pub mod bench;
 mod choice;
 pub mod exit;
+mod gpus;
+pub mod pa_compat;
 pub mod profile;
 pub mod repeat;
 
@@ -140,7 +142,19 @@ pub(crate) fn load_error(server: &tritium_triton::Server, model: &str, repo: &st
 
 /// Entry point: parses the arguments, runs the command, prints errors; returns the exit code.
 pub fn main() -> i32 {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            // A perf_analyzer flag `bench` refuses: say why and what to use instead.
+            if e.kind() == clap::error::ErrorKind::UnknownArgument && std::env::args().nth(1).as_deref() == Some("bench") {
+                if let Some(note) = e.get(clap::error::ContextKind::InvalidArg).and_then(|a| pa_compat::refusal_note(&a.to_string())) {
+                    eprintln!("{note}");
+                }
+            }
+            return e.exit_code();
+        }
+    };
     match run(cli) {
         Ok(code) => code,
         Err(e) => {

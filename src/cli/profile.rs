@@ -158,6 +158,8 @@ pub fn run(a: ProfileArgs) -> anyhow::Result<i32> {
     let text = std::fs::read_to_string(&a.config_file).map_err(|e| bad_input(format!("reading {}: {e}", a.config_file.display())))?;
     let cfg = ProfileConfig::from_yaml_str_with_overrides(&text, &a.config_file, &overrides)?;
     cfg.validate()?;
+    // Before anything else runs: a GPU list may restart the process (CUDA_VISIBLE_DEVICES).
+    super::gpus::apply(&cfg.gpus, &a.config_file)?;
     let plan = Plan::resolve(&cfg);
     for line in &cfg.notices {
         eprintln!("[profile] notice: {line}");

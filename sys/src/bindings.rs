@@ -317,6 +317,24 @@ pub struct TritonServerLib {
             inference_request: *mut TRITONSERVER_InferenceRequest,
             timeout_us: u64,
         ) -> *mut TRITONSERVER_Error,
+    pub TRITONSERVER_InferenceRequestSetStringParameter:
+        unsafe extern "C" fn(
+            request: *mut TRITONSERVER_InferenceRequest,
+            key: *const ::std::os::raw::c_char,
+            value: *const ::std::os::raw::c_char,
+        ) -> *mut TRITONSERVER_Error,
+    pub TRITONSERVER_InferenceRequestSetIntParameter:
+        unsafe extern "C" fn(
+            request: *mut TRITONSERVER_InferenceRequest,
+            key: *const ::std::os::raw::c_char,
+            value: i64,
+        ) -> *mut TRITONSERVER_Error,
+    pub TRITONSERVER_InferenceRequestSetBoolParameter:
+        unsafe extern "C" fn(
+            request: *mut TRITONSERVER_InferenceRequest,
+            key: *const ::std::os::raw::c_char,
+            value: bool,
+        ) -> *mut TRITONSERVER_Error,
     pub TRITONSERVER_InferenceRequestAddInput: unsafe extern "C" fn(
         inference_request: *mut TRITONSERVER_InferenceRequest,
         name: *const ::std::os::raw::c_char,
@@ -700,6 +718,15 @@ impl TritonServerLib {
         let TRITONSERVER_InferenceRequestSetTimeoutMicroseconds = __library
             .get(b"TRITONSERVER_InferenceRequestSetTimeoutMicroseconds\0")
             .map(|sym| *sym)?;
+        let TRITONSERVER_InferenceRequestSetStringParameter = __library
+            .get(b"TRITONSERVER_InferenceRequestSetStringParameter\0")
+            .map(|sym| *sym)?;
+        let TRITONSERVER_InferenceRequestSetIntParameter = __library
+            .get(b"TRITONSERVER_InferenceRequestSetIntParameter\0")
+            .map(|sym| *sym)?;
+        let TRITONSERVER_InferenceRequestSetBoolParameter = __library
+            .get(b"TRITONSERVER_InferenceRequestSetBoolParameter\0")
+            .map(|sym| *sym)?;
         let TRITONSERVER_InferenceRequestAddInput = __library
             .get(b"TRITONSERVER_InferenceRequestAddInput\0")
             .map(|sym| *sym)?;
@@ -901,6 +928,9 @@ impl TritonServerLib {
             TRITONSERVER_InferenceRequestDelete,
             TRITONSERVER_InferenceRequestSetId,
             TRITONSERVER_InferenceRequestSetTimeoutMicroseconds,
+            TRITONSERVER_InferenceRequestSetStringParameter,
+            TRITONSERVER_InferenceRequestSetIntParameter,
+            TRITONSERVER_InferenceRequestSetBoolParameter,
             TRITONSERVER_InferenceRequestAddInput,
             TRITONSERVER_InferenceRequestRemoveAllInputs,
             TRITONSERVER_InferenceRequestAppendInputData,
@@ -1172,6 +1202,30 @@ impl TritonServerLib {
         timeout_us: u64,
     ) -> *mut TRITONSERVER_Error {
         (self.TRITONSERVER_InferenceRequestSetTimeoutMicroseconds)(inference_request, timeout_us)
+    }
+    pub unsafe fn TRITONSERVER_InferenceRequestSetStringParameter(
+        &self,
+        request: *mut TRITONSERVER_InferenceRequest,
+        key: *const ::std::os::raw::c_char,
+        value: *const ::std::os::raw::c_char,
+    ) -> *mut TRITONSERVER_Error {
+        (self.TRITONSERVER_InferenceRequestSetStringParameter)(request, key, value)
+    }
+    pub unsafe fn TRITONSERVER_InferenceRequestSetIntParameter(
+        &self,
+        request: *mut TRITONSERVER_InferenceRequest,
+        key: *const ::std::os::raw::c_char,
+        value: i64,
+    ) -> *mut TRITONSERVER_Error {
+        (self.TRITONSERVER_InferenceRequestSetIntParameter)(request, key, value)
+    }
+    pub unsafe fn TRITONSERVER_InferenceRequestSetBoolParameter(
+        &self,
+        request: *mut TRITONSERVER_InferenceRequest,
+        key: *const ::std::os::raw::c_char,
+        value: bool,
+    ) -> *mut TRITONSERVER_Error {
+        (self.TRITONSERVER_InferenceRequestSetBoolParameter)(request, key, value)
     }
     pub unsafe fn TRITONSERVER_InferenceRequestAddInput(
         &self,

@@ -249,6 +249,9 @@ pub struct BenchConfig {
     /// `loads` measured are chosen as the search goes ([`crate::threshold`]);
     /// `None`: every level, in order.
     pub latency_limit: Option<crate::threshold::LatencyLimit>,
+    /// Triton request parameters set on every request (perf_analyzer's
+    /// `--request-parameter`, parsed by [`crate::request_params::parse`]).
+    pub parameters: Vec<(String, tritium_triton::ParameterValue)>,
 }
 
 impl BenchConfig {
@@ -277,6 +280,7 @@ impl BenchConfig {
             validate: false,
             warmup_requests: 0,
             latency_limit: None,
+            parameters: Vec::new(),
         }
     }
 

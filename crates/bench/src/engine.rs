@@ -76,6 +76,7 @@ impl Observer for Recording<'_> {
 pub(crate) fn label(load: &LoadMode) -> String {
     match load {
         LoadMode::Concurrency(c) => format!("concurrency {c}"),
+        LoadMode::RequestRate { rate, distribution: loadgen::Distribution::Custom(iv) } => format!("request intervals ({} gaps, mean {rate:.1}/s)", iv.gaps_ns().len()),
         LoadMode::RequestRate { rate, distribution } => format!("request rate {rate}/s ({distribution:?})"),
     }
 }

@@ -17,6 +17,7 @@ mod config;
 pub mod diagnostics;
 mod engine;
 pub mod export;
+pub mod gpus;
 pub mod harness;
 pub mod input_data;
 pub mod limits;
@@ -24,7 +25,9 @@ pub mod loadgen;
 mod point;
 pub mod probe;
 pub mod repeat;
+pub mod request_params;
 pub mod resources;
+pub mod schedule;
 pub mod sim;
 pub mod stats;
 pub mod target;
@@ -138,6 +141,9 @@ fn build_requests(server: &Server, cfg: &BenchConfig, sets: &[DataSet], n: usize
             for (name, dt, shape, buf) in &sets[i % sets.len()] {
                 b = b.input(name, dt, shape, buf.clone());
             }
+            for (name, value) in &cfg.parameters {
+                b = b.parameter(name, value.clone());
+            }
             b.build()
         })
         .collect()
@@ -241,6 +247,15 @@ pub fn run(server: &Server, cfg: &BenchConfig, interrupt: &AtomicBool, obs: &dyn
             "warmup_request_count": cfg.warmup_requests,
             "latency_threshold": cfg.latency_limit.map(|l| serde_json::json!({"ms": l.threshold_ms, "latency": l.latency_name(), "binary_search": l.binary_search, "best": planner.best().map(|l| threshold::level_json(&l))})),
             "seed": cfg.seed,
+            "request_parameters": cfg.parameters.iter().map(|(k, v)| serde_json::json!({"name": k, "value": match v {
+                tritium_triton::ParameterValue::String(s) => serde_json::json!(s),
+                tritium_triton::ParameterValue::Int(i) => serde_json::json!(i),
+                tritium_triton::ParameterValue::Bool(b) => serde_json::json!(b),
+            }})).collect::<Vec<_>>(),
+            "request_intervals": cfg.loads.iter().find_map(|l| match l {
+                LoadMode::RequestRate { distribution: loadgen::Distribution::Custom(iv), .. } => Some(iv),
+                _ => None,
+            }),
         }),
         points,
     };
@@ -277,7 +292,7 @@ impl BenchRun {
 pub fn machine_description() -> String {
     let host = std::fs::read_to_string("/proc/sys/kernel/hostname").map(|s| s.trim().to_string()).unwrap_or_default();
     let cpus = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
-    let gpus = tritium_triton::gpu::nvml::Gpus::probe().map(|g| g.infos().iter().map(|i| i.name.clone()).collect::<Vec<_>>().join(", ")).unwrap_or_default();
+    let gpus = tritium_triton::gpu::nvml::Gpus::probe().map(|g| gpus::visible_now(g.infos()).into_iter().map(|i| i.name.clone()).collect::<Vec<_>>().join(", ")).unwrap_or_default();
     format!("{host}, {cpus} CPUs, {}", if gpus.is_empty() { "CPU only".to_string() } else { gpus })
 }
 

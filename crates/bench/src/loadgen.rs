@@ -7,8 +7,8 @@
 //! - Worker threads (`--max-threads`) take completions from that channel,
 //!   record latency into their own histogram, and re-issue the same request
 //!   (closed loop) or return it to an idle pool (open loop) — no global lock.
-//! - In request-rate mode each worker owns a share of the schedule (constant
-//!   or Poisson) and sends at the scheduled time; latency counts from the
+//! - In request-rate mode each worker owns a share of the schedule (constant,
+//!   Poisson or a `--request-intervals` file's gaps, [`crate::schedule`]) and sends at the scheduled time; latency counts from the
 //!   *scheduled* time, so a stalled server cannot hide latency (the actual
 //!   issue time is kept too, for the client-overhead figure).
 //! - Failures are counted by kind ([`failure_kind`]: numbers and ids masked,
@@ -29,6 +29,8 @@ use std::time::{Duration, Instant};
 use crossbeam::channel::{Receiver, RecvTimeoutError, Sender};
 use crossbeam::queue::ArrayQueue;
 
+use super::schedule::Schedule;
+pub use super::schedule::Intervals;
 use super::target::{Finished, Sink, Target};
 use super::validate::OutputCheck;
 use crate::trace::collect::{ClientRecord, Collector};
@@ -48,12 +50,15 @@ pub enum LoadMode {
 }
 
 /// Request-rate schedule.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub enum Distribution {
     /// Evenly spaced sends.
     Constant,
     /// Exponential gaps (seeded).
     Poisson,
+    /// The gaps of a `--request-intervals` file, cycled (see [`crate::schedule`]);
+    /// the load mode's `rate` is their mean rate.
+    Custom(Intervals),
 }
 
 impl tritium_util::Choice for Distribution {
@@ -62,12 +67,14 @@ impl tritium_util::Choice for Distribution {
         match self {
             Distribution::Constant => "constant",
             Distribution::Poisson => "poisson",
+            Distribution::Custom(_) => "custom",
         }
     }
     fn help(self) -> &'static str {
         match self {
             Distribution::Constant => "Evenly spaced sends",
             Distribution::Poisson => "Exponential gaps (seeded)",
+            Distribution::Custom(_) => "The gaps of a --request-intervals file",
         }
     }
 }
@@ -339,18 +346,7 @@ impl<T: Target> WorkerCtx<T> {
             self.issue(r, self.shared.now_ns(), &mut acc);
         }
         // Open-loop schedule for this worker.
-        let mut rng = self.seed | 1;
-        let (per_worker_rate, poisson) = match self.mode {
-            LoadMode::RequestRate { rate, distribution } => (rate / self.threads as f64, distribution == Distribution::Poisson),
-            LoadMode::Concurrency(_) => (0.0, false),
-        };
-        let mut next_send_ns: f64 = if per_worker_rate > 0.0 {
-            // Stagger the workers' constant schedules evenly.
-            let total_rate = per_worker_rate * self.threads as f64;
-            self.shared.now_ns() as f64 + self.id as f64 * 1e9 / total_rate
-        } else {
-            f64::INFINITY
-        };
+        let mut schedule = Schedule::new(self.mode, self.id, self.threads, self.seed, self.shared.now_ns() as f64);
         loop {
             // Hand over finished windows.
             let cur = self.shared.window.load(Ordering::Acquire);
@@ -367,7 +363,8 @@ impl<T: Target> WorkerCtx<T> {
             let stopping = self.shared.stop.load(Ordering::Acquire);
             let now = self.shared.now_ns();
             // Open loop: send what is due.
-            if !stopping && per_worker_rate > 0.0 && (now as f64) >= next_send_ns {
+            let next_send_ns = schedule.as_ref().map_or(f64::INFINITY, Schedule::next_ns);
+            if !stopping && (now as f64) >= next_send_ns {
                 let sched = next_send_ns as u64;
                 match self.idle.pop() {
                     Some(r) => {
@@ -378,17 +375,12 @@ impl<T: Target> WorkerCtx<T> {
                     }
                     None => acc.skipped += 1,
                 }
-                let gap = if poisson {
-                    rng = xorshift(rng);
-                    let u = ((rng >> 11) as f64 + 0.5) / (1u64 << 53) as f64;
-                    -u.ln() / per_worker_rate
-                } else {
-                    1.0 / per_worker_rate
-                };
-                next_send_ns += gap * 1e9;
+                if let Some(s) = schedule.as_mut() {
+                    s.advance();
+                }
                 continue;
             }
-            let until_send = if per_worker_rate > 0.0 && !stopping { (next_send_ns - now as f64).max(0.0) as u64 } else { u64::MAX };
+            let until_send = if next_send_ns.is_finite() && !stopping { (next_send_ns - now as f64).max(0.0) as u64 } else { u64::MAX };
             if until_send < SPIN_NS {
                 // Close to a scheduled send: poll instead of sleeping, since the
                 // OS wake-up slack (~50–100 µs) would make every send late.
@@ -532,13 +524,6 @@ impl<T: Target> WorkerCtx<T> {
     }
 }
 
-fn xorshift(mut x: u64) -> u64 {
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    x
-}
-
 fn current_tid() -> i32 {
     // /proc/thread-self resolves to /proc/<pid>/task/<tid>.
     std::fs::read_link("/proc/thread-self")
@@ -554,21 +539,6 @@ pub fn threads_cpu_seconds(tids: &[i32]) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn poisson_gaps_have_the_right_mean() {
-        let mut rng = 12345u64 | 1;
-        let rate = 1000.0;
-        let n = 200_000;
-        let mut sum = 0.0;
-        for _ in 0..n {
-            rng = xorshift(rng);
-            let u = ((rng >> 11) as f64 + 0.5) / (1u64 << 53) as f64;
-            sum += -u.ln() / rate;
-        }
-        let mean = sum / n as f64;
-        assert!((mean - 1.0 / rate).abs() < 0.02 / rate, "mean gap {mean}");
-    }
 
     #[test]
     fn own_thread_cpu_time_is_readable() {

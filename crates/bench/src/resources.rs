@@ -83,7 +83,9 @@ impl Sampler {
         let readings = Arc::new(Mutex::new(Vec::new()));
         let gpus = if tritium_triton::gpu::cuda_available() { Gpus::probe() } else { Err("no CUDA device".into()) };
         let gpu_note = gpus.as_ref().err().cloned();
-        let gpu_infos = gpus.as_ref().map(|g| g.infos().to_vec()).unwrap_or_default();
+        // Only the GPUs CUDA sees (`CUDA_VISIBLE_DEVICES`, which `gpus` sets): NVML lists them all.
+        let gpu_infos: Vec<GpuInfo> = gpus.as_ref().map(|g| crate::gpus::visible_now(g.infos()).into_iter().cloned().collect()).unwrap_or_default();
+        let sampled: Vec<u32> = gpu_infos.iter().map(|g| g.index).collect();
         let (s2, r2) = (stop.clone(), readings.clone());
         let handle = std::thread::Builder::new()
             .name("tritium-sampler".into())
@@ -107,7 +109,7 @@ impl Sampler {
                         let cpu_seconds = per_pid.iter().map(|(_, c)| c).sum();
                         let machine = tritium_util::machine::cpu_times();
                         let (gpus_now, gpu_others) = match &gpus {
-                            Ok(g) => (0..g.infos().len() as u32).filter_map(|i| g.sample_with_others(i, &tree).ok()).unzip(),
+                            Ok(g) => sampled.iter().filter_map(|&i| g.sample_with_others(i, &tree).ok()).unzip(),
                             Err(_) => (Vec::new(), Vec::new()),
                         };
                         if let Ok(mut r) = r2.lock() {

@@ -173,8 +173,13 @@ struct State {
     holding: usize,
     peak: usize,
     issued: u64,
+    /// When each request arrived (the first [`MAX_ARRIVALS`]), since the simulator started.
+    arrivals: Vec<Duration>,
     stop: bool,
 }
+
+/// Arrival times the simulator keeps (for the schedule tests).
+pub const MAX_ARRIVALS: usize = 100_000;
 
 impl Sim {
     /// Starts a simulated server.
@@ -193,6 +198,7 @@ impl Sim {
             holding: 0,
             peak: 0,
             issued: 0,
+            arrivals: Vec::new(),
             stop: false,
         };
         let inner = Arc::new(Inner { cfg, born, state: Mutex::new(state), wake: Condvar::new() });
@@ -214,6 +220,12 @@ impl Sim {
     /// The most requests the simulator ever held at once (waiting or executing).
     pub fn peak_in_flight(&self) -> usize {
         self.inner.lock().peak
+    }
+
+    /// When the requests arrived, since the simulator started, in arrival
+    /// order (the first [`MAX_ARRIVALS`]).
+    pub fn arrivals(&self) -> Vec<Duration> {
+        self.inner.lock().arrivals.clone()
     }
 
     /// Requests issued to the simulator so far.
@@ -252,7 +264,11 @@ impl Target for Sim {
         if st.stop || st.sink.is_none() {
             return Err(Refused { error: Error::InvalidArgument("simulated server is not attached or stopped".into()), request });
         }
-        st.queue.push_back((request, Instant::now()));
+        let now = Instant::now();
+        st.queue.push_back((request, now));
+        if st.arrivals.len() < MAX_ARRIVALS {
+            st.arrivals.push(now.duration_since(self.inner.born));
+        }
         st.holding += 1;
         st.peak = st.peak.max(st.holding);
         st.issued += 1;

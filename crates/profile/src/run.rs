@@ -358,7 +358,7 @@ pub fn profile(cfg: &ProfileConfig, plan: &Plan, server: &Server, resume: Option
     stamp(&mut results, &clock);
     results.write(&paths.checkpoint)?;
     if !interrupt.load(Ordering::Relaxed) {
-        let uuids = tritium_triton::gpu::nvml::Gpus::probe().map(|g| g.infos().iter().map(|i| i.uuid.clone()).collect::<Vec<_>>().join(";")).unwrap_or_default();
+        let uuids = tritium_triton::gpu::nvml::Gpus::probe().map(|g| bench::gpus::visible_now(g.infos()).into_iter().map(|i| i.uuid.clone()).collect::<Vec<_>>().join(";")).unwrap_or_default();
         if let Err(e) = results::write_csvs(&results, &paths.results_dir, &uuids, &csv_layout) {
             obs.warn(&format!("CSV tables: {e}"));
             results.problems.push(format!("CSV tables: {e}"));

@@ -28,7 +28,7 @@ mod send_sync;
 pub mod trace;
 
 pub use allocator::OutputMemory;
-pub use request::{Completion, CompletionHandler, InferRequest, InputBuffer, RequestBuilder};
+pub use request::{Completion, CompletionHandler, InferRequest, InputBuffer, ParameterValue, RequestBuilder};
 pub use response::{Output, Response};
 pub use trace::{Trace, Tracer};
 pub use server::{set_default_log_level, LogLevel, LogOptions, Server, ServerOptions, UnloadOutcome};

@@ -116,6 +116,25 @@ struct Input {
     buffer: InputBuffer,
 }
 
+/// The value of a Triton request parameter
+/// ([`RequestBuilder::parameter`]; perf_analyzer's `--request-parameter`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ParameterValue {
+    /// `TRITONSERVER_InferenceRequestSetStringParameter`.
+    String(String),
+    /// `TRITONSERVER_InferenceRequestSetIntParameter`.
+    Int(i64),
+    /// `TRITONSERVER_InferenceRequestSetBoolParameter`.
+    Bool(bool),
+}
+
+/// A parameter as the request keeps it (C strings made once, at build).
+enum StoredParameter {
+    String(CString),
+    Int(i64),
+    Bool(bool),
+}
+
 struct Inner {
     shared: Arc<ServerShared>,
     raw: *mut sys::TRITONSERVER_InferenceRequest,
@@ -126,6 +145,7 @@ struct Inner {
     outputs: Vec<CString>,
     id: Option<CString>,
     timeout_us: Option<u64>,
+    parameters: Vec<(CString, StoredParameter)>,
     output_memory: OutputMemory,
     handler: Option<Arc<dyn CompletionHandler>>,
     /// Events still to come before completion: final response + release.
@@ -159,6 +179,7 @@ pub struct RequestBuilder {
     outputs: Vec<String>,
     id: Option<String>,
     timeout: Option<Duration>,
+    parameters: Vec<(String, ParameterValue)>,
     output_memory: OutputMemory,
     handler: Option<Arc<dyn CompletionHandler>>,
     tag: u64,
@@ -174,6 +195,7 @@ impl RequestBuilder {
             outputs: Vec::new(),
             id: None,
             timeout: None,
+            parameters: Vec::new(),
             output_memory: OutputMemory::System,
             handler: None,
             tag: 0,
@@ -202,6 +224,14 @@ impl RequestBuilder {
     /// Sets a server-side timeout.
     pub fn timeout(mut self, t: Duration) -> Self {
         self.timeout = Some(t);
+        self
+    }
+
+    /// Sets request parameter `name` (the backend reads it, e.g. the Python
+    /// backend's `request.parameters()`); a name given twice keeps both, as
+    /// Triton's C API does.
+    pub fn parameter(mut self, name: &str, value: ParameterValue) -> Self {
+        self.parameters.push((name.to_string(), value));
         self
     }
 
@@ -244,6 +274,18 @@ impl RequestBuilder {
                 outputs: self.outputs.iter().map(|o| cstring(o, "output name")).collect::<Result<_>>()?,
                 id: self.id.as_deref().map(|i| cstring(i, "request id")).transpose()?,
                 timeout_us: self.timeout.map(|t| t.as_micros() as u64),
+                parameters: self
+                    .parameters
+                    .iter()
+                    .map(|(k, v)| {
+                        let value = match v {
+                            ParameterValue::String(s) => StoredParameter::String(cstring(s, "request parameter value")?),
+                            ParameterValue::Int(i) => StoredParameter::Int(*i),
+                            ParameterValue::Bool(b) => StoredParameter::Bool(*b),
+                        };
+                        Ok((cstring(k, "request parameter name")?, value))
+                    })
+                    .collect::<Result<_>>()?,
                 output_memory: self.output_memory,
                 handler: self.handler,
                 pending: AtomicU8::new(0),
@@ -258,7 +300,7 @@ impl RequestBuilder {
 
 impl InferRequest {
     /// Creates the Triton request object from the stored description (model,
-    /// inputs, requested outputs, id, timeout). `raw` must be null.
+    /// inputs, requested outputs, id, timeout, parameters). `raw` must be null.
     fn create_raw(&mut self) -> Result<()> {
         let inner = &mut self.inner;
         let api = inner.shared.api;
@@ -292,6 +334,20 @@ impl InferRequest {
         if let Some(t) = inner.timeout_us {
             // SAFETY: idle request.
             check(api, unsafe { (api.TRITONSERVER_InferenceRequestSetTimeoutMicroseconds)(raw, t) }, "request timeout")?;
+        }
+        for (key, value) in &inner.parameters {
+            let ctx = format!("request parameter {key:?} of model '{model}'");
+            let k = key.as_ptr();
+            // SAFETY: `raw` is our idle request; key and value are NUL-terminated C strings
+            // that outlive the calls (Triton copies both into the request's parameters).
+            let err = unsafe {
+                match value {
+                    StoredParameter::String(v) => (api.TRITONSERVER_InferenceRequestSetStringParameter)(raw, k, v.as_ptr()),
+                    StoredParameter::Int(v) => (api.TRITONSERVER_InferenceRequestSetIntParameter)(raw, k, *v),
+                    StoredParameter::Bool(v) => (api.TRITONSERVER_InferenceRequestSetBoolParameter)(raw, k, *v),
+                }
+            };
+            check(api, err, &ctx)?;
         }
         Ok(())
     }

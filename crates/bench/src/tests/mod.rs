@@ -15,6 +15,7 @@ mod sim_closed_loop;
 mod sim_failures;
 mod sim_intervals;
 mod sim_open_loop;
+mod sim_request_intervals;
 mod sim_threshold;
 mod sim_windows;
 mod support;

@@ -85,7 +85,7 @@ pub const TOP_LEVEL: &[Entry] = &[
     n("monitoring_interval", "2.0", "tritium samples GPU/CPU metrics on its own schedule during each measurement, not every monitoring_interval seconds"),
     n("duration_seconds", "5", "not applied yet: each load point runs until tritium's measurement rule is met (tritium_measurement_rule), not for a fixed time"),
     n("collect_cpu_metrics", "true", "tritium records CPU metrics itself; this key does not switch them"),
-    n("gpus", "[\"0\"]", "not applied yet: Triton uses the GPUs the process sees (set CUDA_VISIBLE_DEVICES to choose them); metrics cover those GPUs"),
+    a("gpus", "[\"0\"]", "`all` (default), GPU UUIDs, indices (NVML's order) or `[]`: checked against NVML before any server starts (unknown GPU: error listing the GPUs found; no GPU here: error); a list restarts tritium with CUDA_VISIBLE_DEVICES set to its UUIDs, and GPU metrics cover only those GPUs. Deviation: a list replaces an existing CUDA_VISIBLE_DEVICES (Model Analyzer intersects them)"),
     n("always_report_gpu_metrics", "true", "GPU metrics are reported whenever a GPU is present"),
     n("dcgm_disable", "true", "GPU metrics come from the embedded Triton server's own metrics; this key does not switch them off"),
     a("skip_summary_reports", "true", "`profile` does not write the summary PDFs"),
