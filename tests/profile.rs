@@ -426,6 +426,12 @@ fn num_top_model_configs_ranks_configs_across_models() {
         // Deployable, like the per-model top configs.
         assert!(d.path().join("models").join(&x.config).join("config.pbtxt").exists(), "{}", x.config);
     }
+    // Every measured variant is in the output repository (Model Analyzer's behaviour, tritium_output_configs: all).
+    for m in &r.models {
+        for c in m.configs.iter().filter(|c| c.error.is_none()) {
+            assert!(d.path().join("models").join(&c.name).join("config.pbtxt").exists(), "{} not written", c.name);
+        }
+    }
     // No better config is left out.
     let fourth = top[3].throughput;
     for m in &r.models {

@@ -314,20 +314,14 @@ pub fn profile(cfg: &ProfileConfig, plan: &Plan, server: &Server, resume: Option
         if interrupted {
             break;
         }
-        // Deployable configs: the top ones and the default — only configs that
-        // loaded and have a successful measurement.
+        // Deployable configs: every measured variant, or (tritium_output_configs: top)
+        // the top ones and the default (see `output::configs_to_write`).
         let m = results.model_mut(&model.name);
-        let mut names: Vec<String> = m.top.clone();
-        if !names.contains(&m.default_config) {
-            names.push(m.default_config.clone());
-        }
         let mut write_errors = Vec::new();
-        for name in names {
-            if let Some(c) = m.configs.iter().find(|c| c.name == name && deployable(m, c)) {
-                if let Err(e) = output::write_config(&paths.output_repository, &cfg.model_repository, &model.name, &name, &c.config, cfg.override_output_model_repository) {
-                    obs.warn(&format!("writing {name}: {e}"));
-                    write_errors.push(format!("writing {name}: {e}"));
-                }
+        for c in output::configs_to_write(m, cfg.tritium_output_configs) {
+            if let Err(e) = output::write_config(&paths.output_repository, &cfg.model_repository, &model.name, &c.name, &c.config, cfg.override_output_model_repository) {
+                obs.warn(&format!("writing {}: {e}", c.name));
+                write_errors.push(format!("writing {}: {e}", c.name));
             }
         }
         add_problems(m, write_errors);
@@ -336,9 +330,11 @@ pub fn profile(cfg: &ProfileConfig, plan: &Plan, server: &Server, resume: Option
     results.num_top_model_configs = cfg.num_top_model_configs;
     if cfg.num_top_model_configs > 0 && !interrupt.load(Ordering::Relaxed) {
         results.top_model_configs = top_model_configs(&results, &cfg.objectives, cfg.num_top_model_configs as usize);
-        // Deployable, as the per-model top configs are (those already written are kept).
+        // Deployable, as the per-model top configs are (those already written are kept;
+        // with tritium_output_configs: all every measured config is written already).
         let mut errors: Vec<(String, String)> = Vec::new();
-        for t in &results.top_model_configs {
+        let top_only = cfg.tritium_output_configs == super::config::OutputConfigs::Top;
+        for t in results.top_model_configs.iter().filter(|_| top_only) {
             let Some(m) = results.models.iter().find(|m| m.model == t.model) else { continue };
             if m.top.contains(&t.config) || t.config == m.default_config {
                 continue;

@@ -94,7 +94,7 @@ pub const TOP_LEVEL: &[Entry] = &[
     a("skip_detailed_reports", "true", "`profile` does not write the detailed PDFs"),
     n("model_type", "LLM", "tritium profiles every model as a generic model (no LLM / genai-perf mode)"),
     a("model_repository", "/n", "the repository the embedded server loads"),
-    a("output_model_repository_path", "out", "where the measured model configs are written"),
+    a("output_model_repository_path", "out", "where the measured model configs are written (every measured variant, as Model Analyzer; tritium_output_configs: top writes only the top ones and the default)"),
     a("override_output_model_repository", "true", "replace an existing output model repository"),
     n("client_max_retries", "5", IN_PROCESS),
     n("client_protocol", "http", IN_PROCESS),
@@ -184,6 +184,7 @@ pub const TOP_LEVEL: &[Entry] = &[
     n("output_formats", "[pdf]", "reports are written as PDF"),
     a("tritium_measurement_rule", "perf_analyzer", "tritium extension: when a load point ends (adaptive or perf_analyzer)"),
     a("tritium_ci_target", "5", "tritium extension: the adaptive rule's confidence-interval target, percent"),
+    a("tritium_output_configs", "top", "tritium extension: which measured configs go to output_model_repository_path: all (default, as Model Analyzer) or top (the top configs per model and across models, and the default)"),
 ];
 
 /// Keys of one `profile_models` (or `ensemble_composing_models`) entry.
