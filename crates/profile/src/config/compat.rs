@@ -180,7 +180,7 @@ pub const TOP_LEVEL: &[Entry] = &[
     a("latency_budget", "20", "shorthand for a perf_latency_p99 max constraint on every model"),
     a("min_throughput", "20", "shorthand for a perf_throughput min constraint on every model"),
     n("plots", "{}", "the reports draw tritium's fixed set of plots"),
-    n("report_model_configs", "[a]", "a `report` key: `profile` writes reports of every config"),
+    n("report_model_configs", "[a]", "a `report` key: `tritium report -f FILE` (or `-n a,b`) writes the detailed reports of these configs; `profile` writes those of its top configs"),
     n("output_formats", "[pdf]", "reports are written as PDF"),
     a("tritium_measurement_rule", "perf_analyzer", "tritium extension: when a load point ends (adaptive or perf_analyzer)"),
     a("tritium_ci_target", "5", "tritium extension: the adaptive rule's confidence-interval target, percent"),

@@ -65,6 +65,7 @@ mod modes;
 mod overrides;
 mod pa_flags;
 mod raw;
+mod report_config;
 mod server_flags;
 mod suggest;
 mod validate;
@@ -93,6 +94,7 @@ pub use keys::{
 pub use model_spec::{EffectiveParameters, ModelParameters, ProfileModelSpec};
 pub use modes::{ClientProtocol, LaunchMode, MeasurementMode, OutputConfigs, SearchMode};
 pub use pa_flags::{PerfAnalyzerFlags, TensorShape};
+pub use report_config::{split_config_names, ReportConfig};
 pub use server_flags::{apply_server_flags, unmapped_server_flags, MAPPED_SERVER_FLAGS};
 pub use suggest::{levenshtein, suggest};
 pub use validate::check_model_name;
