@@ -539,7 +539,7 @@ fn server_flags_and_report_skips_are_applied() {
     std::fs::create_dir(&empty).unwrap();
     let base = format!(
         "model_repository: {repo}\nprofile_models: [add_sub]\nexport_path: {out}/exp\noutput_model_repository_path: {out}/models\ncheckpoint_directory: {out}/ck\n\
-         run_config_search_disable: true\nperf_analyzer_flags: {{measurement-interval: 100}}\n",
+         run_config_search_disable: true\nduration_seconds: 1\nperf_analyzer_flags: {{measurement-interval: 100}}\n",
         repo = common::models_dir().display(),
         out = d.path().display()
     );
@@ -561,6 +561,15 @@ fn server_flags_and_report_skips_are_applied() {
     let pdfs = walk(&d.path().join("exp/reports")).into_iter().filter(|p| p.extension().is_some_and(|e| e == "pdf")).count();
     assert_eq!(pdfs, 0, "{t}");
     assert!(d.path().join("exp/results/metrics-model-inference.csv").is_file(), "{t}");
+    // Model Analyzer's server-only measurement: the server with no model loaded, for duration_seconds.
+    assert!(t.contains("measuring the server with no model loaded for 1 s (duration_seconds)"), "{t}");
+    let r = ProfileResults::read(&d.path().join("exp/results/results.json")).unwrap();
+    let so = r.server_only.expect("a server-only measurement");
+    assert!(so.samples > 0 && so.resources.rss_mb.is_some(), "{so:?}");
+    let srv = std::fs::read_to_string(d.path().join("exp/results/metrics-server-only.csv")).unwrap();
+    let rows: Vec<&str> = srv.lines().skip(1).collect();
+    assert_eq!(rows.len(), so.resources.per_gpu.len().max(1), "{srv}");
+    assert!(rows.iter().all(|l| l.starts_with("triton-server,")), "{srv}");
 }
 
 fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {

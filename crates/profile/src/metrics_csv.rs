@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use crate::config::Metric;
-use crate::results::{to_measurement, ConfigRecord, MeasurementRecord, ModelResults, ProfileResults};
+use crate::results::{to_measurement, ConfigRecord, MeasurementRecord, ModelResults, ProfileResults, ServerOnlyRecord, SERVER_ONLY_MODEL_NAME};
 use tritium_bench::export::{GpuUsage, LoadPoint};
 use tritium_bench::stats::Interval;
 use tritium_triton::error::{Error, Result};
@@ -203,6 +203,32 @@ fn inference_extra(c: &ConfigRecord, r: &MeasurementRecord, p: Option<&LoadPoint
     s
 }
 
+/// The rows of the server-only measurement, as Model Analyzer writes them:
+/// one per GPU, model `triton-server`, that GPU's own figures; without
+/// per-GPU figures (no GPU, or NVML unavailable) one row of the totals,
+/// empty where nothing was measured.
+fn server_only_rows(so: &ServerOnlyRecord, columns: &[(String, String)]) -> String {
+    let r = &so.resources;
+    let total = GpuUsage { uuid: String::new(), memory_used_mb: r.gpu_memory_used_mb, utilization_pct: r.gpu_utilization_pct, power_w: r.gpu_power_w };
+    let gpus: Vec<&GpuUsage> = if r.per_gpu.is_empty() { vec![&total] } else { r.per_gpu.iter().collect() };
+    let mut out = String::new();
+    for g in gpus {
+        let cells: Vec<String> = columns
+            .iter()
+            .map(|(f, _)| match f.as_str() {
+                "model_name" => SERVER_ONLY_MODEL_NAME.to_string(),
+                "gpu_uuid" => csv_field(&g.uuid),
+                "gpu_used_memory" => opt(g.memory_used_mb),
+                "gpu_utilization" => opt(g.utilization_pct),
+                "gpu_power_usage" => opt(g.power_w),
+                _ => String::new(),
+            })
+            .collect();
+        out += &(cells.join(",") + "\n");
+    }
+    out
+}
+
 /// Whether a load point holds any GPU metric.
 fn has_gpu_data(p: &LoadPoint) -> bool {
     let r = &p.resources;
@@ -222,7 +248,11 @@ fn has_gpu_data(p: &LoadPoint) -> bool {
 /// model's) or a point without GPU data; the memory interval columns are
 /// filled on single-GPU rows only (the interval is of all GPUs together).
 /// A point of an older results.json without per-GPU figures gets one row
-/// of the totals, its `GPU UUID` the machine's GPUs `;`-joined. Deviations:
+/// of the totals, its `GPU UUID` the machine's GPUs `;`-joined. The
+/// server-only table holds the server measured with no model loaded
+/// (`server_only`: one row per GPU, model `triton-server`); a results.json
+/// of an older tritium without it gets, per model, the default config's
+/// first measurement. Deviations:
 /// a table without rows is still written (its header only; Model Analyzer
 /// skips the file); a measurement that failed gets rows (one per GPU) whose
 /// `Satisfies Constraints` reads `FAILED: <why>`, with no numbers.
@@ -272,13 +302,20 @@ pub fn write_csvs(results: &ProfileResults, dir: &Path, gpu_uuids: &str, layout:
                 gpu += &format!("{},{}\n", cells(&gcols, &row), lo_hi(mem_ci));
             }
         }
-        // Server-only: the server with only the default config loaded (its first measurement).
+        // Server-only of an older results.json (no `server_only`): the server with the
+        // default config loaded (its first measurement).
+        if results.server_only.is_some() {
+            continue;
+        }
         if let Some(p) = m.measurements.iter().filter(|r| r.config == m.default_config).find_map(|r| r.ok_point()) {
             let (Some(c), Some(r)) = (m.configs.iter().find(|c| c.name == m.default_config), m.measurements.iter().find(|r| r.config == m.default_config)) else { continue };
             let row = Row { model: m, config: c, rec: r, point: Some(p), satisfies: String::new(), gpus: uuids.len(), uuid: uuids.join(";"), gpu: None };
             let server_cell = |f: &str| if matches!(f, "model_name" | "gpu_uuid" | "gpu_used_memory" | "gpu_utilization" | "gpu_power_usage") { cell(f, &row) } else { String::new() };
             srv += &(scols.iter().map(|(f, _)| server_cell(f)).collect::<Vec<_>>().join(",") + "\n");
         }
+    }
+    if let Some(so) = &results.server_only {
+        srv += &server_only_rows(so, &scols);
     }
     let mut out = Vec::new();
     for (table, text) in [(Table::Inference, inf), (Table::Gpu, gpu), (Table::Server, srv)] {

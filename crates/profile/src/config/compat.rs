@@ -85,7 +85,7 @@ pub const TOP_LEVEL: &[Entry] = &[
     n("config_file", "x.yaml", "the config file is the file tritium reads (`profile -f`); a config_file key inside it is not followed"),
     a("checkpoint_directory", "ck", "where the checkpoint (results.json of the run so far) is written; `--resume` continues from it"),
     n("monitoring_interval", "2.0", "tritium samples GPU/CPU metrics on its own schedule during each measurement, not every monitoring_interval seconds"),
-    n("duration_seconds", "5", "not applied yet: each load point runs until tritium's measurement rule is met (tritium_measurement_rule), not for a fixed time"),
+    a("duration_seconds", "5", "how long (seconds) the server is measured with no model loaded, before the first model, for metrics-server-only.csv (Model Analyzer's server-only metrics; default 3, at most 60, 0 skips it)"),
     n("collect_cpu_metrics", "true", "tritium records CPU metrics itself; this key does not switch them"),
     n("gpus", "[\"0\"]", "not applied yet: Triton uses the GPUs the process sees (set CUDA_VISIBLE_DEVICES to choose them); metrics cover those GPUs"),
     n("always_report_gpu_metrics", "true", "GPU metrics are reported whenever a GPU is present"),

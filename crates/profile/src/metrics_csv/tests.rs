@@ -402,3 +402,28 @@ fn one_gpu_row_per_gpu_with_its_own_numbers() {
     let (_, (_, grows), _) = tables_with(&cpu, "GPU-a;GPU-b", &CsvLayout::default());
     assert!(grows.is_empty(), "{grows:?}");
 }
+
+#[test]
+fn server_only_rows_come_from_the_server_without_a_model() {
+    use crate::results::ServerOnlyRecord;
+    let mut r = ProfileResults::read(&fixture("gpu.json")).unwrap();
+    let g = |uuid: &str, m: f64| GpuUsage { uuid: uuid.into(), memory_used_mb: Some(m), utilization_pct: Some(0.0), power_w: Some(70.04) };
+    let mut so = ServerOnlyRecord { duration_seconds: 3.0, samples: 60, ..Default::default() };
+    so.resources.per_gpu = vec![g("GPU-a", 512.0), g("GPU-b", 513.06)];
+    so.resources.gpu_memory_used_mb = Some(1025.06);
+    r.server_only = Some(so.clone());
+    let (_, _, (sh, srows)) = tables_with(&r, "GPU-a;GPU-b", &CsvLayout::default());
+    assert_eq!(sh, SERVER_COLUMNS);
+    // Model Analyzer: one row per GPU, model "triton-server", that GPU's own figures.
+    assert_eq!(srows, vec![vec!["triton-server", "GPU-a", "512.0", "0.0", "70.0"], vec!["triton-server", "GPU-b", "513.1", "0.0", "70.0"]]);
+    // No GPU: one row with what was measured, the GPU columns empty.
+    let mut cpu = r.clone();
+    cpu.server_only = Some(ServerOnlyRecord { duration_seconds: 3.0, samples: 60, ..Default::default() });
+    let (_, _, (_, srows)) = tables_with(&cpu, "", &CsvLayout::default());
+    assert_eq!(srows, vec![vec!["triton-server", "", "", "", ""]]);
+    // An older results.json without the section: the default config's first measurement per model.
+    r.server_only = None;
+    let (_, _, (_, srows)) = tables_with(&r, "GPU-1", &CsvLayout::default());
+    assert_eq!(srows.len(), r.models.len());
+    assert!(srows.iter().zip(&r.models).all(|(row, m)| row[0] == m.model));
+}
