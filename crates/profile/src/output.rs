@@ -6,8 +6,10 @@
 //! variant (`tritium_output_configs: all`, the default), or only the top
 //! ones and the default (`tritium_output_configs: top`). Deviation: Model
 //! Analyzer writes each variant before loading it, so a variant Triton
-//! refused to load is in its output repository too; tritium writes only
-//! variants that loaded and were measured, so every config there loads.
+//! refused to load, or whose every measurement failed, is in its output
+//! repository too; tritium writes only variants that loaded and measured
+//! successfully (a failed config is never deployable), so every config
+//! there loads and served requests.
 
 use std::path::{Path, PathBuf};
 
@@ -19,19 +21,17 @@ use tritium_model::pbtxt;
 use tritium_triton::error::{Error, Result};
 
 /// The configs of `m` written to the output repository, in the model's
-/// config order. `All`: every variant that loaded and has a measurement
-/// (failed or not), as Model Analyzer writes every measured variant. `Top`:
-/// the model's top configs and its default config, each only when it loaded
-/// and has a successful measurement (the configs across models,
-/// `num_top_model_configs`, are added by the caller).
+/// config order, each only when it loaded and has a successful measurement.
+/// `All`: every such variant, as Model Analyzer writes every measured
+/// variant. `Top`: the model's top configs and its default config (the
+/// configs across models, `num_top_model_configs`, are added by the caller).
 pub fn configs_to_write(m: &ModelResults, which: OutputConfigs) -> Vec<&ConfigRecord> {
-    let measured = |c: &ConfigRecord| m.measurements.iter().any(|r| r.config == c.name);
     m.configs
         .iter()
-        .filter(|c| c.error.is_none())
+        .filter(|c| c.error.is_none() && m.has_result(&c.name))
         .filter(|c| match which {
-            OutputConfigs::All => measured(c),
-            OutputConfigs::Top => (m.top.contains(&c.name) || c.name == m.default_config) && m.has_result(&c.name),
+            OutputConfigs::All => true,
+            OutputConfigs::Top => m.top.contains(&c.name) || c.name == m.default_config,
         })
         .collect()
 }
@@ -249,16 +249,17 @@ mod tests {
         // Top: the model's top configs and its default only.
         m.top = vec!["sleep_fixed_config_1".into()];
         assert_eq!(names(configs_to_write(&m, OutputConfigs::Top)), ["sleep_fixed_config_default", "sleep_fixed_config_1"]);
-        // A variant that failed to load, or was never measured, is not written in either mode;
-        // one whose measurements all failed is (all) as Model Analyzer keeps it, but is not a top config.
-        m.configs[1].error = Some("load failed".into());
+        // A variant that failed to load, was never measured, or whose every measurement
+        // failed is never deployable, in either mode.
         let mut unmeasured = m.configs[2].clone();
         unmeasured.name = "sleep_fixed_config_9".into();
         m.configs.push(unmeasured);
+        assert_eq!(names(configs_to_write(&m, OutputConfigs::All)), all, "{all:?}");
+        m.configs[1].error = Some("load failed".into());
         for r in m.measurements.iter_mut().filter(|r| r.config == "sleep_fixed_config_1") {
-            r.point = None;
+            r.error = Some("every request failed".into());
         }
-        assert_eq!(names(configs_to_write(&m, OutputConfigs::All)), ["sleep_fixed_config_default", "sleep_fixed_config_1"]);
+        assert_eq!(names(configs_to_write(&m, OutputConfigs::All)), ["sleep_fixed_config_default"]);
         assert_eq!(names(configs_to_write(&m, OutputConfigs::Top)), ["sleep_fixed_config_default"]);
     }
 
