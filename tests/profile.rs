@@ -426,6 +426,12 @@ fn num_top_model_configs_ranks_configs_across_models() {
         // Deployable, like the per-model top configs.
         assert!(d.path().join("models").join(&x.config).join("config.pbtxt").exists(), "{}", x.config);
     }
+    // Every measured variant is in the output repository (Model Analyzer's behaviour, tritium_output_configs: all).
+    for m in &r.models {
+        for c in m.configs.iter().filter(|c| c.error.is_none()) {
+            assert!(d.path().join("models").join(&c.name).join("config.pbtxt").exists(), "{} not written", c.name);
+        }
+    }
     // No better config is left out.
     let fourth = top[3].throughput;
     for m in &r.models {
@@ -560,7 +566,7 @@ fn server_flags_and_report_skips_are_applied() {
     std::fs::create_dir(&empty).unwrap();
     let base = format!(
         "model_repository: {repo}\nprofile_models: [add_sub]\nexport_path: {out}/exp\noutput_model_repository_path: {out}/models\ncheckpoint_directory: {out}/ck\n\
-         run_config_search_disable: true\nperf_analyzer_flags: {{measurement-interval: 100}}\n",
+         run_config_search_disable: true\nduration_seconds: 1\nperf_analyzer_flags: {{measurement-interval: 100}}\n",
         repo = common::models_dir().display(),
         out = d.path().display()
     );
@@ -582,6 +588,15 @@ fn server_flags_and_report_skips_are_applied() {
     let pdfs = walk(&d.path().join("exp/reports")).into_iter().filter(|p| p.extension().is_some_and(|e| e == "pdf")).count();
     assert_eq!(pdfs, 0, "{t}");
     assert!(d.path().join("exp/results/metrics-model-inference.csv").is_file(), "{t}");
+    // Model Analyzer's server-only measurement: the server with no model loaded, for duration_seconds.
+    assert!(t.contains("measuring the server with no model loaded for 1 s (duration_seconds)"), "{t}");
+    let r = ProfileResults::read(&d.path().join("exp/results/results.json")).unwrap();
+    let so = r.server_only.expect("a server-only measurement");
+    assert!(so.samples > 0 && so.resources.rss_mb.is_some(), "{so:?}");
+    let srv = std::fs::read_to_string(d.path().join("exp/results/metrics-server-only.csv")).unwrap();
+    let rows: Vec<&str> = srv.lines().skip(1).collect();
+    assert_eq!(rows.len(), so.resources.per_gpu.len().max(1), "{srv}");
+    assert!(rows.iter().all(|l| l.starts_with("triton-server,")), "{srv}");
 }
 
 fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {

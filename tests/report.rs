@@ -544,3 +544,55 @@ fn report_selection_skips_summaries_or_detailed_reports() {
     let (s, d, sd, dd, _g) = only(true, false, "sel_no_detailed");
     assert!(s > 0 && d == 0 && sd && !dd, "{s} {d}");
 }
+
+/// Model Analyzer's `report -n/--report-model-configs`: the detailed reports
+/// of the named configs only (top or not), no summary; an unknown name is an
+/// error listing the configs the results hold, before anything is written.
+#[test]
+fn report_model_configs_picks_the_detailed_reports() {
+    let r = load("cpu_only.json");
+    let (dir, _g) = out_dir("report_model_configs");
+    let names = ["sleep_fixed_config_1".to_string(), "sleep_fixed_config_4".to_string()];
+    let p = report::build_configs(&r, &dir, &names).unwrap();
+    assert!(p.summaries.is_empty(), "Model Analyzer's report writes no summary");
+    let written: Vec<PathBuf> = names.iter().map(|n| dir.join("reports/detailed").join(n).join("detailed_report.pdf")).collect();
+    assert_eq!(p.detailed, written);
+    let detailed = walk_pdfs(&dir.join("reports"));
+    assert_eq!(detailed.len(), 2, "{detailed:?}");
+    // A config outside the top ones gets its own report, said to be outside them.
+    let text = pdf_text(&written[0]);
+    has(&text, "Detailed report: sleep_fixed_config_1", "non-top config");
+    has(&text, "not among the 3 top configs", "non-top config");
+    has(&pdf_text(&written[1]), "rank 1 of 3 top configs", "top config");
+    // Unknown names: refused with the known ones, nothing written.
+    let (dir2, _g2) = out_dir("report_model_configs_unknown");
+    let e = report::build_configs(&r, &dir2, &["sleep_fixed_config_1".into(), "resnet_config_0".into()]).unwrap_err().to_string();
+    assert!(e.contains("unknown config resnet_config_0") && e.contains("sleep_fixed_config_default, sleep_fixed_config_0"), "{e}");
+    assert!(!dir2.join("reports").exists());
+    // The command line: -n, and report_model_configs from a Model Analyzer report YAML (exit 2 on an unknown name).
+    std::fs::create_dir_all(dir2.join("results")).unwrap();
+    std::fs::copy(fixture("cpu_only.json"), dir2.join("results/results.json")).unwrap();
+    let cli = |args: &[&str]| Command::new(env!("CARGO_BIN_EXE_tritium")).arg("report").args(args).output().unwrap();
+    let o = cli(&["-e", dir2.to_str().unwrap(), "-n", "sleep_fixed_config_2,sleep_fixed_config_default"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(String::from_utf8_lossy(&o.stdout).lines().count(), 2);
+    let yaml = dir2.join("report.yaml");
+    std::fs::write(&yaml, format!("export_path: {}\nreport_model_configs:\n  - sleep_fixed_config_9\nplots: {{}}\n", dir2.display())).unwrap();
+    let o = cli(&["-f", yaml.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("unknown config sleep_fixed_config_9") && err.contains("notice: plots: not used by `tritium report`"), "{err}");
+}
+
+fn walk_pdfs(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk_pdfs(&p));
+        } else if p.extension().is_some_and(|x| x == "pdf") {
+            out.push(p);
+        }
+    }
+    out
+}

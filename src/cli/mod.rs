@@ -15,6 +15,7 @@ mod gpus;
 pub mod pa_compat;
 pub mod profile;
 pub mod repeat;
+mod report;
 
 use tritium_triton::runtime::{self as runtime, install::InstallOptions};
 use tritium_triton::LogLevel;
@@ -42,8 +43,9 @@ enum Command {
     Bench(bench::BenchArgs),
     /// Search model configs as Model Analyzer's profile does, from its YAML config.
     Profile(profile::ProfileArgs),
-    /// Write the PDF reports (a summary per model, a detailed report per top config) from a profile's results.json.
-    Report(ReportArgs),
+    /// Write the PDF reports (a summary per model, a detailed report per top config, or with
+    /// -n the detailed reports of the named configs) from a profile's results.json.
+    Report(report::ReportArgs),
 }
 
 /// Where the Triton runtime is (shared by every command that starts a server).
@@ -95,13 +97,6 @@ enum RuntimeCommand {
         #[command(flatten)]
         runtime: RuntimeArgs,
     },
-}
-
-#[derive(Debug, Args)]
-struct ReportArgs {
-    /// The profile's export_path: reads <DIR>/results/results.json, writes <DIR>/reports/.
-    #[arg(short = 'e', long = "export-path", value_name = "DIR", default_value = ".")]
-    export_path: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -197,13 +192,7 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Models(a) => models(a),
         Command::Bench(a) => bench::run(a),
         Command::Profile(a) => profile::run(a),
-        Command::Report(a) => {
-            let paths = tritium_report::build_reports(&a.export_path).context("building the reports")?;
-            for p in paths.all() {
-                println!("{}", p.display());
-            }
-            Ok(0)
-        }
+        Command::Report(a) => report::run(a),
     }
 }
 

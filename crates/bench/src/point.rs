@@ -166,6 +166,7 @@ pub(crate) fn combine(cfg: &BenchConfig, load: LoadMode, windows: &[Window], sta
         resources.gpu_memory_process_mb = max(&|r| r.gpu_memory_process_mb);
         resources.cpu_util_pct = avg(&|r| r.cpu_util_pct);
         resources.rss_mb = max(&|r| r.rss_mb);
+        resources.per_gpu = merge_per_gpu(last.iter().map(|w| w.resources.per_gpu.as_slice()));
     }
     // Server phases and GPU figures exist per window: intervals over the windows.
     let server_stats: Vec<tritium_model::InferenceStats> = last.iter().filter_map(|w| w.server.as_ref().map(|s| s.inference_stats)).collect();
@@ -263,3 +264,46 @@ fn sum_stats(a: &ModelStats, b: &ModelStats) -> ModelStats {
     out
 }
 
+
+/// Each GPU's figures over several windows, as the totals are merged: peak
+/// memory, average utilization and power (over the windows that have them),
+/// in the order the GPUs first appear.
+pub(crate) fn merge_per_gpu<'a>(windows: impl Iterator<Item = &'a [export::GpuUsage]>) -> Vec<export::GpuUsage> {
+    let mut seen: Vec<(String, Vec<&'a export::GpuUsage>)> = Vec::new();
+    for w in windows {
+        for g in w {
+            match seen.iter_mut().find(|(u, _)| *u == g.uuid) {
+                Some((_, v)) => v.push(g),
+                None => seen.push((g.uuid.clone(), vec![g])),
+            }
+        }
+    }
+    let avg = |v: &[&export::GpuUsage], f: fn(&export::GpuUsage) -> Option<f64>| {
+        let x: Vec<f64> = v.iter().filter_map(|g| f(g)).collect();
+        (!x.is_empty()).then(|| x.iter().sum::<f64>() / x.len() as f64)
+    };
+    seen.into_iter()
+        .map(|(uuid, v)| export::GpuUsage {
+            memory_used_mb: v.iter().filter_map(|g| g.memory_used_mb).reduce(f64::max),
+            utilization_pct: avg(&v, |g| g.utilization_pct),
+            power_w: avg(&v, |g| g.power_w),
+            uuid,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod per_gpu_tests {
+    use super::export::GpuUsage;
+    use super::merge_per_gpu;
+
+    #[test]
+    fn windows_merge_each_gpu_on_its_own() {
+        let g = |uuid: &str, m, u, w| GpuUsage { uuid: uuid.into(), memory_used_mb: Some(m), utilization_pct: Some(u), power_w: Some(w) };
+        let w1 = vec![g("GPU-a", 100.0, 10.0, 50.0), g("GPU-b", 900.0, 90.0, 300.0)];
+        let w2 = vec![g("GPU-a", 300.0, 30.0, 70.0), g("GPU-b", 800.0, 70.0, 200.0)];
+        let m = merge_per_gpu([w1.as_slice(), w2.as_slice()].into_iter());
+        assert_eq!(m, vec![g("GPU-a", 300.0, 20.0, 60.0), g("GPU-b", 900.0, 80.0, 250.0)]);
+        assert!(merge_per_gpu(std::iter::empty()).is_empty());
+    }
+}

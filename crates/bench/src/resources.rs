@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use super::export::ResourceUsage;
+use super::export::{GpuUsage, ResourceUsage};
 use tritium_triton::gpu::nvml::{GpuInfo, GpuProcess, GpuSample, Gpus};
 use tritium_util::machine::CpuTimes;
 
@@ -20,6 +20,9 @@ pub struct Reading {
     pub at: Instant,
     /// Per GPU (empty without NVML).
     pub gpus: Vec<GpuSample>,
+    /// The NVML index of each of `gpus` (a GPU whose sample failed is left
+    /// out of both).
+    pub gpu_indices: Vec<u32>,
     /// CPU seconds used so far by the process tree.
     pub cpu_seconds: f64,
     /// Resident memory of the process tree, bytes.
@@ -108,12 +111,18 @@ impl Sampler {
                         let (per_pid, rss_bytes) = cpu_per_pid_and_rss(&tree);
                         let cpu_seconds = per_pid.iter().map(|(_, c)| c).sum();
                         let machine = tritium_util::machine::cpu_times();
-                        let (gpus_now, gpu_others) = match &gpus {
-                            Ok(g) => sampled.iter().filter_map(|&i| g.sample_with_others(i, &tree).ok()).unzip(),
-                            Err(_) => (Vec::new(), Vec::new()),
-                        };
+                        let (mut gpus_now, mut gpu_others, mut gpu_indices) = (Vec::new(), Vec::new(), Vec::new());
+                        if let Ok(g) = &gpus {
+                            for &i in &sampled {
+                                if let Ok((s, o)) = g.sample_with_others(i, &tree) {
+                                    gpus_now.push(s);
+                                    gpu_others.push(o);
+                                    gpu_indices.push(i);
+                                }
+                            }
+                        }
                         if let Ok(mut r) = r2.lock() {
-                            r.push(Reading { at: Instant::now(), gpus: gpus_now, cpu_seconds, rss_bytes, per_pid, machine, gpu_others });
+                            r.push(Reading { at: Instant::now(), gpus: gpus_now, gpu_indices, cpu_seconds, rss_bytes, per_pid, machine, gpu_others });
                         }
                     }
                 })
@@ -124,7 +133,7 @@ impl Sampler {
 
     /// Summary of the readings taken between `from` and `to`.
     pub fn summarize(&self, from: Instant, to: Instant) -> ResourceUsage {
-        summarize(&self.readings(from, to))
+        summarize(&self.readings(from, to), &self.gpu_infos)
     }
 
     /// The readings taken between `from` and `to`.
@@ -142,8 +151,9 @@ impl Sampler {
 }
 
 /// Aggregates readings: averages for utilisation/power/clock, maxima for memory,
-/// CPU % from the first and last reading.
-pub fn summarize(r: &[Reading]) -> ResourceUsage {
+/// CPU % from the first and last reading; each GPU's own figures in
+/// `per_gpu` (named by their UUID in `infos`, else `GPU <index>`).
+pub fn summarize(r: &[Reading], infos: &[GpuInfo]) -> ResourceUsage {
     let mut u = ResourceUsage::default();
     if r.len() >= 2 {
         let (a, b) = (&r[0], &r[r.len() - 1]);
@@ -169,7 +179,32 @@ pub fn summarize(r: &[Reading]) -> ResourceUsage {
         u.gpu_memory_used_mb = Some(max(per(&|g| g.memory_used_bytes as f64)) / 1e6);
         u.gpu_memory_process_mb = Some(max(per(&|g| g.process_memory_bytes as f64)) / 1e6);
     }
+    u.per_gpu = per_gpu(r, infos);
     u
+}
+
+/// Each GPU's usage over the readings, in NVML index order: peak memory,
+/// average utilization and power over the readings that sampled it.
+fn per_gpu(r: &[Reading], infos: &[GpuInfo]) -> Vec<GpuUsage> {
+    let mut by_index: std::collections::BTreeMap<u32, Vec<&GpuSample>> = std::collections::BTreeMap::new();
+    for x in r {
+        for (pos, s) in x.gpus.iter().enumerate() {
+            let i = x.gpu_indices.get(pos).copied().unwrap_or(pos as u32);
+            by_index.entry(i).or_default().push(s);
+        }
+    }
+    by_index
+        .into_iter()
+        .map(|(i, v)| {
+            let n = v.len() as f64;
+            GpuUsage {
+                uuid: infos.iter().find(|g| g.index == i).map(|g| g.uuid.clone()).unwrap_or_else(|| format!("GPU {i}")),
+                memory_used_mb: v.iter().map(|s| s.memory_used_bytes as f64 / 1e6).reduce(f64::max),
+                utilization_pct: Some(v.iter().map(|s| s.utilization_pct).sum::<f64>() / n),
+                power_w: Some(v.iter().map(|s| s.power_w).sum::<f64>() / n),
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -193,10 +228,10 @@ mod tests {
         let t0 = Instant::now();
         let g = |u, m| GpuSample { utilization_pct: u, memory_used_bytes: m, process_memory_bytes: m / 2, power_w: 100.0, sm_clock_mhz: 1980, ..Default::default() };
         let r = vec![
-            Reading { at: t0, gpus: vec![g(10.0, 1_000_000_000)], cpu_seconds: 1.0, rss_bytes: 10_000_000, per_pid: vec![], machine: None, gpu_others: vec![] },
-            Reading { at: t0 + Duration::from_secs(1), gpus: vec![g(30.0, 3_000_000_000)], cpu_seconds: 1.5, rss_bytes: 20_000_000, per_pid: vec![], machine: None, gpu_others: vec![] },
+            Reading { at: t0, gpus: vec![g(10.0, 1_000_000_000)], gpu_indices: vec![0], cpu_seconds: 1.0, rss_bytes: 10_000_000, per_pid: vec![], machine: None, gpu_others: vec![] },
+            Reading { at: t0 + Duration::from_secs(1), gpus: vec![g(30.0, 3_000_000_000)], gpu_indices: vec![0], cpu_seconds: 1.5, rss_bytes: 20_000_000, per_pid: vec![], machine: None, gpu_others: vec![] },
         ];
-        let u = summarize(&r);
+        let u = summarize(&r, &[]);
         assert_eq!(u.gpu_utilization_pct, Some(20.0));
         assert_eq!(u.gpu_memory_used_mb, Some(3000.0));
         assert_eq!(u.gpu_memory_process_mb, Some(1500.0));
@@ -205,8 +240,29 @@ mod tests {
     }
 
     #[test]
+    fn each_gpu_keeps_its_own_numbers() {
+        let t0 = Instant::now();
+        let g = |u, m, w| GpuSample { utilization_pct: u, memory_used_bytes: m, power_w: w, ..Default::default() };
+        let at = |s, gpus: Vec<GpuSample>, idx: Vec<u32>| Reading { at: t0 + Duration::from_secs(s), gpus, gpu_indices: idx, cpu_seconds: 0.0, rss_bytes: 0, per_pid: vec![], machine: None, gpu_others: vec![] };
+        let r = vec![
+            at(0, vec![g(10.0, 1_000_000_000, 100.0), g(90.0, 5_000_000_000, 300.0)], vec![0, 1]),
+            at(1, vec![g(30.0, 2_000_000_000, 200.0), g(70.0, 4_000_000_000, 250.0)], vec![0, 1]),
+            // GPU 0's sample failed: only GPU 1 is in this reading.
+            at(2, vec![g(80.0, 6_000_000_000, 350.0)], vec![1]),
+        ];
+        let info = |index, uuid: &str| GpuInfo { index, name: "H200".into(), uuid: uuid.into(), memory_total_bytes: 0, sm_clock_max_mhz: None };
+        let u = summarize(&r, &[info(0, "GPU-a"), info(1, "GPU-b")]);
+        assert_eq!(u.per_gpu.len(), 2);
+        let (a, b) = (&u.per_gpu[0], &u.per_gpu[1]);
+        assert_eq!((a.uuid.as_str(), a.memory_used_mb, a.utilization_pct, a.power_w), ("GPU-a", Some(2000.0), Some(20.0), Some(150.0)));
+        assert_eq!((b.uuid.as_str(), b.memory_used_mb, b.utilization_pct, b.power_w), ("GPU-b", Some(6000.0), Some(80.0), Some(300.0)));
+        // Without the GPUs' descriptions the index names them.
+        assert_eq!(summarize(&r, &[]).per_gpu[1].uuid, "GPU 1");
+    }
+
+    #[test]
     fn no_gpu_readings_means_no_gpu_numbers() {
-        let u = summarize(&[Reading { at: Instant::now(), gpus: vec![], cpu_seconds: 0.0, rss_bytes: 1, per_pid: vec![], machine: None, gpu_others: vec![] }]);
-        assert!(u.gpu_memory_used_mb.is_none() && u.gpu_utilization_pct.is_none());
+        let u = summarize(&[Reading { at: Instant::now(), gpus: vec![], gpu_indices: vec![], cpu_seconds: 0.0, rss_bytes: 1, per_pid: vec![], machine: None, gpu_others: vec![] }], &[]);
+        assert!(u.gpu_memory_used_mb.is_none() && u.gpu_utilization_pct.is_none() && u.per_gpu.is_empty());
     }
 }

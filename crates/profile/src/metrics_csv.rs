@@ -14,8 +14,8 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use crate::config::Metric;
-use crate::results::{to_measurement, ConfigRecord, MeasurementRecord, ModelResults, ProfileResults};
-use tritium_bench::export::LoadPoint;
+use crate::results::{to_measurement, ConfigRecord, MeasurementRecord, ModelResults, ProfileResults, ServerOnlyRecord, SERVER_ONLY_MODEL_NAME};
+use tritium_bench::export::{GpuUsage, LoadPoint};
 use tritium_bench::stats::Interval;
 use tritium_triton::error::{Error, Result};
 use tritium_util::write_atomic;
@@ -152,6 +152,8 @@ struct Row<'a> {
     gpus: usize,
     /// The `GPU UUID` cell.
     uuid: String,
+    /// The GPU of a per-GPU row: its own figures replace the point's totals.
+    gpu: Option<&'a GpuUsage>,
 }
 
 /// The cell of `field` in `row`, CSV-quoted.
@@ -172,6 +174,9 @@ fn cell(field: &str, row: &Row) -> String {
         "max_batch_size" => labels::max_batch_size(row.config),
         "satisfies_constraints" => row.satisfies.clone(),
         "gpu_uuid" => row.uuid.clone(),
+        "gpu_used_memory" if row.gpu.is_some() => opt(p.and(row.gpu).and_then(|g| g.memory_used_mb)),
+        "gpu_utilization" if row.gpu.is_some() => opt(p.and(row.gpu).and_then(|g| g.utilization_pct)),
+        "gpu_power_usage" if row.gpu.is_some() => opt(p.and(row.gpu).and_then(|g| g.power_w)),
         "gpu_used_memory" => opt(p.and_then(|p| p.resources.gpu_memory_used_mb)),
         "gpu_utilization" => opt(p.and_then(|p| p.resources.gpu_utilization_pct)),
         "gpu_power_usage" => opt(p.and_then(|p| p.resources.gpu_power_w)),
@@ -201,10 +206,36 @@ fn inference_extra(c: &ConfigRecord, r: &MeasurementRecord, p: Option<&LoadPoint
     s
 }
 
+/// The rows of the server-only measurement, as Model Analyzer writes them:
+/// one per GPU, model `triton-server`, that GPU's own figures; without
+/// per-GPU figures (no GPU, or NVML unavailable) one row of the totals,
+/// empty where nothing was measured.
+fn server_only_rows(so: &ServerOnlyRecord, columns: &[(String, String)]) -> String {
+    let r = &so.resources;
+    let total = GpuUsage { uuid: String::new(), memory_used_mb: r.gpu_memory_used_mb, utilization_pct: r.gpu_utilization_pct, power_w: r.gpu_power_w };
+    let gpus: Vec<&GpuUsage> = if r.per_gpu.is_empty() { vec![&total] } else { r.per_gpu.iter().collect() };
+    let mut out = String::new();
+    for g in gpus {
+        let cells: Vec<String> = columns
+            .iter()
+            .map(|(f, _)| match f.as_str() {
+                "model_name" => SERVER_ONLY_MODEL_NAME.to_string(),
+                "gpu_uuid" => csv_field(&g.uuid),
+                "gpu_used_memory" => opt(g.memory_used_mb),
+                "gpu_utilization" => opt(g.utilization_pct),
+                "gpu_power_usage" => opt(g.power_w),
+                _ => String::new(),
+            })
+            .collect();
+        out += &(cells.join(",") + "\n");
+    }
+    out
+}
+
 /// Whether a load point holds any GPU metric.
 fn has_gpu_data(p: &LoadPoint) -> bool {
     let r = &p.resources;
-    r.gpu_memory_used_mb.is_some() || r.gpu_utilization_pct.is_some() || r.gpu_power_w.is_some()
+    r.gpu_memory_used_mb.is_some() || r.gpu_utilization_pct.is_some() || r.gpu_power_w.is_some() || !r.per_gpu.is_empty()
 }
 
 /// Writes the three CSV tables into `dir` (atomically each), with the
@@ -213,14 +244,21 @@ fn has_gpu_data(p: &LoadPoint) -> bool {
 ///
 /// Rows as Model Analyzer fills them (see `order`); values rounded to one
 /// decimal as Model Analyzer does (tritium's interval columns too, so an
-/// interval always contains its estimate). The GPU table has one row per
-/// measurement on a machine with one GPU (Model Analyzer: one row per GPU)
-/// and none for a config whose instances all run on the CPU or a point
-/// without GPU data. Deviations: with several GPUs tritium measures the
-/// devices together, so the row's `GPU UUID` lists them `;`-joined; a table
-/// without rows is still written (its header only; Model Analyzer skips the
-/// file); a measurement that failed gets a row whose `Satisfies
-/// Constraints` reads `FAILED: <why>`, with no numbers.
+/// interval always contains its estimate). The GPU table has, as Model
+/// Analyzer's, one row per GPU per measurement, each with that GPU's own
+/// memory, utilization and power (`per_gpu` of the point's resources), and
+/// none for a config whose instances all run on the CPU (a `cpu_only`
+/// model's) or a point without GPU data; the memory interval columns are
+/// filled on single-GPU rows only (the interval is of all GPUs together).
+/// A point of an older results.json without per-GPU figures gets one row
+/// of the totals, its `GPU UUID` the machine's GPUs `;`-joined. The
+/// server-only table holds the server measured with no model loaded
+/// (`server_only`: one row per GPU, model `triton-server`); a results.json
+/// of an older tritium without it gets, per model, the default config's
+/// first measurement. Deviations:
+/// a table without rows is still written (its header only; Model Analyzer
+/// skips the file); a measurement that failed gets rows (one per GPU) whose
+/// `Satisfies Constraints` reads `FAILED: <why>`, with no numbers.
 pub fn write_csvs(results: &ProfileResults, dir: &Path, gpu_uuids: &str, layout: &CsvLayout) -> Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     let uuids: Vec<&str> = gpu_uuids.split(';').filter(|u| !u.is_empty()).collect();
@@ -242,7 +280,7 @@ pub fn write_csvs(results: &ProfileResults, dir: &Path, gpu_uuids: &str, layout:
                 (Some(_), Some(false)) => "No".to_string(),
                 (Some(_), None) => String::new(),
             };
-            let row = Row { model: m, config: c, rec: r, point: p, satisfies, gpus: uuids.len(), uuid: uuids.join(";") };
+            let row = Row { model: m, config: c, rec: r, point: p, satisfies, gpus: uuids.len(), uuid: uuids.join(";"), gpu: None };
             inf += &cells(&icols, &row);
             inf += &inference_extra(c, r, p, objective, &if p.is_some() { tied_with(m, &r.config) } else { Vec::new() });
             inf += "\n";
@@ -250,15 +288,37 @@ pub fn write_csvs(results: &ProfileResults, dir: &Path, gpu_uuids: &str, layout:
                 continue;
             }
             let mem_ci = p.and_then(|p| to_measurement(&c.key, r.level(), p).gpu_memory_ci.filter(|_| p.resources.gpu_memory_used_mb.is_some()));
-            gpu += &format!("{},{}\n", cells(&gcols, &row), lo_hi(mem_ci));
+            let per_gpu = p.map(|p| p.resources.per_gpu.as_slice()).unwrap_or_default();
+            if !per_gpu.is_empty() {
+                let ci = if per_gpu.len() == 1 { mem_ci } else { None };
+                for g in per_gpu {
+                    let row = Row { uuid: g.uuid.clone(), gpu: Some(g), satisfies: row.satisfies.clone(), ..row };
+                    gpu += &format!("{},{}\n", cells(&gcols, &row), lo_hi(ci));
+                }
+            } else if p.is_none() {
+                // A failed measurement: one row per GPU, without numbers.
+                for u in &uuids {
+                    let row = Row { uuid: u.to_string(), satisfies: row.satisfies.clone(), ..row };
+                    gpu += &format!("{},{}\n", cells(&gcols, &row), lo_hi(None));
+                }
+            } else {
+                gpu += &format!("{},{}\n", cells(&gcols, &row), lo_hi(mem_ci));
+            }
         }
-        // Server-only: the server with only the default config loaded (its first measurement).
+        // Server-only of an older results.json (no `server_only`): the server with the
+        // default config loaded (its first measurement).
+        if results.server_only.is_some() {
+            continue;
+        }
         if let Some(p) = m.measurements.iter().filter(|r| r.config == m.default_config).find_map(|r| r.ok_point()) {
             let (Some(c), Some(r)) = (m.configs.iter().find(|c| c.name == m.default_config), m.measurements.iter().find(|r| r.config == m.default_config)) else { continue };
-            let row = Row { model: m, config: c, rec: r, point: Some(p), satisfies: String::new(), gpus: uuids.len(), uuid: uuids.join(";") };
+            let row = Row { model: m, config: c, rec: r, point: Some(p), satisfies: String::new(), gpus: uuids.len(), uuid: uuids.join(";"), gpu: None };
             let server_cell = |f: &str| if matches!(f, "model_name" | "gpu_uuid" | "gpu_used_memory" | "gpu_utilization" | "gpu_power_usage") { cell(f, &row) } else { String::new() };
             srv += &(scols.iter().map(|(f, _)| server_cell(f)).collect::<Vec<_>>().join(",") + "\n");
         }
+    }
+    if let Some(so) = &results.server_only {
+        srv += &server_only_rows(so, &scols);
     }
     let mut out = Vec::new();
     for (table, text) in [(Table::Inference, inf), (Table::Gpu, gpu), (Table::Server, srv)] {

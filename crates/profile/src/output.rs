@@ -1,13 +1,40 @@
 //! Deployable configs: `<output_model_repository_path>/<model>_config_<n>/`
 //! with `config.pbtxt` and the model's version folders. The user's
 //! repository is only read.
+//!
+//! Which configs ([`configs_to_write`]): as Model Analyzer, every measured
+//! variant (`tritium_output_configs: all`, the default), or only the top
+//! ones and the default (`tritium_output_configs: top`). Deviation: Model
+//! Analyzer writes each variant before loading it, so a variant Triton
+//! refused to load, or whose every measurement failed, is in its output
+//! repository too; tritium writes only variants that loaded and measured
+//! successfully (a failed config is never deployable), so every config
+//! there loads and served requests.
 
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
+use crate::config::OutputConfigs;
+use crate::results::{ConfigRecord, ModelResults};
 use tritium_model::pbtxt;
 use tritium_triton::error::{Error, Result};
+
+/// The configs of `m` written to the output repository, in the model's
+/// config order, each only when it loaded and has a successful measurement.
+/// `All`: every such variant, as Model Analyzer writes every measured
+/// variant. `Top`: the model's top configs and its default config (the
+/// configs across models, `num_top_model_configs`, are added by the caller).
+pub fn configs_to_write(m: &ModelResults, which: OutputConfigs) -> Vec<&ConfigRecord> {
+    m.configs
+        .iter()
+        .filter(|c| c.error.is_none() && m.has_result(&c.name))
+        .filter(|c| match which {
+            OutputConfigs::All => true,
+            OutputConfigs::Top => m.top.contains(&c.name) || c.name == m.default_config,
+        })
+        .collect()
+}
 
 /// Fails when `out` exists with content and overriding was not allowed —
 /// checked before any measurement so a long run cannot end in this error.
@@ -209,6 +236,31 @@ mod tests {
             assert!(write_model_config(&out, bad, &cfg, &model, true).is_err(), "{bad}");
         }
         assert!(!d.path().join("escape").exists());
+    }
+
+    #[test]
+    fn every_measured_variant_is_written_unless_top_is_asked() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/results/intervals.json");
+        let r = crate::results::ProfileResults::read(&path).unwrap();
+        let mut m = r.models[0].clone();
+        let names = |v: Vec<&ConfigRecord>| v.into_iter().map(|c| c.name.clone()).collect::<Vec<_>>();
+        let all: Vec<String> = m.configs.iter().map(|c| c.name.clone()).collect();
+        assert_eq!(names(configs_to_write(&m, OutputConfigs::All)), all, "Model Analyzer: every variant");
+        // Top: the model's top configs and its default only.
+        m.top = vec!["sleep_fixed_config_1".into()];
+        assert_eq!(names(configs_to_write(&m, OutputConfigs::Top)), ["sleep_fixed_config_default", "sleep_fixed_config_1"]);
+        // A variant that failed to load, was never measured, or whose every measurement
+        // failed is never deployable, in either mode.
+        let mut unmeasured = m.configs[2].clone();
+        unmeasured.name = "sleep_fixed_config_9".into();
+        m.configs.push(unmeasured);
+        assert_eq!(names(configs_to_write(&m, OutputConfigs::All)), all, "{all:?}");
+        m.configs[1].error = Some("load failed".into());
+        for r in m.measurements.iter_mut().filter(|r| r.config == "sleep_fixed_config_1") {
+            r.error = Some("every request failed".into());
+        }
+        assert_eq!(names(configs_to_write(&m, OutputConfigs::All)), ["sleep_fixed_config_default"]);
+        assert_eq!(names(configs_to_write(&m, OutputConfigs::Top)), ["sleep_fixed_config_default"]);
     }
 
     #[test]

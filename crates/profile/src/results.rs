@@ -46,9 +46,11 @@ use tritium_triton::error::{Error, Result};
 #[cfg(test)]
 mod load_tests;
 mod quality;
+mod server_only;
 mod stability;
 mod time;
 pub use quality::Quality;
+pub use server_only::{measure_server_only, server_only_seconds, ServerOnlyRecord, MAX_SERVER_ONLY_SECONDS, SERVER_ONLY_MODEL_NAME};
 pub use stability::{ContenderRecord, DriftPointRecord, DriftRecord, RemeasurementRecord};
 pub use time::{ConfigTime, Part, RunClock, TimeAnatomy};
 
@@ -455,6 +457,11 @@ pub struct ProfileResults {
     /// Where the run's wall time went (absent in files of older tritium).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time: Option<TimeAnatomy>,
+    /// The server measured with no model loaded for `duration_seconds`
+    /// (Model Analyzer's server-only measurement); absent in files of older
+    /// tritiums and with `duration_seconds: 0`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_only: Option<ServerOnlyRecord>,
 }
 
 impl ProfileResults {

@@ -113,13 +113,16 @@ pub fn base_config(server: &Server, repo: &Path, model: &str) -> Result<Value> {
 /// results go); writes the checkpoint after each measurement and, at the end,
 /// results.json, the CSV tables and the output model configs.
 pub fn profile(cfg: &ProfileConfig, plan: &Plan, server: &Server, resume: Option<ProfileResults>, interrupt: &AtomicBool, obs: &dyn Observer) -> Result<ProfileResults> {
-    let session_started = Instant::now();
     let paths = Paths::of(cfg);
     output::check_output_repository(&paths.output_repository, cfg.override_output_model_repository)?;
     let csv_layout = crate::metrics_csv::CsvLayout::from_config(cfg)?;
     for w in csv_layout.dropped() {
         obs.warn(&w);
     }
+    let sampler = bench::resources::Sampler::start(std::time::Duration::from_millis(50));
+    let server_only = if resume.as_ref().is_some_and(|r| r.server_only.is_some()) { None } else { server_only(cfg, &sampler, interrupt, obs) };
+    // The run's wall time starts after the server-only measurement (like the server's start, it is not the search's).
+    let session_started = Instant::now();
     let cuda = tritium_triton::gpu::cuda_available();
     let mut results = resume.unwrap_or_else(|| ProfileResults {
         schema_version: results::SCHEMA_VERSION,
@@ -142,7 +145,9 @@ pub fn profile(cfg: &ProfileConfig, plan: &Plan, server: &Server, resume: Option
     time.sessions += 1;
     time.partial |= untimed_earlier;
     let clock = results::RunClock::started_at(session_started, time.wall_seconds);
-    let sampler = bench::resources::Sampler::start(std::time::Duration::from_millis(50));
+    if server_only.is_some() {
+        results.server_only = server_only;
+    }
     for model in &plan.models {
         if interrupt.load(Ordering::Relaxed) {
             break;
@@ -315,20 +320,14 @@ pub fn profile(cfg: &ProfileConfig, plan: &Plan, server: &Server, resume: Option
         if interrupted {
             break;
         }
-        // Deployable configs: the top ones and the default — only configs that
-        // loaded and have a successful measurement.
+        // Deployable configs: every measured variant, or (tritium_output_configs: top)
+        // the top ones and the default (see `output::configs_to_write`).
         let m = results.model_mut(&model.name);
-        let mut names: Vec<String> = m.top.clone();
-        if !names.contains(&m.default_config) {
-            names.push(m.default_config.clone());
-        }
         let mut write_errors = Vec::new();
-        for name in names {
-            if let Some(c) = m.configs.iter().find(|c| c.name == name && deployable(m, c)) {
-                if let Err(e) = output::write_config(&paths.output_repository, &cfg.model_repository, &model.name, &name, &c.config, cfg.override_output_model_repository) {
-                    obs.warn(&format!("writing {name}: {e}"));
-                    write_errors.push(format!("writing {name}: {e}"));
-                }
+        for c in output::configs_to_write(m, cfg.tritium_output_configs) {
+            if let Err(e) = output::write_config(&paths.output_repository, &cfg.model_repository, &model.name, &c.name, &c.config, cfg.override_output_model_repository) {
+                obs.warn(&format!("writing {}: {e}", c.name));
+                write_errors.push(format!("writing {}: {e}", c.name));
             }
         }
         add_problems(m, write_errors);
@@ -337,9 +336,11 @@ pub fn profile(cfg: &ProfileConfig, plan: &Plan, server: &Server, resume: Option
     results.num_top_model_configs = cfg.num_top_model_configs;
     if cfg.num_top_model_configs > 0 && !interrupt.load(Ordering::Relaxed) {
         results.top_model_configs = top_model_configs(&results, &cfg.objectives, cfg.num_top_model_configs as usize);
-        // Deployable, as the per-model top configs are (those already written are kept).
+        // Deployable, as the per-model top configs are (those already written are kept;
+        // with tritium_output_configs: all every measured config is written already).
         let mut errors: Vec<(String, String)> = Vec::new();
-        for t in &results.top_model_configs {
+        let top_only = cfg.tritium_output_configs == super::config::OutputConfigs::Top;
+        for t in results.top_model_configs.iter().filter(|_| top_only) {
             let Some(m) = results.models.iter().find(|m| m.model == t.model) else { continue };
             if m.top.contains(&t.config) || t.config == m.default_config {
                 continue;
@@ -369,6 +370,20 @@ pub fn profile(cfg: &ProfileConfig, plan: &Plan, server: &Server, resume: Option
         results.write(&paths.checkpoint)?;
     }
     Ok(results)
+}
+
+/// Model Analyzer's server-only measurement, before any model is loaded:
+/// the server sampled for `duration_seconds` (capped, with a notice).
+fn server_only(cfg: &ProfileConfig, sampler: &bench::resources::Sampler, interrupt: &AtomicBool, obs: &dyn Observer) -> Option<results::ServerOnlyRecord> {
+    let secs = results::server_only_seconds(cfg.duration_seconds);
+    if secs < cfg.duration_seconds {
+        obs.warn(&format!("duration_seconds {}: the server-only measurement is capped at {secs} s (an idle server's figures settle in seconds)", cfg.duration_seconds));
+    }
+    if secs == 0 || interrupt.load(Ordering::Relaxed) {
+        return None;
+    }
+    obs.warn(&format!("measuring the server with no model loaded for {secs} s (duration_seconds)"));
+    results::measure_server_only(sampler, secs, interrupt)
 }
 
 /// Sets the run's wall time (and so its idle time) to the clock's reading.

@@ -44,8 +44,9 @@ fn opt(v: Option<f64>, d: usize) -> String {
     v.map(|x| format!("{x:.d$}")).unwrap_or_else(|| "n/a".to_string())
 }
 
-/// Renders the detailed PDF of `name` (rank `rank` in `top`).
-pub fn render(r: &ProfileResults, v: &ModelView<'_>, name: &str, rank: usize, what: &str) -> Result<Vec<u8>> {
+/// Renders the detailed PDF of `name` (rank `rank` in `top`; None: not
+/// among the top configs, a config picked by `report -n`).
+pub fn render(r: &ProfileResults, v: &ModelView<'_>, name: &str, rank: Option<usize>, what: &str) -> Result<Vec<u8>> {
     let m = v.m;
     let s = v.get(name);
     let color = s.map(|s| s.color).unwrap_or(GRAY);
@@ -57,11 +58,15 @@ pub fn render(r: &ProfileResults, v: &ModelView<'_>, name: &str, rank: usize, wh
     let size = 8.5;
     let best = v.ranked.first().copied();
     let role = match best {
-        _ if rank == 0 => " (the best config)".to_string(),
-        Some(b) if m.tied(b, name) => format!(" (statistically tied with the best, {b}: not ranked apart)"),
+        _ if rank == Some(0) => " (the best config)".to_string(),
+        Some(b) if b != name && m.tied(b, name) => format!(" (statistically tied with the best, {b}: not ranked apart)"),
         _ => String::new(),
     };
-    f.field("Model:", &format!("{} · rank {} of {} top configs{role}", m.model, rank + 1, v.ranked.len()), size);
+    let place = match rank {
+        Some(i) => format!("rank {} of {} top configs", i + 1, v.ranked.len()),
+        None => format!("not among the {} top configs", v.ranked.len()),
+    };
+    f.field("Model:", &format!("{} · {place}{role}", m.model), size);
     f.field("Config:", &config.map(describe).unwrap_or_else(|| "not in the results".to_string()), size);
     f.field("Run:", &format!("{} · tritium {} · Triton {} · {}", date(&r.started_at), r.tool_version, r.triton_version, hardware(&r.machine)), size);
     // Ties are said, not ranked: every config this one cannot be told apart from.

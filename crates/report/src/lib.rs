@@ -154,7 +154,7 @@ pub fn build_selected(results: &ProfileResults, export_path: &Path, which: Repor
         }
         for (rank, name) in view.ranked.iter().enumerate() {
             let path = root.join("detailed").join(file_name(name)).join("detailed_report.pdf");
-            let bytes = detailed::render(results, &view, name, rank, &path.display().to_string())?;
+            let bytes = detailed::render(results, &view, name, Some(rank), &path.display().to_string())?;
             write(&path, &bytes)?;
             out.detailed.push(path);
         }
@@ -164,6 +164,39 @@ pub fn build_selected(results: &ProfileResults, export_path: &Path, which: Repor
         let bytes = summary::render_top(results, &path.display().to_string())?;
         write(&path, &bytes)?;
         out.summaries.push(path);
+    }
+    Ok(out)
+}
+
+/// Model Analyzer's `report -n/--report-model-configs`: writes the detailed
+/// report of each named config (any measured config, top or not) under
+/// `export_path/reports/detailed/<config>/`, and no summary (Model Analyzer's
+/// `report` writes detailed reports only). Every name is checked before
+/// anything is written: an unknown one is an error listing the configs the
+/// results hold.
+pub fn build_configs(results: &ProfileResults, export_path: &Path, configs: &[String]) -> Result<ReportPaths> {
+    let model_of = |name: &str| results.models.iter().find(|m| m.configs.iter().any(|c| c.name == name) || m.measurements.iter().any(|r| r.config == name));
+    let unknown: Vec<&str> = configs.iter().map(String::as_str).filter(|n| model_of(n).is_none()).collect();
+    if configs.is_empty() || !unknown.is_empty() {
+        let known: Vec<&str> = results.models.iter().flat_map(|m| m.configs.iter().map(|c| c.name.as_str())).collect();
+        let what = if configs.is_empty() { "no config named".to_string() } else { format!("unknown config{} {}", if unknown.len() > 1 { "s" } else { "" }, unknown.join(", ")) };
+        return Err(Error::InvalidArgument(format!("report_model_configs: {what}; the results hold: {}", known.join(", "))));
+    }
+    let mut out = ReportPaths::default();
+    let root = export_path.join("reports");
+    let mut done: Vec<&str> = Vec::new();
+    for name in configs.iter().map(String::as_str) {
+        if done.contains(&name) {
+            continue;
+        }
+        done.push(name);
+        let Some(m) = model_of(name) else { continue };
+        let view = ModelView::with_config(m, name);
+        let rank = view.ranked.iter().position(|n| *n == name);
+        let path = root.join("detailed").join(file_name(name)).join("detailed_report.pdf");
+        let bytes = detailed::render(results, &view, name, rank, &path.display().to_string())?;
+        write(&path, &bytes)?;
+        out.detailed.push(path);
     }
     Ok(out)
 }
@@ -237,12 +270,25 @@ pub(crate) struct ModelView<'a> {
 
 impl<'a> ModelView<'a> {
     pub fn new(m: &'a ModelResults) -> Self {
+        Self::with_extra(m, None)
+    }
+
+    /// The view with config `name` shown too (after the top configs and the
+    /// default), for its detailed report when it is not a top config.
+    pub fn with_config(m: &'a ModelResults, name: &'a str) -> Self {
+        Self::with_extra(m, Some(name))
+    }
+
+    fn with_extra(m: &'a ModelResults, extra: Option<&'a str>) -> Self {
         let ranked: Vec<&str> = m.top.iter().map(String::as_str).filter(|n| m.has_result(n)).collect();
         let mut names: Vec<&str> = m.top.iter().map(String::as_str).collect();
         if !names.contains(&m.default_config.as_str())
             && (m.configs.iter().any(|c| c.name == m.default_config) || m.measurements.iter().any(|r| r.config == m.default_config))
         {
             names.push(&m.default_config);
+        }
+        if let Some(x) = extra.filter(|x| !names.contains(x)) {
+            names.push(x);
         }
         let mut palette_i = 0;
         let shown = names

@@ -173,6 +173,7 @@ fn reading(at: Instant, ticks: (u64, u64, u64), per_pid: Vec<(u32, f64)>, gpu: O
     let gpu_others = if gpus.is_empty() { vec![] } else { vec![others] };
     Reading {
         at,
+        gpu_indices: (0..gpus.len() as u32).collect(),
         gpus,
         cpu_seconds: per_pid.iter().map(|(_, c)| c).sum(),
         rss_bytes: 0,

@@ -69,6 +69,24 @@ pub struct ResourceUsage {
     pub cpu_util_pct: Option<f64>,
     /// Peak resident set size of our process (MB).
     pub rss_mb: Option<f64>,
+    /// Each GPU's own figures (Model Analyzer writes one GPU row per GPU);
+    /// the `gpu_*` fields above are over all GPUs together. Empty without
+    /// NVML and in files of older tritiums.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub per_gpu: Vec<GpuUsage>,
+}
+
+/// One GPU's usage during a load point (or a server-only measurement).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct GpuUsage {
+    /// The GPU's UUID (NVML), e.g. `GPU-5e7c…`.
+    pub uuid: String,
+    /// Peak memory used on the whole device (MB).
+    pub memory_used_mb: Option<f64>,
+    /// Average utilization (percent, 0..100).
+    pub utilization_pct: Option<f64>,
+    /// Average power draw (W).
+    pub power_w: Option<f64>,
 }
 
 /// The measurement of one load level.

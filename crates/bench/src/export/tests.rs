@@ -57,6 +57,7 @@ fn sample_point(concurrency: u32) -> LoadPoint {
             gpu_memory_process_mb: Some(1024.0),
             cpu_util_pct: None,
             rss_mb: Some(512.0),
+            per_gpu: Vec::new(),
         },
         failures,
         failure_examples: BTreeMap::new(),

@@ -83,7 +83,7 @@ pub const TOP_LEVEL: &[Entry] = &[
     n("config_file", "x.yaml", "the config file is the file tritium reads (`profile -f`); a config_file key inside it is not followed"),
     a("checkpoint_directory", "ck", "where the checkpoint (results.json of the run so far) is written; `--resume` continues from it"),
     n("monitoring_interval", "2.0", "tritium samples GPU/CPU metrics on its own schedule during each measurement, not every monitoring_interval seconds"),
-    n("duration_seconds", "5", "not applied yet: each load point runs until tritium's measurement rule is met (tritium_measurement_rule), not for a fixed time"),
+    a("duration_seconds", "5", "how long (seconds) the server is measured with no model loaded, before the first model, for metrics-server-only.csv (Model Analyzer's server-only metrics; default 3, at most 60, 0 skips it)"),
     n("collect_cpu_metrics", "true", "tritium records CPU metrics itself; this key does not switch them"),
     a("gpus", "[\"0\"]", "`all` (default), GPU UUIDs, indices (NVML's order) or `[]`: checked against NVML before any server starts (unknown GPU: error listing the GPUs found; no GPU here: error); a list restarts tritium with CUDA_VISIBLE_DEVICES set to its UUIDs, and GPU metrics cover only those GPUs. Deviation: a list replaces an existing CUDA_VISIBLE_DEVICES (Model Analyzer intersects them)"),
     n("always_report_gpu_metrics", "true", "GPU metrics are reported whenever a GPU is present"),
@@ -92,7 +92,7 @@ pub const TOP_LEVEL: &[Entry] = &[
     a("skip_detailed_reports", "true", "`profile` does not write the detailed PDFs"),
     n("model_type", "LLM", "tritium profiles every model as a generic model (no LLM / genai-perf mode)"),
     a("model_repository", "/n", "the repository the embedded server loads"),
-    a("output_model_repository_path", "out", "where the measured model configs are written"),
+    a("output_model_repository_path", "out", "where the measured model configs are written (every measured variant, as Model Analyzer; tritium_output_configs: top writes only the top ones and the default)"),
     a("override_output_model_repository", "true", "replace an existing output model repository"),
     n("client_max_retries", "5", IN_PROCESS),
     n("client_protocol", "http", IN_PROCESS),
@@ -178,10 +178,11 @@ pub const TOP_LEVEL: &[Entry] = &[
     a("latency_budget", "20", "shorthand for a perf_latency_p99 max constraint on every model"),
     a("min_throughput", "20", "shorthand for a perf_throughput min constraint on every model"),
     n("plots", "{}", "the reports draw tritium's fixed set of plots"),
-    n("report_model_configs", "[a]", "a `report` key: `profile` writes reports of every config"),
+    n("report_model_configs", "[a]", "a `report` key: `tritium report -f FILE` (or `-n a,b`) writes the detailed reports of these configs; `profile` writes those of its top configs"),
     n("output_formats", "[pdf]", "reports are written as PDF"),
     a("tritium_measurement_rule", "perf_analyzer", "tritium extension: when a load point ends (adaptive or perf_analyzer)"),
     a("tritium_ci_target", "5", "tritium extension: the adaptive rule's confidence-interval target, percent"),
+    a("tritium_output_configs", "top", "tritium extension: which measured configs go to output_model_repository_path: all (default, as Model Analyzer) or top (the top configs per model and across models, and the default)"),
 ];
 
 /// Keys of one `profile_models` (or `ensemble_composing_models`) entry.

@@ -177,6 +177,13 @@ fn cli_overrides_follow_the_table() {
     assert!(c.notices[0].starts_with("--client-protocol: tritium drives Triton in-process"), "{:?}", c.notices);
     let c = ov("skip-summary-reports", "true").unwrap();
     assert!(c.skip_summary_reports && c.notices.is_empty());
+    // tritium's output selection: all (Model Analyzer's) by default, top on request.
+    assert_eq!(load(BASE).unwrap().tritium_output_configs, super::OutputConfigs::All);
+    let c = ov("tritium-output-configs", "top").unwrap();
+    assert!(c.tritium_output_configs == super::OutputConfigs::Top && c.notices.is_empty());
+    assert!(ov("tritium-output-configs", "best").unwrap_err().to_string().contains("expected all or top"));
+    let c = ov("-d", "7").unwrap();
+    assert!(c.duration_seconds == 7 && c.notices.is_empty(), "duration_seconds is applied: {:?}", c.notices);
 }
 
 #[test]

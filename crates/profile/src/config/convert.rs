@@ -318,6 +318,9 @@ impl RawConfig {
         if let Some(v) = self.tritium_ci_target {
             c.tritium_ci_target = v.0;
         }
+        if let Some(v) = s(self.tritium_output_configs) {
+            c.tritium_output_configs = super::OutputConfigs::parse(&v).ok_or_else(|| invalid("tritium_output_configs", format!("{v:?} is not one of all, top")))?;
+        }
         c.inference_output_fields = self.inference_output_fields.map(|v| v.0);
         c.gpu_output_fields = self.gpu_output_fields.map(|v| v.0);
         c.server_output_fields = self.server_output_fields.map(|v| v.0);

@@ -104,6 +104,8 @@ pub const KNOWN_KEYS: &[&str] = &[
     // tritium extensions (not Model Analyzer keys): the measurement's stop rule
     "tritium_measurement_rule",
     "tritium_ci_target",
+    // tritium extension: which measured configs go to the output repository (all | top)
+    "tritium_output_configs",
 ];
 
 /// The top-level keys tritium parses into [`ProfileConfig`](super::ProfileConfig) fields.
@@ -164,6 +166,8 @@ pub const SUPPORTED_KEYS: &[&str] = &[
     // tritium extensions: adaptive | perf_analyzer, and the CI target in percent
     "tritium_measurement_rule",
     "tritium_ci_target",
+    // tritium extension: which measured configs go to the output repository (all | top)
+    "tritium_output_configs",
 ];
 
 /// Keys of one `profile_models` entry that Model Analyzer accepts

@@ -66,6 +66,7 @@ mod modes;
 mod overrides;
 mod pa_flags;
 mod raw;
+mod report_config;
 mod server_flags;
 mod suggest;
 mod validate;
@@ -95,8 +96,9 @@ pub use keys::{
 };
 pub use load::{LoadKind, ModelLoad};
 pub use model_spec::{EffectiveParameters, ModelParameters, ProfileModelSpec};
-pub use modes::{ClientProtocol, LaunchMode, MeasurementMode, SearchMode};
+pub use modes::{ClientProtocol, LaunchMode, MeasurementMode, OutputConfigs, SearchMode};
 pub use pa_flags::{load_range, PerfAnalyzerFlags, TensorShape};
+pub use report_config::{split_config_names, ReportConfig};
 pub use server_flags::{apply_server_flags, unmapped_server_flags, MAPPED_SERVER_FLAGS};
 pub use suggest::{levenshtein, suggest};
 pub use validate::check_model_name;
@@ -267,6 +269,9 @@ pub struct ProfileConfig {
     /// rule's target relative half-width of the 95 % intervals, percent
     /// (0 < x ≤ 100), as `tritium bench --ci-target`.
     pub tritium_ci_target: f64,
+    /// `tritium_output_configs` (tritium extension; default all): which
+    /// measured configs are written to `output_model_repository_path`.
+    pub tritium_output_configs: OutputConfigs,
     /// `inference_output_fields` (unset: Model Analyzer's default columns).
     pub inference_output_fields: Option<Vec<String>>,
     /// `gpu_output_fields` (unset: Model Analyzer's default columns).
@@ -347,6 +352,7 @@ impl ProfileConfig {
             ensemble_composing_models: Vec::new(),
             tritium_measurement_rule: tritium_bench::StopRule::Adaptive,
             tritium_ci_target: tritium_bench::DEFAULT_CI_TARGET_PCT,
+            tritium_output_configs: OutputConfigs::All,
             inference_output_fields: None,
             gpu_output_fields: None,
             server_output_fields: None,

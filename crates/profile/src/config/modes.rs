@@ -96,3 +96,26 @@ pub enum MeasurementMode {
     /// `count_windows`: windows of at least `measurement-request-count` requests.
     CountWindows,
 }
+
+/// `tritium_output_configs` (tritium extension; default `all`): which
+/// measured configs go to `output_model_repository_path`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OutputConfigs {
+    /// Every measured variant that loaded, as Model Analyzer writes them.
+    #[default]
+    All,
+    /// Only each model's top `num_configs_per_model` configs, its default
+    /// config and the `num_top_model_configs` across models (tritium's
+    /// earlier behaviour).
+    Top,
+}
+
+impl OutputConfigs {
+    pub(super) fn parse(s: &str) -> Option<Self> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "all" => Some(Self::All),
+            "top" => Some(Self::Top),
+            _ => None,
+        }
+    }
+}

@@ -129,6 +129,9 @@ impl ProfileConfig {
             "tritium-ci-target" => {
                 self.tritium_ci_target = value.trim().parse().map_err(|_| bad("expected a percentage, e.g. 3".into()))?
             }
+            "tritium-output-configs" => {
+                self.tritium_output_configs = super::OutputConfigs::parse(value).ok_or_else(|| bad("expected all or top".into()))?
+            }
             "perf-output-path" => self.perf_output_path = Some(value.to_string()),
             "skip-summary-reports" => self.skip_summary_reports = boolv()?,
             "skip-detailed-reports" => self.skip_detailed_reports = boolv()?,

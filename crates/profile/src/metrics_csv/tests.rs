@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use super::*;
 use super::labels;
 use crate::results::ProfileResults;
+use tritium_bench::export::GpuUsage;
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/results").join(name)
@@ -355,4 +356,74 @@ fn output_field_keys_are_parsed_from_the_yaml() {
     assert_eq!(l.gpu_output_fields, ["model_name", "gpu_uuid"]);
     assert_eq!(l.server_output_fields, ["gpu_uuid"]);
     assert_eq!((l.filename_model_inference.as_str(), l.filename_model_gpu.as_str(), l.filename_server_only.as_str()), ("i.csv", "g.csv", "s.csv"));
+}
+
+#[test]
+fn one_gpu_row_per_gpu_with_its_own_numbers() {
+    let mut r = ProfileResults::read(&fixture("gpu.json")).unwrap();
+    let g = |uuid: &str, m: f64| GpuUsage { uuid: uuid.into(), memory_used_mb: Some(m), utilization_pct: Some(m / 100.0), power_w: Some(m / 10.0) };
+    let mut ok = 0;
+    for m in &mut r.models {
+        for x in &mut m.measurements {
+            if let Some(p) = x.point.as_mut().filter(|_| x.error.is_none()) {
+                ok += 1;
+                p.resources.per_gpu = vec![g("GPU-a", 1000.0 + ok as f64), g("GPU-b", 2000.0 + ok as f64)];
+            }
+        }
+    }
+    // One measurement fails: its rows (one per GPU) say so, without numbers.
+    let failed = r.models[0].measurements.iter_mut().find(|x| x.ok_point().is_some()).unwrap();
+    failed.error = Some("3 requests failed".into());
+    let (failed_config, failed_conc) = (failed.config.clone(), failed.concurrency);
+    let (_, (gh, grows), _) = tables_with(&r, "GPU-a;GPU-b", &CsvLayout::default());
+    let col = |name: &str| gh.iter().position(|h| h == name).unwrap();
+    assert_eq!(grows.len(), 2 * ok, "one row per GPU per measurement");
+    assert!(grows.iter().all(|row| row.len() == gh.len()));
+    for pair in grows.chunks(2) {
+        assert_eq!((pair[0][col("GPU UUID")].as_str(), pair[1][col("GPU UUID")].as_str()), ("GPU-a", "GPU-b"));
+        assert_eq!(pair[0][col("Model Config Path")], pair[1][col("Model Config Path")]);
+        if pair[0][col("Satisfies Constraints")].starts_with("FAILED") {
+            assert_eq!((pair[0][col("Model Config Path")].as_str(), pair[0][col("Concurrency")].clone()), (failed_config.as_str(), failed_conc.to_string()));
+            assert!(pair.iter().all(|row| row[col("GPU Memory Usage (MB)")].is_empty()));
+            continue;
+        }
+        // Each GPU's own numbers, not the totals; no interval of all GPUs on a per-GPU row.
+        let (a, b): (f64, f64) = (pair[0][col("GPU Memory Usage (MB)")].parse().unwrap(), pair[1][col("GPU Memory Usage (MB)")].parse().unwrap());
+        assert!((1000.0..2000.0).contains(&a) && b - a == 1000.0, "{a} {b}");
+        assert_eq!(pair[1][col("GPU Power Usage (W)")], format!("{:.1}", b / 10.0));
+        assert!(pair.iter().all(|row| row[col("GPU Memory CI Low (MB)")].is_empty()));
+    }
+    assert_eq!(grows.iter().filter(|row| row[col("Satisfies Constraints")].starts_with("FAILED")).count(), 2);
+    // cpu_only model (CPU instances only): no GPU rows however many GPUs carry data.
+    let mut cpu = ProfileResults::read(&fixture("intervals.json")).unwrap();
+    for x in cpu.models.iter_mut().flat_map(|m| &mut m.measurements).filter_map(|x| x.point.as_mut()) {
+        x.resources.per_gpu = vec![g("GPU-a", 1.0), g("GPU-b", 2.0)];
+    }
+    let (_, (_, grows), _) = tables_with(&cpu, "GPU-a;GPU-b", &CsvLayout::default());
+    assert!(grows.is_empty(), "{grows:?}");
+}
+
+#[test]
+fn server_only_rows_come_from_the_server_without_a_model() {
+    use crate::results::ServerOnlyRecord;
+    let mut r = ProfileResults::read(&fixture("gpu.json")).unwrap();
+    let g = |uuid: &str, m: f64| GpuUsage { uuid: uuid.into(), memory_used_mb: Some(m), utilization_pct: Some(0.0), power_w: Some(70.04) };
+    let mut so = ServerOnlyRecord { duration_seconds: 3.0, samples: 60, ..Default::default() };
+    so.resources.per_gpu = vec![g("GPU-a", 512.0), g("GPU-b", 513.06)];
+    so.resources.gpu_memory_used_mb = Some(1025.06);
+    r.server_only = Some(so.clone());
+    let (_, _, (sh, srows)) = tables_with(&r, "GPU-a;GPU-b", &CsvLayout::default());
+    assert_eq!(sh, SERVER_COLUMNS);
+    // Model Analyzer: one row per GPU, model "triton-server", that GPU's own figures.
+    assert_eq!(srows, vec![vec!["triton-server", "GPU-a", "512.0", "0.0", "70.0"], vec!["triton-server", "GPU-b", "513.1", "0.0", "70.0"]]);
+    // No GPU: one row with what was measured, the GPU columns empty.
+    let mut cpu = r.clone();
+    cpu.server_only = Some(ServerOnlyRecord { duration_seconds: 3.0, samples: 60, ..Default::default() });
+    let (_, _, (_, srows)) = tables_with(&cpu, "", &CsvLayout::default());
+    assert_eq!(srows, vec![vec!["triton-server", "", "", "", ""]]);
+    // An older results.json without the section: the default config's first measurement per model.
+    r.server_only = None;
+    let (_, _, (_, srows)) = tables_with(&r, "GPU-1", &CsvLayout::default());
+    assert_eq!(srows.len(), r.models.len());
+    assert!(srows.iter().zip(&r.models).all(|(row, m)| row[0] == m.model));
 }
