@@ -11,6 +11,7 @@ use clap::{Args, Parser, Subcommand};
 pub mod bench;
 mod choice;
 pub mod exit;
+pub mod merge;
 pub mod profile;
 pub mod repeat;
 
@@ -40,6 +41,8 @@ enum Command {
     Bench(bench::BenchArgs),
     /// Search model configs as Model Analyzer's profile does, from its YAML config.
     Profile(profile::ProfileArgs),
+    /// Join the shards of a sharded profile (`profile --shard I/N`) into one profile's results, configs and reports.
+    Merge(merge::MergeArgs),
     /// Write the PDF reports (a summary per model, a detailed report per top config) from a profile's results.json.
     Report(ReportArgs),
 }
@@ -183,6 +186,7 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Models(a) => models(a),
         Command::Bench(a) => bench::run(a),
         Command::Profile(a) => profile::run(a),
+        Command::Merge(a) => merge::run(a),
         Command::Report(a) => {
             let paths = tritium_report::build_reports(&a.export_path).context("building the reports")?;
             for p in paths.all() {

@@ -10,6 +10,7 @@
 
 pub mod config;
 pub mod measure;
+pub mod merge;
 pub mod metrics_csv;
 pub mod output;
 pub mod plan;
