@@ -165,6 +165,7 @@ pub fn run(a: ProfileArgs) -> anyhow::Result<i32> {
     let text = std::fs::read_to_string(&a.config_file).map_err(|e| bad_input(format!("reading {}: {e}", a.config_file.display())))?;
     let cfg = ProfileConfig::from_yaml_str_with_overrides(&text, &a.config_file, &overrides)?;
     cfg.validate()?;
+    let shard = Shard::resolve(a.shard.as_deref(), |k| std::env::var(k).ok()).map_err(|e| bad_input(e.to_string()))?;
     let plan = Plan::resolve(&cfg);
     for line in &cfg.notices {
         eprintln!("[profile] notice: {line}");
@@ -180,7 +181,6 @@ pub fn run(a: ProfileArgs) -> anyhow::Result<i32> {
         return Err(bad_input(format!("model_repository {} (from {}) is not a directory", cfg.model_repository.display(), a.config_file.display())));
     }
     check_outputs(&cfg)?;
-    let shard = Shard::resolve(a.shard.as_deref(), |k| std::env::var(k).ok()).map_err(|e| bad_input(e.to_string()))?;
     let assignment = shard.map(|s| Assignment::of(&plan, s));
     if let Some(a) = &assignment {
         eprintln!("[profile] shard {}: {} of {} work units ({})", a.shard, a.units.len(), tritium_profile::shard::units(&plan).len(), if a.units.is_empty() { "nothing to do".to_string() } else { a.unit_names().join(", ") });
