@@ -56,7 +56,10 @@ pub fn run(a: MergeArgs) -> anyhow::Result<i32> {
     for g in &report.gaps {
         eprintln!("[merge] {g}");
     }
-    let problems = merge::write_outputs(&mut merged, &cfg).map_err(|e| anyhow::anyhow!("writing the merged results: {e}"))?;
+    let problems = merge::write_outputs(&mut merged, &cfg).map_err(|e| match e {
+        tritium_triton::Error::InvalidArgument(m) => bad_input(format!("{}: {m}", file.display())),
+        e => anyhow::anyhow!("writing the merged results: {e}"),
+    })?;
     for p in &problems {
         eprintln!("[merge] {p}");
     }

@@ -14,8 +14,8 @@
 //!   of a single walk) is taken as that shard wrote it: its top configs are
 //!   final. A brute model split over shards gets every config of each shard's
 //!   walks; its default config, measured by each of those shards, is kept
-//!   from the lowest shard index (the others' default measurements are
-//!   dropped). A config name held by two shards is an error (shards of one
+//!   from the lowest shard index that has it (the others' default
+//!   measurements are dropped). A config name held by two shards is an error (shards of one
 //!   plan never collide). Its `top` and `tied_with` are ranked again from the
 //!   merged measurements by the search's ranking
 //!   ([`rank_candidates_with`](crate::search::rank_candidates_with), each
@@ -205,13 +205,18 @@ fn config_order(model: &str, name: &str) -> (u8, u64) {
 fn merge_model(pieces: &[(u32, &ModelResults)], objectives: &Objectives, n: usize) -> Result<ModelResults, MergeError> {
     let (first_index, first) = pieces[0];
     let mut m = first.clone();
+    if m.base_config.is_null() {
+        m.base_config = pieces.iter().map(|(_, p)| p.base_config.clone()).find(|b| !b.is_null()).unwrap_or_default();
+    }
     let mut owner: BTreeMap<String, u32> = m.configs.iter().map(|c| (c.name.clone(), first_index)).collect();
     for &(i, p) in &pieces[1..] {
         for c in &p.configs {
-            if c.variant.is_default || c.name == p.default_config {
-                continue;
-            }
+            let default = c.variant.is_default || c.name == p.default_config;
             if let Some(j) = owner.get(&c.name) {
+                if default {
+                    // Measured by every shard of the model: the lowest shard's is kept.
+                    continue;
+                }
                 return Err(MergeError::Invalid(format!("model {}: config {} is held by shards {j} and {i}: the shards do not come from one sharded run", m.model, c.name)));
             }
             owner.insert(c.name.clone(), i);

@@ -159,3 +159,22 @@ fn a_config_record_keeps_its_shard_name_through_serialisation() {
     assert_eq!(c.name, "a_config_2");
     assert!(back.models[0].preset_names.is_empty());
 }
+
+#[test]
+fn the_default_comes_from_the_lowest_shard_that_has_it() {
+    let p = plan(YAML);
+    let mut s0 = shard_results(&p, 0, 2);
+    // Shard 0 could not search model a (e.g. its config could not be read there).
+    let a = s0.results.models.iter_mut().find(|m| m.model == "a").unwrap();
+    a.configs.clear();
+    a.measurements.clear();
+    a.status = Some(ModelStatus::Failed);
+    a.reason = Some("model 'a' could not be read".into());
+    let (r, _) = merge(&[s0, shard_results(&p, 1, 2)], &p, 3, 0, &Objectives::default(), MergeOptions::default()).unwrap();
+    let a = r.models.iter().find(|m| m.model == "a").unwrap();
+    assert_eq!(names(a), ["a_config_default", "a_config_2", "a_config_3"]);
+    assert_eq!(a.measurements.iter().filter(|x| x.config == "a_config_default").count(), 1);
+    // Not ok: shard 0's failure is said.
+    assert_eq!(a.status, Some(ModelStatus::Partial));
+    assert!(a.reason.as_deref().is_some_and(|x| x.contains("shard 0: model 'a' could not be read")), "{:?}", a.reason);
+}
