@@ -52,6 +52,16 @@ fn two_shards_merged_equal_one_run() {
     }
     assert!(!export.join("output_models").exists(), "shards stage their configs; only the merge writes the output repository");
 
+    // --resume of one shard continues only that shard, from its own checkpoint.
+    let other_shard = export.join("shards/1-of-2/results/results.json");
+    let before = std::fs::read(&other_shard).unwrap();
+    let r0 = tritium(&["profile", "-f", sharded.to_str().unwrap(), "--shard", "0/2", "--resume"], &[]);
+    assert_eq!(r0.status.code(), Some(0), "{}", text(&r0));
+    assert!(text(&r0).contains("tritium-profile.shard-0-of-2.ckpt.json"), "{}", text(&r0));
+    assert!(text(&r0).contains("add_sub: already complete in the checkpoint"), "{}", text(&r0));
+    assert!(!text(&r0).contains("sleep_fixed#1") && !text(&r0).contains("add_sub#1"), "{}", text(&r0));
+    assert_eq!(std::fs::read(&other_shard).unwrap(), before, "shard 1's results untouched");
+
     let m = tritium(&["merge", "-e", e, "-f", sharded.to_str().unwrap()], &[]);
     assert_eq!(m.status.code(), Some(0), "{}", text(&m));
     shard_common::assert_same_profile(&dir.path().join("single/export"), &export, &export.join("output_models"));
