@@ -81,8 +81,9 @@ impl Observer for Printer {
 }
 
 /// Checks, before the server starts, that every output directory can be
-/// created and written (naming the YAML key and the user's path).
-fn check_outputs(cfg: &ProfileConfig) -> anyhow::Result<()> {
+/// created and written (naming the YAML key and the user's path). A shard
+/// (`sharded`) does not write the output model repository (the merge does).
+fn check_outputs(cfg: &ProfileConfig, sharded: bool) -> anyhow::Result<()> {
     let file = cfg.config_file.display();
     let dirs = [
         ("export_path", cfg.export_path.clone()),
@@ -94,7 +95,9 @@ fn check_outputs(cfg: &ProfileConfig) -> anyhow::Result<()> {
     for (key, dir) in dirs {
         output::check_output_dir(&dir, key).map_err(|e| bad_input(format!("{file}: {e}")))?;
     }
-    output::check_output_repository(&cfg.output_model_repository_path, cfg.override_output_model_repository).map_err(|e| bad_input(format!("{file}: {e}")))?;
+    if !sharded {
+        output::check_output_repository(&cfg.output_model_repository_path, cfg.override_output_model_repository).map_err(|e| bad_input(format!("{file}: {e}")))?;
+    }
     // filename_* are plain file names (the CSV tables go into <export_path>/results only).
     tritium_profile::metrics_csv::CsvLayout::from_config(cfg).map_err(|e| bad_input(format!("{file}: {e}")))?;
     Ok(())
@@ -180,7 +183,7 @@ pub fn run(a: ProfileArgs) -> anyhow::Result<i32> {
     if !cfg.model_repository.is_dir() {
         return Err(bad_input(format!("model_repository {} (from {}) is not a directory", cfg.model_repository.display(), a.config_file.display())));
     }
-    check_outputs(&cfg)?;
+    check_outputs(&cfg, shard.is_some())?;
     let assignment = shard.map(|s| Assignment::of(&plan, s));
     if let Some(a) = &assignment {
         eprintln!("[profile] shard {}: {} of {} work units ({})", a.shard, a.units.len(), tritium_profile::shard::units(&plan).len(), if a.units.is_empty() { "nothing to do".to_string() } else { a.unit_names().join(", ") });
