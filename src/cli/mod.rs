@@ -13,6 +13,7 @@ mod choice;
 pub mod exit;
 mod gpus;
 pub mod pa_compat;
+pub mod merge;
 pub mod profile;
 pub mod repeat;
 mod report;
@@ -46,6 +47,8 @@ enum Command {
     /// Write the PDF reports (a summary per model, a detailed report per top config, or with
     /// -n the detailed reports of the named configs) from a profile's results.json.
     Report(report::ReportArgs),
+    /// Join the shards of a sharded profile (`profile --shard I/N`) into one profile's results, configs and reports.
+    Merge(merge::MergeArgs),
 }
 
 /// Where the Triton runtime is (shared by every command that starts a server).
@@ -193,6 +196,7 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Bench(a) => bench::run(a),
         Command::Profile(a) => profile::run(a),
         Command::Report(a) => report::run(a),
+        Command::Merge(a) => merge::run(a),
     }
 }
 

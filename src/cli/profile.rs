@@ -15,6 +15,7 @@ use tritium_profile::output;
 use tritium_profile::plan::Plan;
 use tritium_profile::results::ProfileResults;
 use tritium_profile::run;
+use tritium_profile::shard::{Assignment, Shard};
 use super::choice;
 use tritium_triton::LogLevel;
 
@@ -35,6 +36,12 @@ pub struct ProfileArgs {
     /// Triton log level inside the embedded server.
     #[arg(long, value_parser = choice::choice::<LogLevel>(), default_value = "error")]
     pub triton_log: LogLevel,
+    /// Run shard I of N (0-based) of the profile: its part of the work, written under
+    /// <export_path>/shards/I-of-N; `tritium merge` joins the shards (docs/sharding.md).
+    /// Default: from SLURM_ARRAY_TASK_ID/COUNT (an array job), or JOB_COMPLETION_INDEX with
+    /// TRITIUM_SHARD_COUNT (a Kubernetes Indexed Job); else the whole profile.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<String>,
     /// Model Analyzer options overriding the YAML, e.g. --run-config-search-max-concurrency 16.
     #[arg(trailing_var_arg = true, allow_hyphen_values = true, value_name = "--KEY VALUE")]
     pub overrides: Vec<String>,
@@ -74,8 +81,9 @@ impl Observer for Printer {
 }
 
 /// Checks, before the server starts, that every output directory can be
-/// created and written (naming the YAML key and the user's path).
-fn check_outputs(cfg: &ProfileConfig) -> anyhow::Result<()> {
+/// created and written (naming the YAML key and the user's path). A shard
+/// (`sharded`) does not write the output model repository (the merge does).
+fn check_outputs(cfg: &ProfileConfig, sharded: bool) -> anyhow::Result<()> {
     let file = cfg.config_file.display();
     let dirs = [
         ("export_path", cfg.export_path.clone()),
@@ -87,7 +95,9 @@ fn check_outputs(cfg: &ProfileConfig) -> anyhow::Result<()> {
     for (key, dir) in dirs {
         output::check_output_dir(&dir, key).map_err(|e| bad_input(format!("{file}: {e}")))?;
     }
-    output::check_output_repository(&cfg.output_model_repository_path, cfg.override_output_model_repository).map_err(|e| bad_input(format!("{file}: {e}")))?;
+    if !sharded {
+        output::check_output_repository(&cfg.output_model_repository_path, cfg.override_output_model_repository).map_err(|e| bad_input(format!("{file}: {e}")))?;
+    }
     // filename_* are plain file names (the CSV tables go into <export_path>/results only).
     tritium_profile::metrics_csv::CsvLayout::from_config(cfg).map_err(|e| bad_input(format!("{file}: {e}")))?;
     Ok(())
@@ -160,6 +170,7 @@ pub fn run(a: ProfileArgs) -> anyhow::Result<i32> {
     cfg.validate()?;
     // Before anything else runs: a GPU list may restart the process (CUDA_VISIBLE_DEVICES).
     super::gpus::apply(&cfg.gpus, &a.config_file)?;
+    let shard = Shard::resolve(a.shard.as_deref(), |k| std::env::var(k).ok()).map_err(|e| bad_input(e.to_string()))?;
     let plan = Plan::resolve(&cfg);
     for line in &cfg.notices {
         eprintln!("[profile] notice: {line}");
@@ -174,8 +185,15 @@ pub fn run(a: ProfileArgs) -> anyhow::Result<i32> {
     if !cfg.model_repository.is_dir() {
         return Err(bad_input(format!("model_repository {} (from {}) is not a directory", cfg.model_repository.display(), a.config_file.display())));
     }
-    check_outputs(&cfg)?;
-    let paths = run::Paths::of(&cfg);
+    check_outputs(&cfg, shard.is_some())?;
+    let assignment = shard.map(|s| Assignment::of(&plan, s));
+    if let Some(a) = &assignment {
+        eprintln!("[profile] shard {}: {} of {} work units ({})", a.shard, a.units.len(), tritium_profile::shard::units(&plan).len(), if a.units.is_empty() { "nothing to do".to_string() } else { a.unit_names().join(", ") });
+    }
+    let paths = match shard {
+        Some(s) => run::Paths::of_shard(&cfg, s),
+        None => run::Paths::of(&cfg),
+    };
     let resume = handle_checkpoint(&cfg, &plan, &a, &paths.checkpoint)?;
     match cfg.triton_launch_mode {
         LaunchMode::Docker | LaunchMode::Remote => eprintln!(
@@ -201,20 +219,23 @@ pub fn run(a: ProfileArgs) -> anyhow::Result<i32> {
     let interrupt = Arc::new(AtomicBool::new(false));
     install_interrupt(interrupt.clone());
     let t0 = std::time::Instant::now();
-    let mut results = run::profile(&cfg, &plan, &server, resume, &interrupt, &Printer)?;
+    let mut results = run::profile_sharded(&cfg, &plan, &server, resume, &interrupt, &Printer, assignment.as_ref())?;
     if interrupt.load(Ordering::SeqCst) {
         print!("{}", run::summary(&results));
         eprintln!("[profile] interrupted: checkpoint written to {}; continue with --resume", paths.checkpoint.display());
         return Ok(exit::INTERRUPTED);
     }
     let which = tritium_report::ReportSelection { summaries: !cfg.skip_summary_reports, detailed: !cfg.skip_detailed_reports };
-    match tritium_report::build_selected(&results, &cfg.export_path, which) {
-        Ok(paths) => {
+    // A shard's reports are the merge's.
+    let reports = if shard.is_none() { Some(tritium_report::build_selected(&results, &cfg.export_path, which)) } else { None };
+    match reports {
+        None => {}
+        Some(Ok(paths)) => {
             for p in paths.all() {
                 println!("report: {}", p.display());
             }
         }
-        Err(e) => {
+        Some(Err(e)) => {
             eprintln!("[profile] reports: {e}");
             results.problems.push(format!("reports: {e}"));
             if let Err(e) = results.write(&paths.results_dir.join("results.json")) {
@@ -237,6 +258,12 @@ pub fn run(a: ProfileArgs) -> anyhow::Result<i32> {
         csv.filename_server_only,
         paths.output_repository.display()
     );
+    if let Some(a) = &assignment {
+        println!("shard {} done: merge the shards with `tritium merge -e {}` once every shard finished", a.shard, cfg.export_path.display());
+        if a.units.is_empty() {
+            return Ok(exit::SUCCESS);
+        }
+    }
     Ok(match outcome {
         run::RunOutcome::Ok => exit::SUCCESS,
         run::RunOutcome::Partial => {

@@ -10,9 +10,11 @@
 
 pub mod config;
 pub mod measure;
+pub mod merge;
 pub mod metrics_csv;
 pub mod output;
 pub mod plan;
 pub mod results;
 pub mod run;
 pub mod search;
+pub mod shard;

@@ -410,6 +410,11 @@ pub struct ModelResults {
     /// [`DriftRecord`]); absent when not checked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub drift: Option<DriftRecord>,
+    /// Names given to config keys ahead of registration (a sharded brute
+    /// search names each config by its place in the whole enumeration,
+    /// `crate::shard`); not stored, recomputed by each run.
+    #[serde(skip)]
+    pub preset_names: BTreeMap<String, String>,
 }
 
 /// The whole run: the checkpoint and `results.json`.
@@ -462,6 +467,10 @@ pub struct ProfileResults {
     /// tritiums and with `duration_seconds: 0`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub server_only: Option<ServerOnlyRecord>,
+    /// The shard this file is of (`tritium profile --shard`; absent in a
+    /// whole run and in a merged one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<crate::shard::ShardRecord>,
 }
 
 impl ProfileResults {
@@ -548,7 +557,8 @@ impl ModelResults {
         self.tied_with.get(a).is_some_and(|t| t.iter().any(|n| n == b)) || self.tied_with.get(b).is_some_and(|t| t.iter().any(|n| n == a))
     }
 
-    /// The config record of `key`, created with the next name if new.
+    /// The config record of `key`, created with the next name if new (or
+    /// its name in [`preset_names`](Self::preset_names)).
     pub fn config_for(&mut self, variant: &ModelConfigVariant, config: &Value) -> &mut ConfigRecord {
         let key = variant.key();
         if let Some(i) = self.configs.iter().position(|c| c.key == key) {
@@ -556,6 +566,8 @@ impl ModelResults {
         }
         let name = if variant.is_default {
             format!("{}_config_default", self.model)
+        } else if let Some(n) = self.preset_names.get(&key) {
+            n.clone()
         } else {
             format!("{}_config_{}", self.model, self.configs.iter().filter(|c| !c.variant.is_default).count())
         };
@@ -701,6 +713,11 @@ mod tests {
         assert_eq!(m.config_for(&a, &Value::Null).name, "m_config_0");
         assert_eq!(m.config_for(&b, &Value::Null).name, "m_config_1");
         assert_eq!(m.config_for(&a, &Value::Null).name, "m_config_0");
+        // A shard's preset names win over the registration order.
+        let mut m = ModelResults { model: "m".into(), ..Default::default() };
+        m.preset_names.insert(b.key(), "m_config_5".into());
+        assert_eq!(m.config_for(&b, &Value::Null).name, "m_config_5");
+        assert_eq!(m.config_for(&a, &Value::Null).name, "m_config_1", "not preset: the registration order");
     }
 
     #[test]

@@ -12,6 +12,7 @@ use super::measure::EmbeddedMeasurer;
 use super::output;
 use tritium_model::pbtxt;
 use super::plan::{ModelPlan, Plan};
+use super::shard::{Assignment, Shard, ShardRecord};
 use super::config::{Constraints, Objectives};
 use super::results::{self, MeasurementRecord, ModelResults, ModelStatus, ProfileResults, SearchStats, TopConfigRecord};
 use super::search::{self, VariantMeasurement, ModelConfigVariant, Resources, SearchEvent, SearchSpace};
@@ -34,6 +35,12 @@ pub struct Paths {
 }
 
 impl Paths {
+    /// Paths of one shard of `cfg` (see [`Shard`]): its own results folder,
+    /// checkpoint and staging output repository under the export path.
+    pub fn of_shard(cfg: &ProfileConfig, shard: Shard) -> Paths {
+        Paths { results_dir: shard.results_dir(&cfg.export_path), checkpoint: shard.checkpoint(cfg), output_repository: shard.output_repository(&cfg.export_path) }
+    }
+
     /// Paths of `cfg`.
     pub fn of(cfg: &ProfileConfig) -> Paths {
         Paths {
@@ -113,8 +120,21 @@ pub fn base_config(server: &Server, repo: &Path, model: &str) -> Result<Value> {
 /// results go); writes the checkpoint after each measurement and, at the end,
 /// results.json, the CSV tables and the output model configs.
 pub fn profile(cfg: &ProfileConfig, plan: &Plan, server: &Server, resume: Option<ProfileResults>, interrupt: &AtomicBool, obs: &dyn Observer) -> Result<ProfileResults> {
-    let paths = Paths::of(cfg);
-    output::check_output_repository(&paths.output_repository, cfg.override_output_model_repository)?;
+    profile_sharded(cfg, plan, server, resume, interrupt, obs, None)
+}
+
+/// [`profile`], of one shard's part of the plan when `shard` is given
+/// (`tritium profile --shard I/N`, see [`crate::shard`]): its units only,
+/// written under [`Paths::of_shard`]; no cross-model top list (the merge
+/// computes it).
+pub fn profile_sharded(cfg: &ProfileConfig, plan: &Plan, server: &Server, resume: Option<ProfileResults>, interrupt: &AtomicBool, obs: &dyn Observer, shard: Option<&Assignment>) -> Result<ProfileResults> {
+    let paths = match shard {
+        Some(a) => Paths::of_shard(cfg, a.shard),
+        None => Paths::of(cfg),
+    };
+    // A shard's staging repository is tritium's own: rewritten on --resume.
+    let override_output = cfg.override_output_model_repository || shard.is_some();
+    output::check_output_repository(&paths.output_repository, override_output)?;
     let csv_layout = crate::metrics_csv::CsvLayout::from_config(cfg)?;
     for w in csv_layout.dropped() {
         obs.warn(&w);
@@ -152,6 +172,9 @@ pub fn profile(cfg: &ProfileConfig, plan: &Plan, server: &Server, resume: Option
         if interrupt.load(Ordering::Relaxed) {
             break;
         }
+        if shard.is_some_and(|a| !a.has_model(&model.name)) {
+            continue;
+        }
         if results.models.iter().any(|m| m.model == model.name && m.complete) {
             obs.warn(&format!("{}: already complete in the checkpoint, skipped", model.name));
             let m = results.model_mut(&model.name);
@@ -171,6 +194,11 @@ pub fn profile(cfg: &ProfileConfig, plan: &Plan, server: &Server, resume: Option
                 continue;
             }
         };
+        // An ensemble is searched whole, by the shard owning its first unit.
+        if shard.is_some_and(|a| !a.owns_first(&model.name)) && !composing_models(&base).is_empty() {
+            obs.warn(&format!("{}: an ensemble; searched by the shard owning its first unit", model.name));
+            continue;
+        }
         results.model_mut(&model.name).base_config = base.clone();
         // An ensemble is measured end to end while its composing models' configs are searched.
         let mut composing_error = None;
@@ -227,6 +255,15 @@ pub fn profile(cfg: &ProfileConfig, plan: &Plan, server: &Server, resume: Option
         };
         if let tritium_triton::gpu::CudaStatus::Available { devices } = tritium_triton::gpu::cuda::cuda_status() {
             space.gpu_count = u32::try_from(*devices).unwrap_or(u32::MAX).max(1);
+        }
+        if let Some(walks) = shard.and_then(|a| a.walks(&model.name)).filter(|_| composing.is_empty() && mode == SearchMode::Brute) {
+            // Names by place in the whole enumeration: shards never collide.
+            let all = search::brute_walks(&space);
+            let names = &mut results.model_mut(&model.name).preset_names;
+            for (i, v) in all.iter().flatten().enumerate() {
+                names.entry(v.key()).or_insert_with(|| format!("{}_config_{i}", model.name));
+            }
+            space.walks = Some(walks);
         }
         let asked = search::normalized_batch_sizes(&model.parameters.batch_sizes);
         if space.batch_sizes != asked {
@@ -325,7 +362,7 @@ pub fn profile(cfg: &ProfileConfig, plan: &Plan, server: &Server, resume: Option
         let m = results.model_mut(&model.name);
         let mut write_errors = Vec::new();
         for c in output::configs_to_write(m, cfg.tritium_output_configs) {
-            if let Err(e) = output::write_config(&paths.output_repository, &cfg.model_repository, &model.name, &c.name, &c.config, cfg.override_output_model_repository) {
+            if let Err(e) = output::write_config(&paths.output_repository, &cfg.model_repository, &model.name, &c.name, &c.config, override_output) {
                 obs.warn(&format!("writing {}: {e}", c.name));
                 write_errors.push(format!("writing {}: {e}", c.name));
             }
@@ -334,7 +371,7 @@ pub fn profile(cfg: &ProfileConfig, plan: &Plan, server: &Server, resume: Option
     }
     sampler.stop();
     results.num_top_model_configs = cfg.num_top_model_configs;
-    if cfg.num_top_model_configs > 0 && !interrupt.load(Ordering::Relaxed) {
+    if cfg.num_top_model_configs > 0 && shard.is_none() && !interrupt.load(Ordering::Relaxed) {
         results.top_model_configs = top_model_configs(&results, &cfg.objectives, cfg.num_top_model_configs as usize);
         // Deployable, as the per-model top configs are (those already written are kept;
         // with tritium_output_configs: all every measured config is written already).
@@ -355,6 +392,9 @@ pub fn profile(cfg: &ProfileConfig, plan: &Plan, server: &Server, resume: Option
         for (model, e) in errors {
             add_problems(results.model_mut(&model), vec![e]);
         }
+    }
+    if let Some(a) = shard {
+        results.shard = Some(ShardRecord { index: a.shard.index, count: a.shard.count, plan_hash: crate::shard::plan_hash(plan), units: a.unit_names(), complete: !interrupt.load(Ordering::Relaxed) });
     }
     stamp(&mut results, &clock);
     results.write(&paths.checkpoint)?;

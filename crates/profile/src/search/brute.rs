@@ -22,6 +22,9 @@ use super::{manual_variant_groups, Measurer, SearchEvent, SearchOutcome, SearchP
 ///    sweep with binary search on the constraint boundary for the top
 ///    `num_configs_per_model` configs and the default; points already
 ///    measured are reused.
+///
+/// With [`SearchSpace::walks`] set (a shard of `tritium profile --shard`),
+/// only those walks of step 2 are taken (see [`brute_walks`]).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct BruteSearch;
 
@@ -45,9 +48,12 @@ impl SearchStrategy for BruteSearch {
         if let Some(params) = &space.model_config_parameters {
             r.phase(SearchPhase::Manual);
             let mcg_early_exit = space.search.early_exit_enable;
-            for group in manual_variant_groups(params, &space.default_variant) {
+            for (walk, group) in manual_variant_groups(params, &space.default_variant).into_iter().enumerate() {
                 if r.stopped() {
                     break;
+                }
+                if !owns(space, walk) {
+                    continue;
                 }
                 let mut best_throughputs: Vec<ThroughputCi> = Vec::new();
                 for (i, variant) in group.iter().enumerate() {
@@ -82,6 +88,9 @@ impl SearchStrategy for BruteSearch {
             for instances in space.search.bounds.min_instance_count..=space.search.bounds.max_instance_count {
                 if r.stopped() {
                     break;
+                }
+                if !owns(space, (instances - space.search.bounds.min_instance_count) as usize) {
+                    continue;
                 }
                 let mut mbs = if space.supports_batching {
                     space.search.bounds.min_model_batch_size
@@ -131,4 +140,35 @@ impl SearchStrategy for BruteSearch {
         }
         r.finish()
     }
+}
+
+/// Whether the search takes walk `walk` (see [`SearchSpace::walks`]).
+fn owns(space: &SearchSpace, walk: usize) -> bool {
+    space.walks.as_ref().is_none_or(|w| w.contains(&walk))
+}
+
+/// Every config step 2 of [`BruteSearch`] may visit, walk by walk, with no
+/// early exit: automatic mode one walk per instance count (its doubling
+/// `max_batch_size`s), manual mode one per [`manual_variant_groups`] group.
+/// Empty when step 2 does not run (search disabled, no parameters). A
+/// sharded run names configs by their position in this list flattened.
+pub fn brute_walks(space: &SearchSpace) -> Vec<Vec<super::ModelConfigVariant>> {
+    if let Some(params) = &space.model_config_parameters {
+        return manual_variant_groups(params, &space.default_variant);
+    }
+    if space.search.disabled {
+        return Vec::new();
+    }
+    let b = &space.search.bounds;
+    (b.min_instance_count..=b.max_instance_count)
+        .map(|instances| {
+            let mut mbs = if space.supports_batching { b.min_model_batch_size } else { b.max_model_batch_size };
+            let mut walk = vec![space.automatic_variant(mbs, instances)];
+            while let Some(n) = mbs.checked_mul(2).filter(|n| *n > mbs && *n <= b.max_model_batch_size) {
+                mbs = n;
+                walk.push(space.automatic_variant(mbs, instances));
+            }
+            walk
+        })
+        .collect()
 }

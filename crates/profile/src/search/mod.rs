@@ -182,7 +182,7 @@ mod variants;
 mod tests;
 
 pub use bounds::BOUND_SKIP_REASON;
-pub use brute::BruteSearch;
+pub use brute::{brute_walks, BruteSearch};
 pub use drift::{DriftPoint, DriftReport, DriftSettings, DRIFT_EVERY, DRIFT_MIN_MEASUREMENTS, DRIFT_MIN_SECONDS};
 pub use pooling::{pool, pooled_interval};
 pub use remeasure::{Contender, Remeasurement, TieDecision, TieOutcome, MAX_CONTENDERS, REMEASURE_ROUNDS};

@@ -68,6 +68,9 @@ pub struct SearchSpace {
     /// by default, `profile` sets the CUDA device count. Used only by the
     /// throughput bound (`bounds`), where too many is safe (a looser bound).
     pub gpu_count: u32,
+    /// The walks of a brute search this run takes (`--shard`: indices into
+    /// [`brute_walks`](super::brute_walks)); None: every walk.
+    pub walks: Option<std::collections::BTreeSet<usize>>,
 }
 
 impl SearchSpace {
@@ -100,6 +103,7 @@ impl SearchSpace {
             // measurements in between ([`SearchSpace::from_plan`] turns them on).
             drift: DriftSettings { enabled: false, ..DriftSettings::default() },
             gpu_count: 1,
+            walks: None,
         }
     }
 
@@ -168,6 +172,7 @@ impl SearchSpace {
             remeasure_rounds: REMEASURE_ROUNDS,
             drift: DriftSettings::default(),
             gpu_count: 1,
+            walks: None,
         }
     }
 

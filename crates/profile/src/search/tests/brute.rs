@@ -230,3 +230,53 @@ fn search_disabled_measures_the_default_only() {
     assert_eq!(sim.calls, vec![("config_default".to_string(), 1)]);
     assert_eq!(out.top.len(), 1);
 }
+
+/// The configs (keys) a brute search measured in step 2 (not the default).
+fn searched_keys(out: &SearchOutcome) -> std::collections::BTreeSet<String> {
+    out.measurements.iter().filter(|(v, _)| !v.is_default).map(|(v, _)| v.key()).collect()
+}
+
+#[test]
+fn brute_walks_restricted_to_a_shard_union_to_the_whole_search() {
+    // Concurrency given: no final sweep, so a shard measures exactly its walks.
+    let mut space = realistic_space();
+    space.search.bounds.max_model_batch_size = 8;
+    space.search.bounds.max_instance_count = 3;
+    space.load_levels = vec![4];
+    let walks = brute_walks(&space);
+    assert_eq!(walks.len(), 3, "one walk per instance count");
+    assert!(walks.iter().all(|w| w.iter().map(|v| v.max_batch_size).collect::<Vec<_>>() == [1, 2, 4, 8]));
+    let (whole, _) = run(&mut BruteSearch, &space, &mut SimModel::new());
+    let mut union = std::collections::BTreeSet::new();
+    for shard in [vec![0, 2], vec![1]] {
+        let mut s = space.clone();
+        s.walks = Some(shard.iter().copied().collect());
+        let (out, _) = run(&mut BruteSearch, &s, &mut SimModel::new());
+        // Every shard measures the default, and only configs of its own walks.
+        assert!(out.measurements.iter().any(|(v, _)| v.is_default));
+        let own: std::collections::BTreeSet<String> = shard.iter().flat_map(|&w| walks[w].iter().map(|v| v.key())).collect();
+        let got = searched_keys(&out);
+        assert!(got.is_subset(&own), "{got:?} outside {own:?}");
+        assert!(union.is_disjoint(&got), "a config measured by two shards");
+        union.extend(got);
+    }
+    assert_eq!(union, searched_keys(&whole), "the shards measure what one run measures");
+}
+
+#[test]
+fn manual_walks_are_the_manual_groups() {
+    let mut space = SearchSpace::new("sim", default_variant(), true);
+    space.model_config_parameters = Some(
+        [("max_batch_size".to_string(), json!([1, 4])), ("dynamic_batching".to_string(), json!({"max_queue_delay_microseconds": [100, 200, 300]}))]
+            .into_iter()
+            .collect(),
+    );
+    let walks = brute_walks(&space);
+    assert_eq!(walks.len(), 3);
+    assert!(walks.iter().all(|w| w.len() == 2));
+    space.walks = Some([1].into_iter().collect());
+    space.load_levels = vec![1];
+    let (out, _) = run(&mut BruteSearch, &space, &mut SimModel::new());
+    let want: std::collections::BTreeSet<String> = walks[1].iter().map(|v| v.key()).collect();
+    assert_eq!(searched_keys(&out), want);
+}

@@ -1,0 +1,91 @@
+//! `tritium merge`: joins the shards of a sharded profile (`tritium profile
+//! --shard I/N`) into the results.json, CSV tables, output model repository
+//! and reports one run would have written (docs/sharding.md).
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::exit::{self, bad_input};
+use super::profile::pair_overrides;
+use tritium_profile::config::ProfileConfig;
+use tritium_profile::merge::{self, MergeError, MergeOptions};
+use tritium_profile::plan::Plan;
+use tritium_profile::run;
+
+/// Flags of `tritium merge`.
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The shards' export_path: reads <DIR>/shards/I-of-N/results/results.json, writes <DIR>/results, <DIR>/reports.
+    #[arg(short = 'e', long = "export-path", value_name = "DIR")]
+    pub export_path: PathBuf,
+    /// The config file the shards ran with [default: the one the shards recorded].
+    #[arg(short = 'f', long = "config-file", value_name = "FILE")]
+    pub config_file: Option<PathBuf>,
+    /// Merge the shards that are there although others are missing or did not finish (exit 3).
+    #[arg(long)]
+    pub allow_partial: bool,
+    /// The Model Analyzer options the shards were given on their command line (the plan must be theirs).
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true, value_name = "--KEY VALUE")]
+    pub overrides: Vec<String>,
+}
+
+/// Runs `tritium merge`.
+pub fn run(a: MergeArgs) -> anyhow::Result<i32> {
+    let mut overrides = pair_overrides(&a.overrides).map_err(|e| bad_input(e.to_string()))?;
+    overrides.push(("export-path".into(), a.export_path.display().to_string()));
+    let shards = merge::discover(&a.export_path).map_err(|e| bad_input(e.to_string()))?;
+    let file = match (&a.config_file, shards.first()) {
+        (Some(f), _) => f.clone(),
+        (None, Some(s)) => PathBuf::from(&s.results.config_file),
+        (None, None) => return Err(bad_input(format!("no shard results under {}/shards", a.export_path.display()))),
+    };
+    let text = std::fs::read_to_string(&file).map_err(|e| bad_input(format!("reading {}: {e} (pass the shards' config with -f)", file.display())))?;
+    let cfg = ProfileConfig::from_yaml_str_with_overrides(&text, &file, &overrides)?;
+    cfg.validate()?;
+    let plan = Plan::resolve(&cfg);
+    let opts = MergeOptions { allow_partial: a.allow_partial };
+    let (mut merged, report) = match merge::merge(&shards, &plan, cfg.num_configs_per_model as usize, cfg.num_top_model_configs, &cfg.objectives, opts) {
+        Ok(x) => x,
+        Err(MergeError::Incomplete(e)) => {
+            eprintln!("[merge] {e}");
+            return Ok(exit::PARTIAL);
+        }
+        Err(e) => return Err(bad_input(format!("{}: {e}", a.export_path.display()))),
+    };
+    for g in &report.gaps {
+        eprintln!("[merge] {g}");
+    }
+    let problems = merge::write_outputs(&mut merged, &cfg).map_err(|e| match e {
+        tritium_triton::Error::InvalidArgument(m) => bad_input(format!("{}: {m}", file.display())),
+        e => anyhow::anyhow!("writing the merged results: {e}"),
+    })?;
+    for p in &problems {
+        eprintln!("[merge] {p}");
+    }
+    let which = tritium_report::ReportSelection { summaries: !cfg.skip_summary_reports, detailed: !cfg.skip_detailed_reports };
+    match tritium_report::build_selected(&merged, &cfg.export_path, which) {
+        Ok(paths) => paths.all().for_each(|p| println!("report: {}", p.display())),
+        Err(e) => {
+            eprintln!("[merge] reports: {e}");
+            merged.problems.push(format!("reports: {e}"));
+            merged.write(&cfg.export_path.join("results").join("results.json"))?;
+        }
+    }
+    print!("{}", run::summary(&merged));
+    println!(
+        "\nmerged shards {} of {} into {}/results/results.json; configs in {}",
+        report.merged.iter().map(u32::to_string).collect::<Vec<_>>().join(", "),
+        report.count,
+        cfg.export_path.display(),
+        cfg.output_model_repository_path.display()
+    );
+    if !report.gaps.is_empty() {
+        return Ok(exit::PARTIAL);
+    }
+    Ok(match run::run_outcome(&merged) {
+        run::RunOutcome::Ok => exit::SUCCESS,
+        run::RunOutcome::Partial => exit::PARTIAL,
+        run::RunOutcome::Failed => exit::FAILED,
+    })
+}
