@@ -37,7 +37,7 @@ use crate::config::{Objectives, ProfileConfig};
 use crate::output;
 use crate::plan::Plan;
 use crate::results::{self, ModelResults, ModelStatus, ProfileResults, TimeAnatomy};
-use crate::search::{self, Resources, VariantMeasurement};
+use crate::search::{self, Resources};
 use crate::shard::{plan_hash, shards_dir, Shard};
 
 /// Why shards cannot be merged.
@@ -274,14 +274,7 @@ fn merge_model(pieces: &[(u32, &ModelResults)], objectives: &Objectives, n: usiz
 pub fn rank(m: &mut ModelResults, objectives: &Objectives, n: usize) {
     let mut candidates = Vec::new();
     for c in m.configs.iter().filter(|c| c.error.is_none()) {
-        let ms: Vec<(VariantMeasurement, bool)> = m
-            .points_of(&c.name)
-            .map(|(r, p)| {
-                let mut x = results::to_measurement(&c.key, r.level(), p);
-                x.batch_size = r.batch_size;
-                (x, r.passes != Some(false))
-            })
-            .collect();
+        let ms = crate::run::rankable_measurements(m, c);
         if let Some(i) = search::representative(&ms, objectives) {
             let (x, passes) = ms[i].clone();
             let resources = Resources { instances: Some(c.variant.instance_count), max_batch_size: Some(c.variant.max_batch_size) };

@@ -718,6 +718,19 @@ pub fn duration_text(secs: f64) -> String {
     }
 }
 
+/// Each successful measurement of config `c` of `m`, as the ranking takes it:
+/// the measurement at its client batch size, and whether it passes the
+/// constraints (in [`ModelResults::points_of`]'s order).
+pub fn rankable_measurements(m: &ModelResults, c: &results::ConfigRecord) -> Vec<(VariantMeasurement, bool)> {
+    m.points_of(&c.name)
+        .map(|(r, p)| {
+            let mut x = results::to_measurement(&c.key, r.level(), p);
+            x.batch_size = r.batch_size;
+            (x, r.passes != Some(false))
+        })
+        .collect()
+}
+
 /// The best `n` configs across every model of `results`
 /// (`num_top_model_configs`, Model Analyzer's "Best Configs Across All
 /// Models"): each config — defaults included — is represented by its best
@@ -730,14 +743,7 @@ pub fn top_model_configs(results: &ProfileResults, objectives: &Objectives, n: u
     for m in &results.models {
         for c in &m.configs {
             let recs: Vec<_> = m.points_of(&c.name).collect();
-            let ms: Vec<(VariantMeasurement, bool)> = recs
-                .iter()
-                .map(|(r, p)| {
-                    let mut x = results::to_measurement(&c.key, r.level(), p);
-                    x.batch_size = r.batch_size;
-                    (x, r.passes != Some(false))
-                })
-                .collect();
+            let ms = rankable_measurements(m, c);
             if let Some(i) = search::representative(&ms, objectives) {
                 let (x, passes) = ms[i].clone();
                 let is_rate = recs[i].0.request_rate.is_some();
