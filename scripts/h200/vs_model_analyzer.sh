@@ -36,11 +36,11 @@ case "$MODE" in
     BIN=${TRITIUM_BIN:-.gpu/bin/tritium}
     for i in $(seq 1 "${RUNS:-2}"); do
       t0=$(date +%s.%N)
-      "$BIN" profile -f "$WORK/ma_config.yaml" --fresh > "$WORK/tritium_$i.txt" 2>&1
+      "$BIN" profile -f "$WORK/ma_config.yaml" --fresh ${TRITIUM_ARGS:-} > "$WORK/tritium_$i.txt" 2>&1
       rc=$?
       t1=$(date +%s.%N)
-      { echo "== tritium run $i: exit $rc, wall $(python3 -c "print(round($t1 - $t0, 1))") s"; grep -vE "^\[profile\]|pb_stub|^[IWE][0-9]{4}" "$WORK/tritium_$i.txt" | tail -25; } >> "$OUT/vs_tritium.txt"
-      cp "$WORK/profile_results/results/results.json" "$OUT/tritium_results_$i.json" 2>/dev/null
+      { echo "== tritium run $i ${TRITIUM_ARGS:-}: exit $rc, wall $(python3 -c "print(round($t1 - $t0, 1))") s"; grep -vE "^\[profile\]|pb_stub|^[IWE][0-9]{4}" "$WORK/tritium_$i.txt" | tail -25; } >> "$OUT/vs_tritium.txt"
+      cp "$WORK/profile_results/results/results.json" "$OUT/tritium_results_${TAG:-}$i.json" 2>/dev/null
     done
     ;;
 esac

@@ -239,6 +239,7 @@ fn merge_model(pieces: &[(u32, &ModelResults)], objectives: &Objectives, n: usiz
         s.measure_seconds += t.measure_seconds;
         s.loads += t.loads;
         s.in_place_loads += t.in_place_loads;
+        s.replaced_loads += t.replaced_loads;
         m.complete &= p.complete;
     }
     // One run's order: the default, then by config number.

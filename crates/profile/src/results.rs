@@ -335,6 +335,10 @@ pub struct SearchStats {
     /// unload, only the missing instances started).
     #[serde(default)]
     pub in_place_loads: usize,
+    /// Of `loads`, those loaded over the loaded config without waiting for
+    /// its unload (`tritium_model_switch` replace; absent in older files).
+    #[serde(default)]
+    pub replaced_loads: usize,
 }
 
 /// How a model's profile ended (`status` in results.json).

@@ -283,6 +283,15 @@ pub fn profile_sharded(cfg: &ProfileConfig, plan: &Plan, server: &Server, resume
             let mut measurer = EmbeddedMeasurer::new(server, &model.name, base.clone(), bcfg, &mut results, paths.checkpoint.clone(), interrupt, &sampler, obs);
             measurer.composing = composing.clone();
             measurer.cpu_only_composing = plan.cpu_only_composing_models.clone();
+            let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+            measurer.replace = cfg.tritium_model_switch.replaces(cores);
+            if measurer.replace && composing.is_empty() {
+                obs.warn(&format!(
+                    "{}: a config Triton cannot update in place is loaded over the loaded one (tritium_model_switch {}, {cores} cores): the old instances unload in the background",
+                    model.name,
+                    format!("{:?}", cfg.tritium_model_switch).to_lowercase()
+                ));
+            }
             measurer.load = space.load;
             measurer.clock = Some(clock);
             let mut on_event = |e: SearchEvent| {
@@ -304,6 +313,7 @@ pub fn profile_sharded(cfg: &ProfileConfig, plan: &Plan, server: &Server, resume
                 overhead_seconds_per_config: (wall - measurer.load_seconds - measurer.measure_seconds).max(0.0) / loads as f64,
                 loads: measurer.loads,
                 in_place_loads: measurer.in_place,
+                replaced_loads: measurer.replaced,
             };
         }
         let interrupted = interrupt.load(Ordering::Relaxed);

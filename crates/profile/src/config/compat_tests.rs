@@ -196,3 +196,17 @@ fn docs_table_is_generated_from_the_code() {
     let have = std::fs::read_to_string(&path).unwrap_or_default();
     assert!(have == want, "{} is stale: regenerate with TRITIUM_BLESS=1 cargo test -p tritium-profile --lib compat", path.display());
 }
+
+#[test]
+fn tritium_model_switch_is_parsed_and_auto_replaces_only_on_large_machines() {
+    use super::ModelSwitch;
+    assert_eq!(load(BASE).unwrap().tritium_model_switch, ModelSwitch::Auto);
+    for (v, want) in [("unload", ModelSwitch::Unload), ("replace", ModelSwitch::Replace), ("AUTO", ModelSwitch::Auto)] {
+        let c = load(&format!("{BASE}tritium_model_switch: {v}\n")).unwrap();
+        assert!(c.tritium_model_switch == want && c.notices.is_empty(), "{v}");
+    }
+    let e = load(&format!("{BASE}tritium_model_switch: reload\n")).unwrap_err().to_string();
+    assert!(e.contains("tritium_model_switch") && e.contains("auto, unload, replace"), "{e}");
+    assert!(ModelSwitch::Auto.replaces(super::REPLACE_MIN_CORES) && !ModelSwitch::Auto.replaces(super::REPLACE_MIN_CORES - 1));
+    assert!(ModelSwitch::Replace.replaces(1) && !ModelSwitch::Unload.replaces(128));
+}

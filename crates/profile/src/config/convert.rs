@@ -318,6 +318,9 @@ impl RawConfig {
         if let Some(v) = self.tritium_ci_target {
             c.tritium_ci_target = v.0;
         }
+        if let Some(v) = s(self.tritium_model_switch) {
+            c.tritium_model_switch = super::ModelSwitch::parse(&v).ok_or_else(|| invalid("tritium_model_switch", format!("{v:?} is not one of auto, unload, replace")))?;
+        }
         if let Some(v) = s(self.tritium_output_configs) {
             c.tritium_output_configs = super::OutputConfigs::parse(&v).ok_or_else(|| invalid("tritium_output_configs", format!("{v:?} is not one of all, top")))?;
         }

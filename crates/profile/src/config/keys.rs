@@ -106,6 +106,8 @@ pub const KNOWN_KEYS: &[&str] = &[
     "tritium_ci_target",
     // tritium extension: which measured configs go to the output repository (all | top)
     "tritium_output_configs",
+    // tritium extension: how a model switches configs (auto | unload | replace)
+    "tritium_model_switch",
 ];
 
 /// The top-level keys tritium parses into [`ProfileConfig`](super::ProfileConfig) fields.
@@ -168,6 +170,8 @@ pub const SUPPORTED_KEYS: &[&str] = &[
     "tritium_ci_target",
     // tritium extension: which measured configs go to the output repository (all | top)
     "tritium_output_configs",
+    // tritium extension: how a model switches configs (auto | unload | replace)
+    "tritium_model_switch",
 ];
 
 /// Keys of one `profile_models` entry that Model Analyzer accepts

@@ -96,7 +96,7 @@ pub use keys::{
 };
 pub use load::{LoadKind, ModelLoad};
 pub use model_spec::{EffectiveParameters, ModelParameters, ProfileModelSpec};
-pub use modes::{ClientProtocol, LaunchMode, MeasurementMode, OutputConfigs, SearchMode};
+pub use modes::{ClientProtocol, LaunchMode, MeasurementMode, ModelSwitch, OutputConfigs, SearchMode, REPLACE_MIN_CORES};
 pub use pa_flags::{load_range, PerfAnalyzerFlags, TensorShape};
 pub use report_config::{split_config_names, ReportConfig};
 pub use server_flags::{apply_server_flags, unmapped_server_flags, MAPPED_SERVER_FLAGS};
@@ -272,6 +272,9 @@ pub struct ProfileConfig {
     /// `tritium_output_configs` (tritium extension; default all): which
     /// measured configs are written to `output_model_repository_path`.
     pub tritium_output_configs: OutputConfigs,
+    /// `tritium_model_switch` (tritium extension; default auto): how a
+    /// model goes to a config Triton cannot update in place.
+    pub tritium_model_switch: ModelSwitch,
     /// `inference_output_fields` (unset: Model Analyzer's default columns).
     pub inference_output_fields: Option<Vec<String>>,
     /// `gpu_output_fields` (unset: Model Analyzer's default columns).
@@ -353,6 +356,7 @@ impl ProfileConfig {
             tritium_measurement_rule: tritium_bench::StopRule::Adaptive,
             tritium_ci_target: tritium_bench::DEFAULT_CI_TARGET_PCT,
             tritium_output_configs: OutputConfigs::All,
+            tritium_model_switch: ModelSwitch::Auto,
             inference_output_fields: None,
             gpu_output_fields: None,
             server_output_fields: None,

@@ -110,6 +110,44 @@ pub enum OutputConfigs {
     Top,
 }
 
+/// `tritium_model_switch` (tritium extension; default `auto`): how a model
+/// goes from one loaded config to another that Triton cannot update in place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ModelSwitch {
+    /// `replace` on a machine of at least [`REPLACE_MIN_CORES`] cores, else `unload`.
+    #[default]
+    Auto,
+    /// Unload (bounded, waiting for every Python stub to exit), then load.
+    Unload,
+    /// Load the new config over the loaded one: Triton starts the new
+    /// instances and unloads the old ones in the background.
+    Replace,
+}
+
+/// The cores from which `auto` replaces: the old stubs' teardown, overlapping
+/// the next measurement, disturbed it on the 2-core development machine.
+pub const REPLACE_MIN_CORES: usize = 8;
+
+impl ModelSwitch {
+    pub(super) fn parse(s: &str) -> Option<Self> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "auto" => Some(Self::Auto),
+            "unload" => Some(Self::Unload),
+            "replace" => Some(Self::Replace),
+            _ => None,
+        }
+    }
+
+    /// Whether a full switch loads over the loaded config, on a machine of `cores` cores.
+    pub fn replaces(self, cores: usize) -> bool {
+        match self {
+            Self::Auto => cores >= REPLACE_MIN_CORES,
+            Self::Unload => false,
+            Self::Replace => true,
+        }
+    }
+}
+
 impl OutputConfigs {
     pub(super) fn parse(s: &str) -> Option<Self> {
         match s.trim().to_ascii_lowercase().as_str() {

@@ -129,6 +129,9 @@ impl ProfileConfig {
             "tritium-ci-target" => {
                 self.tritium_ci_target = value.trim().parse().map_err(|_| bad("expected a percentage, e.g. 3".into()))?
             }
+            "tritium-model-switch" => {
+                self.tritium_model_switch = super::ModelSwitch::parse(value).ok_or_else(|| bad("expected auto, unload or replace".into()))?
+            }
             "tritium-output-configs" => {
                 self.tritium_output_configs = super::OutputConfigs::parse(value).ok_or_else(|| bad("expected all or top".into()))?
             }
