@@ -54,6 +54,10 @@ fn replace_loads_over_the_loaded_config_and_unload_waits() {
     assert_eq!(u.replaced_loads, 0, "{u:?}");
     assert!(out.contains("is loaded over the loaded one (tritium_model_switch replace"), "{out}");
     assert!(!out_u.contains("is loaded over the loaded one"), "{out_u}");
+    // The replaced config's stubs exit during the next measurements: expected, so no level
+    // ends on "the Python stub ... exited during the measurement".
+    let raw = std::fs::read_to_string(d.path().join("replace/export/results/results.json")).unwrap();
+    assert!(!raw.contains("exited during the measurement"), "a retiring stub ended a level:\n{raw}");
     // The unload mode's full switches waited for unloads.
     let tu = unloaded.time.as_ref().expect("time anatomy");
     assert!(tu.unload_seconds > 0.0, "{tu:?}");

@@ -238,6 +238,11 @@ pub struct BenchConfig {
     /// waiting for the CI target: it cannot tie with an incumbent whose
     /// interval starts here (`profile` sets it; `None`: always the target).
     pub decided_below: Option<f64>,
+    /// Python stub processes (pids) not to watch: the old instances of a
+    /// config that was replaced (`profile`'s `tritium_model_switch:
+    /// replace`), which Triton unloads in the background while this level
+    /// runs. Their exit is expected; any other stub's exit ends the level.
+    pub retiring_stubs: Vec<u32>,
     /// Check every response against the model's declared outputs (`--validate`).
     pub validate: bool,
     /// perf_analyzer's `--warmup-request-count`: the warm-up of each load
@@ -277,6 +282,7 @@ impl BenchConfig {
             trace_cuda_copies: false,
             request_count_timeout: None,
             decided_below: None,
+            retiring_stubs: Vec::new(),
             validate: false,
             warmup_requests: 0,
             latency_limit: None,

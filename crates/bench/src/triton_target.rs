@@ -162,7 +162,9 @@ impl<'a> TritonProbe<'a> {
     /// Starts watching the stubs serving `cfg.model`.
     pub(crate) fn start(server: &'a Server, cfg: &'a BenchConfig) -> TritonProbe<'a> {
         let ensemble = super::needs_renew(server, cfg);
-        TritonProbe { server, cfg, stubs: tritium_util::procfs::python_stubs(if ensemble { None } else { Some(&cfg.model) }) }
+        let mut stubs = tritium_util::procfs::python_stubs(if ensemble { None } else { Some(&cfg.model) });
+        stubs.retain(|(pid, _)| !cfg.retiring_stubs.contains(pid));
+        TritonProbe { server, cfg, stubs }
     }
 }
 

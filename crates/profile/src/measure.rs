@@ -237,6 +237,13 @@ impl<'a> EmbeddedMeasurer<'a> {
         // Python stubs, which exit one after another, ~1.2 s each on the H200).
         let replace = self.replace && model.2 == Switch::Full && rest.is_empty() && self.last_clean && !self.raised && self.loaded_configs.contains_key(&model.0);
         self.replaced += usize::from(replace);
+        if replace {
+            // The loaded config's stubs exit in the background during the next measurements:
+            // expected, so the measurement's stub watch leaves them out.
+            self.bench.retiring_stubs = tritium_util::procfs::python_stubs(Some(&model.0)).into_iter().map(|(pid, _)| pid).collect();
+        } else {
+            self.bench.retiring_stubs.retain(|&pid| tritium_util::procfs::is_running(pid));
+        }
         let t_unload = Instant::now();
         let unloaded = if model.2 == Switch::Full && !replace { self.unload(&model.0, timeout) } else { Ok(()) }.and_then(|()| {
             rest.iter().filter(|(_, _, s)| *s == Switch::Full).try_for_each(|(name, _, _)| self.unload(name, timeout))

@@ -207,6 +207,7 @@ fn tritium_model_switch_is_parsed_and_auto_replaces_only_on_large_machines() {
     }
     let e = load(&format!("{BASE}tritium_model_switch: reload\n")).unwrap_err().to_string();
     assert!(e.contains("tritium_model_switch") && e.contains("auto, unload, replace"), "{e}");
-    assert!(ModelSwitch::Auto.replaces(super::REPLACE_MIN_CORES) && !ModelSwitch::Auto.replaces(super::REPLACE_MIN_CORES - 1));
+    assert_eq!(ModelSwitch::Auto.replaces(super::REPLACE_MIN_CORES), super::modes::REPLACE_BY_DEFAULT);
+    assert!(!ModelSwitch::Auto.replaces(super::REPLACE_MIN_CORES - 1));
     assert!(ModelSwitch::Replace.replaces(1) && !ModelSwitch::Unload.replaces(128));
 }
