@@ -182,7 +182,7 @@ pub const TOP_LEVEL: &[Entry] = &[
     n("output_formats", "[pdf]", "reports are written as PDF"),
     a("tritium_measurement_rule", "perf_analyzer", "tritium extension: when a load point ends (adaptive or perf_analyzer)"),
     a("tritium_ci_target", "5", "tritium extension: the adaptive rule's confidence-interval target, percent"),
-    a("tritium_model_switch", "unload", "tritium extension: how a model goes to a config Triton cannot update in place: unload (bounded, waiting for the Python stubs to exit) then load; replace (load over the loaded config, Triton unloads the old instances in the background); auto (default: unload for now; replace is opt-in until measured on the H200 with the retiring stubs left out of the stub watch)"),
+    a("tritium_model_switch", "unload", "tritium extension: how a model goes to a config Triton cannot update in place: unload (bounded, waiting for the Python stubs to exit) then load; replace (load over the loaded config, Triton unloads the old instances in the background); auto (default: replace on machines of 8 cores or more, else unload)"),
     a("tritium_output_configs", "top", "tritium extension: which measured configs go to output_model_repository_path: all (default, as Model Analyzer) or top (the top configs per model and across models, and the default)"),
 ];
 

@@ -114,9 +114,8 @@ pub enum OutputConfigs {
 /// goes from one loaded config to another that Triton cannot update in place.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ModelSwitch {
-    /// `unload` for now: `replace` is to become the default on machines of
-    /// at least [`REPLACE_MIN_CORES`] cores once measured with the retiring
-    /// stubs left out of the measurement's stub watch (docs/benchmarks.md).
+    /// `replace` on a machine of at least [`REPLACE_MIN_CORES`] cores, else
+    /// `unload` ([`REPLACE_BY_DEFAULT`]).
     #[default]
     Auto,
     /// Unload (bounded, waiting for every Python stub to exit), then load.
@@ -130,10 +129,11 @@ pub enum ModelSwitch {
 /// the next measurement, disturbed it on the 2-core development machine.
 pub const REPLACE_MIN_CORES: usize = 8;
 
-/// Whether `auto` replaces on large machines. Off: on the H200 the first
-/// replace build let the old stubs' exit end the next measurements early
-/// (fixed by `BenchConfig::retiring_stubs`, not yet measured there).
-pub const REPLACE_BY_DEFAULT: bool = false;
+/// Whether `auto` replaces on large machines. Measured on the H200 (16
+/// cores, docs/benchmarks.md): 37.5 s against 52.5 s with unload, the same
+/// best config and intervals, once the replaced config's stubs were left out
+/// of the measurement's stub watch (`BenchConfig::retiring_stubs`).
+pub const REPLACE_BY_DEFAULT: bool = true;
 
 impl ModelSwitch {
     pub(super) fn parse(s: &str) -> Option<Self> {

@@ -12,8 +12,8 @@
 //! (unbounded) load call wait for the removed instances to finish, which a
 //! hung `execute()` never does, while the unload of a full reload is bounded.
 //! Any other change is a full reload: unload (bounded), then load — or,
-//! with `tritium_model_switch: replace` (opt-in; `auto` is unload for now,
-//! see `config::REPLACE_BY_DEFAULT`), a load over the loaded config: Triton starts the new
+//! with `tritium_model_switch: replace` (the default `auto` on machines of
+//! 8 cores or more), a load over the loaded config: Triton starts the new
 //! instances and unloads the old ones in the background, so the switch does
 //! not wait for the Python stubs to exit (one after another, ~1.2 s each on
 //! the H200). `EmbeddedMeasurer::apply` replaces only a single model (not an
