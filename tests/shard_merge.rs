@@ -1,6 +1,7 @@
 //! Sharding end to end on a real embedded Triton (CPU): a profile run once
-//! in one process and once as two `tritium profile --shard i/2` processes
-//! joined by `tritium merge` gives the same configs, each measured once.
+//! in one process, once as two `tritium profile --shard i/2` processes
+//! joined by `tritium merge`, and once as two worker processes of one
+//! command (`tritium_workers: 2`) gives the same configs, each measured once.
 
 mod common;
 mod shard_common;
@@ -67,6 +68,35 @@ fn two_shards_merged_equal_one_run() {
     shard_common::assert_same_profile(&dir.path().join("single/export"), &export, &export.join("output_models"));
     assert!(export.join("reports/summaries/add_sub/result_summary.pdf").is_file());
 
+    // One host, two worker processes (tritium_workers: 2; a gpus list of two GPUs
+    // does the same, one GPU each): the same shard + merge path, in one command.
+    let workers = shard_common::config(&common::models_dir(), &dir.path().join("workers"));
+    let wc = workers.to_str().unwrap();
+    let w = tritium(&["profile", "-f", wc, "--tritium-workers", "2"], &[]);
+    assert_eq!(w.status.code(), Some(0), "{}", text(&w));
+    for want in ["worker 0: shard 0/2", "worker 1: shard 1/2", "[w0] ", "[w1] ", "merged shards 0, 1 of 2", "2 workers, merged into"] {
+        assert!(text(&w).contains(want), "{want}: {}", text(&w));
+    }
+    let wexport = dir.path().join("workers/export");
+    for i in 0..2 {
+        let log = std::fs::read_to_string(wexport.join(format!("shards/{i}-of-2/worker.log"))).unwrap();
+        assert!(log.contains(&format!("shard {i}/2 done")), "worker {i}'s own output in its log: {log}");
+    }
+    shard_common::assert_same_profile(&dir.path().join("single/export"), &wexport, &wexport.join("output_models"));
+    assert!(wexport.join("reports/summaries/add_sub/result_summary.pdf").is_file());
+    // Again without --resume or --fresh (its output repository removed, as a single run's
+    // would have to be): refused before any worker starts, naming the checkpoints.
+    std::fs::remove_dir_all(wexport.join("output_models")).unwrap();
+    let again = tritium(&["profile", "-f", wc, "--tritium-workers", "2"], &[]);
+    assert_eq!(again.status.code(), Some(2), "{}", text(&again));
+    assert!(text(&again).contains("checkpoints of an earlier run's workers") && text(&again).contains("shard-1-of-2"), "{}", text(&again));
+    assert!(!text(&again).contains("[w0]"), "no worker started: {}", text(&again));
+    // --resume: each worker continues its own checkpoint (both complete: nothing measured again).
+    let resumed = tritium(&["profile", "-f", wc, "--resume", "--tritium-workers", "2"], &[]);
+    assert_eq!(resumed.status.code(), Some(0), "{}", text(&resumed));
+    assert!(text(&resumed).contains("[w1] [profile] resuming from"), "{}", text(&resumed));
+    shard_common::assert_same_profile(&dir.path().join("single/export"), &wexport, &wexport.join("output_models"));
+
     // A shard of another config is refused.
     let other = std::fs::read_to_string(&sharded).unwrap().replace("concurrency: [1]", "concurrency: [2]");
     let other_cfg = dir.path().join("other.yaml");
@@ -83,6 +113,9 @@ fn bad_shard_values_are_refused_before_the_server_starts() {
     let c = cfg.to_str().unwrap();
     for (args, env, want) in [
         (vec!["profile", "-f", c, "--shard", "2/2"], vec![], "not below the shard count"),
+        (vec!["profile", "-f", c, "--shard", "0/2", "--tritium-workers", "2"], vec![], "already a shard"),
+        (vec!["profile", "-f", c, "--tritium-workers", "2"], vec![("SLURM_ARRAY_TASK_ID", "0"), ("SLURM_ARRAY_TASK_COUNT", "2")], "already a shard"),
+        (vec!["profile", "-f", c, "--tritium-workers", "0"], vec![], "tritium-workers"),
         (vec!["profile", "-f", c], vec![("JOB_COMPLETION_INDEX", "0")], "TRITIUM_SHARD_COUNT"),
         (vec!["profile", "-f", c], vec![("SLURM_ARRAY_TASK_ID", "3"), ("SLURM_ARRAY_TASK_COUNT", "2")], "SLURM_ARRAY_TASK_ID=3"),
     ] {

@@ -2,7 +2,7 @@
 //! --shard I/N`) into the results.json, CSV tables, output model repository
 //! and reports one run would have written (docs/sharding.md).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::Args;
 
@@ -32,42 +32,50 @@ pub struct MergeArgs {
 
 /// Runs `tritium merge`.
 pub fn run(a: MergeArgs) -> anyhow::Result<i32> {
-    let mut overrides = pair_overrides(&a.overrides).map_err(|e| bad_input(e.to_string()))?;
-    overrides.push(("export-path".into(), a.export_path.display().to_string()));
-    let shards = merge::discover(&a.export_path).map_err(|e| bad_input(e.to_string()))?;
-    let file = match (&a.config_file, shards.first()) {
-        (Some(f), _) => f.clone(),
+    let overrides = pair_overrides(&a.overrides).map_err(|e| bad_input(e.to_string()))?;
+    merge_export(&a.export_path, a.config_file.as_deref(), overrides, a.allow_partial, "merge")
+}
+
+/// Merges the shards under `export_path` (the shards' config file: `config_file`,
+/// or the one they recorded; `overrides`: the options they ran with) and writes
+/// the results, CSV tables, output repository and reports. `tag` prefixes the
+/// messages (`merge`, or `profile` for the workers of one host). Returns the exit code.
+pub fn merge_export(export_path: &Path, config_file: Option<&Path>, mut overrides: Vec<(String, String)>, allow_partial: bool, tag: &str) -> anyhow::Result<i32> {
+    overrides.push(("export-path".into(), export_path.display().to_string()));
+    let shards = merge::discover(export_path).map_err(|e| bad_input(e.to_string()))?;
+    let file = match (config_file, shards.first()) {
+        (Some(f), _) => f.to_path_buf(),
         (None, Some(s)) => PathBuf::from(&s.results.config_file),
-        (None, None) => return Err(bad_input(format!("no shard results under {}/shards", a.export_path.display()))),
+        (None, None) => return Err(bad_input(format!("no shard results under {}/shards", export_path.display()))),
     };
     let text = std::fs::read_to_string(&file).map_err(|e| bad_input(format!("reading {}: {e} (pass the shards' config with -f)", file.display())))?;
     let cfg = ProfileConfig::from_yaml_str_with_overrides(&text, &file, &overrides)?;
     cfg.validate()?;
     let plan = Plan::resolve(&cfg);
-    let opts = MergeOptions { allow_partial: a.allow_partial };
+    let opts = MergeOptions { allow_partial };
     let (mut merged, report) = match merge::merge(&shards, &plan, cfg.num_configs_per_model as usize, cfg.num_top_model_configs, &cfg.objectives, opts) {
         Ok(x) => x,
         Err(MergeError::Incomplete(e)) => {
-            eprintln!("[merge] {e}");
+            eprintln!("[{tag}] {e}");
             return Ok(exit::PARTIAL);
         }
-        Err(e) => return Err(bad_input(format!("{}: {e}", a.export_path.display()))),
+        Err(e) => return Err(bad_input(format!("{}: {e}", export_path.display()))),
     };
     for g in &report.gaps {
-        eprintln!("[merge] {g}");
+        eprintln!("[{tag}] {g}");
     }
-    let problems = merge::write_outputs(&mut merged, &cfg).map_err(|e| match e {
+    let problems = merge::write_outputs(&mut merged, &cfg, &merge::gpu_uuids(&shards)).map_err(|e| match e {
         tritium_triton::Error::InvalidArgument(m) => bad_input(format!("{}: {m}", file.display())),
         e => anyhow::anyhow!("writing the merged results: {e}"),
     })?;
     for p in &problems {
-        eprintln!("[merge] {p}");
+        eprintln!("[{tag}] {p}");
     }
     let which = tritium_report::ReportSelection { summaries: !cfg.skip_summary_reports, detailed: !cfg.skip_detailed_reports };
     match tritium_report::build_selected(&merged, &cfg.export_path, which) {
         Ok(paths) => paths.all().for_each(|p| println!("report: {}", p.display())),
         Err(e) => {
-            eprintln!("[merge] reports: {e}");
+            eprintln!("[{tag}] reports: {e}");
             merged.problems.push(format!("reports: {e}"));
             merged.write(&cfg.export_path.join("results").join("results.json"))?;
         }

@@ -17,6 +17,7 @@ pub mod merge;
 pub mod profile;
 pub mod repeat;
 mod report;
+mod workers;
 
 use tritium_triton::runtime::{self as runtime, install::InstallOptions};
 use tritium_triton::LogLevel;

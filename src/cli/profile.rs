@@ -83,7 +83,7 @@ impl Observer for Printer {
 /// Checks, before the server starts, that every output directory can be
 /// created and written (naming the YAML key and the user's path). A shard
 /// (`sharded`) does not write the output model repository (the merge does).
-fn check_outputs(cfg: &ProfileConfig, sharded: bool) -> anyhow::Result<()> {
+pub(super) fn check_outputs(cfg: &ProfileConfig, sharded: bool) -> anyhow::Result<()> {
     let file = cfg.config_file.display();
     let dirs = [
         ("export_path", cfg.export_path.clone()),
@@ -168,9 +168,15 @@ pub fn run(a: ProfileArgs) -> anyhow::Result<i32> {
     let text = std::fs::read_to_string(&a.config_file).map_err(|e| bad_input(format!("reading {}: {e}", a.config_file.display())))?;
     let cfg = ProfileConfig::from_yaml_str_with_overrides(&text, &a.config_file, &overrides)?;
     cfg.validate()?;
-    // Before anything else runs: a GPU list may restart the process (CUDA_VISIBLE_DEVICES).
-    super::gpus::apply(&cfg.gpus, &a.config_file)?;
     let shard = Shard::resolve(a.shard.as_deref(), |k| std::env::var(k).ok()).map_err(|e| bad_input(e.to_string()))?;
+    // Before anything else runs: the GPUs, split over worker processes (one per
+    // listed GPU, or tritium_workers), or applied to this process (a list may
+    // restart it with CUDA_VISIBLE_DEVICES set).
+    let selection = super::gpus::select(&cfg.gpus, &a.config_file)?;
+    let workers = tritium_profile::workers::plan(cfg.tritium_workers, &selection, shard.is_some()).map_err(|e| bad_input(format!("{}: {e}", a.config_file.display())))?;
+    if workers.is_empty() {
+        super::gpus::apply(&selection)?;
+    }
     let plan = Plan::resolve(&cfg);
     for line in &cfg.notices {
         eprintln!("[profile] notice: {line}");
@@ -184,6 +190,9 @@ pub fn run(a: ProfileArgs) -> anyhow::Result<i32> {
     }
     if !cfg.model_repository.is_dir() {
         return Err(bad_input(format!("model_repository {} (from {}) is not a directory", cfg.model_repository.display(), a.config_file.display())));
+    }
+    if !workers.is_empty() {
+        return super::workers::run(&a, &cfg, &plan, &workers);
     }
     check_outputs(&cfg, shard.is_some())?;
     let assignment = shard.map(|s| Assignment::of(&plan, s));

@@ -18,3 +18,4 @@ pub mod results;
 pub mod run;
 pub mod search;
 pub mod shard;
+pub mod workers;

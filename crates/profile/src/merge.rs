@@ -28,7 +28,9 @@
 //! * Times (`time`, each model's `search`) are the shards' sums: machine
 //!   time, not the elapsed time of shards that ran in parallel (`sessions`
 //!   is the most sessions of one shard: more than 1 when a shard resumed).
-//! * The CSV tables' GPU UUID column is empty (the merge probes no GPU).
+//! * The CSV tables' GPUs are those the shards recorded (`shard.gpu_uuids`,
+//!   [`gpu_uuids`]); each GPU row names the GPU its shard measured. The
+//!   server-only rows are every shard's GPUs ([`server_only`]).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -159,20 +161,8 @@ pub fn merge(shards: &[ShardFile], plan: &Plan, num_configs_per_model: usize, nu
 fn header(parts: &[(u32, &ProfileResults)]) -> ProfileResults {
     let first = parts[0].1;
     let mut time: Option<TimeAnatomy> = None;
-    for (_, r) in parts {
-        if let Some(t) = &r.time {
-            let s = time.get_or_insert_with(Default::default);
-            s.wall_seconds += t.wall_seconds;
-            s.load_seconds += t.load_seconds;
-            s.unload_seconds += t.unload_seconds;
-            s.warmup_seconds += t.warmup_seconds;
-            s.measure_seconds += t.measure_seconds;
-            s.idle_seconds += t.idle_seconds;
-            s.loads += t.loads;
-            s.measurements += t.measurements;
-            s.sessions = s.sessions.max(t.sessions);
-            s.partial |= t.partial;
-        }
+    for t in parts.iter().filter_map(|(_, r)| r.time.as_ref()) {
+        *time.get_or_insert_with(Default::default) += t;
     }
     ProfileResults {
         schema_version: results::SCHEMA_VERSION,
@@ -188,10 +178,52 @@ fn header(parts: &[(u32, &ProfileResults)]) -> ProfileResults {
         fingerprint: first.fingerprint.clone(),
         problems: parts.iter().flat_map(|(i, r)| r.problems.iter().map(move |p| format!("shard {i}: {p}"))).collect(),
         time,
-        // The server with no model loaded, as the lowest shard measured it (each shard measures its own server).
-        server_only: parts.iter().find_map(|(_, r)| r.server_only.clone()),
+        // Each shard measured its own server with no model loaded: the GPUs of all of them.
+        server_only: server_only(parts),
         ..Default::default()
     }
+}
+
+/// The shards' server-only measurements joined: the lowest shard's, with
+/// every shard's GPUs (`per_gpu`, a GPU seen by several shards taken from
+/// the lowest) and the GPU totals over them (memory and power summed,
+/// utilization averaged). Shards on one machine that all saw the same GPUs
+/// (a Slurm array on one node) give the lowest shard's record.
+fn server_only(parts: &[(u32, &ProfileResults)]) -> Option<results::ServerOnlyRecord> {
+    let mut records = parts.iter().filter_map(|(_, r)| r.server_only.as_ref());
+    let mut out = records.next()?.clone();
+    let before = out.resources.per_gpu.len();
+    for r in records {
+        for g in &r.resources.per_gpu {
+            if !out.resources.per_gpu.iter().any(|h| h.uuid == g.uuid) {
+                out.resources.per_gpu.push(g.clone());
+            }
+        }
+    }
+    let gpus = &out.resources.per_gpu;
+    if gpus.len() > before {
+        let sum = |f: fn(&tritium_bench::export::GpuUsage) -> Option<f64>| gpus.iter().map(f).sum::<Option<f64>>();
+        out.resources.gpu_memory_used_mb = sum(|g| g.memory_used_mb);
+        out.resources.gpu_power_w = sum(|g| g.power_w);
+        out.resources.gpu_utilization_pct = sum(|g| g.utilization_pct).map(|u| u / gpus.len() as f64);
+    }
+    Some(out)
+}
+
+/// The GPUs the shards saw (their `shard.gpu_uuids`), each once, in shard
+/// order: the merged CSV tables' GPUs.
+pub fn gpu_uuids(shards: &[ShardFile]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut by_index: Vec<&ShardFile> = shards.iter().collect();
+    by_index.sort_by_key(|s| s.results.shard.as_ref().map(|r| r.index));
+    for s in by_index {
+        for u in s.results.shard.iter().flat_map(|r| r.gpu_uuids.iter()) {
+            if !out.contains(u) {
+                out.push(u.clone());
+            }
+        }
+    }
+    out
 }
 
 /// The `_config_<n>` number of a config name (default: first).
@@ -232,14 +264,7 @@ fn merge_model(pieces: &[(u32, &ModelResults)], objectives: &Objectives, n: usiz
                 m.unapplied_constraints.push(u.clone());
             }
         }
-        let (s, t) = (&mut m.search, &p.search);
-        s.measurements += t.measurements;
-        s.wall_seconds += t.wall_seconds;
-        s.load_seconds += t.load_seconds;
-        s.measure_seconds += t.measure_seconds;
-        s.loads += t.loads;
-        s.in_place_loads += t.in_place_loads;
-        s.replaced_loads += t.replaced_loads;
+        m.search += &p.search;
         m.complete &= p.complete;
     }
     // One run's order: the default, then by config number.
@@ -293,13 +318,14 @@ pub fn rank(m: &mut ModelResults, objectives: &Objectives, n: usize) {
         .collect();
 }
 
-/// Writes what a single run writes at its end from the merged results:
+/// Writes what a single run writes at its end from the merged results
+/// (`gpu_uuids`: the shards' GPUs, [`gpu_uuids`]):
 /// the deployable configs (every measured variant, or with
 /// `tritium_output_configs: top` each model's top configs and default; and the
 /// cross-model top list's) into `output_model_repository_path`, the CSV
 /// tables and `results.json` into `<export_path>/results`. What could not
 /// be written is added to `problems` (and returned).
-pub fn write_outputs(merged: &mut ProfileResults, cfg: &ProfileConfig) -> tritium_triton::error::Result<Vec<String>> {
+pub fn write_outputs(merged: &mut ProfileResults, cfg: &ProfileConfig, gpu_uuids: &[String]) -> tritium_triton::error::Result<Vec<String>> {
     let out = &cfg.output_model_repository_path;
     output::check_output_repository(out, cfg.override_output_model_repository)?;
     let layout = crate::metrics_csv::CsvLayout::from_config(cfg)?;
@@ -323,7 +349,7 @@ pub fn write_outputs(merged: &mut ProfileResults, cfg: &ProfileConfig) -> tritiu
         }
     }
     let dir = cfg.export_path.join("results");
-    if let Err(e) = results::write_csvs(merged, &dir, "", &layout) {
+    if let Err(e) = results::write_csvs(merged, &dir, &gpu_uuids.join(";"), &layout) {
         problems.push(format!("CSV tables: {e}"));
     }
     merged.problems.extend(problems.iter().cloned());

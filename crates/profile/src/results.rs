@@ -341,6 +341,21 @@ pub struct SearchStats {
     pub replaced_loads: usize,
 }
 
+impl std::ops::AddAssign<&SearchStats> for SearchStats {
+    /// Adds another shard's search of the same model (the merge): counts and
+    /// seconds summed; `configs` and `overhead_seconds_per_config` are left
+    /// for the caller to derive from the merged records.
+    fn add_assign(&mut self, t: &SearchStats) {
+        self.measurements += t.measurements;
+        self.wall_seconds += t.wall_seconds;
+        self.load_seconds += t.load_seconds;
+        self.measure_seconds += t.measure_seconds;
+        self.loads += t.loads;
+        self.in_place_loads += t.in_place_loads;
+        self.replaced_loads += t.replaced_loads;
+    }
+}
+
 /// How a model's profile ended (`status` in results.json).
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]

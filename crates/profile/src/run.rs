@@ -403,13 +403,21 @@ pub fn profile_sharded(cfg: &ProfileConfig, plan: &Plan, server: &Server, resume
             add_problems(results.model_mut(&model), vec![e]);
         }
     }
+    let gpu_uuids: Vec<String> = tritium_triton::gpu::nvml::Gpus::probe().map(|g| bench::gpus::visible_now(g.infos()).into_iter().map(|i| i.uuid.clone()).collect()).unwrap_or_default();
     if let Some(a) = shard {
-        results.shard = Some(ShardRecord { index: a.shard.index, count: a.shard.count, plan_hash: crate::shard::plan_hash(plan), units: a.unit_names(), complete: !interrupt.load(Ordering::Relaxed) });
+        results.shard = Some(ShardRecord {
+            index: a.shard.index,
+            count: a.shard.count,
+            plan_hash: crate::shard::plan_hash(plan),
+            units: a.unit_names(),
+            complete: !interrupt.load(Ordering::Relaxed),
+            gpu_uuids: gpu_uuids.clone(),
+        });
     }
     stamp(&mut results, &clock);
     results.write(&paths.checkpoint)?;
     if !interrupt.load(Ordering::Relaxed) {
-        let uuids = tritium_triton::gpu::nvml::Gpus::probe().map(|g| bench::gpus::visible_now(g.infos()).into_iter().map(|i| i.uuid.clone()).collect::<Vec<_>>().join(";")).unwrap_or_default();
+        let uuids = gpu_uuids.join(";");
         if let Err(e) = results::write_csvs(&results, &paths.results_dir, &uuids, &csv_layout) {
             obs.warn(&format!("CSV tables: {e}"));
             results.problems.push(format!("CSV tables: {e}"));

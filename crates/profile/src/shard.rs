@@ -263,6 +263,11 @@ pub struct ShardRecord {
     pub units: Vec<String>,
     /// True once the shard ran every unit (false in an interrupted shard's files).
     pub complete: bool,
+    /// The UUIDs of the GPUs the shard saw (its `CUDA_VISIBLE_DEVICES`): the
+    /// merged CSV tables' GPU rows name them. Empty without a GPU, and in
+    /// files of older tritiums.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub gpu_uuids: Vec<String>,
 }
 
 /// FNV-1a (hex) of the plan's fingerprint (`run::fingerprint`): equal for

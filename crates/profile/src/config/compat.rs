@@ -85,7 +85,7 @@ pub const TOP_LEVEL: &[Entry] = &[
     n("monitoring_interval", "2.0", "tritium samples GPU/CPU metrics on its own schedule during each measurement, not every monitoring_interval seconds"),
     a("duration_seconds", "5", "how long (seconds) the server is measured with no model loaded, before the first model, for metrics-server-only.csv (Model Analyzer's server-only metrics; default 3, at most 60, 0 skips it)"),
     n("collect_cpu_metrics", "true", "tritium records CPU metrics itself; this key does not switch them"),
-    a("gpus", "[\"0\"]", "`all` (default), GPU UUIDs, indices (NVML's order) or `[]`: checked against NVML before any server starts (unknown GPU: error listing the GPUs found; no GPU here: error); a list restarts tritium with CUDA_VISIBLE_DEVICES set to its UUIDs, and GPU metrics cover only those GPUs. Deviation: a list replaces an existing CUDA_VISIBLE_DEVICES (Model Analyzer intersects them)"),
+    a("gpus", "[\"0\"]", "`all` (default), GPU UUIDs, indices (NVML's order) or `[]`: checked against NVML before any server starts (unknown GPU: error listing the GPUs found; no GPU here: error); one GPU restarts tritium with CUDA_VISIBLE_DEVICES set to its UUID; two or more run one worker process per GPU (its own server, CUDA_VISIBLE_DEVICES its GPU's UUID), each a shard of the profile, merged at the end (`tritium_workers: 1` keeps one process with every listed GPU in its server, Model Analyzer's meaning); GPU metrics cover only the listed GPUs. Deviation: a list replaces an existing CUDA_VISIBLE_DEVICES (Model Analyzer intersects them)"),
     n("always_report_gpu_metrics", "true", "GPU metrics are reported whenever a GPU is present"),
     n("dcgm_disable", "true", "GPU metrics come from the embedded Triton server's own metrics; this key does not switch them off"),
     a("skip_summary_reports", "true", "`profile` does not write the summary PDFs"),
@@ -183,6 +183,7 @@ pub const TOP_LEVEL: &[Entry] = &[
     a("tritium_measurement_rule", "perf_analyzer", "tritium extension: when a load point ends (adaptive or perf_analyzer)"),
     a("tritium_ci_target", "5", "tritium extension: the adaptive rule's confidence-interval target, percent"),
     a("tritium_model_switch", "unload", "tritium extension: how a model goes to a config Triton cannot update in place: unload (bounded, waiting for the Python stubs to exit) then load; replace (load over the loaded config, Triton unloads the old instances in the background); auto (default: replace on machines of 8 cores or more, else unload)"),
+    a("tritium_workers", "2", "tritium extension: worker processes on this host, each one shard of the profile (`--shard I/N`) with its own embedded server, merged at the end as `tritium merge` does: auto (default: one worker per GPU when `gpus` lists two or more, else one process) or a number (1: one process, every listed GPU in its server, Model Analyzer's meaning)"),
     a("tritium_output_configs", "top", "tritium extension: which measured configs go to output_model_repository_path: all (default, as Model Analyzer) or top (the top configs per model and across models, and the default)"),
 ];
 

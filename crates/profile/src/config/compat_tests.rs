@@ -211,3 +211,21 @@ fn tritium_model_switch_is_parsed_and_auto_replaces_only_on_large_machines() {
     assert!(!ModelSwitch::Auto.replaces(super::REPLACE_MIN_CORES - 1));
     assert!(ModelSwitch::Replace.replaces(1) && !ModelSwitch::Unload.replaces(128));
 }
+
+#[test]
+fn tritium_workers_is_parsed_from_the_file_and_the_command_line() {
+    use super::Workers;
+    assert_eq!(load(BASE).unwrap().tritium_workers, Workers::Auto);
+    for (v, want) in [("auto", Workers::Auto), ("1", Workers::Count(1)), ("4", Workers::Count(4)), ("\"2\"", Workers::Count(2))] {
+        let c = load(&format!("{BASE}tritium_workers: {v}\n")).unwrap();
+        assert!(c.tritium_workers == want && c.notices.is_empty(), "{v}");
+    }
+    for bad in ["0", "-1", "many", "257"] {
+        let e = load(&format!("{BASE}tritium_workers: {bad}\n")).unwrap_err().to_string();
+        assert!(e.contains("tritium_workers") && e.contains("auto or a number of workers from 1 to 256"), "{bad}: {e}");
+    }
+    let c = ProfileConfig::from_yaml_str_with_overrides(BASE, std::path::Path::new("a.yaml"), &[("tritium-workers".into(), "3".into())]).unwrap();
+    assert_eq!(c.tritium_workers, Workers::Count(3));
+    let e = ProfileConfig::from_yaml_str_with_overrides(BASE, std::path::Path::new("a.yaml"), &[("tritium-workers".into(), "0".into())]).unwrap_err().to_string();
+    assert!(e.contains("tritium-workers") || e.contains("tritium_workers"), "{e}");
+}

@@ -321,6 +321,9 @@ impl RawConfig {
         if let Some(v) = s(self.tritium_model_switch) {
             c.tritium_model_switch = super::ModelSwitch::parse(&v).ok_or_else(|| invalid("tritium_model_switch", format!("{v:?} is not one of auto, unload, replace")))?;
         }
+        if let Some(v) = s(self.tritium_workers) {
+            c.tritium_workers = super::Workers::parse(&v).ok_or_else(|| invalid("tritium_workers", format!("{v:?} is not auto or a number of workers from 1 to {}", super::MAX_WORKERS)))?;
+        }
         if let Some(v) = s(self.tritium_output_configs) {
             c.tritium_output_configs = super::OutputConfigs::parse(&v).ok_or_else(|| invalid("tritium_output_configs", format!("{v:?} is not one of all, top")))?;
         }

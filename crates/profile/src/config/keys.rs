@@ -108,6 +108,8 @@ pub const KNOWN_KEYS: &[&str] = &[
     "tritium_output_configs",
     // tritium extension: how a model switches configs (auto | unload | replace)
     "tritium_model_switch",
+    // tritium extension: worker processes on this host (auto | N), merged at the end
+    "tritium_workers",
 ];
 
 /// The top-level keys tritium parses into [`ProfileConfig`](super::ProfileConfig) fields.
@@ -172,6 +174,8 @@ pub const SUPPORTED_KEYS: &[&str] = &[
     "tritium_output_configs",
     // tritium extension: how a model switches configs (auto | unload | replace)
     "tritium_model_switch",
+    // tritium extension: worker processes on this host (auto | N), merged at the end
+    "tritium_workers",
 ];
 
 /// Keys of one `profile_models` entry that Model Analyzer accepts

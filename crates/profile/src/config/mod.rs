@@ -96,7 +96,7 @@ pub use keys::{
 };
 pub use load::{LoadKind, ModelLoad};
 pub use model_spec::{EffectiveParameters, ModelParameters, ProfileModelSpec};
-pub use modes::{ClientProtocol, LaunchMode, MeasurementMode, ModelSwitch, OutputConfigs, SearchMode, REPLACE_MIN_CORES};
+pub use modes::{ClientProtocol, LaunchMode, MeasurementMode, ModelSwitch, OutputConfigs, SearchMode, Workers, MAX_WORKERS, REPLACE_MIN_CORES};
 pub use pa_flags::{load_range, PerfAnalyzerFlags, TensorShape};
 pub use report_config::{split_config_names, ReportConfig};
 pub use server_flags::{apply_server_flags, unmapped_server_flags, MAPPED_SERVER_FLAGS};
@@ -275,6 +275,9 @@ pub struct ProfileConfig {
     /// `tritium_model_switch` (tritium extension; default auto): how a
     /// model goes to a config Triton cannot update in place.
     pub tritium_model_switch: ModelSwitch,
+    /// `tritium_workers` (tritium extension; default auto): worker processes
+    /// on this host, each one shard with its own server, merged at the end.
+    pub tritium_workers: Workers,
     /// `inference_output_fields` (unset: Model Analyzer's default columns).
     pub inference_output_fields: Option<Vec<String>>,
     /// `gpu_output_fields` (unset: Model Analyzer's default columns).
@@ -357,6 +360,7 @@ impl ProfileConfig {
             tritium_ci_target: tritium_bench::DEFAULT_CI_TARGET_PCT,
             tritium_output_configs: OutputConfigs::All,
             tritium_model_switch: ModelSwitch::Auto,
+            tritium_workers: Workers::Auto,
             inference_output_fields: None,
             gpu_output_fields: None,
             server_output_fields: None,

@@ -155,6 +155,36 @@ impl ModelSwitch {
     }
 }
 
+/// `tritium_workers` (tritium extension; default `auto`): how many worker
+/// processes run the profile on this host. Each worker is one shard of the
+/// profile (`--shard I/N`) with its own embedded server; the run merges them
+/// at the end as `tritium merge` does (docs/sharding.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Workers {
+    /// One worker per GPU when `gpus` lists two or more GPUs, else one process.
+    #[default]
+    Auto,
+    /// This many workers (1: one process, every listed GPU in its server).
+    Count(u32),
+}
+
+/// The most workers one host runs (each is a process with its own server).
+pub const MAX_WORKERS: u32 = 256;
+
+impl Workers {
+    /// `auto` or a whole number from 1 to [`MAX_WORKERS`].
+    pub fn parse(s: &str) -> Option<Self> {
+        let s = s.trim().to_ascii_lowercase();
+        if s == "auto" {
+            return Some(Self::Auto);
+        }
+        match s.parse::<u32>() {
+            Ok(n) if (1..=MAX_WORKERS).contains(&n) => Some(Self::Count(n)),
+            _ => None,
+        }
+    }
+}
+
 impl OutputConfigs {
     pub(super) fn parse(s: &str) -> Option<Self> {
         match s.trim().to_ascii_lowercase().as_str() {

@@ -132,6 +132,9 @@ impl ProfileConfig {
             "tritium-model-switch" => {
                 self.tritium_model_switch = super::ModelSwitch::parse(value).ok_or_else(|| bad("expected auto, unload or replace".into()))?
             }
+            "tritium-workers" => {
+                self.tritium_workers = super::Workers::parse(value).ok_or_else(|| bad(format!("expected auto or a number of workers from 1 to {}", super::MAX_WORKERS)))?
+            }
             "tritium-output-configs" => {
                 self.tritium_output_configs = super::OutputConfigs::parse(value).ok_or_else(|| bad("expected all or top".into()))?
             }

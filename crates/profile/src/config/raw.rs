@@ -296,6 +296,7 @@ pub(super) struct RawConfig {
     pub(super) tritium_ci_target: Option<LF64>,
     pub(super) tritium_output_configs: Option<LStr>,
     pub(super) tritium_model_switch: Option<LStr>,
+    pub(super) tritium_workers: Option<LStr>,
     pub(super) inference_output_fields: Option<StrList>,
     pub(super) gpu_output_fields: Option<StrList>,
     pub(super) server_output_fields: Option<StrList>,

@@ -50,7 +50,7 @@ fn shard_results(p: &Plan, i: u32, n: u32) -> ShardFile {
         m.complete = true;
         crate::run::set_status(m);
     }
-    r.shard = Some(ShardRecord { index: i, count: n, plan_hash: plan_hash(p), units: a.unit_names(), complete: true });
+    r.shard = Some(ShardRecord { index: i, count: n, plan_hash: plan_hash(p), units: a.unit_names(), complete: true, gpu_uuids: Vec::new() });
     ShardFile { path: PathBuf::from(format!("/e/shards/{i}-of-{n}/results/results.json")), results: r }
 }
 
@@ -177,4 +177,33 @@ fn the_default_comes_from_the_lowest_shard_that_has_it() {
     // Not ok: shard 0's failure is said.
     assert_eq!(a.status, Some(ModelStatus::Partial));
     assert!(a.reason.as_deref().is_some_and(|x| x.contains("shard 0: model 'a' could not be read")), "{:?}", a.reason);
+}
+
+#[test]
+fn each_shards_gpus_reach_the_merged_tables_and_server_only_rows() {
+    use tritium_bench::export::{GpuUsage, ResourceUsage};
+    let p = plan(YAML);
+    let mut shards = [shard_results(&p, 1, 2), shard_results(&p, 0, 2)];
+    for (s, (uuid, mb, util)) in shards.iter_mut().zip([("GPU-b", 600.0, 30.0), ("GPU-a", 500.0, 10.0)]) {
+        s.results.shard.as_mut().unwrap().gpu_uuids = vec![uuid.to_string()];
+        let g = GpuUsage { uuid: uuid.into(), memory_used_mb: Some(mb), utilization_pct: Some(util), power_w: Some(100.0) };
+        let resources = ResourceUsage { gpu_memory_used_mb: Some(mb), gpu_utilization_pct: Some(util), gpu_power_w: Some(100.0), per_gpu: vec![g], ..Default::default() };
+        s.results.server_only = Some(results::ServerOnlyRecord { duration_seconds: 3.0, samples: 60, measured_at: String::new(), resources });
+    }
+    // In shard order, whatever order they were found in.
+    assert_eq!(gpu_uuids(&shards), ["GPU-a", "GPU-b"]);
+    let (r, _) = merge(&shards, &p, 3, 2, &Objectives::default(), MergeOptions::default()).unwrap();
+    let so = r.server_only.unwrap().resources;
+    assert_eq!(so.per_gpu.iter().map(|g| g.uuid.as_str()).collect::<Vec<_>>(), ["GPU-a", "GPU-b"]);
+    assert_eq!((so.gpu_memory_used_mb, so.gpu_power_w, so.gpu_utilization_pct), (Some(1100.0), Some(200.0), Some(20.0)));
+
+    // Shards that saw the same GPU (one node): that GPU once, the lowest shard's figures.
+    for s in shards.iter_mut() {
+        s.results.shard.as_mut().unwrap().gpu_uuids = vec!["GPU-a".into()];
+        s.results.server_only.as_mut().unwrap().resources.per_gpu[0].uuid = "GPU-a".into();
+    }
+    assert_eq!(gpu_uuids(&shards), ["GPU-a"]);
+    let (r, _) = merge(&shards, &p, 3, 2, &Objectives::default(), MergeOptions::default()).unwrap();
+    let so = r.server_only.unwrap().resources;
+    assert_eq!((so.per_gpu.len(), so.gpu_memory_used_mb), (1, Some(500.0)));
 }

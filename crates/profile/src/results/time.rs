@@ -120,6 +120,24 @@ pub struct TimeAnatomy {
     pub partial: bool,
 }
 
+impl std::ops::AddAssign<&TimeAnatomy> for TimeAnatomy {
+    /// Adds another run's times (shards joined by the merge): seconds and
+    /// counts summed (machine time, not elapsed time), `sessions` the most of
+    /// either, `partial` if either is.
+    fn add_assign(&mut self, t: &TimeAnatomy) {
+        self.wall_seconds += t.wall_seconds;
+        self.load_seconds += t.load_seconds;
+        self.unload_seconds += t.unload_seconds;
+        self.warmup_seconds += t.warmup_seconds;
+        self.measure_seconds += t.measure_seconds;
+        self.idle_seconds += t.idle_seconds;
+        self.loads += t.loads;
+        self.measurements += t.measurements;
+        self.sessions = self.sessions.max(t.sessions);
+        self.partial |= t.partial;
+    }
+}
+
 impl TimeAnatomy {
     /// Adds `secs` to `part` (other time is part of idle: nothing to add).
     pub fn add(&mut self, part: Part, secs: f64) {

@@ -1,0 +1,184 @@
+//! Worker processes of one host (`tritium_workers`, a `gpus` list of two or
+//! more GPUs): this process starts one `tritium profile --shard I/N` per
+//! worker (for a GPU list with `CUDA_VISIBLE_DEVICES` set to its GPU's UUID),
+//! prefixes their output, waits for them and merges their shards as
+//! `tritium merge` does. Which workers: [`tritium_profile::workers`].
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use anyhow::Context;
+
+use super::exit::{self, bad_input};
+use super::profile::{check_outputs, pair_overrides, ProfileArgs};
+use tritium_profile::config::ProfileConfig;
+use tritium_profile::merge;
+use tritium_profile::plan::Plan;
+use tritium_profile::shard::{plan_hash, shards_dir};
+use tritium_profile::workers::Worker;
+use tritium_util::Choice;
+
+/// The variables that would make a worker a different shard than its `--shard`.
+const SCHEDULER_VARS: &[&str] = &["SLURM_ARRAY_TASK_ID", "SLURM_ARRAY_TASK_COUNT", "SLURM_ARRAY_TASK_MIN", "SLURM_ARRAY_TASK_STEP", "JOB_COMPLETION_INDEX", "TRITIUM_SHARD_COUNT"];
+
+/// Checks what the workers would overwrite or trip over, before any starts:
+/// the output directories, shards of another run under the export path, and
+/// the workers' checkpoints against `--resume` / `--fresh`.
+fn preflight(a: &ProfileArgs, cfg: &ProfileConfig, plan: &Plan, workers: &[Worker]) -> anyhow::Result<()> {
+    check_outputs(cfg, false)?;
+    // The workers would each fail to find the runtime: say it once, here.
+    let explicit = cfg.set_by_user.contains("triton_install_path").then(|| cfg.triton_install_path.clone());
+    tritium_triton::runtime::locate(explicit.as_deref())?;
+    let n = workers.len() as u32;
+    let hash = plan_hash(plan);
+    if let Ok(found) = merge::discover(&cfg.export_path) {
+        for s in &found {
+            if let Some(r) = &s.results.shard {
+                if r.count != n || r.plan_hash != hash {
+                    return Err(bad_input(format!(
+                        "{}: the export path holds shard {}/{} of another run ({}); the {n} workers would not merge with it: remove {} or choose another export_path",
+                        cfg.config_file.display(),
+                        r.index,
+                        r.count,
+                        if r.count != n { format!("{} shards", r.count) } else { "another config".to_string() },
+                        shards_dir(&cfg.export_path).display()
+                    )));
+                }
+            }
+        }
+    }
+    let existing: Vec<String> = workers.iter().map(|w| w.shard.checkpoint(cfg)).filter(|p| p.exists()).map(|p| p.display().to_string()).collect();
+    if a.resume && existing.is_empty() {
+        return Err(bad_input(format!(
+            "--resume: no worker wrote a checkpoint in {} (checkpoint_directory in {}); run without --resume to start",
+            cfg.checkpoint_directory.display(),
+            cfg.config_file.display()
+        )));
+    }
+    if !a.resume && !a.fresh && !existing.is_empty() {
+        return Err(bad_input(format!(
+            "checkpoints of an earlier run's workers exist:\n  {}\nContinue them with --resume, or start over with --fresh (each is moved aside to <checkpoint>.<timestamp>.bak; nothing is deleted)",
+            existing.join("\n  ")
+        )));
+    }
+    Ok(())
+}
+
+/// The command line of worker `w` (`overrides`: the user's, as typed).
+fn worker_command(a: &ProfileArgs, cfg: &ProfileConfig, w: &Worker) -> anyhow::Result<Command> {
+    let exe = std::env::current_exe().context("finding tritium's own executable to start the workers")?;
+    let mut c = Command::new(exe);
+    c.arg("profile").arg("-f").arg(&a.config_file).args(["--triton-log", a.triton_log.name(), "--shard", &w.shard.to_string()]);
+    if a.resume && w.shard.checkpoint(cfg).exists() {
+        c.arg("--resume");
+    } else if a.fresh {
+        c.arg("--fresh");
+    }
+    c.args(&a.overrides);
+    // A worker is one process: it never fans out again.
+    c.args(["--tritium-workers", "1"]);
+    if let Some(g) = &w.gpu {
+        c.args(["--gpus", &g.uuid]).env("CUDA_VISIBLE_DEVICES", &g.uuid);
+    }
+    for v in SCHEDULER_VARS {
+        c.env_remove(v);
+    }
+    c.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    Ok(c)
+}
+
+/// Copies `from` line by line to `to` (stdout or stderr), each line prefixed
+/// with `[label]`, and to `log` as it came.
+fn relay(from: impl Read + Send + 'static, label: String, to_stderr: bool, log: Option<Arc<std::sync::Mutex<std::fs::File>>>) -> std::thread::JoinHandle<()> {
+    std::thread::spawn(move || {
+        let mut r = BufReader::new(from);
+        let mut line = Vec::new();
+        while r.read_until(b'\n', &mut line).is_ok_and(|n| n > 0) {
+            if let Some(f) = &log {
+                if let Ok(mut f) = f.lock() {
+                    let _ = f.write_all(&line);
+                }
+            }
+            let text = String::from_utf8_lossy(&line);
+            let text = text.trim_end_matches(['\n', '\r']);
+            if to_stderr {
+                eprintln!("[{label}] {text}");
+            } else {
+                println!("[{label}] {text}");
+            }
+            line.clear();
+        }
+    })
+}
+
+/// Runs the profile as `workers` processes and merges their shards.
+pub fn run(a: &ProfileArgs, cfg: &ProfileConfig, plan: &Plan, workers: &[Worker]) -> anyhow::Result<i32> {
+    preflight(a, cfg, plan, workers)?;
+    let n = workers.len();
+    let gpus = workers.iter().filter(|w| w.gpu.is_some()).count();
+    if gpus > 0 {
+        eprintln!(
+            "[profile] notice: gpus lists {gpus} GPUs: one worker per GPU, each a shard of the profile with its own server on its GPU alone, merged at the end; each config is measured on one GPU (Model Analyzer measures it on every listed GPU at once: tritium_workers: 1 does that)"
+        );
+    } else if tritium_triton::gpu::cuda_available() {
+        eprintln!("[profile] warning: tritium_workers {n}: the workers share this machine's GPUs, so their measurements disturb each other's; list the GPUs in gpus for one worker per GPU");
+    }
+    for w in workers {
+        let on = w.gpu.as_ref().map(|g| format!(" on GPU {} {} ({})", g.index, g.uuid, g.name)).unwrap_or_default();
+        eprintln!("[profile] worker {}: shard {}{on}, log {}", w.shard.index, w.shard, w.shard.dir(&cfg.export_path).join("worker.log").display());
+    }
+    let interrupt = Arc::new(AtomicBool::new(false));
+    super::bench::install_interrupt(interrupt.clone());
+    let t0 = std::time::Instant::now();
+    let mut running = Vec::new();
+    for w in workers {
+        let dir = w.shard.dir(&cfg.export_path);
+        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        let log = std::fs::File::create(dir.join("worker.log")).ok().map(|f| Arc::new(std::sync::Mutex::new(f)));
+        let mut child = worker_command(a, cfg, w)?.spawn().with_context(|| format!("starting worker {}", w.shard.index))?;
+        let mut relays = Vec::new();
+        if let Some(o) = child.stdout.take() {
+            relays.push(relay(o, w.label(), false, log.clone()));
+        }
+        if let Some(e) = child.stderr.take() {
+            relays.push(relay(e, w.label(), true, log.clone()));
+        }
+        running.push((w, child, relays));
+    }
+    let mut failed = Vec::new();
+    let mut interrupted = false;
+    for (w, mut child, relays) in running {
+        let status = child.wait().with_context(|| format!("waiting for worker {}", w.shard.index))?;
+        for r in relays {
+            let _ = r.join();
+        }
+        match status.code() {
+            Some(exit::SUCCESS) | Some(exit::PARTIAL) => {}
+            Some(exit::INTERRUPTED) => interrupted = true,
+            code => failed.push(format!(
+                "worker {} (shard {}) {}: see {}",
+                w.shard.index,
+                w.shard,
+                code.map(|c| format!("exited with {c}")).unwrap_or_else(|| "was killed by a signal".into()),
+                w.shard.dir(&cfg.export_path).join("worker.log").display()
+            )),
+        }
+    }
+    if interrupted || interrupt.load(Ordering::SeqCst) {
+        eprintln!("[profile] interrupted: every worker wrote its checkpoint; continue the run with --resume (the same command)");
+        return Ok(exit::INTERRUPTED);
+    }
+    for f in &failed {
+        eprintln!("[profile] FAILED: {f}");
+    }
+    if failed.len() == n {
+        eprintln!("[profile] no worker finished (exit {}); nothing to merge", exit::FAILED);
+        return Ok(exit::FAILED);
+    }
+    let overrides = pair_overrides(&a.overrides).map_err(|e| bad_input(e.to_string()))?;
+    let code = super::merge::merge_export(&cfg.export_path, Some(&a.config_file), overrides, !failed.is_empty(), "profile")?;
+    println!("\nprofile finished in {:.1} s: {n} workers, merged into {}", t0.elapsed().as_secs_f64(), cfg.export_path.join("results").display());
+    Ok(if failed.is_empty() { code } else { exit::worst(code, exit::PARTIAL) })
+}
