@@ -2,7 +2,8 @@
 # issue 15's scaling figures: one multi-model profile (MODELS copies of tests/models/sleep_fixed, a
 # sleep-bound CPU model, so shards really run side by side on a 2-core machine) as one process and as
 # 2 and 4 shards through a single-node Slurm (array + afterok merge), wall time from submission to the
-# merge's end, and the merge's own time. Needs root and Debian's slurmctld slurmd slurm-client munge
+# merge's end, and the merge's own time; and as 2 and 4 worker processes of one command
+# (`--tritium-workers N`, the same shard + merge path without a scheduler). Needs root and Debian's slurmctld slurmd slurm-client munge
 # (as tests/slurm.rs); uses target/release/tritium (scripts/setup.sh builds it).
 #   sudo bash scripts/shard_scaling.sh            # writes ${OUT:-/tmp/shard_scaling}/scaling.txt
 set -euo pipefail
@@ -100,4 +101,10 @@ for n in ${SHARDS:-2 4}; do
   t2=$(now); "$T" merge -e "$d/export" -f "$d/profile.yaml" > "$d/merge_again.txt" 2>&1 || true; t3=$(now)
   echo "$n shards through Slurm: $(secs "$t0" "$t1") s from submission to the merge's end (merge job $state); merge alone $(secs "$t2" "$t3") s"
 done
+for n in ${WORKERS:-2 4}; do
+  d=$W/workers$n; config "$d"
+  rc=0; t0=$(now); "$T" profile -f "$d/profile.yaml" --tritium-workers "$n" > "$d/out.txt" 2>&1 || rc=$?; t1=$(now)
+  echo "$n worker processes of one command (tritium_workers): $(secs "$t0" "$t1") s, exit $rc (merge included)"
+done
 } | tee "$OUT/scaling.txt"
+cp -r "$W"/*/jobs "$OUT/" 2>/dev/null || true
