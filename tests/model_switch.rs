@@ -62,3 +62,36 @@ fn replace_loads_over_the_loaded_config_and_unload_waits() {
     let tu = unloaded.time.as_ref().expect("time anatomy");
     assert!(tu.unload_seconds > 0.0, "{tu:?}");
 }
+
+/// `preload`: while a config is measured, the config the search expects next
+/// (brute search: the next of its walk) loads under the model's alias; the
+/// switch to it is a change of name. The same configs are measured as with
+/// `unload`, and the stubs of the preloaded and the retired configs never
+/// trip the measurement's stub watch.
+#[test]
+fn preload_loads_the_next_config_during_the_measurement() {
+    common::runtime();
+    let d = tempfile::tempdir().unwrap();
+    let (pre, out) = run(&d.path().join("preload"), "preload");
+    let (unloaded, out_u) = run(&d.path().join("unload"), "unload");
+    let names = |r: &ProfileResults| -> Vec<String> {
+        let m = &r.models[0];
+        let mut v: Vec<String> = m.configs.iter().filter(|c| m.has_result(&c.name)).map(|c| c.name.clone()).collect();
+        v.sort();
+        v
+    };
+    assert_eq!(names(&pre), names(&unloaded), "the same configs measured either way\n{out}\n{out_u}");
+    let s = &pre.models[0].search;
+    assert!(out.contains("loads during each measurement, as sleep_fixed__tritium_next"), "{out}");
+    // default -> max batch 1 -> max batch 2: both switches foretold by the walk.
+    assert!(s.preloaded_loads >= 2, "switches served by a preload: {s:?}\n{out}");
+    assert!(s.preloads >= s.preloaded_loads && s.preloaded_loads < s.loads, "the first load has nothing before it: {s:?}");
+    assert_eq!(unloaded.models[0].search.preloads, 0);
+    let raw = std::fs::read_to_string(d.path().join("preload/export/results/results.json")).unwrap();
+    assert!(!raw.contains("exited during the measurement"), "a preloaded or retired stub ended a level:\n{raw}");
+    // Each config's record names the model, not the alias (the output repository is deployable).
+    assert!(!raw.contains("\"name\": \"sleep_fixed__tritium_next\""), "{raw}");
+    for c in &pre.models[0].configs {
+        assert_eq!(c.config.get("name").and_then(|n| n.as_str()), Some("sleep_fixed"), "{}", c.name);
+    }
+}

@@ -224,11 +224,24 @@ pub fn run(a: ProfileArgs) -> anyhow::Result<i32> {
     }
     let opts = tritium_profile::config::apply_server_flags(&cfg.triton_server_flags, rt.server_options(&cfg.model_repository).exit_timeout_secs(10))
         .map_err(|(flag, m)| bad_input(format!("{}: triton_server_flags.{flag}: {m}", a.config_file.display())))?;
+    // tritium_model_switch preload: the next config loads under each model's alias, which a
+    // repository of tritium's own (links to the user's model folders) serves beside the user's.
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let aliases = if cfg.tritium_model_switch.preloads(cores) {
+        let names: Vec<String> = plan.models.iter().map(|m| m.name.clone()).collect();
+        Some(tritium_profile::measure::AliasRepository::create(&cfg.model_repository, &names).context("creating the model aliases of tritium_model_switch preload")?)
+    } else {
+        None
+    };
+    let opts = match &aliases {
+        Some(a) => opts.also_model_repository(a.path()),
+        None => opts,
+    };
     let server = rt.start_server(&opts).context("starting the embedded Triton server")?;
     let interrupt = Arc::new(AtomicBool::new(false));
     install_interrupt(interrupt.clone());
     let t0 = std::time::Instant::now();
-    let mut results = run::profile_sharded(&cfg, &plan, &server, resume, &interrupt, &Printer, assignment.as_ref())?;
+    let mut results = run::profile_sharded(&cfg, &plan, &server, resume, &interrupt, &Printer, assignment.as_ref(), aliases.as_ref())?;
     if interrupt.load(Ordering::SeqCst) {
         print!("{}", run::summary(&results));
         eprintln!("[profile] interrupted: checkpoint written to {}; continue with --resume", paths.checkpoint.display());

@@ -27,7 +27,9 @@ use super::plan::LoadKind;
 use super::results::{load_fields, point_failure, to_measurement, MeasurementRecord, Part, ProfileResults, RunClock, SkippedRecord};
 use super::search::{with_name, VariantMeasurement, Measurer, ModelConfigVariant};
 
+mod alias;
 mod switch;
+pub use alias::{AliasRepository, ALIAS_SUFFIX};
 pub use switch::{switch_for, Switch};
 use tritium_bench::loadgen::LoadMode;
 use tritium_bench::resources::Sampler;
@@ -105,6 +107,37 @@ pub struct EmbeddedMeasurer<'a> {
     /// Seconds charged to load, unload, warm-up and measure so far (what a
     /// measurement's other time is not).
     charged: f64,
+    /// The model's alias (`tritium_model_switch: preload`, [`AliasRepository`]):
+    /// the config the search expects next is loaded under the name not
+    /// serving, during the current measurement. None: no preload.
+    pub alias: Option<String>,
+    /// The name serving the loaded config: the model's, or its alias.
+    serving: String,
+    /// The config the search expects after the next measurement ([`Measurer::expect_next`]).
+    expected: Option<ModelConfigVariant>,
+    /// The config loaded beside the measured one, under the other name.
+    staged: Option<Staged>,
+    /// Python stubs each name's loads started (a retiring config's stubs are
+    /// left out of the measurement's stub watch).
+    stubs: HashMap<String, Vec<u32>>,
+    /// Preloads started.
+    pub preloads: usize,
+    /// Switches served by a preload (a change of name).
+    pub preloaded: usize,
+}
+
+/// A config loaded during a measurement, under the name not serving.
+struct Staged {
+    /// The name it is loaded under.
+    name: String,
+    /// Its variant key.
+    key: String,
+    /// Its config (the model's own name in it).
+    config: Value,
+    /// The load's outcome.
+    result: Result<(), String>,
+    /// How long the load took.
+    seconds: f64,
 }
 
 /// Default of [`EmbeddedMeasurer::unload_timeout`].
@@ -118,7 +151,7 @@ impl<'a> EmbeddedMeasurer<'a> {
     /// A measurer for `model`.
     #[allow(clippy::too_many_arguments)]
     pub fn new(server: &'a Server, model: &str, base: Value, bench: BenchConfig, results: &'a mut ProfileResults, checkpoint: PathBuf, interrupt: &'a AtomicBool, sampler: &'a Sampler, observer: &'a dyn Observer) -> Self {
-        EmbeddedMeasurer { server, model: model.to_string(), base, bench, results, checkpoint, interrupt, sampler, observer, composing: Vec::new(), cpu_only_composing: Vec::new(), load: LoadKind::Concurrency, loaded: None, loaded_configs: HashMap::new(), sets: None, load_seconds: 0.0, measure_seconds: 0.0, taken: 0, remeasured: 0, loads: 0, in_place: 0, unload_timeout: UNLOAD_TIMEOUT, wedged: None, raised: false, replace: false, last_clean: false, replaced: 0, clock: None, charged: 0.0 }
+        EmbeddedMeasurer { server, model: model.to_string(), base, bench, results, checkpoint, interrupt, sampler, observer, composing: Vec::new(), cpu_only_composing: Vec::new(), load: LoadKind::Concurrency, loaded: None, loaded_configs: HashMap::new(), sets: None, load_seconds: 0.0, measure_seconds: 0.0, taken: 0, remeasured: 0, loads: 0, in_place: 0, unload_timeout: UNLOAD_TIMEOUT, wedged: None, raised: false, replace: false, last_clean: false, replaced: 0, clock: None, charged: 0.0, alias: None, serving: model.to_string(), expected: None, staged: None, stubs: HashMap::new(), preloads: 0, preloaded: 0 }
     }
 
     /// The config JSON a variant is loaded with (the model's name kept). For
@@ -170,6 +203,9 @@ impl<'a> EmbeddedMeasurer<'a> {
         if let Some(why) = &self.wedged {
             return Err(why.clone());
         }
+        if let Some(done) = self.use_staged(v, &key, config) {
+            return done;
+        }
         let t0 = Instant::now();
         // The unload is charged to the config unloaded (to this one when none is known).
         self.results.model_mut(&self.model).config_for(v, config);
@@ -178,7 +214,7 @@ impl<'a> EmbeddedMeasurer<'a> {
         // (name, config) in load order: the composing models, then the model itself.
         let targets: Vec<(String, Value)> = match (config.get("ensemble"), config.get("composing").and_then(Value::as_object)) {
             (Some(ens), Some(comp)) => comp.iter().map(|(n, c)| (n.clone(), c.clone())).chain(std::iter::once((self.model.clone(), ens.clone()))).collect(),
-            _ => vec![(self.model.clone(), config.clone())],
+            _ => vec![(self.serving.clone(), with_name(config.clone(), &self.serving))],
         };
         let ensemble = targets.len() > 1;
         let mut plan: Vec<(String, Value, Switch)> = targets.into_iter().map(|(n, c)| {
@@ -240,7 +276,10 @@ impl<'a> EmbeddedMeasurer<'a> {
         if replace {
             // The loaded config's stubs exit in the background during the next measurements:
             // expected, so the measurement's stub watch leaves them out.
-            self.bench.retiring_stubs = tritium_util::procfs::python_stubs(Some(&model.0)).into_iter().map(|(pid, _)| pid).collect();
+            let mut retiring = self.stubs_of(&model.0);
+            retiring.extend(self.staged_stubs());
+            self.bench.retiring_stubs.retain(|&pid| tritium_util::procfs::is_running(pid));
+            self.bench.retiring_stubs.extend(retiring);
         } else {
             self.bench.retiring_stubs.retain(|&pid| tritium_util::procfs::is_running(pid));
         }
@@ -277,7 +316,15 @@ impl<'a> EmbeddedMeasurer<'a> {
         if model.2 == Switch::Same {
             return Ok(());
         }
-        match self.load(&model.0, &model.1) {
+        let before = stub_pids();
+        let loaded = self.load(&model.0, &model.1);
+        let started: Vec<u32> = stub_pids().into_iter().filter(|p| !before.contains(p)).collect();
+        let mine = self.stubs.entry(model.0.clone()).or_default();
+        if model.2 == Switch::Full {
+            mine.clear();
+        }
+        mine.extend(started);
+        match loaded {
             Ok(()) => {
                 self.loaded_configs.insert(model.0.clone(), model.1.clone());
                 Ok(())
@@ -286,6 +333,102 @@ impl<'a> EmbeddedMeasurer<'a> {
                 self.loaded_configs.remove(&model.0);
                 Err(e.to_string())
             }
+        }
+    }
+
+    /// The stubs serving `name`: those its loads started (the stubs of an
+    /// older config of that name, still exiting, are not), or, before any
+    /// load was recorded, those whose model folder has that name.
+    fn stubs_of(&self, name: &str) -> Vec<u32> {
+        let mut v: Vec<u32> = match self.stubs.get(name) {
+            Some(v) => v.clone(),
+            None => tritium_util::procfs::python_stubs(Some(name)).into_iter().map(|(pid, _)| pid).collect(),
+        };
+        v.retain(|&p| tritium_util::procfs::is_running(p));
+        v
+    }
+
+    /// The stubs of the staged config (they serve no measurement).
+    fn staged_stubs(&self) -> Vec<u32> {
+        self.staged.as_ref().map(|s| self.stubs_of(&s.name)).unwrap_or_default()
+    }
+
+    /// The staged config, when it is `key` and may be switched to: the
+    /// switch is a change of name, and the config that served is unloaded in
+    /// the background (as a replace: only after a clean measurement). Any
+    /// other staged config is unloaded. None: switch as usual.
+    fn use_staged(&mut self, v: &ModelConfigVariant, key: &str, config: &Value) -> Option<Result<(), String>> {
+        let staged = self.staged.take()?;
+        if staged.key != key || staged.result.is_err() || !self.last_clean || self.raised {
+            self.drop_staged(staged);
+            return None;
+        }
+        let t0 = Instant::now();
+        self.results.model_mut(&self.model).config_for(v, config);
+        let old = std::mem::replace(&mut self.serving, staged.name.clone());
+        let new_stubs = self.stubs_of(&staged.name);
+        let mut retiring = self.stubs_of(&old);
+        retiring.extend(self.bench.retiring_stubs.iter().copied().filter(|&p| tritium_util::procfs::is_running(p)));
+        retiring.retain(|p| !new_stubs.contains(p));
+        self.bench.retiring_stubs = retiring;
+        // Triton unloads the old config in the background (the stubs exit during the next measurements).
+        if let Err(e) = self.server.unload_model(&old, None) {
+            self.observer.warn(&format!("{}: unloading the config measured under {old}: {e}", self.model));
+        }
+        self.loaded_configs.remove(&old);
+        self.stubs.remove(&old);
+        self.loaded_configs.insert(staged.name.clone(), with_name(staged.config.clone(), &staged.name));
+        self.sets = None;
+        self.last_clean = false;
+        self.loaded = Some(key.to_string());
+        let secs = t0.elapsed().as_secs_f64();
+        self.load_seconds += secs;
+        self.loads += 1;
+        self.preloaded += 1;
+        self.charge(key, Part::Load, secs);
+        self.results.count_load(&self.model, key);
+        let rec = self.results.model_mut(&self.model).config_for(v, config);
+        // What the load took, in the background of the measurement before.
+        rec.load_seconds = Some(staged.seconds + secs);
+        rec.error = None;
+        Some(Ok(()))
+    }
+
+    /// Unloads a staged config the search did not ask for (in the
+    /// background: it served no request).
+    fn drop_staged(&mut self, staged: Staged) {
+        let stubs = self.stubs_of(&staged.name);
+        self.bench.retiring_stubs.retain(|&p| tritium_util::procfs::is_running(p));
+        self.bench.retiring_stubs.extend(stubs);
+        let _ = self.server.unload_model(&staged.name, None);
+        self.loaded_configs.remove(&staged.name);
+        self.stubs.remove(&staged.name);
+    }
+
+    /// What to preload during the next measurement of `key`: the config the
+    /// search expects next, under the name not serving, when the model has
+    /// an alias and nothing is staged.
+    fn preload_target(&mut self, key: &str) -> Option<(String, String, Value)> {
+        let alias = self.alias.clone()?;
+        if !self.composing.is_empty() || self.raised || self.staged.is_some() || self.interrupt.load(Ordering::Relaxed) {
+            return None;
+        }
+        let next = self.expected.take().filter(|n| n.key() != key)?;
+        let config = self.config_json(&next);
+        // Only CPU instances: a GPU config loading during a measurement would take the GPU's
+        // memory and time from the config measured, and show in its GPU memory reading.
+        if !cpu_only(&config) || !self.loaded_configs.get(&self.serving).is_some_and(cpu_only) {
+            return None;
+        }
+        let name = if self.serving == self.model { alias } else { self.model.clone() };
+        Some((name, next.key(), config))
+    }
+
+    /// Unloads a preloaded config the search did not ask for: call when the
+    /// model's search is over.
+    pub fn finish(&mut self) {
+        if let Some(s) = self.staged.take() {
+            self.drop_staged(s);
         }
     }
 
@@ -327,6 +470,7 @@ impl<'a> EmbeddedMeasurer<'a> {
             }
             return VariantMeasurement::failure(concurrency, format!("load failed: {e}"));
         }
+        self.bench.model = self.serving.clone();
         if self.sets.as_ref().map(|(b, _)| *b) != Some(batch_size) {
             self.sets = None;
             self.bench.batch_size = batch_size;
@@ -344,6 +488,9 @@ impl<'a> EmbeddedMeasurer<'a> {
             }
         }
         self.bench.batch_size = batch_size;
+        // The config the search expects next loads beside this one during the measurement.
+        let preload = self.preload_target(&key);
+        let before = if preload.is_some() { stub_pids() } else { Vec::new() };
         let sets = self.sets.as_ref().map(|(_, s)| s.as_slice()).unwrap_or(&[]);
         let t0 = Instant::now();
         // Profile runs untraced: the point alone (no timelines come beside it).
@@ -354,8 +501,37 @@ impl<'a> EmbeddedMeasurer<'a> {
             LoadKind::Concurrency => LoadMode::Concurrency(concurrency),
             LoadKind::RequestRate { distribution } => LoadMode::RequestRate { rate: f64::from(concurrency), distribution },
         };
-        let r = bench::measure_point(self.server, &self.bench, sets, mode, self.sampler, self.interrupt, &named).map(|(p, _)| p);
+        let server = self.server;
+        let (r, preloaded) = std::thread::scope(|scope| {
+            let loading = preload.as_ref().map(|(name, _, c)| {
+                let json = with_name(c.clone(), name).to_string();
+                scope.spawn(move || {
+                    let t = Instant::now();
+                    let r = server.load_model_with_config_json(name, &json).map_err(|e| e.to_string());
+                    (r, t.elapsed().as_secs_f64())
+                })
+            });
+            let r = bench::measure_point(server, &self.bench, sets, mode, self.sampler, self.interrupt, &named).map(|(p, _)| p);
+            let measured = Instant::now();
+            let done = loading.map(|h| (h.join().unwrap_or_else(|_| (Err("the preload panicked".to_string()), 0.0)), measured.elapsed().as_secs_f64()));
+            (r, done)
+        });
         self.measure_seconds += t0.elapsed().as_secs_f64();
+        if let (Some((name, next_key, c)), Some(((result, seconds), waited))) = (preload, preloaded) {
+            let started: Vec<u32> = stub_pids().into_iter().filter(|p| !before.contains(p)).collect();
+            self.stubs.insert(name.clone(), started);
+            self.preloads += 1;
+            // Only the wait after the measurement is the run's time; the rest overlapped it.
+            self.measure_seconds -= waited;
+            self.load_seconds += waited;
+            self.charge(&next_key, Part::Load, waited);
+            if result.is_ok() {
+                self.loaded_configs.insert(name.clone(), with_name(c.clone(), &name));
+            }
+            self.staged = Some(Staged { name, key: next_key, config: c, result, seconds });
+            let staged = self.staged_stubs();
+            self.bench.retiring_stubs.extend(staged);
+        }
         if store {
             self.taken += 1;
         } else {
@@ -431,6 +607,10 @@ impl Measurer for EmbeddedMeasurer<'_> {
         self.bench.decided_below = throughput_lo;
     }
 
+    fn expect_next(&mut self, next: &ModelConfigVariant) {
+        self.expected = Some(next.clone());
+    }
+
     fn interrupted(&self) -> bool {
         // A wedged model ends its search as Ctrl-C does; `run` records why.
         self.interrupt.load(Ordering::Relaxed) || self.wedged.is_some()
@@ -445,6 +625,16 @@ impl Measurer for EmbeddedMeasurer<'_> {
             self.save();
         }
     }
+}
+
+/// Whether every instance group of `config` is `KIND_CPU`.
+fn cpu_only(config: &Value) -> bool {
+    config.get("instance_group").and_then(Value::as_array).is_some_and(|g| !g.is_empty() && g.iter().all(|x| x.get("kind").and_then(Value::as_str) == Some("KIND_CPU")))
+}
+
+/// The pids of this process's Python stubs.
+fn stub_pids() -> Vec<u32> {
+    tritium_util::procfs::python_stubs(None).into_iter().map(|(pid, _)| pid).collect()
 }
 
 /// Passes a load point's progress on, its warnings prefixed with the model

@@ -339,6 +339,17 @@ pub struct SearchStats {
     /// its unload (`tritium_model_switch` replace; absent in older files).
     #[serde(default)]
     pub replaced_loads: usize,
+    /// Configs loaded during the measurement before them, under the model's
+    /// alias or name (`tritium_model_switch: preload`; absent in older files).
+    #[serde(default, skip_serializing_if = "is_zero_usize")]
+    pub preloads: usize,
+    /// Of `loads`, those served by a preload (a change of name).
+    #[serde(default, skip_serializing_if = "is_zero_usize")]
+    pub preloaded_loads: usize,
+}
+
+fn is_zero_usize(n: &usize) -> bool {
+    *n == 0
 }
 
 impl std::ops::AddAssign<&SearchStats> for SearchStats {
@@ -353,6 +364,8 @@ impl std::ops::AddAssign<&SearchStats> for SearchStats {
         self.loads += t.loads;
         self.in_place_loads += t.in_place_loads;
         self.replaced_loads += t.replaced_loads;
+        self.preloads += t.preloads;
+        self.preloaded_loads += t.preloaded_loads;
     }
 }
 

@@ -8,7 +8,7 @@ use std::time::Instant;
 use serde_json::Value;
 
 use super::config::{ProfileConfig, SearchMode};
-use super::measure::EmbeddedMeasurer;
+use super::measure::{AliasRepository, EmbeddedMeasurer};
 use super::output;
 use tritium_model::pbtxt;
 use super::plan::{ModelPlan, Plan};
@@ -120,14 +120,16 @@ pub fn base_config(server: &Server, repo: &Path, model: &str) -> Result<Value> {
 /// results go); writes the checkpoint after each measurement and, at the end,
 /// results.json, the CSV tables and the output model configs.
 pub fn profile(cfg: &ProfileConfig, plan: &Plan, server: &Server, resume: Option<ProfileResults>, interrupt: &AtomicBool, obs: &dyn Observer) -> Result<ProfileResults> {
-    profile_sharded(cfg, plan, server, resume, interrupt, obs, None)
+    profile_sharded(cfg, plan, server, resume, interrupt, obs, None, None)
 }
 
 /// [`profile`], of one shard's part of the plan when `shard` is given
 /// (`tritium profile --shard I/N`, see [`crate::shard`]): its units only,
 /// written under [`Paths::of_shard`]; no cross-model top list (the merge
-/// computes it).
-pub fn profile_sharded(cfg: &ProfileConfig, plan: &Plan, server: &Server, resume: Option<ProfileResults>, interrupt: &AtomicBool, obs: &dyn Observer, shard: Option<&Assignment>) -> Result<ProfileResults> {
+/// computes it). `aliases`: the model aliases `server` also serves
+/// (`tritium_model_switch: preload`, [`AliasRepository`]); None: no preload.
+#[allow(clippy::too_many_arguments)]
+pub fn profile_sharded(cfg: &ProfileConfig, plan: &Plan, server: &Server, resume: Option<ProfileResults>, interrupt: &AtomicBool, obs: &dyn Observer, shard: Option<&Assignment>, aliases: Option<&AliasRepository>) -> Result<ProfileResults> {
     let paths = match shard {
         Some(a) => Paths::of_shard(cfg, a.shard),
         None => Paths::of(cfg),
@@ -289,8 +291,12 @@ pub fn profile_sharded(cfg: &ProfileConfig, plan: &Plan, server: &Server, resume
                 obs.warn(&format!(
                     "{}: a config Triton cannot update in place is loaded over the loaded one (tritium_model_switch {}, {cores} cores): the old instances unload in the background",
                     model.name,
-                    format!("{:?}", cfg.tritium_model_switch).to_lowercase()
+                    cfg.tritium_model_switch.as_str()
                 ));
+            }
+            measurer.alias = aliases.filter(|_| composing.is_empty()).and_then(|a| a.alias(&model.name)).map(str::to_string);
+            if let Some(alias) = &measurer.alias {
+                obs.warn(&format!("{}: the config the search expects next loads during each measurement, as {alias} (tritium_model_switch {})", model.name, cfg.tritium_model_switch.as_str()));
             }
             measurer.load = space.load;
             measurer.clock = Some(clock);
@@ -300,6 +306,7 @@ pub fn profile_sharded(cfg: &ProfileConfig, plan: &Plan, server: &Server, resume
                 }
             };
             outcome = strategy.run(&space, &mut measurer, &mut on_event);
+            measurer.finish();
             wedged = measurer.wedged.clone();
             let wall = t_model.elapsed().as_secs_f64();
             let loads = measurer.loads.max(1);
@@ -314,6 +321,8 @@ pub fn profile_sharded(cfg: &ProfileConfig, plan: &Plan, server: &Server, resume
                 loads: measurer.loads,
                 in_place_loads: measurer.in_place,
                 replaced_loads: measurer.replaced,
+                preloads: measurer.preloads,
+                preloaded_loads: measurer.preloaded,
             };
         }
         let interrupted = interrupt.load(Ordering::Relaxed);

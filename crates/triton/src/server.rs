@@ -103,6 +103,10 @@ impl Default for LogOptions {
 pub struct ServerOptions {
     /// The model repository (read-only to tritium).
     pub model_repository: PathBuf,
+    /// More repositories Triton also serves models from (e.g. tritium's
+    /// aliases of the repository's models; a model name must be unique
+    /// across all of them).
+    pub extra_model_repositories: Vec<PathBuf>,
     /// Folder holding `<backend>/libtriton_<backend>.so`.
     pub backend_directory: Option<PathBuf>,
     /// Folder of repository agents, if any.
@@ -140,6 +144,7 @@ impl ServerOptions {
     pub fn new(model_repository: impl Into<PathBuf>) -> Self {
         ServerOptions {
             model_repository: model_repository.into(),
+            extra_model_repositories: Vec::new(),
             backend_directory: None,
             repo_agent_directory: None,
             strict_model_config: false,
@@ -156,6 +161,11 @@ impl ServerOptions {
             min_compute_capability: None,
             backend_config: Vec::new(),
         }
+    }
+    /// Adds a repository Triton also serves models from.
+    pub fn also_model_repository(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.extra_model_repositories.push(dir.into());
+        self
     }
     /// Sets the backend directory.
     pub fn backend_directory(mut self, dir: impl Into<PathBuf>) -> Self {
@@ -263,6 +273,10 @@ impl Server {
         unsafe {
             check(api, (api.TRITONSERVER_ServerOptionsSetServerId)(o, c"tritium".as_ptr()), "SetServerId")?;
             check(api, (api.TRITONSERVER_ServerOptionsSetModelRepositoryPath)(o, repo.as_ptr()), "SetModelRepositoryPath")?;
+            for extra in &opts.extra_model_repositories {
+                let c = path_cstring(extra, "model repository path")?;
+                check(api, (api.TRITONSERVER_ServerOptionsSetModelRepositoryPath)(o, c.as_ptr()), "SetModelRepositoryPath")?;
+            }
             check(api, (api.TRITONSERVER_ServerOptionsSetModelControlMode)(o, sys::TRITONSERVER_MODEL_CONTROL_EXPLICIT), "SetModelControlMode")?;
             check(api, (api.TRITONSERVER_ServerOptionsSetStrictModelConfig)(o, opts.strict_model_config), "SetStrictModelConfig")?;
             check(api, (api.TRITONSERVER_ServerOptionsSetStrictReadiness)(o, false), "SetStrictReadiness")?;

@@ -201,15 +201,20 @@ fn docs_table_is_generated_from_the_code() {
 fn tritium_model_switch_is_parsed_and_auto_replaces_only_on_large_machines() {
     use super::ModelSwitch;
     assert_eq!(load(BASE).unwrap().tritium_model_switch, ModelSwitch::Auto);
-    for (v, want) in [("unload", ModelSwitch::Unload), ("replace", ModelSwitch::Replace), ("AUTO", ModelSwitch::Auto)] {
+    for (v, want) in [("unload", ModelSwitch::Unload), ("replace", ModelSwitch::Replace), ("preload", ModelSwitch::Preload), ("AUTO", ModelSwitch::Auto)] {
         let c = load(&format!("{BASE}tritium_model_switch: {v}\n")).unwrap();
         assert!(c.tritium_model_switch == want && c.notices.is_empty(), "{v}");
     }
     let e = load(&format!("{BASE}tritium_model_switch: reload\n")).unwrap_err().to_string();
-    assert!(e.contains("tritium_model_switch") && e.contains("auto, unload, replace"), "{e}");
+    assert!(e.contains("tritium_model_switch") && e.contains("auto, unload, replace, preload"), "{e}");
     assert_eq!(ModelSwitch::Auto.replaces(super::REPLACE_MIN_CORES), super::modes::REPLACE_BY_DEFAULT);
     assert!(!ModelSwitch::Auto.replaces(super::REPLACE_MIN_CORES - 1));
     assert!(ModelSwitch::Replace.replaces(1) && !ModelSwitch::Unload.replaces(128));
+    // preload replaces too, and loads the next config beside the measured one.
+    assert!(ModelSwitch::Preload.replaces(1) && ModelSwitch::Preload.preloads(1));
+    assert!(!ModelSwitch::Replace.preloads(128) && !ModelSwitch::Unload.preloads(128));
+    assert_eq!(ModelSwitch::Auto.preloads(super::REPLACE_MIN_CORES), super::modes::PRELOAD_BY_DEFAULT);
+    assert!(!ModelSwitch::Auto.preloads(super::REPLACE_MIN_CORES - 1));
 }
 
 #[test]

@@ -319,7 +319,7 @@ impl RawConfig {
             c.tritium_ci_target = v.0;
         }
         if let Some(v) = s(self.tritium_model_switch) {
-            c.tritium_model_switch = super::ModelSwitch::parse(&v).ok_or_else(|| invalid("tritium_model_switch", format!("{v:?} is not one of auto, unload, replace")))?;
+            c.tritium_model_switch = super::ModelSwitch::parse(&v).ok_or_else(|| invalid("tritium_model_switch", format!("{v:?} is not one of auto, unload, replace, preload")))?;
         }
         if let Some(v) = s(self.tritium_workers) {
             c.tritium_workers = super::Workers::parse(&v).ok_or_else(|| invalid("tritium_workers", format!("{v:?} is not auto or a number of workers from 1 to {}", super::MAX_WORKERS)))?;

@@ -123,6 +123,11 @@ pub enum ModelSwitch {
     /// Load the new config over the loaded one: Triton starts the new
     /// instances and unloads the old ones in the background.
     Replace,
+    /// Replace, and while a config is measured, load the config the search
+    /// expects next beside it, under the model's alias
+    /// (`<model>__tritium_next`, [`crate::measure::AliasRepository`]): when
+    /// the search asks for it, the switch is a change of name.
+    Preload,
 }
 
 /// The cores from which `auto` replaces: the old stubs' teardown, overlapping
@@ -135,12 +140,16 @@ pub const REPLACE_MIN_CORES: usize = 8;
 /// of the measurement's stub watch (`BenchConfig::retiring_stubs`).
 pub const REPLACE_BY_DEFAULT: bool = true;
 
+/// Whether `auto` preloads on large machines (after it is measured on the H200).
+pub const PRELOAD_BY_DEFAULT: bool = false;
+
 impl ModelSwitch {
     pub(super) fn parse(s: &str) -> Option<Self> {
         match s.trim().to_ascii_lowercase().as_str() {
             "auto" => Some(Self::Auto),
             "unload" => Some(Self::Unload),
             "replace" => Some(Self::Replace),
+            "preload" => Some(Self::Preload),
             _ => None,
         }
     }
@@ -150,7 +159,27 @@ impl ModelSwitch {
         match self {
             Self::Auto => cores >= REPLACE_MIN_CORES && REPLACE_BY_DEFAULT,
             Self::Unload => false,
-            Self::Replace => true,
+            Self::Replace | Self::Preload => true,
+        }
+    }
+
+    /// Whether the next config is loaded during the current measurement, on a
+    /// machine of `cores` cores.
+    pub fn preloads(self, cores: usize) -> bool {
+        match self {
+            Self::Auto => cores >= REPLACE_MIN_CORES && PRELOAD_BY_DEFAULT,
+            Self::Preload => true,
+            Self::Unload | Self::Replace => false,
+        }
+    }
+
+    /// The YAML spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Auto => "auto",
+            Self::Unload => "unload",
+            Self::Replace => "replace",
+            Self::Preload => "preload",
         }
     }
 }

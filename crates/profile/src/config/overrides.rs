@@ -130,7 +130,7 @@ impl ProfileConfig {
                 self.tritium_ci_target = value.trim().parse().map_err(|_| bad("expected a percentage, e.g. 3".into()))?
             }
             "tritium-model-switch" => {
-                self.tritium_model_switch = super::ModelSwitch::parse(value).ok_or_else(|| bad("expected auto, unload or replace".into()))?
+                self.tritium_model_switch = super::ModelSwitch::parse(value).ok_or_else(|| bad("expected auto, unload, replace or preload".into()))?
             }
             "tritium-workers" => {
                 self.tritium_workers = super::Workers::parse(value).ok_or_else(|| bad(format!("expected auto or a number of workers from 1 to {}", super::MAX_WORKERS)))?

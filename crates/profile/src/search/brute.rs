@@ -2,7 +2,7 @@
 
 use super::runner::Runner;
 use super::sweep::ThroughputCi;
-use super::{manual_variant_groups, Measurer, SearchEvent, SearchOutcome, SearchPhase, SearchSpace, SearchStrategy};
+use super::{manual_variant_groups, Measurer, ModelConfigVariant, SearchEvent, SearchOutcome, SearchPhase, SearchSpace, SearchStrategy};
 
 /// Model Analyzer's brute search (`BrutePlusBinaryParameterSearchRunConfigGenerator`).
 ///
@@ -42,7 +42,18 @@ impl SearchStrategy for BruteSearch {
         let mut r = Runner::new(space, measurer, on_event);
         let (concurrencies, pa_early_exit) = r.brute_concurrencies();
 
+        // The walks' order, for the measurer's preload (`Measurer::expect_next`): the config
+        // after the one measured, were no early exit to end its walk.
+        let order: Vec<ModelConfigVariant> = brute_walks(space).into_iter().enumerate().filter(|(w, _)| owns(space, *w)).flat_map(|(_, w)| w).collect();
+        let expect_after = |r: &mut Runner, v: &ModelConfigVariant| {
+            let next = if v.key() == space.default_variant.key() { order.first() } else { order.iter().position(|x| x.key() == v.key()).and_then(|i| order.get(i + 1)) };
+            if let Some(n) = next {
+                r.expect_next(n);
+            }
+        };
+
         r.phase(SearchPhase::Baseline);
+        expect_after(&mut r, &space.default_variant);
         r.perf_sweep(&space.default_variant, &concurrencies, pa_early_exit);
 
         if let Some(params) = &space.model_config_parameters {
@@ -60,6 +71,7 @@ impl SearchStrategy for BruteSearch {
                     if r.stopped() {
                         break;
                     }
+                    expect_after(&mut r, variant);
                     let max_tp = r.perf_sweep(variant, &concurrencies, pa_early_exit);
                     if let Some(t) = max_tp.filter(|t| t.0 != 0.0) {
                         best_throughputs.push(t);
@@ -107,6 +119,9 @@ impl SearchStrategy for BruteSearch {
                     // (with early exits on: not when the user listed the concurrencies without
                     // `early_exit_enable`, where Model Analyzer measures the whole grid).
                     let skipped = pa_early_exit && r.bound_skip(&variant);
+                    if !skipped {
+                        expect_after(&mut r, &variant);
+                    }
                     let max_tp = if skipped { None } else { r.perf_sweep(&variant, &concurrencies, pa_early_exit) };
                     // _step_max_batch_size, then _done_walking_max_batch_size
                     let next = mbs.checked_mul(2);

@@ -259,6 +259,12 @@ pub trait Measurer {
     /// (`BenchConfig::decided_below`). The default ignores it.
     fn incumbent(&mut self, _throughput_lo: Option<f64>) {}
 
+    /// The variant the search expects to measure after the next measurement
+    /// (told before it, when the search can tell): a measurer may load it
+    /// during that measurement (`tritium_model_switch: preload`). A wrong
+    /// guess costs only that load. The default ignores it.
+    fn expect_next(&mut self, _next: &ModelConfigVariant) {}
+
     /// True once the run was interrupted (Ctrl-C): the strategies stop at
     /// once — no further measurement, no further event. The default is never.
     fn interrupted(&self) -> bool {

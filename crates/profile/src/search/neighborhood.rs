@@ -29,7 +29,7 @@ impl Dim {
 }
 
 /// `CoordinateData`: measurements (None: measured but failed) and visit counts.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub(super) struct CoordinateData {
     pub(super) measurements: HashMap<Coord, Option<VariantMeasurement>>,
     pub(super) visits: HashMap<Coord, u32>,
@@ -61,6 +61,7 @@ impl Ctx<'_> {
 }
 
 /// `Neighborhood`: the coordinates within `RADIUS` of a home coordinate.
+#[derive(Clone)]
 pub(super) struct Neighborhood {
     pub(super) home: Coord,
     pub(super) coords: Vec<Coord>,

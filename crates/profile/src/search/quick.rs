@@ -41,6 +41,7 @@ use super::{compare_constraints, fixed_field_combinations, objective_score, sign
 #[derive(Debug, Clone, Copy, Default)]
 pub struct QuickSearch;
 
+#[derive(Clone)]
 struct Climb {
     dims: Vec<Dim>,
     data: CoordinateData,
@@ -117,6 +118,16 @@ impl Climb {
             constraints: &space.constraints,
             objectives: &space.objectives,
         }
+    }
+
+    /// The coordinate the climb measures after `coord`, were its
+    /// measurement valid and equal to `guess` (when the next step depends on
+    /// the value, a guess; None when the climb would end).
+    fn predict_next(&self, space: &SearchSpace, coord: &Coord, guess: &VariantMeasurement) -> Option<Coord> {
+        let mut c = self.clone();
+        c.data.measurements.insert(coord.clone(), Some(guess.clone()));
+        c.step(space);
+        (!c.done && c.to_measure != *coord).then_some(c.to_measure)
     }
 
     /// `_update_best_measurement`. A statistically tied "improvement" is
@@ -232,7 +243,12 @@ impl SearchStrategy for QuickSearch {
             space,
             2 * u64::from(d.max_batch_size.max(1)) * u64::from(default_instances),
         );
-        r.measure_checked(d, space.search_batch_size, default_concurrency);
+        // The climb starts at the lowest coordinate: it loads during the default's measurement.
+        let start_dims = Self::dims(space);
+        let first_fixed = space.model_config_parameters.as_ref().filter(|_| space.composing.is_empty()).and_then(|p| fixed_field_combinations(p).into_iter().next()).unwrap_or_default();
+        let start_coord: Coord = start_dims.iter().map(|d| d.min).collect();
+        r.expect_next(&Self::variant_at(space, &start_dims, &start_coord, &first_fixed).0);
+        let mut last_valid = Some(r.measure_checked(d, space.search_batch_size, default_concurrency)).filter(VariantMeasurement::is_valid);
 
         // Parameters other than the searched ones are fixed; quick search
         // allows a single combination of them.
@@ -282,7 +298,15 @@ impl SearchStrategy for QuickSearch {
             let coord = climb.to_measure.clone();
             let (variant, concurrency) = Self::variant_at(space, &climb.dims, &coord, &fixed);
             let concurrency = Self::clamp_concurrency(space, concurrency);
+            // The coordinate after this one (were this measurement like the last valid one)
+            // loads during it (`Measurer::expect_next`).
+            if let Some(next) = last_valid.as_ref().and_then(|g| climb.predict_next(space, &coord, g)) {
+                r.expect_next(&Self::variant_at(space, &climb.dims, &next, &fixed).0);
+            }
             let m = r.measure_checked(&variant, space.search_batch_size, concurrency);
+            if m.is_valid() {
+                last_valid = Some(m.clone());
+            }
             // set_last_results
             let valid = m.is_valid().then_some(m);
             climb.data.measurements.insert(coord.clone(), valid.clone());

@@ -94,6 +94,12 @@ impl<'a> Runner<'a> {
         Some(m)
     }
 
+    /// Tells the measurer which variant the search expects after the next
+    /// measurement ([`Measurer::expect_next`]).
+    pub(super) fn expect_next(&mut self, variant: &ModelConfigVariant) {
+        self.measurer.expect_next(variant);
+    }
+
     /// Replaces a point's measurement with the pooled estimate of `repeats`.
     pub(super) fn set_pooled(&mut self, variant: &ModelConfigVariant, batch_size: u32, concurrency: u32, pooled: &VariantMeasurement, repeats: Vec<VariantMeasurement>) {
         let key = (variant.key(), batch_size, concurrency);
@@ -655,15 +661,18 @@ impl<'a> Runner<'a> {
             let loaded = configs.remove(i);
             configs.insert(0, loaded);
         }
-        for variant in configs {
+        for (i, variant) in configs.iter().enumerate() {
             if self.stopped() {
                 return;
             }
-            if self.bound_skip(&variant) {
+            if self.bound_skip(variant) {
                 continue;
             }
-            for b in self.allowed_batch_sizes(&variant, &space.batch_sizes) {
-                self.parameter_search(&variant, b);
+            if let Some(next) = configs.get(i + 1) {
+                self.expect_next(next);
+            }
+            for b in self.allowed_batch_sizes(variant, &space.batch_sizes) {
+                self.parameter_search(variant, b);
             }
         }
     }

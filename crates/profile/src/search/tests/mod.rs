@@ -41,6 +41,8 @@ struct SimModel {
     calls: Vec<(String, u32)>,
     points: Vec<(String, u32, u32)>,
     skips: Vec<(String, u32, String)>,
+    /// `expect_next` calls: (measure calls before it, the variant expected).
+    hints: Vec<(usize, String)>,
 }
 
 impl SimModel {
@@ -54,6 +56,7 @@ impl SimModel {
             calls: Vec::new(),
             points: Vec::new(),
             skips: Vec::new(),
+            hints: Vec::new(),
         }
     }
 }
@@ -109,6 +112,28 @@ impl Measurer for SimModel {
 
     fn skipped(&mut self, v: &ModelConfigVariant, bc: u32, reason: &str) {
         self.skips.push((v.key(), bc, reason.to_string()));
+    }
+
+    fn expect_next(&mut self, next: &ModelConfigVariant) {
+        self.hints.push((self.calls.len(), next.key()));
+    }
+}
+
+impl SimModel {
+    /// (switches, hinted switches, hints that named the variant measured next).
+    /// A hint given before call `n` is about the first variant measured after
+    /// the variant of call `n`.
+    fn hint_score(&self) -> (usize, usize, usize) {
+        let switches = self.calls.windows(2).filter(|w| w[0].0 != w[1].0).count();
+        let mut hinted = 0;
+        let mut hits = 0;
+        for (n, key) in &self.hints {
+            let Some(now) = self.calls.get(*n) else { continue };
+            let Some(next) = self.calls[*n..].iter().find(|c| c.0 != now.0) else { continue };
+            hinted += 1;
+            hits += usize::from(&next.0 == key);
+        }
+        (switches, hinted, hits)
     }
 }
 

@@ -143,3 +143,20 @@ fn quick_for_non_batching_model_searches_instances_only() {
     assert!(out.measurements.iter().all(|(v, _)| v.max_batch_size == 0));
     assert_eq!(out.top[0].variant.instance_count, 5);
 }
+
+#[test]
+fn quick_and_brute_tell_the_measurer_the_variant_they_expect_next() {
+    // Brute: the walks' order is known: every switch but those after an early exit is foretold.
+    let space = realistic_space();
+    let mut sim = SimModel::new();
+    run(&mut BruteSearch, &space, &mut sim);
+    let (switches, hinted, hits) = sim.hint_score();
+    assert!(switches > 10 && hinted * 10 >= switches * 7, "brute: {hinted} of {switches} switches foretold");
+    assert!(hits * 10 >= hinted * 8, "brute: {hits} of {hinted} hints right");
+    // Quick: the neighbours it initialises are foretold; a step that depends on the values is a guess.
+    let mut sim = SimModel::new();
+    run(&mut QuickSearch, &space, &mut sim);
+    let (switches, hinted, hits) = sim.hint_score();
+    assert!(switches > 5 && hinted * 10 >= switches * 7, "quick: {hinted} of {switches} switches foretold");
+    assert!(hits * 10 >= hinted * 6, "quick: {hits} of {hinted} hints right");
+}
