@@ -227,7 +227,7 @@ pub fn run(a: ProfileArgs) -> anyhow::Result<i32> {
     // tritium_model_switch preload: the next config loads under each model's alias, which a
     // repository of tritium's own (links to the user's model folders) serves beside the user's.
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
-    let aliases = if cfg.tritium_model_switch.preloads(cores) {
+    let aliases = if cfg.tritium_model_switch.may_preload(cores) {
         let names: Vec<String> = plan.models.iter().map(|m| m.name.clone()).collect();
         Some(tritium_profile::measure::AliasRepository::create(&cfg.model_repository, &names).context("creating the model aliases of tritium_model_switch preload")?)
     } else {

@@ -655,3 +655,25 @@ impl Observer for Named<'_> {
         self.inner.warn(&format!("{}{message}", self.prefix))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::cpu_only;
+    use serde_json::json;
+
+    #[test]
+    fn only_configs_of_cpu_instances_alone_are_preloaded() {
+        assert!(cpu_only(&json!({"instance_group": [{"kind": "KIND_CPU", "count": 2}]})));
+        assert!(cpu_only(&json!({"instance_group": [{"kind": "KIND_CPU"}, {"kind": "KIND_CPU", "count": 3}]})));
+        for gpu in [
+            json!({"instance_group": [{"kind": "KIND_GPU", "count": 1}]}),
+            json!({"instance_group": [{"kind": "KIND_CPU"}, {"kind": "KIND_GPU"}]}),
+            // No kind: Triton picks the GPU when there is one.
+            json!({"instance_group": [{"count": 1}]}),
+            json!({"instance_group": []}),
+            json!({}),
+        ] {
+            assert!(!cpu_only(&gpu), "{gpu}");
+        }
+    }
+}

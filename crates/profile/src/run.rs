@@ -51,6 +51,11 @@ impl Paths {
     }
 }
 
+/// Whether latency is among `model`'s constraints or (weighted) objectives.
+pub fn latency_matters(model: &ModelPlan) -> bool {
+    model.constraints.iter().any(|(name, _)| name.starts_with("perf_latency")) || model.objectives.weights.iter().any(|(k, w)| k.starts_with("perf_latency") && *w > 0.0)
+}
+
 /// The bench settings a model's `perf_analyzer_flags` describe, under the
 /// default stop rule (adaptive, ±3 %; see [`bench_config_with`]).
 pub fn bench_config(model: &ModelPlan) -> Result<BenchConfig> {
@@ -294,9 +299,13 @@ pub fn profile_sharded(cfg: &ProfileConfig, plan: &Plan, server: &Server, resume
                     cfg.tritium_model_switch.as_str()
                 ));
             }
-            measurer.alias = aliases.filter(|_| composing.is_empty()).and_then(|a| a.alias(&model.name)).map(str::to_string);
+            let latency = latency_matters(model);
+            let preload = composing.is_empty() && cfg.tritium_model_switch.preloads(cores, latency);
+            measurer.alias = aliases.filter(|_| preload).and_then(|a| a.alias(&model.name)).map(str::to_string);
             if let Some(alias) = &measurer.alias {
-                obs.warn(&format!("{}: the config the search expects next loads during each measurement, as {alias} (tritium_model_switch {})", model.name, cfg.tritium_model_switch.as_str()));
+                obs.warn(&format!("{}: the config the search expects next loads during each measurement, as {alias} (tritium_model_switch {}; configs of CPU instances only)", model.name, cfg.tritium_model_switch.as_str()));
+            } else if composing.is_empty() && latency && cfg.tritium_model_switch.may_preload(cores) && !cfg.tritium_model_switch.preloads(cores, true) {
+                obs.warn(&format!("{}: no preload of the next config: latency is among its constraints or objectives, and a config loading beside a measurement widens its latency intervals (tritium_model_switch: preload forces it)", model.name));
             }
             measurer.load = space.load;
             measurer.clock = Some(clock);

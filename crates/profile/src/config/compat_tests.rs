@@ -211,10 +211,13 @@ fn tritium_model_switch_is_parsed_and_auto_replaces_only_on_large_machines() {
     assert!(!ModelSwitch::Auto.replaces(super::REPLACE_MIN_CORES - 1));
     assert!(ModelSwitch::Replace.replaces(1) && !ModelSwitch::Unload.replaces(128));
     // preload replaces too, and loads the next config beside the measured one.
-    assert!(ModelSwitch::Preload.replaces(1) && ModelSwitch::Preload.preloads(1));
-    assert!(!ModelSwitch::Replace.preloads(128) && !ModelSwitch::Unload.preloads(128));
-    assert_eq!(ModelSwitch::Auto.preloads(super::REPLACE_MIN_CORES), super::modes::PRELOAD_BY_DEFAULT);
-    assert!(!ModelSwitch::Auto.preloads(super::REPLACE_MIN_CORES - 1));
+    assert!(ModelSwitch::Preload.replaces(1) && ModelSwitch::Preload.preloads(1, true));
+    assert!(!ModelSwitch::Replace.preloads(128, false) && !ModelSwitch::Unload.preloads(128, false));
+    // auto: on large machines, for searches where latency does not count.
+    assert_eq!(ModelSwitch::Auto.preloads(super::REPLACE_MIN_CORES, false), super::modes::PRELOAD_BY_DEFAULT);
+    assert!(!ModelSwitch::Auto.preloads(super::REPLACE_MIN_CORES, true));
+    assert!(!ModelSwitch::Auto.preloads(super::REPLACE_MIN_CORES - 1, false));
+    assert_eq!(ModelSwitch::Auto.may_preload(super::REPLACE_MIN_CORES), super::modes::PRELOAD_BY_DEFAULT);
 }
 
 #[test]
