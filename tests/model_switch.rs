@@ -34,20 +34,22 @@ fn run(dir: &Path, switch: &str) -> (ProfileResults, String) {
     (ProfileResults::read(&dir.join("export/results/results.json")).unwrap(), t)
 }
 
+/// The configs of the run's model with a result, sorted.
+fn measured(r: &ProfileResults) -> Vec<String> {
+    let m = &r.models[0];
+    let mut v: Vec<String> = m.configs.iter().filter(|c| m.has_result(&c.name)).map(|c| c.name.clone()).collect();
+    v.sort();
+    v
+}
+
 #[test]
 fn replace_loads_over_the_loaded_config_and_unload_waits() {
     common::runtime();
     let d = tempfile::tempdir().unwrap();
     let (replaced, out) = run(&d.path().join("replace"), "replace");
     let (unloaded, out_u) = run(&d.path().join("unload"), "unload");
-    let names = |r: &ProfileResults| -> Vec<String> {
-        let m = &r.models[0];
-        let mut v: Vec<String> = m.configs.iter().filter(|c| m.has_result(&c.name)).map(|c| c.name.clone()).collect();
-        v.sort();
-        v
-    };
-    assert!(names(&replaced).len() >= 3, "default + max batch 1, 2 measured: {:?}\n{out}", names(&replaced));
-    assert_eq!(names(&replaced), names(&unloaded), "the same configs measured either way\n{out}\n{out_u}");
+    assert!(measured(&replaced).len() >= 3, "default + max batch 1, 2 measured: {:?}\n{out}", measured(&replaced));
+    assert_eq!(measured(&replaced), measured(&unloaded), "the same configs measured either way\n{out}\n{out_u}");
     let (r, u) = (&replaced.models[0].search, &unloaded.models[0].search);
     assert!(r.replaced_loads >= 1, "no switch replaced the loaded config: {r:?}\n{out}");
     assert!(r.replaced_loads < r.loads, "the first load has nothing to replace: {r:?}");
@@ -74,13 +76,7 @@ fn preload_loads_the_next_config_during_the_measurement() {
     let d = tempfile::tempdir().unwrap();
     let (pre, out) = run(&d.path().join("preload"), "preload");
     let (unloaded, out_u) = run(&d.path().join("unload"), "unload");
-    let names = |r: &ProfileResults| -> Vec<String> {
-        let m = &r.models[0];
-        let mut v: Vec<String> = m.configs.iter().filter(|c| m.has_result(&c.name)).map(|c| c.name.clone()).collect();
-        v.sort();
-        v
-    };
-    assert_eq!(names(&pre), names(&unloaded), "the same configs measured either way\n{out}\n{out_u}");
+    assert_eq!(measured(&pre), measured(&unloaded), "the same configs measured either way\n{out}\n{out_u}");
     let s = &pre.models[0].search;
     assert!(out.contains("loads during each measurement, as sleep_fixed__tritium_next"), "{out}");
     // default -> max batch 1 -> max batch 2: both switches foretold by the walk.
