@@ -89,9 +89,14 @@ fn worker_command(a: &ProfileArgs, cfg: &ProfileConfig, w: &Worker) -> anyhow::R
     Ok(c)
 }
 
+/// How long the output of a worker that ended is still relayed: a process it
+/// left behind (a Python stub that did not exit) holds the pipe open, and
+/// must not hold up the run.
+const RELAY_DRAIN: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Copies `from` line by line to `to` (stdout or stderr), each line prefixed
-/// with `[label]`, and to `log` as it came.
-fn relay(from: impl Read + Send + 'static, label: String, to_stderr: bool, log: Option<Arc<std::sync::Mutex<std::fs::File>>>) -> std::thread::JoinHandle<()> {
+/// with `[label]`, and to `log` as it came; `done` hears when the pipe closes.
+fn relay(from: impl Read + Send + 'static, label: String, to_stderr: bool, log: Option<Arc<std::sync::Mutex<std::fs::File>>>, done: std::sync::mpsc::Sender<()>) {
     std::thread::spawn(move || {
         let mut r = BufReader::new(from);
         let mut line = Vec::new();
@@ -110,7 +115,8 @@ fn relay(from: impl Read + Send + 'static, label: String, to_stderr: bool, log: 
             }
             line.clear();
         }
-    })
+        let _ = done.send(());
+    });
 }
 
 /// Runs the profile as `workers` processes and merges their shards.
@@ -138,21 +144,29 @@ pub fn run(a: &ProfileArgs, cfg: &ProfileConfig, plan: &Plan, workers: &[Worker]
         std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
         let log = std::fs::File::create(dir.join("worker.log")).ok().map(|f| Arc::new(std::sync::Mutex::new(f)));
         let mut child = worker_command(a, cfg, w)?.spawn().with_context(|| format!("starting worker {}", w.shard.index))?;
-        let mut relays = Vec::new();
+        let (done, relays) = std::sync::mpsc::channel();
+        let mut pipes = 0;
         if let Some(o) = child.stdout.take() {
-            relays.push(relay(o, w.label(), false, log.clone()));
+            relay(o, w.label(), false, log.clone(), done.clone());
+            pipes += 1;
         }
         if let Some(e) = child.stderr.take() {
-            relays.push(relay(e, w.label(), true, log.clone()));
+            relay(e, w.label(), true, log.clone(), done);
+            pipes += 1;
         }
-        running.push((w, child, relays));
+        running.push((w, child, (relays, pipes)));
     }
     let mut failed = Vec::new();
     let mut interrupted = false;
-    for (w, mut child, relays) in running {
+    for (w, mut child, (relays, pipes)) in running {
         let status = child.wait().with_context(|| format!("waiting for worker {}", w.shard.index))?;
-        for r in relays {
-            let _ = r.join();
+        // Its last lines, but never waiting on a process it left behind with the pipe open.
+        let deadline = std::time::Instant::now() + RELAY_DRAIN;
+        for _ in 0..pipes {
+            if relays.recv_timeout(deadline.saturating_duration_since(std::time::Instant::now())).is_err() {
+                eprintln!("[profile] worker {}: a process it started still holds its output open; not waiting for it", w.shard.index);
+                break;
+            }
         }
         match status.code() {
             Some(exit::SUCCESS) | Some(exit::PARTIAL) => {}
