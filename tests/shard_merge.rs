@@ -125,3 +125,61 @@ fn bad_shard_values_are_refused_before_the_server_starts() {
         assert!(!dir.path().join("ckpt").exists(), "nothing ran");
     }
 }
+
+/// A Ctrl-C at a run of two workers reaches each worker once (they run in
+/// their own process group; tritium passes it on): each writes its
+/// checkpoint, nothing is merged, and `--resume` finishes and merges.
+#[test]
+fn ctrl_c_reaches_every_worker_and_resume_merges() {
+    use std::io::BufRead;
+    common::runtime();
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = shard_common::config(&common::models_dir(), dir.path());
+    let c = cfg.to_str().unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tritium"));
+    cmd.args(["profile", "-f", c, "--tritium-workers", "2"]).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::piped());
+    for v in ["SLURM_ARRAY_TASK_ID", "SLURM_ARRAY_TASK_COUNT", "SLURM_ARRAY_TASK_MIN", "JOB_COMPLETION_INDEX", "TRITIUM_SHARD_COUNT"] {
+        cmd.env_remove(v);
+    }
+    let mut child = cmd.spawn().unwrap();
+    let mut lines = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
+    // Interrupt once both workers have measured a point (their relayed progress says so).
+    let mut seen = [false, false];
+    let mut log = String::new();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        for (i, s) in seen.iter_mut().enumerate() {
+            *s |= line.starts_with(&format!("[w{i}]")) && line.contains("infer/s");
+        }
+        log += &line;
+        log.push('\n');
+        if seen == [true, true] {
+            break;
+        }
+    }
+    assert_eq!(seen, [true, true], "both workers measured before the end: {log}");
+    // SAFETY: kill(2) on our own child process.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGINT) }, 0);
+    let rest = std::thread::spawn(move || lines.map_while(Result::ok).collect::<Vec<_>>().join("\n"));
+    let status = child.wait().unwrap();
+    let rest = rest.join().unwrap();
+    assert_eq!(status.code(), Some(130), "{log}{rest}");
+    assert!(rest.contains("each worker finishes its current window") && rest.contains("continue the run with --resume"), "{rest}");
+    // Each worker got the Ctrl-C (passed on once: they finish the window, not abort).
+    for i in 0..2 {
+        assert!(rest.contains(&format!("[w{i}] interrupted: finishing the current window")), "worker {i} was not interrupted:
+{rest}");
+    }
+    assert!(!rest.contains("aborting the workers"), "{rest}");
+    for i in 0..2 {
+        assert!(dir.path().join(format!("ckpt/tritium-profile.shard-{i}-of-2.ckpt.json")).is_file(), "worker {i} wrote its checkpoint\n{rest}");
+    }
+    let export = dir.path().join("export");
+    assert!(!export.join("results/results.json").exists(), "nothing merged from an interrupted run");
+
+    let r = tritium(&["profile", "-f", c, "--resume", "--tritium-workers", "2"], &[]);
+    assert_eq!(r.status.code(), Some(0), "{}", text(&r));
+    assert!(text(&r).contains("merged shards 0, 1 of 2"), "{}", text(&r));
+    let merged = tritium::profile::results::ProfileResults::read(&export.join("results/results.json")).unwrap();
+    assert!(merged.models.iter().all(|m| m.complete), "{}", text(&r));
+}

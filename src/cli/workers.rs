@@ -9,6 +9,8 @@ use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
+use std::os::unix::process::CommandExt;
+
 use anyhow::Context;
 
 use super::exit::{self, bad_input};
@@ -85,6 +87,10 @@ fn worker_command(a: &ProfileArgs, cfg: &ProfileConfig, w: &Worker) -> anyhow::R
     for v in SCHEDULER_VARS {
         c.env_remove(v);
     }
+    // Its own process group: a Ctrl-C at the terminal reaches this process alone, which passes
+    // it on once to each worker ([`forward_interrupts`]), so no worker gets it twice (a second
+    // one aborts a worker without its checkpoint).
+    c.process_group(0);
     c.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
     Ok(c)
 }
@@ -119,6 +125,30 @@ fn relay(from: impl Read + Send + 'static, label: String, to_stderr: bool, log: 
     });
 }
 
+/// Passes each Ctrl-C (SIGINT) this process gets on to the workers `pids`:
+/// the first lets each finish its window and write its checkpoint, a second
+/// aborts them. `flag` records that the run was interrupted.
+fn forward_interrupts(pids: Arc<std::sync::Mutex<Vec<u32>>>, flag: Arc<AtomicBool>) {
+    let _ = std::thread::Builder::new().name("tritium-worker-signals".into()).spawn(move || {
+        let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
+        rt.block_on(async {
+            while tokio::signal::ctrl_c().await.is_ok() {
+                let first = !flag.swap(true, Ordering::SeqCst);
+                eprintln!(
+                    "{}",
+                    if first { "\ninterrupted: each worker finishes its current window and writes its checkpoint (Ctrl-C again to abort them)" } else { "aborting the workers" }
+                );
+                let pids = pids.lock().map(|p| p.clone()).unwrap_or_default();
+                for p in pids {
+                    if let Some(pid) = i32::try_from(p).ok().and_then(rustix::process::Pid::from_raw) {
+                        let _ = rustix::process::kill_process(pid, rustix::process::Signal::INT);
+                    }
+                }
+            }
+        });
+    });
+}
+
 /// Runs the profile as `workers` processes and merges their shards.
 pub fn run(a: &ProfileArgs, cfg: &ProfileConfig, plan: &Plan, workers: &[Worker]) -> anyhow::Result<i32> {
     preflight(a, cfg, plan, workers)?;
@@ -136,14 +166,22 @@ pub fn run(a: &ProfileArgs, cfg: &ProfileConfig, plan: &Plan, workers: &[Worker]
         eprintln!("[profile] worker {}: shard {}{on}, log {}", w.shard.index, w.shard, w.shard.dir(&cfg.export_path).join("worker.log").display());
     }
     let interrupt = Arc::new(AtomicBool::new(false));
-    super::bench::install_interrupt(interrupt.clone());
+    // Listening before the first worker starts: a Ctrl-C never leaves a worker behind.
+    let pids = Arc::new(std::sync::Mutex::new(Vec::new()));
+    forward_interrupts(pids.clone(), interrupt.clone());
     let t0 = std::time::Instant::now();
     let mut running = Vec::new();
     for w in workers {
         let dir = w.shard.dir(&cfg.export_path);
         std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
         let log = std::fs::File::create(dir.join("worker.log")).ok().map(|f| Arc::new(std::sync::Mutex::new(f)));
+        if interrupt.load(Ordering::SeqCst) {
+            break;
+        }
         let mut child = worker_command(a, cfg, w)?.spawn().with_context(|| format!("starting worker {}", w.shard.index))?;
+        if let Ok(mut p) = pids.lock() {
+            p.push(child.id());
+        }
         let (done, relays) = std::sync::mpsc::channel();
         let mut pipes = 0;
         if let Some(o) = child.stdout.take() {
