@@ -171,6 +171,7 @@ pub fn run(a: &ProfileArgs, cfg: &ProfileConfig, plan: &Plan, workers: &[Worker]
     forward_interrupts(pids.clone(), interrupt.clone());
     let t0 = std::time::Instant::now();
     let mut running = Vec::new();
+    let mut failed = Vec::new();
     for w in workers {
         let dir = w.shard.dir(&cfg.export_path);
         std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
@@ -178,7 +179,14 @@ pub fn run(a: &ProfileArgs, cfg: &ProfileConfig, plan: &Plan, workers: &[Worker]
         if interrupt.load(Ordering::SeqCst) {
             break;
         }
-        let mut child = worker_command(a, cfg, w)?.spawn().with_context(|| format!("starting worker {}", w.shard.index))?;
+        // A worker that cannot start is recorded; the others run (and are never left behind).
+        let mut child = match worker_command(a, cfg, w).and_then(|mut c| c.spawn().map_err(anyhow::Error::from)) {
+            Ok(c) => c,
+            Err(e) => {
+                failed.push(format!("worker {} (shard {}) did not start: {e:#}", w.shard.index, w.shard));
+                continue;
+            }
+        };
         if let Ok(mut p) = pids.lock() {
             p.push(child.id());
         }
@@ -194,7 +202,6 @@ pub fn run(a: &ProfileArgs, cfg: &ProfileConfig, plan: &Plan, workers: &[Worker]
         }
         running.push((w, child, (relays, pipes)));
     }
-    let mut failed = Vec::new();
     let mut interrupted = false;
     for (w, mut child, (relays, pipes)) in running {
         let status = child.wait().with_context(|| format!("waiting for worker {}", w.shard.index))?;
