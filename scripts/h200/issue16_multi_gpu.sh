@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# issue 16 (needs a machine of 2+ GPUs: nvidia-h200-x2 / -x4; NOT RUN YET: only one-GPU machines were
-# lent when it was written). A multi-model GPU profile (copies of tests/models/torch_gpu, KIND_GPU,
+# issue 16 (needs a machine of 2+ GPUs: nvidia-h200-x2 / -x4; only dry-run on one H200 so far, where
+# both runs are one process: MODELS=2 took 429.9 s of device time, ~220 s a run). A multi-model GPU profile (copies of tests/models/torch_gpu, KIND_GPU,
 # a small brute search) run twice through scripts/gpu-run.sh (carry .gpu):
 #   1. on GPU 0 alone (`gpus: [<uuid0>]`: one process),
 #   2. on every GPU (`gpus: [<uuid0>, <uuid1>, ...]`: one worker per GPU, merged).
@@ -50,7 +50,7 @@ YAML
   echo "== merged GPU rows of the all-GPU run (model, GPU UUID, memory MB)"
   cut -d, -f1,2,8 "$W/all/exp/results/metrics-model-gpu.csv"
   echo "== which shard measured which model, and its GPU"
-  for f in "$W"/all/exp/shards/*/results/results.json; do python3 -c "import json; r=json.load(open('$f')); print(r['shard']['index'], r['shard']['gpu_uuids'], [m['model'] for m in r['models']])"; done
+  for f in "$W"/all/exp/shards/*/results/results.json; do [ -f "$f" ] || { echo "(no shards: one GPU, one process)"; continue; }; python3 -c "import json; r=json.load(open('$f')); print(r['shard']['index'], r['shard']['gpu_uuids'], [m['model'] for m in r['models']])"; done
   echo "== top config per model: one GPU vs all GPUs"
   for run in one all; do python3 -c "import json; r=json.load(open('$W/$run/exp/results/results.json')); print('$run', {m['model']: (m['top'][:1], m.get('tied_with', {})) for m in r['models']})"; done
 } > "$OUT/issue16_multi_gpu.txt" 2>&1
