@@ -103,6 +103,13 @@ pub(super) fn check_outputs(cfg: &ProfileConfig, sharded: bool) -> anyhow::Resul
     Ok(())
 }
 
+/// The Triton runtime of `cfg`: its `triton_install_path` when the user set
+/// it, else where tritium looks by default.
+pub(super) fn locate_runtime(cfg: &ProfileConfig) -> tritium_triton::Result<tritium_triton::runtime::Runtime> {
+    let explicit = cfg.set_by_user.contains("triton_install_path").then(|| cfg.triton_install_path.clone());
+    tritium_triton::runtime::locate(explicit.as_deref())
+}
+
 /// `<checkpoint>.<UTC timestamp>.bak`, not yet taken.
 fn backup_name(ckpt: &std::path::Path) -> PathBuf {
     let stamp: String = tritium_util::now_rfc3339().chars().filter(|c| c.is_ascii_alphanumeric()).collect();
@@ -212,8 +219,7 @@ pub fn run(a: ProfileArgs) -> anyhow::Result<i32> {
         LaunchMode::Local | LaunchMode::CApi => {}
     }
     tritium_triton::set_default_log_level(a.triton_log);
-    let explicit = cfg.set_by_user.contains("triton_install_path").then(|| cfg.triton_install_path.clone());
-    let rt = tritium_triton::runtime::locate(explicit.as_deref())?;
+    let rt = locate_runtime(&cfg)?;
     if !tritium_triton::gpu::cuda_available() && cfg.constraints.gpu_used_memory.is_some() {
         eprintln!("[profile] notice: no GPU here: the gpu_used_memory constraint is not applied (it is not read as 0 MB)");
     }

@@ -276,8 +276,8 @@ impl<'a> EmbeddedMeasurer<'a> {
         if replace {
             // The loaded config's stubs exit in the background during the next measurements:
             // expected, so the measurement's stub watch leaves them out.
-            let mut retiring = self.stubs_of(&model.0);
-            retiring.extend(self.staged_stubs());
+            // (Nothing is staged here: `switch_to` used or dropped it first.)
+            let retiring = self.stubs_of(&model.0);
             self.bench.retiring_stubs.retain(|&pid| tritium_util::procfs::is_running(pid));
             self.bench.retiring_stubs.extend(retiring);
         } else {

@@ -243,30 +243,23 @@ impl SearchStrategy for QuickSearch {
             space,
             2 * u64::from(d.max_batch_size.max(1)) * u64::from(default_instances),
         );
-        // The climb starts at the lowest coordinate: it loads during the default's measurement.
-        let start_dims = Self::dims(space);
-        let first_fixed = space.model_config_parameters.as_ref().filter(|_| space.composing.is_empty()).and_then(|p| fixed_field_combinations(p).into_iter().next()).unwrap_or_default();
-        let start_coord: Coord = start_dims.iter().map(|d| d.min).collect();
-        r.expect_next(&Self::variant_at(space, &start_dims, &start_coord, &first_fixed).0);
-        let mut last_valid = Some(r.measure_checked(d, space.search_batch_size, default_concurrency)).filter(VariantMeasurement::is_valid);
-
         // Parameters other than the searched ones are fixed; quick search
         // allows a single combination of them.
-        let mut fixed = BTreeMap::new();
-        if let Some(params) = space.model_config_parameters.as_ref().filter(|_| space.composing.is_empty()) {
-            let combos = fixed_field_combinations(params);
-            if combos.len() > 1 {
-                r.note(format!(
-                    "quick search supports one combination of model_config_parameters; using the first of {}",
-                    combos.len()
-                ));
-            }
-            fixed = combos.into_iter().next().unwrap_or_default();
+        let combos = space.model_config_parameters.as_ref().filter(|_| space.composing.is_empty()).map(fixed_field_combinations).unwrap_or_default();
+        let fixed: BTreeMap<String, serde_json::Value> = combos.first().cloned().unwrap_or_default();
+        let dims = Self::dims(space);
+        let start: Coord = dims.iter().map(|d| d.min).collect();
+        // The climb starts at the lowest coordinate: it loads during the default's measurement.
+        r.expect_next(&Self::variant_at(space, &dims, &start, &fixed).0);
+        let mut last_valid = Some(r.measure_checked(d, space.search_batch_size, default_concurrency)).filter(VariantMeasurement::is_valid);
+        if combos.len() > 1 {
+            r.note(format!(
+                "quick search supports one combination of model_config_parameters; using the first of {}",
+                combos.len()
+            ));
         }
 
         r.phase(SearchPhase::Quick);
-        let dims = Self::dims(space);
-        let start: Coord = dims.iter().map(|d| d.min).collect();
         let mut climb = Climb {
             neighborhood: Neighborhood::new(start.clone(), &dims),
             dims,
