@@ -2,6 +2,7 @@
 //! --shard I/N`) into the results.json, CSV tables, output model repository
 //! and reports one run would have written (docs/sharding.md).
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use clap::Args;
@@ -33,16 +34,22 @@ pub struct MergeArgs {
 /// Runs `tritium merge`.
 pub fn run(a: MergeArgs) -> anyhow::Result<i32> {
     let overrides = pair_overrides(&a.overrides).map_err(|e| bad_input(e.to_string()))?;
-    merge_export(&a.export_path, a.config_file.as_deref(), overrides, a.allow_partial, "merge")
+    merge_export(&a.export_path, a.config_file.as_deref(), overrides, a.allow_partial, None, "merge")
 }
 
 /// Merges the shards under `export_path` (the shards' config file: `config_file`,
 /// or the one they recorded; `overrides`: the options they ran with) and writes
-/// the results, CSV tables, output repository and reports. `tag` prefixes the
-/// messages (`merge`, or `profile` for the workers of one host). Returns the exit code.
-pub fn merge_export(export_path: &Path, config_file: Option<&Path>, mut overrides: Vec<(String, String)>, allow_partial: bool, tag: &str) -> anyhow::Result<i32> {
+/// the results, CSV tables, output repository and reports. `only`: the shard
+/// indices to merge (the workers that finished: a failed worker's folder may
+/// hold an earlier run's results); the others count as missing. `tag`
+/// prefixes the messages (`merge`, or `profile` for the workers of one host).
+/// Returns the exit code.
+pub fn merge_export(export_path: &Path, config_file: Option<&Path>, mut overrides: Vec<(String, String)>, allow_partial: bool, only: Option<&BTreeSet<u32>>, tag: &str) -> anyhow::Result<i32> {
     overrides.push(("export-path".into(), export_path.display().to_string()));
-    let shards = merge::discover(export_path).map_err(|e| bad_input(e.to_string()))?;
+    let mut shards = merge::discover(export_path).map_err(|e| bad_input(e.to_string()))?;
+    if let Some(only) = only {
+        shards.retain(|s| s.results.shard.as_ref().is_some_and(|r| only.contains(&r.index)));
+    }
     let file = match (config_file, shards.first()) {
         (Some(f), _) => f.to_path_buf(),
         (None, Some(s)) => PathBuf::from(&s.results.config_file),

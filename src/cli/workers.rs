@@ -14,7 +14,7 @@ use std::os::unix::process::CommandExt;
 use anyhow::Context;
 
 use super::exit::{self, bad_input};
-use super::profile::{check_outputs, pair_overrides, ProfileArgs};
+use super::profile::{check_outputs, locate_runtime, pair_overrides, ProfileArgs};
 use tritium_profile::config::ProfileConfig;
 use tritium_profile::merge;
 use tritium_profile::plan::Plan;
@@ -31,8 +31,7 @@ const SCHEDULER_VARS: &[&str] = &["SLURM_ARRAY_TASK_ID", "SLURM_ARRAY_TASK_COUNT
 fn preflight(a: &ProfileArgs, cfg: &ProfileConfig, plan: &Plan, workers: &[Worker]) -> anyhow::Result<()> {
     check_outputs(cfg, false)?;
     // The workers would each fail to find the runtime: say it once, here.
-    let explicit = cfg.set_by_user.contains("triton_install_path").then(|| cfg.triton_install_path.clone());
-    tritium_triton::runtime::locate(explicit.as_deref())?;
+    locate_runtime(cfg)?;
     let n = workers.len() as u32;
     let hash = plan_hash(plan);
     if let Ok(found) = merge::discover(&cfg.export_path) {
@@ -203,6 +202,7 @@ pub fn run(a: &ProfileArgs, cfg: &ProfileConfig, plan: &Plan, workers: &[Worker]
         running.push((w, child, (relays, pipes)));
     }
     let mut interrupted = false;
+    let mut finished = std::collections::BTreeSet::new();
     for (w, mut child, (relays, pipes)) in running {
         let status = child.wait().with_context(|| format!("waiting for worker {}", w.shard.index))?;
         // Its last lines, but never waiting on a process it left behind with the pipe open.
@@ -214,7 +214,9 @@ pub fn run(a: &ProfileArgs, cfg: &ProfileConfig, plan: &Plan, workers: &[Worker]
             }
         }
         match status.code() {
-            Some(exit::SUCCESS) | Some(exit::PARTIAL) => {}
+            Some(exit::SUCCESS) | Some(exit::PARTIAL) => {
+                finished.insert(w.shard.index);
+            }
             Some(exit::INTERRUPTED) => interrupted = true,
             code => failed.push(format!(
                 "worker {} (shard {}) {}: see {}",
@@ -237,7 +239,8 @@ pub fn run(a: &ProfileArgs, cfg: &ProfileConfig, plan: &Plan, workers: &[Worker]
         return Ok(exit::FAILED);
     }
     let overrides = pair_overrides(&a.overrides).map_err(|e| bad_input(e.to_string()))?;
-    let code = super::merge::merge_export(&cfg.export_path, Some(&a.config_file), overrides, !failed.is_empty(), "profile")?;
+    // Only the shards of workers that finished: a failed worker's folder may hold an earlier run's results.
+    let code = super::merge::merge_export(&cfg.export_path, Some(&a.config_file), overrides, !failed.is_empty(), Some(&finished), "profile")?;
     println!("\nprofile finished in {:.1} s: {n} workers, merged into {}", t0.elapsed().as_secs_f64(), cfg.export_path.join("results").display());
     Ok(if failed.is_empty() { code } else { exit::worst(code, exit::PARTIAL) })
 }
