@@ -221,6 +221,24 @@ fn a_hung_model_ends_deterministic_mode_by_its_deadline() {
 }
 
 #[test]
+fn a_model_still_unloading_at_the_exit_timeout_does_not_abort_the_exit() {
+    // slow_finalize answers at once but its finalize() sleeps an hour: the
+    // server's stop ends by the exit timeout (5 s for bench) with the model
+    // still unloading. Deleting the server then freed it under Triton's unload
+    // thread ("double free or corruption", SIGABRT, exit 134, after the results
+    // were written); now the run ends with its own exit code.
+    let dir = tempfile::tempdir().unwrap();
+    let j = dir.path().join("r.json");
+    let r = bench("slow_finalize", &["--request-count", "50", "--json", s(&j)], Duration::from_secs(60));
+    assert!(r.stderr.contains("Exit timeout expired"), "the stop must have timed out for this test to mean anything: {}", r.all());
+    assert!(r.stderr.contains("its Python stub processes were ended"), "{}", r.stderr);
+    assert!(!r.stderr.contains("double free"), "{}", r.stderr);
+    assert_eq!(r.code, Some(0), "{}", r.all());
+    assert_eq!(read(&j).points[0].succeeded(), 50);
+    assert!(r.took < Duration::from_secs(45), "took {:?}", r.took);
+}
+
+#[test]
 fn models_infer_gives_up_on_a_hang_and_flags_wrong_outputs() {
     let repo = failure_models();
     let t0 = Instant::now();

@@ -594,29 +594,50 @@ impl Server {
         // SAFETY: live server; ServerStop waits (up to the exit timeout) for in-flight requests.
         let stopped = check(api, unsafe { (api.TRITONSERVER_ServerStop)(raw) }, "ServerStop");
         self.shared.mark_dead();
-        // SAFETY: no other code touches `raw` once `alive` is false; deleted exactly once.
+        if stopped.is_err() {
+            // The exit timeout expired with models still unloading (a slow or hung
+            // `finalize`) or requests in flight, on Triton's own threads.
+            // ServerDelete would not wait for them (its own stop returns at once
+            // when the server is already exiting) and would free the server under
+            // those threads: "double free or corruption", SIGABRT after the results
+            // were written. So the server is left allocated (leaked) and so is the
+            // allocator: when a stub ends, the backend thread still creates the
+            // (error) responses of its requests with it (deleting it made that
+            // thread call freed memory: SIGSEGV in InferenceResponse's constructor).
+            // The library is never unloaded (it lives in a static). The leftover
+            // Python stubs wait for this process's death, which its parent may only
+            // notice once they close their copies of its stdout: end them.
+            eprintln!(
+                "tritium: a model was still unloading (its finalize() running) or requests were still in flight when the server's exit timeout of {} s expired; its Python stub processes were ended",
+                self.exit_timeout_secs
+            );
+            kill_leftover_stubs();
+            self.remove_shm_regions();
+            return stopped;
+        }
+        // SAFETY: no other code touches `raw` once `alive` is false; the server
+        // stopped, so nothing runs on its threads any more; deleted exactly once.
         let deleted = check(api, unsafe { (api.TRITONSERVER_ServerDelete)(raw) }, "ServerDelete");
-        if stopped.is_err() || deleted.is_err() {
-            // After an exit timeout Triton leaves Python stub processes behind; they
-            // wait for this process's death, which its parent may only notice once the
-            // stubs close their copies of its stdout: end them instead of hanging.
-            // Requests are still in flight then: when their stub ends, the backend
-            // thread creates their (error) responses with our allocator. It is left
-            // alive (a few bytes, leaked) — deleting it made that thread call freed
-            // memory (SIGSEGV in InferenceResponse's constructor, ~1 run in 5).
+        if deleted.is_err() {
+            // Same as a failed stop: end the stubs, leave the allocator.
             kill_leftover_stubs();
         } else {
             // SAFETY: the server stopped with nothing in flight and is deleted, so no
             // response will be created with the allocator again; deleted exactly once.
             let _ = check(api, unsafe { (api.TRITONSERVER_ResponseAllocatorDelete)(self.shared.allocator) }, "ResponseAllocatorDelete");
         }
+        self.remove_shm_regions();
+        stopped.and(deleted)
+    }
+
+    /// Removes the shared-memory regions the Python backend left behind.
+    fn remove_shm_regions(&self) {
         if let Some(prefix) = &self.shm_prefix {
             let left = crate::shm::remove_regions(prefix);
             if left > 0 {
                 eprintln!("tritium: removed {left} shared-memory region(s) /dev/shm/{prefix}* the Python backend left behind");
             }
         }
-        stopped.and(deleted)
     }
 }
 
