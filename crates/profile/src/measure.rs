@@ -79,6 +79,9 @@ pub struct EmbeddedMeasurer<'a> {
     pub taken: usize,
     /// Re-measurements taken ([`Measurer::remeasure`]: ties, drift checks).
     pub remeasured: usize,
+    /// Re-measurements asked per point this session (which stored repeat
+    /// replays the next one on resume).
+    repeats_asked: HashMap<(String, u32, u32), usize>,
     /// Config switches (loads of a config).
     pub loads: usize,
     /// Switches done in place (only instance counts grew: no unload).
@@ -151,7 +154,7 @@ impl<'a> EmbeddedMeasurer<'a> {
     /// A measurer for `model`.
     #[allow(clippy::too_many_arguments)]
     pub fn new(server: &'a Server, model: &str, base: Value, bench: BenchConfig, results: &'a mut ProfileResults, checkpoint: PathBuf, interrupt: &'a AtomicBool, sampler: &'a Sampler, observer: &'a dyn Observer) -> Self {
-        EmbeddedMeasurer { server, model: model.to_string(), base, bench, results, checkpoint, interrupt, sampler, observer, composing: Vec::new(), cpu_only_composing: Vec::new(), load: LoadKind::Concurrency, loaded: None, loaded_configs: HashMap::new(), sets: None, load_seconds: 0.0, measure_seconds: 0.0, taken: 0, remeasured: 0, loads: 0, in_place: 0, unload_timeout: UNLOAD_TIMEOUT, wedged: None, raised: false, replace: false, last_clean: false, replaced: 0, clock: None, charged: 0.0, alias: None, serving: model.to_string(), expected: None, staged: None, stubs: HashMap::new(), preloads: 0, preloaded: 0 }
+        EmbeddedMeasurer { server, model: model.to_string(), base, bench, results, checkpoint, interrupt, sampler, observer, composing: Vec::new(), cpu_only_composing: Vec::new(), load: LoadKind::Concurrency, loaded: None, loaded_configs: HashMap::new(), sets: None, load_seconds: 0.0, measure_seconds: 0.0, taken: 0, remeasured: 0, repeats_asked: HashMap::new(), loads: 0, in_place: 0, unload_timeout: UNLOAD_TIMEOUT, wedged: None, raised: false, replace: false, last_clean: false, replaced: 0, clock: None, charged: 0.0, alias: None, serving: model.to_string(), expected: None, staged: None, stubs: HashMap::new(), preloads: 0, preloaded: 0 }
     }
 
     /// The config JSON a variant is loaded with (the model's name kept). For
@@ -569,6 +572,9 @@ impl<'a> EmbeddedMeasurer<'a> {
         if store {
             self.results.model_mut(&self.model).record(rec);
             self.save();
+        } else if rec.point.is_some() {
+            self.results.model_mut(&self.model).repeats.push(rec);
+            self.save();
         }
         m
     }
@@ -600,6 +606,14 @@ impl Measurer for EmbeddedMeasurer<'_> {
     /// and is counted in [`remeasured`](EmbeddedMeasurer::remeasured), not
     /// in `taken`.
     fn remeasure(&mut self, v: &ModelConfigVariant, batch_size: u32, concurrency: u32) -> VariantMeasurement {
+        // A resumed run replays the re-measurements an earlier session stored, in order.
+        let key = v.key();
+        let n = self.repeats_asked.entry((key.clone(), batch_size, concurrency)).or_insert(0);
+        let nth = *n;
+        *n += 1;
+        if let Some(p) = self.results.model_mut(&self.model).cached_repeat(&key, batch_size, concurrency, nth).and_then(|r| r.point.as_ref()) {
+            return to_measurement(&key, concurrency, p);
+        }
         self.take(v, batch_size, concurrency, false)
     }
 

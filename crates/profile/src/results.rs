@@ -438,6 +438,13 @@ pub struct ModelResults {
     /// order (see [`RemeasurementRecord`]); absent when none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub remeasurements: Vec<RemeasurementRecord>,
+    /// The successful re-measurements of points (ties, the top config's
+    /// confirmation, drift checks), in the order taken: not results of
+    /// their own (the point keeps its first measurement), kept so that a
+    /// resumed run replays them instead of measuring again
+    /// ([`ModelResults::cached_repeat`]); absent when none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub repeats: Vec<MeasurementRecord>,
     /// The drift reference's throughput over the search (see
     /// [`DriftRecord`]); absent when not checked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -636,6 +643,14 @@ impl ModelResults {
     pub fn cached(&self, key: &str, batch_size: u32, level: u32) -> Option<&MeasurementRecord> {
         let name = self.name_of(key)?;
         self.measurements.iter().find(|m| m.config == name && m.batch_size == batch_size && m.level() == level && m.ok_point().is_some())
+    }
+
+    /// The `n`-th (from 0) stored re-measurement of (`key`, `batch_size`,
+    /// load `level`), for resume: a resumed search asks for the same
+    /// re-measurements in the same order, and gets the stored ones first.
+    pub fn cached_repeat(&self, key: &str, batch_size: u32, level: u32, n: usize) -> Option<&MeasurementRecord> {
+        let name = self.name_of(key)?;
+        self.repeats.iter().filter(|m| m.config == name && m.batch_size == batch_size && m.level() == level && m.ok_point().is_some()).nth(n)
     }
 
     /// Stores a measurement, replacing any earlier record of the same

@@ -878,7 +878,7 @@ pub fn summary(results: &ProfileResults) -> String {
         // Interleaved re-measurements of ties, and drift of the reference point.
         for r in &m.remeasurements {
             let who: Vec<String> = r.contenders.iter().map(|c| format!("{} {} infer/s", c.config, with_ci(c.throughput, c.throughput_ci))).collect();
-            s += &format!("   tie at the {} re-measured interleaved ({} round(s)): {}; pooled {}\n", r.decision, r.rounds, r.outcome, who.join(" vs "));
+            s += &format!("   {} re-measured interleaved ({} round(s)): {}; pooled {}\n", search::TieDecision::heading(&r.decision), r.rounds, r.outcome, who.join(" vs "));
         }
         if let Some(w) = m.drift.as_ref().and_then(|d| d.warning.as_ref()) {
             s += &format!("   WARNING: {w}\n");

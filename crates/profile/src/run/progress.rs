@@ -42,7 +42,7 @@ pub(super) fn describe(e: &SearchEvent, load: LoadKind) -> Option<String> {
                 search::TieOutcome::Equivalent => "equivalent (statistically tied)".to_string(),
                 search::TieOutcome::Stopped(why) => format!("stopped: {why}"),
             };
-            Some(format!("tie at the {}: re-measured interleaved, {} round(s): {outcome}; pooled {}", r.decision.as_str(), r.rounds, who.join(" vs ")))
+            Some(format!("{}: re-measured interleaved, {} round(s): {outcome}; pooled {}", search::TieDecision::heading(r.decision.as_str()), r.rounds, who.join(" vs ")))
         }
         SearchEvent::DriftChecked { first, point, warning, .. } => Some(format!(
             "drift check: reference point {} infer/s (first {} infer/s){}",

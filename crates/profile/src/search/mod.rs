@@ -184,7 +184,7 @@ mod tests;
 pub use bounds::BOUND_SKIP_REASON;
 pub use brute::{brute_walks, BruteSearch};
 pub use drift::{DriftPoint, DriftReport, DriftSettings, DRIFT_EVERY, DRIFT_MIN_MEASUREMENTS, DRIFT_MIN_SECONDS};
-pub use pooling::{pool, pooled_interval};
+pub use pooling::{pool, pool_shared, pooled_interval, pooled_interval_shared, SharedSpread};
 pub use remeasure::{Contender, Remeasurement, TieDecision, TieOutcome, MAX_CONTENDERS, REMEASURE_ROUNDS};
 pub use manual::{expand_model_config_parameters, fixed_field_combinations, instance_kind_from_parameters, manual_variant_groups};
 pub use measurement::{LatencyIntervals, VariantMeasurement};

@@ -55,14 +55,49 @@ fn mean(values: &[f64]) -> f64 {
 /// target drifts between repeats they are not, and the pooled interval is
 /// wide: that is the intent — a drifting point is not ranked as if known.
 pub fn pool(repeats: &[VariantMeasurement]) -> Option<VariantMeasurement> {
+    pool_by(repeats, &|_, values, intervals| pooled_interval(values, intervals))
+}
+
+/// The metrics of a measurement that carry intervals.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Metric {
+    Throughput,
+    LatencyAvg,
+    LatencyP50,
+    LatencyP90,
+    LatencyP95,
+    LatencyP99,
+    GpuMemory,
+}
+
+impl Metric {
+    const ALL: [Metric; 7] = [Metric::Throughput, Metric::LatencyAvg, Metric::LatencyP50, Metric::LatencyP90, Metric::LatencyP95, Metric::LatencyP99, Metric::GpuMemory];
+
+    /// The metric's value and interval in `m` (GPU memory: None without a reading).
+    fn of(self, m: &VariantMeasurement) -> (Option<f64>, Option<Interval>) {
+        match self {
+            Metric::Throughput => (Some(m.throughput), m.throughput_ci),
+            Metric::LatencyAvg => (Some(m.latency_avg_us), m.latency_ci.avg),
+            Metric::LatencyP50 => (Some(m.latency_p50_us), m.latency_ci.p50),
+            Metric::LatencyP90 => (Some(m.latency_p90_us), m.latency_ci.p90),
+            Metric::LatencyP95 => (Some(m.latency_p95_us), m.latency_ci.p95),
+            Metric::LatencyP99 => (Some(m.latency_p99_us), m.latency_ci.p99),
+            Metric::GpuMemory => (m.gpu_memory_mb, m.gpu_memory_ci),
+        }
+    }
+}
+
+/// [`pool`] with the interval of each metric from `interval(metric, values, intervals)`.
+fn pool_by(repeats: &[VariantMeasurement], interval: &dyn Fn(Metric, &[f64], &[Option<Interval>]) -> Option<Interval>) -> Option<VariantMeasurement> {
     let valid: Vec<&VariantMeasurement> = repeats.iter().filter(|m| m.is_valid()).collect();
     let last = (*valid.last()?).clone();
     if valid.len() == 1 {
         return Some(last);
     }
     let values = |f: &dyn Fn(&VariantMeasurement) -> f64| -> Vec<f64> { valid.iter().map(|m| f(m)).collect() };
-    let ci = |f: &dyn Fn(&VariantMeasurement) -> f64, i: &dyn Fn(&VariantMeasurement) -> Option<Interval>| -> Option<Interval> {
-        pooled_interval(&values(f), &valid.iter().map(|m| i(m)).collect::<Vec<_>>())
+    let ci = |metric: Metric| -> Option<Interval> {
+        let v: Option<Vec<f64>> = valid.iter().map(|m| metric.of(m).0).collect();
+        interval(metric, &v?, &valid.iter().map(|m| metric.of(m).1).collect::<Vec<_>>())
     };
     let all = |f: &dyn Fn(&VariantMeasurement) -> Option<f64>| -> Option<f64> {
         let v: Option<Vec<f64>> = valid.iter().map(|m| f(m)).collect();
@@ -77,18 +112,88 @@ pub fn pool(repeats: &[VariantMeasurement]) -> Option<VariantMeasurement> {
         latency_avg_us: mean(&values(&|m| m.latency_avg_us)),
         gpu_memory_mb: all(&|m| m.gpu_memory_mb),
         cpu_ram_mb: all(&|m| m.cpu_ram_mb),
-        throughput_ci: ci(&|m| m.throughput, &|m| m.throughput_ci),
+        throughput_ci: ci(Metric::Throughput),
         latency_ci: LatencyIntervals {
-            avg: ci(&|m| m.latency_avg_us, &|m| m.latency_ci.avg),
-            p50: ci(&|m| m.latency_p50_us, &|m| m.latency_ci.p50),
-            p90: ci(&|m| m.latency_p90_us, &|m| m.latency_ci.p90),
-            p95: ci(&|m| m.latency_p95_us, &|m| m.latency_ci.p95),
-            p99: ci(&|m| m.latency_p99_us, &|m| m.latency_ci.p99),
+            avg: ci(Metric::LatencyAvg),
+            p50: ci(Metric::LatencyP50),
+            p90: ci(Metric::LatencyP90),
+            p95: ci(Metric::LatencyP95),
+            p99: ci(Metric::LatencyP99),
         },
-        gpu_memory_ci: match all(&|m| m.gpu_memory_mb) {
-            Some(_) => ci(&|m| m.gpu_memory_mb.unwrap_or(0.0), &|m| m.gpu_memory_ci),
-            None => None,
-        },
+        gpu_memory_ci: ci(Metric::GpuMemory),
         ..last
     })
+}
+
+/// The spread between repeats that several points share: the relative
+/// standard deviation of each point's repeats about its own mean, pooled
+/// over the points, `s² = Σᵢ Σⱼ (xᵢⱼ / x̄ᵢ − 1)² / Σᵢ (kᵢ − 1)`, with
+/// `Σᵢ (kᵢ − 1)` degrees of freedom.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SharedSpread {
+    /// `s`, relative to each point's mean.
+    pub rel_sd: f64,
+    /// Degrees of freedom.
+    pub df: u64,
+}
+
+impl SharedSpread {
+    /// From each point's repeated values of one metric; None without a
+    /// degree of freedom or with a zero mean.
+    pub fn of(groups: &[Vec<f64>]) -> Option<SharedSpread> {
+        let (mut ss, mut df) = (0.0, 0u64);
+        for g in groups.iter().filter(|g| g.len() > 1) {
+            let m = mean(g);
+            if m == 0.0 || !m.is_finite() {
+                return None;
+            }
+            ss += g.iter().map(|x| (x / m - 1.0).powi(2)).sum::<f64>();
+            df += g.len() as u64 - 1;
+        }
+        (df > 0).then(|| SharedSpread { rel_sd: (ss / df as f64).sqrt(), df })
+    }
+}
+
+/// [`pooled_interval`] with the between-repeat term from a spread shared
+/// with other points: `t₀.₉₇₅(df) · s · |m̄| / √k` (same floor). Pooling the
+/// spread over the contenders of one decision gives a usable interval from
+/// two repeats each (t with 2 degrees of freedom is 4.30; one point's own two
+/// repeats would give 12.7). Assumes the contenders' repeats spread alike
+/// relative to their means — the same load-to-load noise.
+pub fn pooled_interval_shared(values: &[f64], intervals: &[Option<Interval>], spread: SharedSpread) -> Option<Interval> {
+    let k = values.len();
+    if k == 0 || intervals.len() != k || intervals.iter().any(Option::is_none) {
+        return None;
+    }
+    let n = k as f64;
+    let m = mean(values);
+    let between = t_975(spread.df) * spread.rel_sd * m.abs() / n.sqrt();
+    let (mut lower, mut upper) = (0.0, 0.0);
+    for (x, i) in values.iter().zip(intervals.iter().flatten()) {
+        lower += (x - i.lo).max(0.0);
+        upper += (i.hi - x).max(0.0);
+    }
+    Some(Interval::new(m - between.max(lower / n), m + between.max(upper / n)))
+}
+
+/// The pooled estimates of several points' repeats, each metric's interval
+/// from the spread the points share ([`SharedSpread`], [`pooled_interval_shared`]);
+/// a metric without a shared spread (one repeat each) falls back to
+/// [`pooled_interval`]. None when a point has no valid repeat.
+pub fn pool_shared(groups: &[Vec<VariantMeasurement>]) -> Option<Vec<VariantMeasurement>> {
+    let valid: Vec<Vec<&VariantMeasurement>> = groups.iter().map(|g| g.iter().filter(|m| m.is_valid()).collect()).collect();
+    let spreads: Vec<(Metric, Option<SharedSpread>)> = Metric::ALL
+        .iter()
+        .map(|&metric| {
+            let values: Option<Vec<Vec<f64>>> = valid.iter().map(|g| g.iter().map(|m| metric.of(m).0).collect()).collect();
+            (metric, values.and_then(|v| SharedSpread::of(&v)))
+        })
+        .collect();
+    let interval = |metric: Metric, values: &[f64], intervals: &[Option<Interval>]| -> Option<Interval> {
+        match spreads.iter().find(|(m, _)| *m == metric).and_then(|(_, s)| *s) {
+            Some(spread) => pooled_interval_shared(values, intervals, spread),
+            None => pooled_interval(values, intervals),
+        }
+    };
+    groups.iter().map(|g| pool_by(g, &interval)).collect()
 }

@@ -6,7 +6,7 @@
 //! Each contender's repeats are [`pool`]ed, and the pooled estimate replaces
 //! its measurement for the rest of the search.
 
-use super::pooling::pool;
+use super::pooling::{pool, pool_shared};
 use super::runner::Runner;
 use super::{compare, ModelConfigVariant, Resources, SearchEvent, VariantMeasurement, Verdict};
 
@@ -28,6 +28,11 @@ pub enum TieDecision {
     Climb,
     /// The final ranking: the top config tied with the runner-up(s).
     FinalPick,
+    /// The final ranking: the top config ahead of the runner-up on one
+    /// measurement each, confirmed by measuring both again (a config's number
+    /// can differ from one load to the next by more than one measurement's
+    /// interval shows).
+    ConfirmTop,
 }
 
 impl TieDecision {
@@ -36,6 +41,17 @@ impl TieDecision {
         match self {
             TieDecision::Climb => "quick climb",
             TieDecision::FinalPick => "final pick",
+            TieDecision::ConfirmTop => "confirm top",
+        }
+    }
+
+    /// How progress lines and the summary introduce a re-measurement of
+    /// this decision (`decision` as [`TieDecision::as_str`] writes it).
+    pub fn heading(decision: &str) -> String {
+        if decision == TieDecision::ConfirmTop.as_str() {
+            "the top config's lead over the runner-up".to_string()
+        } else {
+            format!("tie at the {decision}")
         }
     }
 }
@@ -94,6 +110,19 @@ pub(super) fn leader(objectives: &crate::config::Objectives, pooled: &[(VariantM
     })
 }
 
+/// Each contender's pooled estimate: a tie's contenders each on their own
+/// repeats ([`pool`]); a confirmation's with the spread they share
+/// ([`pool_shared`]: two repeats each give a usable interval).
+fn pool_for(decision: TieDecision, repeats: &[Vec<VariantMeasurement>]) -> Vec<Option<VariantMeasurement>> {
+    match decision {
+        TieDecision::ConfirmTop => match pool_shared(repeats) {
+            Some(p) => p.into_iter().map(Some).collect(),
+            None => vec![None; repeats.len()],
+        },
+        _ => repeats.iter().map(|r| pool(r)).collect(),
+    }
+}
+
 impl Runner<'_> {
     /// Re-measures `points` (variant, client batch size, concurrency; each
     /// already measured and valid) interleaved until they separate or the
@@ -136,15 +165,16 @@ impl Runner<'_> {
                 }
                 repeats[i].push(m);
             }
-            let pooled: Vec<(VariantMeasurement, Resources)> = repeats.iter().zip(&resources).filter_map(|(r, res)| pool(r).map(|p| (p, *res))).collect();
+            let pooled: Vec<(VariantMeasurement, Resources)> = pool_for(decision, &repeats).into_iter().zip(&resources).filter_map(|(p, res)| p.map(|p| (p, *res))).collect();
             if let Some(i) = leader(&self.space.objectives, &pooled) {
                 outcome = TieOutcome::Separated(points[i].0.key());
                 break;
             }
         }
         let mut contenders = Vec::new();
-        for ((v, b, c), reps) in points.iter().zip(repeats) {
-            let pooled = pool(&reps)?;
+        let pooled_all = pool_for(decision, &repeats);
+        for (((v, b, c), reps), pooled) in points.iter().zip(repeats).zip(pooled_all) {
+            let pooled = pooled?;
             self.set_pooled(v, *b, *c, &pooled, reps.clone());
             contenders.push(Contender { variant: v.clone(), batch_size: *b, concurrency: *c, repeats: reps, pooled });
         }
@@ -166,10 +196,27 @@ impl Runner<'_> {
             return;
         }
         let ranked = self.top(usize::MAX);
-        let Some(first) = ranked.first().filter(|r| r.passes && !r.tied_with.is_empty()) else {
+        let Some(first) = ranked.first().filter(|r| r.passes) else {
             return;
         };
         let mut points = vec![(first.variant.clone(), first.best.batch_size, first.best.concurrency)];
+        if first.tied_with.is_empty() {
+            // Not tied: confirm the lead over the runner-up unless both numbers
+            // already rest on repeats.
+            let Some(second) = ranked.iter().skip(1).find(|r| r.passes && r.best.throughput_ci.is_some()) else {
+                return;
+            };
+            if first.best.throughput_ci.is_none() || !self.space.confirm_top {
+                return;
+            }
+            let repeated = |r: &super::RankedConfig| self.repeats.get(&(r.variant.key(), r.best.batch_size, r.best.concurrency)).is_some_and(|x| x.len() > 1);
+            if repeated(first) && repeated(second) {
+                return;
+            }
+            points.push((second.variant.clone(), second.best.batch_size, second.best.concurrency));
+            self.settle(TieDecision::ConfirmTop, &points);
+            return;
+        }
         for r in first.tied_with.iter().filter_map(|k| ranked.iter().find(|r| &r.variant.key() == k)) {
             if points.len() < MAX_CONTENDERS {
                 points.push((r.variant.clone(), r.best.batch_size, r.best.concurrency));

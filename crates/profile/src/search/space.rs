@@ -60,6 +60,12 @@ pub struct SearchSpace {
     /// a statistical tie ([`REMEASURE_ROUNDS`]; 0: never re-measure). A
     /// tritium extension, used only with intervals.
     pub remeasure_rounds: u32,
+    /// Whether the final pick is confirmed when it is not tied: the top
+    /// config and the runner-up are measured again (interleaved, as a tie)
+    /// so that a lead that does not survive a reload is not published as a
+    /// win (a tritium extension, with intervals only; `remeasure_rounds` 0
+    /// turns it off too).
+    pub confirm_top: bool,
     /// When to re-measure the drift reference point (a tritium extension,
     /// used only with intervals).
     pub drift: DriftSettings,
@@ -99,6 +105,7 @@ impl SearchSpace {
             objectives: Objectives::default(),
             model_config_parameters: None,
             remeasure_rounds: REMEASURE_ROUNDS,
+            confirm_top: false,
             // Model Analyzer's measurement sequence: no extra reference
             // measurements in between ([`SearchSpace::from_plan`] turns them on).
             drift: DriftSettings { enabled: false, ..DriftSettings::default() },
@@ -170,6 +177,7 @@ impl SearchSpace {
                 .clone()
                 .filter(|p| !p.is_empty()),
             remeasure_rounds: REMEASURE_ROUNDS,
+            confirm_top: true,
             drift: DriftSettings::default(),
             gpu_count: 1,
             walks: None,
