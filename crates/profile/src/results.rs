@@ -912,6 +912,21 @@ mod tests {
     }
 
     #[test]
+    fn stored_repeats_are_replayed_in_order_and_round_trip() {
+        let mut m = ModelResults { model: "m".into(), ..Default::default() };
+        let a = ModelConfigVariant::automatic(4, 2, "KIND_CPU", true);
+        let name = m.config_for(&a, &Value::Null).name.clone();
+        let point = |tp: f64| LoadPoint { throughput: tp, ..good_point() };
+        let rec = |concurrency, p: Option<LoadPoint>| MeasurementRecord { config: name.clone(), batch_size: 1, concurrency, request_rate: None, passes: None, point: p, error: None };
+        m.repeats = vec![rec(8, Some(point(100.0))), rec(4, Some(point(50.0))), rec(8, None), rec(8, Some(point(120.0)))];
+        let tp = |n| m.cached_repeat(&a.key(), 1, 8, n).and_then(|r| r.point.as_ref()).map(|p| p.throughput);
+        assert_eq!((tp(0), tp(1), tp(2)), (Some(100.0), Some(120.0), None), "the n-th successful repeat of the point");
+        assert!(m.cached_repeat(&a.key(), 2, 8, 0).is_none() && m.cached_repeat("other", 1, 8, 0).is_none());
+        let back: ModelResults = serde_json::from_str(&serde_json::to_string(&m).unwrap()).unwrap();
+        assert_eq!(back.repeats, m.repeats);
+    }
+
+    #[test]
     fn a_key_is_stored_once() {
         let good = good_point();
         let rec = |concurrency, point: Option<&LoadPoint>, error: Option<&str>| MeasurementRecord {
