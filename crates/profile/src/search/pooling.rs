@@ -19,24 +19,33 @@ use super::VariantMeasurement;
 /// assume stationarity). None unless every repeat has an interval, or for
 /// fewer than one value.
 pub fn pooled_interval(values: &[f64], intervals: &[Option<Interval>]) -> Option<Interval> {
+    with_floor(values, intervals, |mean, k| {
+        if k < 2 {
+            return 0.0;
+        }
+        let n = k as f64;
+        let var = values.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0);
+        t_975(k as u64 - 1) * (var / n).sqrt()
+    })
+}
+
+/// The interval centred on the mean of `values` whose sides are
+/// `max(between(mean, k), mean within-run half-width of that side)`; None
+/// unless every value has an interval, or without values.
+fn with_floor(values: &[f64], intervals: &[Option<Interval>], between: impl Fn(f64, usize) -> f64) -> Option<Interval> {
     let k = values.len();
     if k == 0 || intervals.len() != k || intervals.iter().any(Option::is_none) {
         return None;
     }
     let n = k as f64;
-    let mean = values.iter().sum::<f64>() / n;
-    let between = if k > 1 {
-        let var = values.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0);
-        t_975(k as u64 - 1) * (var / n).sqrt()
-    } else {
-        0.0
-    };
+    let m = mean(values);
+    let b = between(m, k);
     let (mut lower, mut upper) = (0.0, 0.0);
     for (x, i) in values.iter().zip(intervals.iter().flatten()) {
         lower += (x - i.lo).max(0.0);
         upper += (i.hi - x).max(0.0);
     }
-    Some(Interval::new(mean - between.max(lower / n), mean + between.max(upper / n)))
+    Some(Interval::new(m - b.max(lower / n), m + b.max(upper / n)))
 }
 
 fn mean(values: &[f64]) -> f64 {
@@ -161,19 +170,7 @@ impl SharedSpread {
 /// repeats would give 12.7). Assumes the contenders' repeats spread alike
 /// relative to their means — the same load-to-load noise.
 pub fn pooled_interval_shared(values: &[f64], intervals: &[Option<Interval>], spread: SharedSpread) -> Option<Interval> {
-    let k = values.len();
-    if k == 0 || intervals.len() != k || intervals.iter().any(Option::is_none) {
-        return None;
-    }
-    let n = k as f64;
-    let m = mean(values);
-    let between = t_975(spread.df) * spread.rel_sd * m.abs() / n.sqrt();
-    let (mut lower, mut upper) = (0.0, 0.0);
-    for (x, i) in values.iter().zip(intervals.iter().flatten()) {
-        lower += (x - i.lo).max(0.0);
-        upper += (i.hi - x).max(0.0);
-    }
-    Some(Interval::new(m - between.max(lower / n), m + between.max(upper / n)))
+    with_floor(values, intervals, |mean, k| t_975(spread.df) * spread.rel_sd * mean.abs() / (k as f64).sqrt())
 }
 
 /// The pooled estimates of several points' repeats, each metric's interval
