@@ -292,7 +292,6 @@ pub(crate) fn merge_per_gpu<'a>(windows: impl Iterator<Item = &'a [export::GpuUs
         .collect()
 }
 
-
 /// Whether the achieved send rate is short of the asked one by more than the
 /// schedule itself explains: 5 % for evenly spaced sends and interval files;
 /// for Poisson sends the count over `secs` is itself Poisson (standard

@@ -96,10 +96,10 @@ impl Metric {
     }
 }
 
-/// [`pool`] with the interval of each metric from `interval(metric, values, intervals)`.
 /// How [`pool_by`] gets a metric's pooled interval from its values and within-run intervals.
 type IntervalOf<'a> = &'a dyn Fn(Metric, &[f64], &[Option<Interval>]) -> Option<Interval>;
 
+/// [`pool`] with the interval of each metric from `interval(metric, values, intervals)`.
 fn pool_by(repeats: &[VariantMeasurement], interval: IntervalOf<'_>) -> Option<VariantMeasurement> {
     let valid: Vec<&VariantMeasurement> = repeats.iter().filter(|m| m.is_valid()).collect();
     let last = (*valid.last()?).clone();

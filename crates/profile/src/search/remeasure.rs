@@ -203,12 +203,12 @@ impl Runner<'_> {
         if first.tied_with.is_empty() {
             // Not tied: confirm the lead over the runner-up unless both numbers
             // already rest on repeats.
+            if !self.space.confirm_top || first.best.throughput_ci.is_none() {
+                return;
+            }
             let Some(second) = ranked.iter().skip(1).find(|r| r.passes && r.best.throughput_ci.is_some()) else {
                 return;
             };
-            if first.best.throughput_ci.is_none() || !self.space.confirm_top {
-                return;
-            }
             let repeated = |r: &super::RankedConfig| self.repeats.get(&(r.variant.key(), r.best.batch_size, r.best.concurrency)).is_some_and(|x| x.len() > 1);
             if repeated(first) && repeated(second) {
                 return;
